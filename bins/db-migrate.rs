@@ -1,0 +1,383 @@
+//! `db-migrate`: the revision workflow's verbs over SQL revision files. Arguments in, output out; the work is
+//! in the library.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use dbkit::command::{self, NewRevisionArgs, Project, RunOptions};
+use dbkit::config::{self, Options};
+use dbkit::runner::Event;
+use dbkit::Error;
+
+#[derive(Parser)]
+#[command(
+    name = "db-migrate",
+    version,
+    about = "Alembic-compatible migrations over SQL revision files, for SQLite and PostgreSQL"
+)]
+struct Cli {
+    /// The ini file (default: $ALEMBIC_CONFIG, ./alembic.ini, then ./alembic/alembic.ini).
+    #[arg(short = 'c', long = "config")]
+    config: Option<PathBuf>,
+    /// The ini section to read.
+    #[arg(short = 'n', long = "name", default_value = "alembic")]
+    name: String,
+    /// The database URL (wins over DATABASE_URL and the ini file).
+    #[arg(short = 'u', long = "url", global = true)]
+    url: Option<String>,
+    /// An env file to load instead of ./.env (real environment variables still win).
+    #[arg(long = "env-file", global = true)]
+    env_file: Option<PathBuf>,
+    /// Print no progress lines.
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Default)]
+struct RunFlags {
+    /// Print the SQL instead of running it (offline; a range `from:to` sets the start).
+    #[arg(long)]
+    sql: bool,
+    /// Connect, plan from the database's real state, print the steps and SQL, change nothing.
+    #[arg(long = "dry-run", conflicts_with = "sql")]
+    dry_run: bool,
+    /// Run every step in one transaction: all or nothing.
+    #[arg(long = "single-transaction")]
+    single_transaction: bool,
+    /// Seconds to wait for another migration to finish.
+    #[arg(long = "lock-timeout")]
+    lock_timeout: Option<u64>,
+}
+
+#[derive(Args)]
+struct NewFlags {
+    /// Where the new revision is based (`base` starts a new root).
+    #[arg(long)]
+    head: Option<String>,
+    /// Allow basing the revision on one that is not a head (starts a branch).
+    #[arg(long)]
+    splice: bool,
+    /// A branch label for the new revision.
+    #[arg(long = "branch-label")]
+    branch_label: Option<String>,
+    /// A revision or label this one depends on (repeatable).
+    #[arg(long = "depends-on")]
+    depends_on: Vec<String>,
+    /// Use this id instead of a random one (at most 32 characters, none of @ - + :).
+    #[arg(long = "rev-id")]
+    rev_id: Option<String>,
+    /// The versions folder to write to.
+    #[arg(long = "version-path")]
+    version_path: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a scripts folder with versions/ and an ini file.
+    Init { directory: PathBuf },
+    /// Create a new, empty revision file.
+    Revision {
+        #[arg(short = 'm', long = "message")]
+        message: Option<String>,
+        /// Not supported yet: revisions are written by hand.
+        #[arg(long)]
+        autogenerate: bool,
+        #[command(flatten)]
+        new: NewFlags,
+    },
+    /// Create a new revision with MESSAGE (the form Make targets use).
+    Create {
+        message: String,
+        /// Write an empty revision (the only kind for now).
+        #[arg(long = "no-autogenerate")]
+        no_autogenerate: bool,
+        #[command(flatten)]
+        new: NewFlags,
+    },
+    /// Create a revision that merges revisions (`heads` for all heads).
+    Merge {
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        #[arg(short = 'm', long = "message")]
+        message: Option<String>,
+        #[arg(long = "branch-label")]
+        branch_label: Option<String>,
+        #[arg(long = "rev-id")]
+        rev_id: Option<String>,
+    },
+    /// Upgrade to a later revision (default: head).
+    Upgrade {
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        revision: String,
+        #[command(flatten)]
+        run: RunFlags,
+    },
+    /// Revert to an earlier revision (e.g. -1, base, an id).
+    Downgrade {
+        #[arg(allow_hyphen_values = true)]
+        revision: String,
+        #[command(flatten)]
+        run: RunFlags,
+    },
+    /// Show the revision(s) the database is at.
+    Current {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// Exit with status 3 unless the database is at every head.
+        #[arg(short = 'c', long = "check-heads")]
+        check_heads: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List revisions, newest first.
+    History {
+        /// A range `[start]:[end]`.
+        #[arg(short = 'r', long = "rev-range", allow_hyphen_values = true)]
+        rev_range: Option<String>,
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        /// Mark the database's current revision(s).
+        #[arg(short = 'i', long = "indicate-current")]
+        indicate_current: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the head revisions.
+    Heads {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show branch points.
+    Branches {
+        #[arg(short = 'v', long)]
+        verbose: bool,
+    },
+    /// Show a revision in detail (`current` for the database's).
+    Show {
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the version table to revisions without running any SQL.
+    Stamp {
+        #[arg(required = true, allow_hyphen_values = true)]
+        revisions: Vec<String>,
+        /// Empty the version table first.
+        #[arg(long)]
+        purge: bool,
+        #[command(flatten)]
+        run: RunFlags,
+    },
+    /// Check applied revisions against their files (checksums, missing files, unknown revisions).
+    Validate {
+        /// Record the current checksum of this revision after reviewing its change.
+        #[arg(long)]
+        accept: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create the version and history tables if they are missing.
+    #[command(name = "ensure_version", alias = "ensure-version")]
+    EnsureVersion,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Io { ref source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = io::stdout().flush();
+            eprintln!("FAILED: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn run(cli: Cli) -> dbkit::Result<()> {
+    let opts = Options {
+        config: cli.config.clone(),
+        name: Some(cli.name.clone()),
+        url: cli.url.clone(),
+        env_file: cli.env_file.clone(),
+    };
+    config::load_env_file(opts.env_file.as_deref())?;
+    if let Command::Init { directory } = &cli.command {
+        let ini = cli
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("alembic.ini"));
+        return command::init(directory, &ini, &mut io::stdout());
+    }
+    let mut settings = config::load(&opts, &|k| std::env::var(k).ok())?;
+    let quiet = cli.quiet;
+    let mut events = move |e: Event<'_>| {
+        if quiet {
+            return;
+        }
+        match e {
+            Event::Waiting(m) => eprintln!("{m}"),
+            Event::Done(step, elapsed) => {
+                eprintln!("{} ({})", step.log_line(true), millis(elapsed))
+            }
+        }
+    };
+    let mut out = io::stdout().lock();
+    let run_options = |run: &RunFlags, settings: &mut config::Settings| {
+        if let Some(s) = run.lock_timeout {
+            settings.lock_timeout = Duration::from_secs(s);
+        }
+        RunOptions {
+            sql: run.sql,
+            dry_run: run.dry_run,
+            single_transaction: run.single_transaction,
+        }
+    };
+    match cli.command {
+        Command::Init { .. } => unreachable!("handled above"),
+        Command::Revision {
+            message,
+            autogenerate,
+            new,
+        } => {
+            if autogenerate {
+                return Err(Error::Plan(
+                    "--autogenerate is not supported yet; write the SQL in the new file's sections"
+                        .into(),
+                ));
+            }
+            command::revision(&Project::new(settings), &new_args(message, new), &mut out)?;
+        }
+        Command::Create {
+            message,
+            no_autogenerate: _,
+            new,
+        } => {
+            command::revision(
+                &Project::new(settings),
+                &new_args(Some(message), new),
+                &mut out,
+            )?;
+        }
+        Command::Merge {
+            revisions,
+            message,
+            branch_label,
+            rev_id,
+        } => {
+            let args = NewRevisionArgs {
+                message,
+                branch_label,
+                rev_id,
+                ..NewRevisionArgs::default()
+            };
+            command::merge(&Project::new(settings), &revisions, &args, &mut out)?;
+        }
+        Command::Upgrade { revision, run } => {
+            let o = run_options(&run, &mut settings);
+            command::upgrade(
+                &Project::new(settings),
+                &revision,
+                &o,
+                &mut out,
+                &mut events,
+            )?;
+        }
+        Command::Downgrade { revision, run } => {
+            let o = run_options(&run, &mut settings);
+            command::downgrade(
+                &Project::new(settings),
+                &revision,
+                &o,
+                &mut out,
+                &mut events,
+            )?;
+        }
+        Command::Stamp {
+            revisions,
+            purge,
+            run,
+        } => {
+            let o = run_options(&run, &mut settings);
+            command::stamp(
+                &Project::new(settings),
+                &revisions,
+                purge,
+                &o,
+                &mut out,
+                &mut events,
+            )?;
+        }
+        Command::Current {
+            verbose,
+            check_heads,
+            json,
+        } => {
+            command::current(
+                &Project::new(settings),
+                verbose,
+                check_heads,
+                json,
+                &mut out,
+            )?;
+        }
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+            json,
+        } => {
+            command::history(
+                &Project::new(settings),
+                rev_range.as_deref(),
+                verbose,
+                indicate_current,
+                json,
+                &mut out,
+            )?;
+        }
+        Command::Heads { verbose, json } => {
+            command::heads(&Project::new(settings), verbose, json, &mut out)?
+        }
+        Command::Branches { verbose } => {
+            command::branches(&Project::new(settings), verbose, &mut out)?
+        }
+        Command::Show { rev, json } => {
+            command::show(&Project::new(settings), &rev, json, &mut out)?
+        }
+        Command::Validate { accept, json } => {
+            command::validate(&Project::new(settings), accept.as_deref(), json, &mut out)?;
+        }
+        Command::EnsureVersion => command::ensure_version(&Project::new(settings))?,
+    }
+    out.flush().map_err(|source| Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    })
+}
+
+fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
+    NewRevisionArgs {
+        message,
+        head: f.head,
+        splice: f.splice,
+        branch_label: f.branch_label,
+        depends_on: f.depends_on,
+        rev_id: f.rev_id,
+        version_path: f.version_path,
+    }
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}

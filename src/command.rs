@@ -1,0 +1,984 @@
+//! The verbs of `db-migrate`, one function each, as short glue over the scripts, the graph, the database and
+//! the runner. They write what a person reads to `out` and return what a program needs, so the binary only
+//! parses arguments and other programs (and tests) can call the same functions.
+
+use std::cell::OnceCell;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Settings;
+use crate::dialect::{self, Connection, Dialect};
+use crate::display::{self, LineParts, RevisionJson};
+use crate::error::{Error, Result};
+use crate::graph::{Revision, RevisionMap, Step};
+use crate::history::{Action, Entry, HistoryTable};
+use crate::lock;
+use crate::runner::{self, Event, Runner};
+use crate::script::{self, NewRevision, TemplateValues};
+use crate::scripts::Scripts;
+use crate::version::VersionTable;
+
+/// Settings plus the revision files, read at most once.
+pub struct Project {
+    pub settings: Settings,
+    scripts: OnceCell<Scripts>,
+}
+
+impl Project {
+    pub fn new(settings: Settings) -> Project {
+        Project {
+            settings,
+            scripts: OnceCell::new(),
+        }
+    }
+
+    pub fn scripts(&self) -> Result<&Scripts> {
+        if let Some(s) = self.scripts.get() {
+            return Ok(s);
+        }
+        let loaded = Scripts::load(&self.settings.version_locations)?;
+        Ok(self.scripts.get_or_init(|| loaded))
+    }
+
+    pub fn version_table(&self) -> VersionTable {
+        VersionTable {
+            schema: self.settings.version_table_schema.clone(),
+            name: self.settings.version_table.clone(),
+        }
+    }
+
+    pub fn history_table(&self) -> HistoryTable {
+        HistoryTable {
+            schema: self.settings.version_table_schema.clone(),
+            name: self.settings.history_table.clone(),
+        }
+    }
+
+    pub fn connect(&self) -> Result<Box<dyn Connection>> {
+        let url = self.settings.database_url()?;
+        dialect::connect(&url, self.settings.busy_timeout)
+    }
+
+    /// The heads in the database; empty when nothing was ever applied. Creates nothing.
+    pub fn db_heads(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
+        self.version_table().heads(conn)
+    }
+}
+
+fn stdout_err(source: std::io::Error) -> Error {
+    Error::Io {
+        path: PathBuf::from("<stdout>"),
+        source,
+    }
+}
+
+/// How `upgrade`, `downgrade` and `stamp` run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Print the SQL instead of running it (no connection).
+    pub sql: bool,
+    /// Connect, plan from the real state, print the steps and the SQL, change nothing.
+    pub dry_run: bool,
+    /// One transaction for the whole run.
+    pub single_transaction: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Upgrade,
+    Downgrade,
+}
+
+pub fn upgrade(
+    p: &Project,
+    target: &str,
+    o: &RunOptions,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<usize> {
+    migrate(p, Verb::Upgrade, target, o, out, events)
+}
+
+pub fn downgrade(
+    p: &Project,
+    target: &str,
+    o: &RunOptions,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<usize> {
+    migrate(p, Verb::Downgrade, target, o, out, events)
+}
+
+fn single(p: &Project, o: &RunOptions) -> bool {
+    o.single_transaction || !p.settings.transaction_per_migration
+}
+
+fn migrate(
+    p: &Project,
+    verb: Verb,
+    target: &str,
+    o: &RunOptions,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<usize> {
+    let scripts = p.scripts()?;
+    let map = &scripts.map;
+    let plan = |heads: &[String], target: &str| -> Result<Vec<Step>> {
+        Ok(match verb {
+            Verb::Upgrade => map.plan_upgrade(heads, target)?,
+            Verb::Downgrade => map.plan_downgrade(heads, target)?,
+        })
+    };
+    if o.sql {
+        let (start, target) = match target.split_once(':') {
+            Some((a, b)) => (Some(a), b),
+            None if verb == Verb::Downgrade => {
+                return Err(Error::Plan(
+                    "downgrade with --sql requires <fromrev>:<torev>".into(),
+                ))
+            }
+            None => (None, target),
+        };
+        let heads = start_heads(map, start)?;
+        let dialect = Dialect::for_url(&p.settings.database_url()?);
+        let steps = runner::prepare(scripts, &dialect, plan(&heads, target)?)?;
+        let text = runner::render_sql(
+            &steps,
+            &p.version_table(),
+            heads.is_empty() && verb == Verb::Upgrade,
+            single(p, o),
+        );
+        out.write_all(text.as_bytes()).map_err(stdout_err)?;
+        return Ok(steps.len());
+    }
+    if target.contains(':') {
+        return Err(Error::Plan("Range revision not allowed".into()));
+    }
+    let mut conn = p.connect()?;
+    let conn = conn.as_mut();
+    let version = p.version_table();
+    if o.dry_run {
+        let exists = version.exists(conn)?;
+        let heads = version.heads(conn)?;
+        if verb == Verb::Upgrade {
+            check_applied(p, conn, &heads)?;
+        }
+        let dialect = conn.dialect();
+        let steps = runner::prepare(scripts, &dialect, plan(&heads, target)?)?;
+        dry_run_report(&steps, &version, !exists, single(p, o), out)?;
+        return Ok(steps.len());
+    }
+    let guard = lock::acquire(
+        conn,
+        &version.qualified(),
+        p.settings.lock_timeout,
+        &mut |m| events(Event::Waiting(m)),
+    )?;
+    let history = p.history_table();
+    version.ensure(conn)?;
+    history.ensure(conn)?;
+    if verb == Verb::Upgrade {
+        let heads = version.read(conn)?;
+        check_applied(p, conn, &heads)?;
+    }
+    let mut runner = Runner {
+        conn,
+        scripts,
+        version: &version,
+        history: &history,
+        single_transaction: single(p, o),
+    };
+    let planner = |heads: &[String]| plan(heads, target);
+    let done = runner.run(&planner, events)?;
+    guard.release(conn)?;
+    Ok(done)
+}
+
+/// The heads an offline run starts from: `from` of a `from:to` range, else nothing (base).
+fn start_heads(map: &RevisionMap, start: Option<&str>) -> Result<Vec<String>> {
+    match start {
+        None | Some("") | Some("base") => Ok(Vec::new()),
+        Some(s) => Ok(map
+            .resolve(s, &[])?
+            .into_iter()
+            .map(str::to_string)
+            .collect()),
+    }
+}
+
+fn dry_run_report(
+    steps: &[runner::Prepared<'_>],
+    version: &VersionTable,
+    create: bool,
+    single: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut text = String::new();
+    if steps.is_empty() {
+        text.push_str("-- dry run: nothing to do\n");
+    } else {
+        text.push_str(&format!(
+            "-- dry run: {} step(s) would run; nothing was changed\n",
+            steps.len()
+        ));
+        for s in steps {
+            text.push_str(&format!("--   {}\n", s.log_line(true)));
+        }
+        text.push('\n');
+        text.push_str(&runner::render_sql(steps, version, create, single));
+    }
+    out.write_all(text.as_bytes()).map_err(stdout_err)
+}
+
+/// Refuses to build on revisions whose files changed after they were applied.
+fn check_applied(p: &Project, conn: &mut dyn Connection, heads: &[String]) -> Result<()> {
+    let scripts = p.scripts()?;
+    let recorded = p.history_table().checksums(conn)?;
+    if recorded.is_empty() || heads.is_empty() {
+        return Ok(());
+    }
+    for id in scripts.map.applied(heads)? {
+        let script = scripts.get(id)?;
+        if let Some(sum) = recorded.get(id) {
+            if *sum != script.checksum {
+                return Err(Error::Modified {
+                    revision: id.to_string(),
+                    file: script.path.display().to_string(),
+                    recorded: sum.clone(),
+                    current: script.checksum.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn stamp(
+    p: &Project,
+    revisions: &[String],
+    purge: bool,
+    o: &RunOptions,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<usize> {
+    let scripts = p.scripts()?;
+    let map = &scripts.map;
+    if o.sql {
+        if purge {
+            return Err(Error::Plan("Can't use --purge with --sql mode".into()));
+        }
+        let mut start = None;
+        let mut targets = Vec::new();
+        for r in revisions {
+            match r.split_once(':') {
+                Some((a, b)) => {
+                    if start.replace(a).is_some() {
+                        return Err(Error::Plan("Stamp operation with --sql only supports one starting revision at a time".into()));
+                    }
+                    targets.push(b.to_string());
+                }
+                None => targets.push(r.clone()),
+            }
+        }
+        let heads = start_heads(map, start)?;
+        let dialect = Dialect::for_url(&p.settings.database_url()?);
+        let steps = runner::prepare(scripts, &dialect, map.plan_stamp(&heads, &targets, false)?)?;
+        let text = runner::render_sql(&steps, &p.version_table(), heads.is_empty(), single(p, o));
+        out.write_all(text.as_bytes()).map_err(stdout_err)?;
+        return Ok(steps.len());
+    }
+    let mut conn = p.connect()?;
+    let conn = conn.as_mut();
+    let version = p.version_table();
+    if o.dry_run {
+        let exists = version.exists(conn)?;
+        let heads = if purge {
+            Vec::new()
+        } else {
+            version.heads(conn)?
+        };
+        let steps = runner::prepare(
+            scripts,
+            &conn.dialect(),
+            map.plan_stamp(&heads, revisions, purge)?,
+        )?;
+        dry_run_report(&steps, &version, !exists, single(p, o), out)?;
+        return Ok(steps.len());
+    }
+    let guard = lock::acquire(
+        conn,
+        &version.qualified(),
+        p.settings.lock_timeout,
+        &mut |m| events(Event::Waiting(m)),
+    )?;
+    let history = p.history_table();
+    version.ensure(conn)?;
+    history.ensure(conn)?;
+    if purge {
+        // Validate the targets before wiping anything.
+        map.plan_stamp(&[], revisions, true)?;
+        conn.batch(&format!("DELETE FROM {}", version.qualified()))
+            .map_err(Error::db(format!(
+                "could not purge {}",
+                version.qualified()
+            )))?;
+    }
+    let mut runner = Runner {
+        conn,
+        scripts,
+        version: &version,
+        history: &history,
+        single_transaction: single(p, o),
+    };
+    let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
+    let done = runner.run(&planner, events)?;
+    guard.release(conn)?;
+    Ok(done)
+}
+
+/// Creates the version and history tables if they are missing: a sync point for applications that start in parallel.
+pub fn ensure_version(p: &Project) -> Result<()> {
+    let mut conn = p.connect()?;
+    let conn = conn.as_mut();
+    p.version_table().ensure(conn)?;
+    p.history_table().ensure(conn)
+}
+
+/// What `current` found.
+#[derive(Debug, Serialize)]
+pub struct Current {
+    pub url: String,
+    pub revisions: Vec<RevisionJson>,
+    pub heads: Vec<String>,
+    pub at_head: bool,
+}
+
+pub fn current(
+    p: &Project,
+    verbose: bool,
+    check_heads: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<Current> {
+    let url = p.settings.database_url()?;
+    let mut conn = dialect::connect(&url, p.settings.busy_timeout)?;
+    let db_heads = p.db_heads(conn.as_mut())?;
+    let scripts = p.scripts()?;
+    let map = &scripts.map;
+    let revisions = map.current_revisions(&db_heads)?;
+    let script_heads: HashSet<&str> = map.heads().into_iter().collect();
+    let at_head = db_heads.iter().map(String::as_str).collect::<HashSet<_>>() == script_heads;
+    let mut text = String::new();
+    if verbose {
+        text.push_str(&format!("Current revision(s) for {}:\n", url.masked()));
+    }
+    let mut views = Vec::new();
+    for id in &revisions {
+        let info = map.info(id).expect("current revisions are in the map");
+        let script = scripts.get(id)?;
+        if verbose {
+            text.push_str(&display::entry(&info, script, false));
+        } else {
+            text.push_str(&display::line(&info, script, LineParts::default(), false));
+            text.push('\n');
+        }
+        views.push(RevisionJson::new(&info, script, true));
+    }
+    let report = Current {
+        url: url.masked(),
+        revisions: views,
+        heads: db_heads,
+        at_head,
+    };
+    emit(out, json, &report, &text)?;
+    if check_heads && !at_head {
+        return Err(Error::NotAtHead);
+    }
+    Ok(report)
+}
+
+fn emit<T: Serialize>(out: &mut dyn Write, json: bool, value: &T, text: &str) -> Result<()> {
+    if json {
+        let mut s = serde_json::to_string_pretty(value).expect("plain data serialises");
+        s.push('\n');
+        out.write_all(s.as_bytes()).map_err(stdout_err)
+    } else {
+        out.write_all(text.as_bytes()).map_err(stdout_err)
+    }
+}
+
+pub fn history(
+    p: &Project,
+    range: Option<&str>,
+    verbose: bool,
+    indicate_current: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let scripts = p.scripts()?;
+    let map = &scripts.map;
+    let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
+    let current = if needs_db {
+        let mut conn = p.connect()?;
+        p.db_heads(conn.as_mut())?
+    } else {
+        Vec::new()
+    };
+    let ids = match range {
+        Some(r) => map.history_range(r, &current)?,
+        None => map.walk(),
+    };
+    let current: HashSet<&str> = current.iter().map(String::as_str).collect();
+    let parts = LineParts {
+        branches: true,
+        doc: true,
+        parents: true,
+        ..LineParts::default()
+    };
+    revision_listing(
+        scripts,
+        &ids,
+        |id| indicate_current && current.contains(id),
+        verbose,
+        parts,
+        json,
+        out,
+    )
+}
+
+fn revision_listing(
+    scripts: &Scripts,
+    ids: &[&str],
+    is_current: impl Fn(&str) -> bool,
+    verbose: bool,
+    parts: LineParts,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut text = String::new();
+    let mut views = Vec::new();
+    for id in ids {
+        let info = scripts
+            .map
+            .info(id)
+            .expect("listed revisions are in the map");
+        let script = scripts.get(id)?;
+        let cur = is_current(id);
+        if json {
+            views.push(RevisionJson::new(&info, script, cur));
+        } else if verbose {
+            text.push_str(&display::entry(&info, script, cur));
+        } else {
+            text.push_str(&display::line(&info, script, parts, cur));
+            text.push('\n');
+        }
+    }
+    emit(out, json, &views, &text)
+}
+
+pub fn heads(p: &Project, verbose: bool, json: bool, out: &mut dyn Write) -> Result<()> {
+    let scripts = p.scripts()?;
+    let parts = LineParts {
+        branches: true,
+        tree: false,
+        ..LineParts::default()
+    };
+    revision_listing(
+        scripts,
+        &scripts.map.versioned_heads(),
+        |_| false,
+        verbose,
+        parts,
+        json,
+        out,
+    )
+}
+
+pub fn branches(p: &Project, verbose: bool, out: &mut dyn Write) -> Result<()> {
+    let scripts = p.scripts()?;
+    let map = &scripts.map;
+    let mut text = String::new();
+    for id in map.walk() {
+        let info = map.info(id).expect("walked revisions are in the map");
+        if !info.is_branch_point {
+            continue;
+        }
+        let script = scripts.get(id)?;
+        let head = if verbose {
+            display::entry(&info, script, false)
+        } else {
+            display::line(
+                &info,
+                script,
+                LineParts {
+                    branches: true,
+                    ..LineParts::default()
+                },
+                false,
+            )
+        };
+        text.push_str(&head);
+        text.push('\n');
+        for child in &info.children {
+            let cinfo = map.info(child).expect("children are in the map");
+            let cscript = scripts.get(child)?;
+            text.push_str(&format!(
+                "{} -> {}\n",
+                " ".repeat(id.len()),
+                display::line(
+                    &cinfo,
+                    cscript,
+                    LineParts {
+                        branches: true,
+                        doc: verbose,
+                        ..LineParts::default()
+                    },
+                    false
+                )
+            ));
+        }
+        text.push('\n');
+    }
+    out.write_all(text.as_bytes()).map_err(stdout_err)
+}
+
+pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<()> {
+    let scripts = p.scripts()?;
+    let current = if rev.contains("current") {
+        let mut conn = p.connect()?;
+        p.db_heads(conn.as_mut())?
+    } else {
+        Vec::new()
+    };
+    let ids = scripts.map.resolve(rev, &current)?;
+    if ids.is_empty() {
+        return Err(Error::Plan(format!(
+            "No revision files indicated by symbol '{rev}'"
+        )));
+    }
+    revision_listing(
+        scripts,
+        &ids,
+        |_| false,
+        true,
+        LineParts::default(),
+        json,
+        out,
+    )
+}
+
+/// One problem `validate` found.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub revision: String,
+    pub file: Option<String>,
+    pub detail: String,
+}
+
+/// Compares the applied revisions with their files: changed checksums, applied revisions whose file is gone,
+/// and version-table rows no file declares. With `accept`, records the current checksum of that revision.
+pub fn validate(
+    p: &Project,
+    accept: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<Vec<Finding>> {
+    let scripts = p.scripts()?;
+    let mut conn = p.connect()?;
+    let conn = conn.as_mut();
+    let history = p.history_table();
+    let heads = p.db_heads(conn)?;
+    if let Some(rev) = accept {
+        let ids = scripts.map.resolve(rev, &heads)?;
+        let [id] = ids.as_slice() else {
+            return Err(Error::Plan(format!(
+                "'{rev}' names {} revisions; accept one at a time",
+                ids.len()
+            )));
+        };
+        let script = scripts.get(id)?;
+        history.ensure(conn)?;
+        history.record(
+            conn,
+            &Entry {
+                revision: id,
+                action: Action::Accept,
+                message: script.message(),
+                checksum: Some(&script.checksum),
+                duration_ms: 0,
+                success: true,
+                error: None,
+            },
+        )?;
+        let mut w = |s: String| out.write_all(s.as_bytes()).map_err(stdout_err);
+        w(format!(
+            "accepted {} for revision {id} ({})\n",
+            script.checksum,
+            script.path.display()
+        ))?;
+    }
+    let recorded = history.checksums(conn)?;
+    let mut findings = Vec::new();
+    for h in &heads {
+        if !scripts.map.contains(h) {
+            findings.push(Finding {
+                kind: "unknown",
+                revision: h.clone(),
+                file: None,
+                detail: format!("the version table holds '{h}', which no revision file declares"),
+            });
+        }
+    }
+    let known: Vec<String> = heads
+        .iter()
+        .filter(|h| scripts.map.contains(h))
+        .cloned()
+        .collect();
+    let applied: HashSet<&str> = scripts.map.applied(&known)?.into_iter().collect();
+    let mut ids: Vec<&String> = recorded.keys().collect();
+    ids.sort();
+    for id in ids {
+        let sum = &recorded[id];
+        match scripts.find(id) {
+            None => {
+                if applied.contains(id.as_str())
+                    || !scripts.map.contains(id) && still_applied(conn, &history, id)?
+                {
+                    findings.push(Finding {
+                        kind: "missing",
+                        revision: id.clone(),
+                        file: None,
+                        detail: format!("revision '{id}' was applied but its file is gone"),
+                    });
+                }
+            }
+            Some(script) if applied.contains(id.as_str()) && *sum != script.checksum => findings
+                .push(Finding {
+                    kind: "modified",
+                    revision: id.clone(),
+                    file: Some(script.path.display().to_string()),
+                    detail: format!("applied with {sum}, the file now has {}", script.checksum),
+                }),
+            Some(_) => {}
+        }
+    }
+    let mut text = String::new();
+    for f in &findings {
+        text.push_str(&format!(
+            "{}: {}{}: {}\n",
+            f.kind,
+            f.revision,
+            f.file
+                .as_ref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default(),
+            f.detail
+        ));
+    }
+    if findings.is_empty() {
+        text.push_str(&format!(
+            "ok: {} applied revision(s) match their files\n",
+            applied.len()
+        ));
+    }
+    emit(out, json, &findings, &text)?;
+    if !findings.is_empty() {
+        return Err(Error::Validation(format!(
+            "validate found {} problem(s)",
+            findings.len()
+        )));
+    }
+    Ok(findings)
+}
+
+/// Whether the last successful step recorded for a revision left it applied.
+fn still_applied(conn: &mut dyn Connection, history: &HistoryTable, id: &str) -> Result<bool> {
+    let d = conn.dialect();
+    let rows = conn
+        .query(&format!(
+            "SELECT direction FROM {} WHERE revision = {} AND success = {} AND direction <> 'accept' ORDER BY id DESC LIMIT 1",
+            history.qualified(),
+            dialect::quote_literal(id),
+            d.true_literal
+        ))
+        .map_err(Error::db(format!("could not read {}", history.qualified())))?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .is_some_and(|d| d != "downgrade"))
+}
+
+/// What a new revision should be.
+#[derive(Debug, Clone, Default)]
+pub struct NewRevisionArgs {
+    pub message: Option<String>,
+    /// `head` unless given; `base` starts a new root.
+    pub head: Option<String>,
+    pub splice: bool,
+    pub branch_label: Option<String>,
+    pub depends_on: Vec<String>,
+    pub rev_id: Option<String>,
+    pub version_path: Option<PathBuf>,
+}
+
+/// Writes a new, empty revision and returns its path.
+pub fn revision(p: &Project, args: &NewRevisionArgs, out: &mut dyn Write) -> Result<PathBuf> {
+    let scripts = p.scripts()?;
+    let head = args.head.as_deref().unwrap_or("head");
+    let heads = resolve_heads(scripts, &[head.to_string()], "Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.")?;
+    write_revision(p, scripts, heads, args, out)
+}
+
+/// Writes a revision that merges the given revisions (`heads` for all).
+pub fn merge(
+    p: &Project,
+    revisions: &[String],
+    args: &NewRevisionArgs,
+    out: &mut dyn Write,
+) -> Result<PathBuf> {
+    let scripts = p.scripts()?;
+    let heads = resolve_heads(scripts, revisions, "Multiple heads are present")?;
+    if heads.len() < 2 {
+        return Err(Error::Plan(format!(
+            "a merge needs at least two revisions; '{}' names {}",
+            revisions.join(" "),
+            heads.len()
+        )));
+    }
+    write_revision(p, scripts, heads, args, out)
+}
+
+fn resolve_heads(scripts: &Scripts, specs: &[String], multiple: &str) -> Result<Vec<String>> {
+    let mut heads: Vec<String> = Vec::new();
+    for spec in specs {
+        match scripts.map.resolve(spec, &[]) {
+            Ok(ids) => heads.extend(ids.into_iter().map(str::to_string)),
+            Err(e) if e.to_string().starts_with("Multiple head revisions") => {
+                return Err(Error::Plan(multiple.into()))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let unique: HashSet<&String> = heads.iter().collect();
+    if unique.len() != heads.len() {
+        return Err(Error::Plan("Duplicate head revisions specified".into()));
+    }
+    Ok(heads)
+}
+
+fn write_revision(
+    p: &Project,
+    scripts: &Scripts,
+    heads: Vec<String>,
+    args: &NewRevisionArgs,
+    out: &mut dyn Write,
+) -> Result<PathBuf> {
+    let map = &scripts.map;
+    if !args.splice {
+        for h in &heads {
+            if !map.info(h).is_some_and(|i| i.is_head) {
+                return Err(Error::Plan(format!(
+                    "Revision {h} is not a head revision; please specify --splice to create a new branch from this revision"
+                )));
+            }
+        }
+    }
+    let id = args.rev_id.clone().unwrap_or_else(new_rev_id);
+    script::validate_id(&id).map_err(Error::Plan)?;
+    if map.contains(&id) {
+        return Err(Error::Plan(format!("revision '{id}' already exists")));
+    }
+    let depends_on = args
+        .depends_on
+        .iter()
+        .map(|dep| {
+            let ids = map.resolve(dep, &[])?;
+            // Branch labels stay labels; partial ids become full ids.
+            Ok(match ids.as_slice() {
+                [one] if !one.starts_with(dep.as_str()) || *one == dep => dep.clone(),
+                [one] => one.to_string(),
+                _ => dep.clone(),
+            })
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let labels: Vec<String> = args
+        .branch_label
+        .iter()
+        .flat_map(|l| l.split(','))
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+
+    // Building the graph with the new revision in it catches a reused label or a bad dependency up front.
+    let mut revisions: Vec<Revision> = scripts
+        .iter()
+        .map(|s| Revision {
+            id: s.id.clone(),
+            down: s.down.clone(),
+            depends_on: s.depends_on.clone(),
+            branch_labels: s.branch_labels.clone(),
+        })
+        .collect();
+    revisions.push(Revision {
+        id: id.clone(),
+        down: heads.clone(),
+        depends_on: depends_on.clone(),
+        branch_labels: labels.clone(),
+    });
+    RevisionMap::new(revisions)?;
+
+    let dir = match &args.version_path {
+        Some(d) => d.clone(),
+        None => match scripts.default_location() {
+            Some(d) => d.to_path_buf(),
+            None => heads
+                .iter()
+                .find_map(|h| {
+                    scripts
+                        .find(h)
+                        .and_then(|s| s.path.parent().map(Path::to_path_buf))
+                })
+                .ok_or_else(|| {
+                    Error::Plan(
+                        "Multiple version locations present, please specify --version-path".into(),
+                    )
+                })?,
+        },
+    };
+    let now_utc = chrono::Utc::now();
+    let time = if p.settings.utc {
+        now_utc.naive_utc()
+    } else {
+        chrono::Local::now().naive_local()
+    };
+    let message = args
+        .message
+        .clone()
+        .unwrap_or_else(|| "empty message".into());
+    let slug = script::slug(
+        args.message.as_deref().unwrap_or(""),
+        p.settings.truncate_slug_length,
+    );
+    let name = script::render_file_template(
+        &p.settings.file_template,
+        &TemplateValues {
+            rev: &id,
+            slug: &slug,
+            time,
+            epoch: now_utc.timestamp(),
+        },
+    )
+    .map_err(Error::Config)?;
+    let path = dir.join(format!("{name}.sql"));
+    let text = script::render(&NewRevision {
+        id: &id,
+        message: &message,
+        down: &heads,
+        branch_labels: &labels,
+        depends_on: &depends_on,
+        create_date: &time.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+    });
+    let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+    out.write_all(format!("Generating {} ...", shown.display()).as_bytes())
+        .map_err(stdout_err)?;
+    write_new_file(&path, &text)?;
+    out.write_all(b"  done\n").map_err(stdout_err)?;
+    Ok(path)
+}
+
+/// Writes under a temporary name in the same directory and renames, refusing to overwrite an existing file.
+pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(Error::io(dir))?;
+    tmp.write_all(text.as_bytes()).map_err(Error::io(path))?;
+    tmp.as_file().sync_all().map_err(Error::io(path))?;
+    tmp.persist_noclobber(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// Twelve lowercase hex characters from the operating system's random source.
+pub fn new_rev_id() -> String {
+    let mut bytes = [0u8; 6];
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    if filled.is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let mixed = nanos ^ (u128::from(std::process::id()) << 64);
+        bytes.copy_from_slice(&mixed.to_le_bytes()[..6]);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates a scripts folder and, when there is none, an ini file pointing at it.
+pub fn init(directory: &Path, config: &Path, out: &mut dyn Write) -> Result<()> {
+    if directory.exists()
+        && std::fs::read_dir(directory)
+            .map_err(Error::io(directory))?
+            .next()
+            .is_some()
+    {
+        return Err(Error::Plan(format!(
+            "Directory {} already exists and is not empty",
+            directory.display()
+        )));
+    }
+    let versions = directory.join("versions");
+    let mut say = |s: String| out.write_all(s.as_bytes()).map_err(stdout_err);
+    say(format!(
+        "Creating directory {} ...",
+        std::path::absolute(&versions)
+            .unwrap_or(versions.clone())
+            .display()
+    ))?;
+    std::fs::create_dir_all(&versions).map_err(Error::io(&versions))?;
+    say("  done\n".into())?;
+    if config.exists() {
+        say(format!(
+            "{} already exists; leaving it as it is\n",
+            config.display()
+        ))?;
+        return Ok(());
+    }
+    let here = config
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let location = pathdiff(directory, here);
+    say(format!(
+        "Generating {} ...",
+        std::path::absolute(config)
+            .unwrap_or(config.to_path_buf())
+            .display()
+    ))?;
+    write_new_file(config, &crate::templates::ini(&location))?;
+    say("  done\n".into())?;
+    say(format!(
+        "Please edit the database URL in {} (or set DATABASE_URL) before proceeding.\n",
+        config.display()
+    ))
+}
+
+/// `directory` relative to the ini file's directory, as the ini file will say it through `%(here)s`.
+fn pathdiff(directory: &Path, here: &Path) -> String {
+    let d = std::path::absolute(directory).unwrap_or(directory.to_path_buf());
+    let h = std::path::absolute(here).unwrap_or(here.to_path_buf());
+    match d.strip_prefix(&h) {
+        Ok(rel) if rel.as_os_str().is_empty() => "%(here)s".into(),
+        Ok(rel) => format!("%(here)s/{}", rel.display()),
+        Err(_) => d.display().to_string(),
+    }
+}

@@ -1,0 +1,335 @@
+//! Where settings come from and in which order: flags, then the environment (with `.env` loaded first, never
+//! overriding a real variable), then the ini file, then defaults. The database URL is resolved lazily, so
+//! commands that only read revision files never fail on a bad or missing URL.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::dburl::DatabaseUrl;
+use crate::error::{Error, Result};
+use crate::ini::Ini;
+
+pub const DEFAULT_URL: &str = "sqlite:///data/app.db";
+pub const DEFAULT_FILE_TEMPLATE: &str =
+    "%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s";
+
+/// What the command line says about configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub config: Option<PathBuf>,
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub env_file: Option<PathBuf>,
+}
+
+/// Where the database URL came from, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlSource {
+    Flag,
+    Env(&'static str),
+    Components,
+    Ini,
+    Default,
+}
+
+impl std::fmt::Display for UrlSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UrlSource::Flag => f.write_str("--url"),
+            UrlSource::Env(name) => f.write_str(name),
+            UrlSource::Components => f.write_str("DATABASE_HOST/PORT/NAME/USER/PASSWORD"),
+            UrlSource::Ini => f.write_str("sqlalchemy.url in the ini file"),
+            UrlSource::Default => f.write_str("the default"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub ini_path: Option<PathBuf>,
+    pub script_location: PathBuf,
+    pub version_locations: Vec<PathBuf>,
+    pub file_template: String,
+    pub truncate_slug_length: usize,
+    /// `UTC` or unset (local time).
+    pub utc: bool,
+    pub version_table: String,
+    pub version_table_schema: Option<String>,
+    pub history_table: String,
+    pub transaction_per_migration: bool,
+    pub lock_timeout: Duration,
+    pub busy_timeout: Duration,
+    url: String,
+    pub url_source: UrlSource,
+}
+
+impl Settings {
+    /// The database URL, parsed. Errors never contain the password.
+    pub fn database_url(&self) -> Result<DatabaseUrl> {
+        self.url
+            .parse::<DatabaseUrl>()
+            .map_err(|e| Error::Config(format!("{e} (the URL came from {})", self.url_source)))
+    }
+}
+
+/// Loads `.env` (or `--env-file`) into the process environment without overriding real variables.
+pub fn load_env_file(explicit: Option<&Path>) -> Result<()> {
+    match explicit {
+        Some(path) => dotenvy::from_path(path).map_err(|e| {
+            Error::Config(format!("could not read env file '{}': {e}", path.display()))
+        }),
+        None => match dotenvy::from_path(".env") {
+            Ok(()) => Ok(()),
+            Err(e) if e.not_found() => Ok(()),
+            Err(e) => Err(Error::Config(format!("could not read '.env': {e}"))),
+        },
+    }
+}
+
+/// Resolves settings from the options and an environment lookup (a function, so tests need not touch the
+/// process environment).
+pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings> {
+    let ini_path = find_ini(opts, env)?;
+    let ini = match &ini_path {
+        Some(p) => Some(Ini::load(p)?),
+        None => None,
+    };
+    let section = opts.name.clone().unwrap_or_else(|| "alembic".into());
+    if let (Some(ini), Some(path)) = (&ini, &ini_path) {
+        if !ini.has_section(&section) {
+            return Err(Error::Config(format!(
+                "no [{section}] section in '{}'",
+                path.display()
+            )));
+        }
+    }
+    let get = |key: &str| -> Result<Option<String>> {
+        match &ini {
+            Some(ini) => Ok(ini.get(&section, key)?.filter(|v| !v.trim().is_empty())),
+            None => Ok(None),
+        }
+    };
+
+    let script_location =
+        PathBuf::from(get("script_location")?.unwrap_or_else(|| "alembic".into()));
+    let version_locations = match get("version_locations")? {
+        Some(v) => split_locations(
+            &v,
+            get("path_separator")?
+                .or(get("version_path_separator")?)
+                .as_deref(),
+        ),
+        None => vec![script_location.join("versions")],
+    };
+    let file_template = get("file_template")?.unwrap_or_else(|| DEFAULT_FILE_TEMPLATE.into());
+    let truncate_slug_length =
+        parse_number(get("truncate_slug_length")?, "truncate_slug_length", 40)?;
+    let utc = match get("timezone")? {
+        None => false,
+        Some(tz) if tz.eq_ignore_ascii_case("utc") => true,
+        Some(tz) => {
+            return Err(Error::Config(format!(
+                "timezone '{tz}' is not supported; use 'UTC' or leave the key unset for local time"
+            )))
+        }
+    };
+    let transaction_per_migration = match get("transaction_per_migration")?.as_deref() {
+        None => true,
+        Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(Error::Config(format!(
+                "transaction_per_migration must be 'true' or 'false', not '{other}'"
+            )))
+        }
+    };
+    let version_table = get("version_table")?.unwrap_or_else(|| "alembic_version".into());
+    let history_table = get("history_table")?.unwrap_or_else(|| format!("{version_table}_history"));
+    let lock_timeout =
+        Duration::from_secs(parse_number(get("lock_timeout")?, "lock_timeout", 300)? as u64);
+    let busy_timeout =
+        Duration::from_secs(parse_number(get("busy_timeout")?, "busy_timeout", 300)? as u64);
+
+    let (url, url_source) = resolve_url(opts, env, get("sqlalchemy.url")?);
+    Ok(Settings {
+        ini_path,
+        script_location,
+        version_locations,
+        file_template,
+        truncate_slug_length,
+        utc,
+        version_table,
+        version_table_schema: get("version_table_schema")?,
+        history_table,
+        transaction_per_migration,
+        lock_timeout,
+        busy_timeout,
+        url,
+        url_source,
+    })
+}
+
+fn parse_number(value: Option<String>, key: &str, default: usize) -> Result<usize> {
+    match value {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| Error::Config(format!("{key} must be a whole number, not '{v}'"))),
+    }
+}
+
+fn find_ini(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<PathBuf>> {
+    if let Some(path) = &opts.config {
+        if !path.is_file() {
+            return Err(Error::Config(format!(
+                "config file '{}' does not exist",
+                path.display()
+            )));
+        }
+        return Ok(Some(path.clone()));
+    }
+    if let Some(path) = env("ALEMBIC_CONFIG").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        if !path.is_file() {
+            return Err(Error::Config(format!(
+                "config file '{}' (from ALEMBIC_CONFIG) does not exist",
+                path.display()
+            )));
+        }
+        return Ok(Some(path));
+    }
+    Ok(["alembic.ini", "alembic/alembic.ini"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file()))
+}
+
+/// Splits `version_locations` the way existing ini files write it: by the declared separator, else by
+/// white space, commas and newlines.
+fn split_locations(value: &str, separator: Option<&str>) -> Vec<PathBuf> {
+    let parts: Vec<&str> = match separator {
+        Some(":") => value.split(':').collect(),
+        Some(";") => value.split(';').collect(),
+        Some("newline") => value.split('\n').collect(),
+        Some("os") => value.split(':').collect(),
+        _ => value
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .collect(),
+    };
+    parts
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect()
+}
+
+fn resolve_url(
+    opts: &Options,
+    env: &dyn Fn(&str) -> Option<String>,
+    ini_url: Option<String>,
+) -> (String, UrlSource) {
+    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    if let Some(url) = opts.url.clone().filter(|u| !u.is_empty()) {
+        return (url, UrlSource::Flag);
+    }
+    for name in ["DATABASE_URL", "DATABASE__URL"] {
+        if let Some(url) = nonempty(name) {
+            return (url, UrlSource::Env(name));
+        }
+    }
+    if nonempty("DATABASE_HOST").is_some() || nonempty("DATABASE_NAME").is_some() {
+        return (components_url(&nonempty), UrlSource::Components);
+    }
+    if let Some(url) = ini_url {
+        return (url, UrlSource::Ini);
+    }
+    (DEFAULT_URL.into(), UrlSource::Default)
+}
+
+fn components_url(get: &dyn Fn(&str) -> Option<String>) -> String {
+    let enc = |s: &str| {
+        url::form_urlencoded::byte_serialize(s.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    let host = get("DATABASE_HOST").unwrap_or_else(|| "localhost".into());
+    let port = get("DATABASE_PORT").unwrap_or_else(|| "5432".into());
+    let name = get("DATABASE_NAME").unwrap_or_else(|| "postgres".into());
+    let auth = match (get("DATABASE_USER"), get("DATABASE_PASSWORD")) {
+        (Some(u), Some(p)) => format!("{}:{}@", enc(&u), enc(&p)),
+        (Some(u), None) => format!("{}@", enc(&u)),
+        (None, Some(p)) => format!(":{}@", enc(&p)),
+        (None, None) => String::new(),
+    };
+    format!("postgresql://{auth}{host}:{port}/{}", enc(&name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn settings(opts: &Options, pairs: &[(&str, &str)]) -> Settings {
+        let env = env_of(pairs);
+        load(opts, &env).unwrap()
+    }
+
+    #[test]
+    fn the_flag_wins_over_the_environment_which_wins_over_the_default() {
+        let opts = Options {
+            url: Some("sqlite:///flag.db".into()),
+            config: Some(PathBuf::from("/nonexistent-but-unused")),
+            ..Options::default()
+        };
+        // An explicit config that is missing is an error, even before the URL.
+        assert!(load(&opts, &env_of(&[])).is_err());
+        let opts = Options {
+            url: Some("sqlite:///flag.db".into()),
+            ..Options::default()
+        };
+        let s = settings(
+            &opts,
+            &[("DATABASE_URL", "sqlite:///env.db"), ("ALEMBIC_CONFIG", "")],
+        );
+        assert_eq!(s.url_source, UrlSource::Flag);
+        let s = settings(
+            &Options::default(),
+            &[("DATABASE__URL", "sqlite:///env.db")],
+        );
+        assert_eq!(s.url_source, UrlSource::Env("DATABASE__URL"));
+    }
+
+    #[test]
+    fn components_build_a_postgresql_url_with_the_password_encoded() {
+        let env = env_of(&[
+            ("DATABASE_HOST", "db"),
+            ("DATABASE_NAME", "app"),
+            ("DATABASE_USER", "me"),
+            ("DATABASE_PASSWORD", "p@ss word"),
+        ]);
+        let url = components_url(&env);
+        assert_eq!(url, "postgresql://me:p%40ss%20word@db:5432/app");
+    }
+
+    #[test]
+    fn version_locations_split_on_white_space_or_the_declared_separator() {
+        assert_eq!(
+            split_locations("a/versions\n  b/versions", None),
+            vec![PathBuf::from("a/versions"), PathBuf::from("b/versions")]
+        );
+        assert_eq!(
+            split_locations("a b:c", Some(":")),
+            vec![PathBuf::from("a b"), PathBuf::from("c")]
+        );
+    }
+}

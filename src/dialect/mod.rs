@@ -1,0 +1,178 @@
+//! The two database engines behind one small trait. Everything that differs between them is stated once here,
+//! as capability flags and SQL fragments on [`Dialect`], so the runner never asks "is this SQLite?".
+
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+
+use crate::dburl::DatabaseUrl;
+use crate::script::SqlDialect;
+use crate::sql::Flavor;
+
+/// What an engine can do and how it spells things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    pub sql: SqlDialect,
+    pub flavor: Flavor,
+    /// How a migration's transaction starts. SQLite takes the write lock up front, so two processes queue
+    /// on the busy timeout instead of one of them failing to upgrade a read lock.
+    pub begin: &'static str,
+    /// A session-level advisory lock serialises whole runs across processes.
+    pub advisory_lock: bool,
+    /// The history table's key column.
+    pub serial_pk: &'static str,
+    pub true_literal: &'static str,
+    pub false_literal: &'static str,
+}
+
+pub const SQLITE: Dialect = Dialect {
+    sql: SqlDialect::Sqlite,
+    flavor: Flavor::Sqlite,
+    begin: "BEGIN IMMEDIATE",
+    advisory_lock: false,
+    serial_pk: "INTEGER PRIMARY KEY AUTOINCREMENT",
+    true_literal: "1",
+    false_literal: "0",
+};
+
+pub const POSTGRESQL: Dialect = Dialect {
+    sql: SqlDialect::Postgresql,
+    flavor: Flavor::Postgres,
+    begin: "BEGIN",
+    advisory_lock: true,
+    serial_pk: "BIGSERIAL PRIMARY KEY",
+    true_literal: "true",
+    false_literal: "false",
+};
+
+impl Dialect {
+    pub fn for_url(url: &DatabaseUrl) -> Dialect {
+        match url {
+            DatabaseUrl::Sqlite(_) => SQLITE,
+            DatabaseUrl::Postgres(_) => POSTGRESQL,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.sql.name()
+    }
+
+    pub fn bool_literal(&self, value: bool) -> &'static str {
+        if value {
+            self.true_literal
+        } else {
+            self.false_literal
+        }
+    }
+}
+
+/// A database error as the server reported it.
+#[derive(Debug, Clone)]
+pub struct DbError {
+    pub message: String,
+    /// The SQLSTATE, on PostgreSQL.
+    pub code: Option<String>,
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{} (SQLSTATE {code})", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// One text-valued result row.
+pub type Row = Vec<Option<String>>;
+
+/// The few operations the runner needs from a connection. Values are passed as SQL literals (see
+/// [`quote_literal`]) because the same statements are also printed for offline use.
+pub trait Connection {
+    fn dialect(&self) -> Dialect;
+    /// Runs one or more statements and ignores any rows.
+    fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+    /// Runs one statement and returns the number of rows it changed.
+    fn execute(&mut self, sql: &str) -> Result<u64, DbError>;
+    /// Runs one query and returns its rows as text.
+    fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError>;
+    /// Whether a table exists (in `schema`, or the default search path).
+    fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
+    /// A one-line description of the server, e.g. "PostgreSQL 15.20" or "SQLite 3.54.1".
+    fn server_version(&mut self) -> Result<String, DbError>;
+}
+
+/// Opens a connection for a URL.
+pub fn connect(
+    url: &DatabaseUrl,
+    busy_timeout: std::time::Duration,
+) -> Result<Box<dyn Connection>, crate::Error> {
+    match url {
+        DatabaseUrl::Sqlite(target) => Ok(Box::new(sqlite::SqliteConnection::open(
+            target,
+            busy_timeout,
+        )?)),
+        DatabaseUrl::Postgres(target) => Ok(Box::new(postgres::PgConnection::open(target)?)),
+    }
+}
+
+/// A string as an SQL literal. Standard quoting is correct on both engines (PostgreSQL has
+/// standard_conforming_strings on by default); NUL cannot be stored in text on PostgreSQL, so it is dropped.
+pub fn quote_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\0' => {}
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// An identifier, quoted only when it needs to be, so that generated SQL reads like hand-written SQL.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// `schema.table` or `table`, quoted as needed.
+pub fn qualified(schema: Option<&str>, table: &str) -> String {
+    match schema {
+        Some(s) => format!("{}.{}", quote_ident(s), quote_ident(table)),
+        None => quote_ident(table),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_double_quotes_and_drop_nul() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\0b"), "'ab'");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_only_when_needed() {
+        assert_eq!(quote_ident("alembic_version"), "alembic_version");
+        assert_eq!(quote_ident("My Table"), "\"My Table\"");
+        assert_eq!(qualified(Some("ops"), "v"), "ops.v");
+    }
+}

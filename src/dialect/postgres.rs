@@ -1,0 +1,102 @@
+//! PostgreSQL through the synchronous client. Statements go over the simple query protocol, which accepts any
+//! statement a migration may hold (including ones that cannot be prepared) and returns text values.
+
+use postgres::SimpleQueryMessage;
+
+use super::{Connection, DbError, Dialect, Row, POSTGRESQL};
+use crate::dburl::PgTarget;
+
+pub struct PgConnection {
+    client: postgres::Client,
+}
+
+impl PgConnection {
+    pub fn open(target: &PgTarget) -> Result<PgConnection, crate::Error> {
+        let client = target.connect()?;
+        Ok(PgConnection { client })
+    }
+}
+
+fn db_error(e: postgres::Error) -> DbError {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut message = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            DbError {
+                message,
+                code: Some(db.code().code().to_string()),
+            }
+        }
+        None => {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            DbError {
+                message,
+                code: None,
+            }
+        }
+    }
+}
+
+impl Connection for PgConnection {
+    fn dialect(&self) -> Dialect {
+        POSTGRESQL
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client.batch_execute(sql).map_err(db_error)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
+        let messages = self.client.simple_query(sql).map_err(db_error)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                _ => None,
+            })
+            .sum())
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
+        let messages = self.client.simple_query(sql).map_err(db_error)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
+        let name = super::qualified(schema, table);
+        let rows = self.query(&format!(
+            "SELECT to_regclass({}) IS NOT NULL",
+            super::quote_literal(&name)
+        ))?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .is_some_and(|v| v == "t"))
+    }
+
+    fn server_version(&mut self) -> Result<String, DbError> {
+        let rows = self.query("SHOW server_version")?;
+        let version = rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .unwrap_or_default();
+        Ok(format!("PostgreSQL {version}"))
+    }
+}

@@ -1,0 +1,170 @@
+//! How revisions are printed, in the formats existing scripts parse: the one-line form
+//! (`<down> -> <rev> (labels) (head) (branchpoint), message`) and the verbose entry (`Rev: … Parent: … Path: …`),
+//! plus the JSON shape for `--json`.
+
+use serde::Serialize;
+
+use crate::graph::RevInfo;
+use crate::script::Script;
+
+/// Which parts of the one-line form to show; the defaults are those of `current`.
+#[derive(Debug, Clone, Copy)]
+pub struct LineParts {
+    pub branches: bool,
+    pub doc: bool,
+    pub parents: bool,
+    pub tree: bool,
+    pub head: bool,
+}
+
+impl Default for LineParts {
+    fn default() -> Self {
+        LineParts {
+            branches: false,
+            doc: false,
+            parents: false,
+            tree: true,
+            head: true,
+        }
+    }
+}
+
+fn down_text(info: &RevInfo<'_>) -> String {
+    if info.down.is_empty() {
+        "<base>".into()
+    } else {
+        info.down.join(", ")
+    }
+}
+
+/// The one-line form.
+pub fn line(info: &RevInfo<'_>, script: &Script, parts: LineParts, current: bool) -> String {
+    let mut text = info.id.to_string();
+    if parts.parents {
+        text = if info.dependencies.is_empty() {
+            format!("{} -> {text}", down_text(info))
+        } else {
+            format!(
+                "{} ({}) -> {text}",
+                down_text(info),
+                info.dependencies.join(", ")
+            )
+        };
+    }
+    if parts.branches && !info.branch_labels.is_empty() {
+        text.push_str(&format!(" ({})", info.branch_labels.join(", ")));
+    }
+    if parts.head || parts.tree {
+        if info.is_head {
+            text.push_str(" (head)");
+        }
+        if info.is_effective_head && !info.is_head {
+            text.push_str(" (effective head)");
+        }
+        if current {
+            text.push_str(" (current)");
+        }
+    }
+    if parts.tree {
+        if info.is_branch_point {
+            text.push_str(" (branchpoint)");
+        }
+        if info.is_merge_point {
+            text.push_str(" (mergepoint)");
+        }
+    }
+    if parts.doc {
+        text.push_str(", ");
+        text.push_str(script.message());
+    }
+    text
+}
+
+/// The verbose entry, ending with a blank line after the indented message.
+pub fn entry(info: &RevInfo<'_>, script: &Script, current: bool) -> String {
+    let mut out = format!(
+        "Rev: {}{}{}{}{}\n",
+        info.id,
+        if info.is_head { " (head)" } else { "" },
+        if info.is_branch_point {
+            " (branchpoint)"
+        } else {
+            ""
+        },
+        if info.is_merge_point {
+            " (mergepoint)"
+        } else {
+            ""
+        },
+        if current { " (current)" } else { "" },
+    );
+    if info.is_merge_point {
+        out.push_str(&format!("Merges: {}\n", down_text(info)));
+    } else {
+        out.push_str(&format!("Parent: {}\n", down_text(info)));
+    }
+    if !info.dependencies.is_empty() {
+        out.push_str(&format!(
+            "Also depends on: {}\n",
+            info.dependencies.join(", ")
+        ));
+    }
+    if info.is_branch_point {
+        out.push_str(&format!("Branches into: {}\n", info.children.join(", ")));
+    }
+    if !info.branch_labels.is_empty() {
+        out.push_str(&format!(
+            "Branch names: {}\n",
+            info.branch_labels.join(", ")
+        ));
+    }
+    out.push_str(&format!("Path: {}\n\n", script.path.display()));
+    for line in &script.doc {
+        out.push_str(&format!("    {line}\n"));
+    }
+    if let Some(date) = &script.create_date {
+        if !script.doc.is_empty() {
+            out.push_str("    \n");
+        }
+        out.push_str(&format!(
+            "    Revision ID: {}\n    Revises: {}\n    Create Date: {date}\n",
+            info.id,
+            info.down.join(", ")
+        ));
+    }
+    out
+}
+
+/// A revision for `--json` output.
+#[derive(Debug, Serialize)]
+pub struct RevisionJson {
+    pub revision: String,
+    pub down_revisions: Vec<String>,
+    pub depends_on: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub message: String,
+    pub path: String,
+    pub create_date: Option<String>,
+    pub is_head: bool,
+    pub is_branch_point: bool,
+    pub is_merge_point: bool,
+    pub is_current: bool,
+}
+
+impl RevisionJson {
+    pub fn new(info: &RevInfo<'_>, script: &Script, current: bool) -> RevisionJson {
+        RevisionJson {
+            revision: info.id.to_string(),
+            down_revisions: info.down.iter().map(|s| s.to_string()).collect(),
+            depends_on: info.dependencies.iter().map(|s| s.to_string()).collect(),
+            branch_labels: info.branch_labels.iter().map(|s| s.to_string()).collect(),
+            message: script.message().to_string(),
+            path: script.path.display().to_string(),
+            create_date: script.create_date.clone(),
+            is_head: info.is_head,
+            is_branch_point: info.is_branch_point,
+            is_merge_point: info.is_merge_point,
+            is_current: current,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The library's one error type. Each variant carries what the user needs to act: the file, the line, the
+//! revision, the server's message. None carries a password.
+
+use std::path::PathBuf;
+
+use crate::dialect::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Url(#[from] crate::dburl::UrlError),
+    #[error("{0}")]
+    Connect(String),
+    #[error(transparent)]
+    PgConnect(#[from] crate::dburl::ConnectError),
+    #[error(transparent)]
+    Ini(#[from] crate::ini::IniError),
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Script(#[from] crate::script::ScriptError),
+    #[error(transparent)]
+    Graph(#[from] crate::graph::GraphError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A statement of a revision failed; the revision was rolled back.
+    #[error(transparent)]
+    Statement(Box<FailedStatement>),
+    /// Bookkeeping or inspection on the database failed.
+    #[error("{context}: {cause}")]
+    Database { context: String, cause: DbError },
+    #[error("{0}")]
+    Plan(String),
+    #[error("revision '{revision}' ({file}) has changed since it was applied (recorded {recorded}, now {current}); run 'db-migrate validate' and, after review, 'db-migrate validate --accept {revision}'")]
+    Modified {
+        revision: String,
+        file: String,
+        recorded: String,
+        current: String,
+    },
+    #[error("timed out after {seconds}s waiting for the migration lock on {table}; another migration is running ({holder})")]
+    LockTimeout {
+        seconds: u64,
+        table: String,
+        holder: String,
+    },
+    #[error("Database is not on all head revisions")]
+    NotAtHead,
+    #[error("{0}")]
+    Validation(String),
+}
+
+/// Where and why a revision's statement failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {direction} of revision '{revision}' failed at `{statement}`: {cause}")]
+pub struct FailedStatement {
+    pub revision: String,
+    pub direction: &'static str,
+    pub file: String,
+    pub line: usize,
+    /// The statement's first line.
+    pub statement: String,
+    pub cause: DbError,
+}
+
+impl Error {
+    pub fn db(context: impl Into<String>) -> impl FnOnce(DbError) -> Error {
+        let context = context.into();
+        move |cause| Error::Database { context, cause }
+    }
+
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    /// The process exit status a command line should use for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::NotAtHead => crate::EXIT_NOT_AT_HEAD,
+            Error::Validation(_) => crate::EXIT_VALIDATION,
+            _ => crate::EXIT_ERROR,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

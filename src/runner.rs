@@ -1,0 +1,375 @@
+//! Carries out a plan: online against a connection, or offline as SQL text. Every step is prepared (section
+//! chosen, statements split) before anything runs, so a missing section or a bad file fails with the database
+//! untouched. Online, each revision runs in one transaction with its version-table and history changes;
+//! before it runs, the heads are read again inside that transaction, and a plan that another process has
+//! overtaken is made again from the real heads, so concurrent runs never apply a revision twice.
+
+use std::time::{Duration, Instant};
+
+use crate::dialect::{Connection, Dialect};
+use crate::error::{Error, Result};
+use crate::graph::{Direction, Step, VersionOp};
+use crate::history::{Action, Entry, HistoryTable};
+use crate::script::{self, Script};
+use crate::scripts::Scripts;
+use crate::sql;
+use crate::version::VersionTable;
+
+/// One statement ready to run, with its line in the file.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: String,
+    pub line: usize,
+}
+
+/// A step with everything it needs to run.
+pub struct Prepared<'s> {
+    pub step: Step,
+    pub script: Option<&'s Script>,
+    pub statements: Vec<Statement>,
+    pub transactional: bool,
+}
+
+impl Prepared<'_> {
+    fn action(&self) -> Action {
+        match self.step.direction {
+            Direction::Upgrade => Action::Upgrade,
+            Direction::Downgrade => Action::Downgrade,
+            Direction::Stamp => Action::Stamp,
+        }
+    }
+
+    /// The line printed for the step, in the wording people grep for:
+    /// `Running upgrade 8a1b2c3d4e5f -> 3f2a9c1b7d4e, add user profile fields`.
+    pub fn log_line(&self, with_doc: bool) -> String {
+        let verb = match self.step.direction {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+            Direction::Stamp => "stamp_revision",
+        };
+        let mut line = format!(
+            "Running {verb} {} -> {}",
+            self.step.from.join(", "),
+            self.step.to.join(", ")
+        );
+        if let (true, Some(s), false) = (
+            with_doc,
+            self.script,
+            self.step.direction == Direction::Stamp,
+        ) {
+            line.push_str(", ");
+            line.push_str(s.message());
+        }
+        line
+    }
+}
+
+/// Prepares the steps of a plan for a dialect.
+pub fn prepare<'s>(
+    scripts: &'s Scripts,
+    dialect: &Dialect,
+    steps: Vec<Step>,
+) -> Result<Vec<Prepared<'s>>> {
+    steps
+        .into_iter()
+        .map(|step| {
+            let script = step
+                .revision
+                .as_deref()
+                .map(|id| scripts.get(id))
+                .transpose()?;
+            let direction = match step.direction {
+                Direction::Upgrade => Some(script::Direction::Up),
+                Direction::Downgrade => Some(script::Direction::Down),
+                Direction::Stamp => None,
+            };
+            let (statements, transactional) = match (direction, script) {
+                (Some(direction), Some(s)) => {
+                    let section = s.section(direction, dialect.sql).ok_or_else(|| {
+                        Error::Plan(format!(
+                            "revision '{}' ({}) has no '-- migrate:{direction}' section for {}{}",
+                            s.id,
+                            s.path.display(),
+                            dialect.name(),
+                            if direction == script::Direction::Down {
+                                "; it cannot be downgraded"
+                            } else {
+                                ""
+                            }
+                        ))
+                    })?;
+                    let statements = sql::split(s.body(section), dialect.flavor)
+                        .map_err(|e| {
+                            Error::Plan(format!(
+                                "{}: section at line {}: {e}",
+                                s.path.display(),
+                                section.first_line - 1
+                            ))
+                        })?
+                        .into_iter()
+                        .map(|st| Statement {
+                            sql: st.sql.to_string(),
+                            line: section.first_line + st.line - 1,
+                        })
+                        .collect();
+                    (statements, section.transaction)
+                }
+                _ => (Vec::new(), true),
+            };
+            Ok(Prepared {
+                step,
+                script,
+                statements,
+                transactional,
+            })
+        })
+        .collect()
+}
+
+/// The heads after a step's version-table changes.
+pub fn apply_ops(heads: &mut Vec<String>, ops: &[VersionOp]) {
+    for op in ops {
+        match op {
+            VersionOp::Insert(r) => heads.push(r.clone()),
+            VersionOp::Delete(r) => heads.retain(|h| h != r),
+            VersionOp::Update { from, to } => {
+                for h in heads.iter_mut().filter(|h| *h == from) {
+                    *h = to.clone();
+                }
+            }
+        }
+    }
+    heads.sort();
+}
+
+/// What the runner tells its caller as it goes.
+pub enum Event<'a> {
+    /// Another process holds the migration lock.
+    Waiting(&'a str),
+    /// A step finished.
+    Done(&'a Prepared<'a>, Duration),
+}
+
+/// Makes the plan from the heads the database really has.
+pub type Planner<'p> = dyn Fn(&[String]) -> Result<Vec<Step>> + 'p;
+
+pub struct Runner<'a> {
+    pub conn: &'a mut dyn Connection,
+    pub scripts: &'a Scripts,
+    pub version: &'a VersionTable,
+    pub history: &'a HistoryTable,
+    pub single_transaction: bool,
+}
+
+impl Runner<'_> {
+    /// Runs a plan to its end and returns the number of steps taken. The version and history tables must exist.
+    pub fn run(
+        &mut self,
+        planner: &Planner<'_>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) -> Result<usize> {
+        if self.single_transaction {
+            return self.run_single(planner, events);
+        }
+        let dialect = self.conn.dialect();
+        let mut heads = self.version.read(self.conn)?;
+        let mut steps = prepare(self.scripts, &dialect, planner(&heads)?)?;
+        let mut done = 0;
+        let mut i = 0;
+        while i < steps.len() {
+            let current = &steps[i];
+            if current.transactional {
+                self.sql(dialect.begin, "could not begin a transaction")?;
+            }
+            let actual = self.version.read(self.conn)?;
+            if actual != heads {
+                // Another process moved the database on: plan again from where it really is.
+                if current.transactional {
+                    self.sql("ROLLBACK", "could not roll back")?;
+                }
+                heads = actual;
+                steps = prepare(self.scripts, &dialect, planner(&heads)?)?;
+                i = 0;
+                continue;
+            }
+            let started = Instant::now();
+            if let Err(e) = self.execute(current) {
+                if current.transactional {
+                    let _ = self.conn.batch("ROLLBACK");
+                }
+                self.record_failure(current, started.elapsed(), &e);
+                return Err(e);
+            }
+            let bookkeeping = (|| {
+                if !current.transactional {
+                    self.sql(dialect.begin, "could not begin a transaction")?;
+                }
+                self.bookkeeping(current, started.elapsed())?;
+                self.sql("COMMIT", "could not commit")
+            })();
+            if let Err(e) = bookkeeping {
+                let _ = self.conn.batch("ROLLBACK");
+                return Err(e);
+            }
+            apply_ops(&mut heads, &current.step.version_ops);
+            events(Event::Done(current, started.elapsed()));
+            done += 1;
+            i += 1;
+        }
+        Ok(done)
+    }
+
+    fn run_single(
+        &mut self,
+        planner: &Planner<'_>,
+        events: &mut dyn FnMut(Event<'_>),
+    ) -> Result<usize> {
+        let dialect = self.conn.dialect();
+        self.sql(dialect.begin, "could not begin a transaction")?;
+        let planned = self
+            .version
+            .read(self.conn)
+            .and_then(|heads| prepare(self.scripts, &dialect, planner(&heads)?));
+        let steps = match planned {
+            Ok(steps) => steps,
+            Err(e) => {
+                let _ = self.conn.batch("ROLLBACK");
+                return Err(e);
+            }
+        };
+        if let Some(s) = steps
+            .iter()
+            .filter(|p| !p.transactional)
+            .find_map(|p| p.script)
+        {
+            let _ = self.conn.batch("ROLLBACK");
+            return Err(Error::Plan(format!(
+                "revision '{}' ({}) has a transaction:false section, which cannot run inside --single-transaction; nothing was run",
+                s.id,
+                s.path.display()
+            )));
+        }
+        let mut finished = Vec::with_capacity(steps.len());
+        for p in &steps {
+            let started = Instant::now();
+            let result = self.execute(p).map_err(|e| (e, true)).and_then(|()| {
+                self.bookkeeping(p, started.elapsed())
+                    .map_err(|e| (e, false))
+            });
+            if let Err((e, record)) = result {
+                let _ = self.conn.batch("ROLLBACK");
+                if record {
+                    self.record_failure(p, started.elapsed(), &e);
+                }
+                return Err(e);
+            }
+            finished.push(started.elapsed());
+        }
+        self.sql("COMMIT", "could not commit")?;
+        for (p, elapsed) in steps.iter().zip(finished) {
+            events(Event::Done(p, elapsed));
+        }
+        Ok(steps.len())
+    }
+
+    fn sql(&mut self, sql: &str, context: &str) -> Result<()> {
+        self.conn.batch(sql).map_err(Error::db(context))
+    }
+
+    fn execute(&mut self, p: &Prepared<'_>) -> Result<()> {
+        for st in &p.statements {
+            if let Err(cause) = self.conn.batch(&st.sql) {
+                let s = p.script.expect("only revisions have statements");
+                return Err(Error::Statement(Box::new(crate::error::FailedStatement {
+                    revision: s.id.clone(),
+                    direction: if p.step.direction == Direction::Downgrade {
+                        "downgrade"
+                    } else {
+                        "upgrade"
+                    },
+                    file: s.path.display().to_string(),
+                    line: st.line,
+                    statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
+                    cause,
+                })));
+            }
+        }
+        Ok(())
+    }
+
+    fn bookkeeping(&mut self, p: &Prepared<'_>, elapsed: Duration) -> Result<()> {
+        for op in &p.step.version_ops {
+            self.version.apply(self.conn, op)?;
+        }
+        self.history.record(self.conn, &entry(p, elapsed, None))
+    }
+
+    /// A failure is recorded in its own transaction, after the rollback, so the record survives it.
+    fn record_failure(&mut self, p: &Prepared<'_>, elapsed: Duration, e: &Error) {
+        let text = e.to_string();
+        let _ = self
+            .history
+            .record(self.conn, &entry(p, elapsed, Some(&text)));
+    }
+}
+
+fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> Entry<'a> {
+    Entry {
+        revision: p
+            .step
+            .revision
+            .as_deref()
+            .or_else(|| p.step.from.first().map(String::as_str))
+            .unwrap_or("base"),
+        action: p.action(),
+        message: p.script.map(Script::message).unwrap_or(""),
+        checksum: p.script.map(|s| s.checksum.as_str()),
+        duration_ms: elapsed.as_millis() as u64,
+        success: error.is_none(),
+        error,
+    }
+}
+
+/// The SQL a plan would run, as a script a DBA can review and apply by hand: each statement followed by `;`
+/// and a blank line, each step introduced by a `-- Running …` comment.
+pub fn render_sql(
+    steps: &[Prepared<'_>],
+    version: &VersionTable,
+    create_version_table: bool,
+    single_transaction: bool,
+) -> String {
+    let mut out = String::new();
+    let emit = |out: &mut String, sql: &str| {
+        out.push_str(sql);
+        out.push_str(";\n\n");
+    };
+    if single_transaction {
+        emit(&mut out, "BEGIN");
+    }
+    if create_version_table {
+        emit(&mut out, &version.create_sql(false));
+    }
+    for p in steps {
+        let per_step = !single_transaction;
+        out.push_str(&format!("-- {}\n\n", p.log_line(false)));
+        if per_step && p.transactional {
+            emit(&mut out, "BEGIN");
+        }
+        for st in &p.statements {
+            emit(&mut out, &st.sql);
+        }
+        if per_step && !p.transactional {
+            emit(&mut out, "BEGIN");
+        }
+        for op in &p.step.version_ops {
+            emit(&mut out, &version.op_sql(op));
+        }
+        if per_step {
+            emit(&mut out, "COMMIT");
+        }
+    }
+    if single_transaction {
+        emit(&mut out, "COMMIT");
+    }
+    out
+}

@@ -1,0 +1,700 @@
+//! One revision file: its header (the revision's identity and place in the graph), its `-- migrate:` sections,
+//! and its checksum. Parsing is a single line scan; statements are split only when a section is about to run,
+//! so listing commands over thousands of files stay cheap.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// A revision id may not contain these, because the revision grammar gives them meaning.
+pub const RESERVED_ID_CHARS: &[char] = &['@', '-', '+', ':'];
+/// The width of `alembic_version.version_num`.
+pub const MAX_ID_LEN: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        })
+    }
+}
+
+/// The SQL dialects a section may be written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SqlDialect {
+    Sqlite,
+    Postgresql,
+}
+
+impl SqlDialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlDialect::Sqlite => "sqlite",
+            SqlDialect::Postgresql => "postgresql",
+        }
+    }
+}
+
+/// One `-- migrate:up|down [dialect] [transaction:false]` section.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub direction: Direction,
+    pub dialect: Option<SqlDialect>,
+    pub transaction: bool,
+    /// Line number (1-based, in the file) of the first line of the body.
+    pub first_line: usize,
+    body: std::ops::Range<usize>,
+}
+
+/// A parsed revision file.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub path: PathBuf,
+    pub id: String,
+    pub down: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub depends_on: Vec<String>,
+    /// The message lines of the header (the first one is the short message).
+    pub doc: Vec<String>,
+    pub create_date: Option<String>,
+    /// `sha256:<hex>` of the normalised text.
+    pub checksum: String,
+    text: String,
+    sections: Vec<Section>,
+}
+
+impl Script {
+    pub fn load(path: &Path) -> Result<Script, ScriptError> {
+        let bytes = std::fs::read(path).map_err(|source| ScriptError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ScriptError::Invalid {
+            path: path.to_path_buf(),
+            message: format!(
+                "not valid UTF-8 (byte {}); revision files must be UTF-8 text",
+                e.utf8_error().valid_up_to()
+            ),
+        })?;
+        Script::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, raw: &str) -> Result<Script, ScriptError> {
+        let text = normalise(raw);
+        let checksum = checksum_of_normalised(&text);
+        let syntax = |line: usize, message: String| ScriptError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+
+        let mut header = Header::default();
+        let mut sections: Vec<Section> = Vec::new();
+        let mut offset = 0usize;
+        for (index, line) in text.split_inclusive('\n').enumerate() {
+            let number = index + 1;
+            let start = offset;
+            offset += line.len();
+            let content = line.trim_end_matches('\n').trim();
+            if let Some(marker) = parse_marker(content) {
+                let (direction, dialect, transaction) =
+                    marker.map_err(|message| syntax(number, message))?;
+                if let Some(last) = sections.last_mut() {
+                    last.body.end = start;
+                }
+                if let Some(dup) = sections
+                    .iter()
+                    .find(|s| s.direction == direction && s.dialect == dialect)
+                {
+                    return Err(syntax(
+                        number,
+                        format!(
+                            "a second '-- migrate:{direction}{}' section (the first is at line {})",
+                            dialect
+                                .map(|d| format!(" {}", d.name()))
+                                .unwrap_or_default(),
+                            dup.first_line - 1
+                        ),
+                    ));
+                }
+                sections.push(Section {
+                    direction,
+                    dialect,
+                    transaction,
+                    first_line: number + 1,
+                    body: offset..text.len(),
+                });
+            } else if sections.is_empty() {
+                header
+                    .line(content)
+                    .map_err(|message| syntax(number, message))?;
+            }
+        }
+
+        let invalid = |message: String| ScriptError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let id = header.id.ok_or_else(|| {
+            invalid("no '-- Revision ID:' line in the header; is this a revision file?".into())
+        })?;
+        validate_id(&id).map_err(invalid)?;
+        let down = header.revises.ok_or_else(|| {
+            invalid(format!(
+                "revision '{id}' has no '-- Revises:' line (leave it empty for a first revision)"
+            ))
+        })?;
+        if !sections.iter().any(|s| s.direction == Direction::Up) {
+            return Err(invalid(format!(
+                "revision '{id}' has no '-- migrate:up' section; a revision file needs '-- migrate:up' and '-- migrate:down' markers"
+            )));
+        }
+        Ok(Script {
+            path: path.to_path_buf(),
+            id,
+            down,
+            branch_labels: header.branch_labels,
+            depends_on: header.depends_on,
+            doc: header.doc,
+            create_date: header.create_date,
+            checksum,
+            text,
+            sections,
+        })
+    }
+
+    /// The short message (the first header line), as history prints it.
+    pub fn message(&self) -> &str {
+        self.doc.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// The section to run for a direction on a dialect: the dialect's own section wins over the plain one.
+    pub fn section(&self, direction: Direction, dialect: SqlDialect) -> Option<&Section> {
+        let mut plain = None;
+        for s in self.sections.iter().filter(|s| s.direction == direction) {
+            match s.dialect {
+                Some(d) if d == dialect => return Some(s),
+                None => plain = Some(s),
+                Some(_) => {}
+            }
+        }
+        plain
+    }
+
+    pub fn body(&self, section: &Section) -> &str {
+        &self.text[section.body.clone()]
+    }
+}
+
+#[derive(Default)]
+struct Header {
+    id: Option<String>,
+    revises: Option<Vec<String>>,
+    create_date: Option<String>,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+    doc: Vec<String>,
+    doc_closed: bool,
+}
+
+impl Header {
+    fn line(&mut self, content: &str) -> Result<(), String> {
+        if content.is_empty() {
+            self.doc_closed |= !self.doc.is_empty();
+            return Ok(());
+        }
+        let Some(comment) = content.strip_prefix("--") else {
+            return Err(format!(
+                "'{}' comes before the first '-- migrate:up' marker; SQL belongs in a '-- migrate:up' or '-- migrate:down' section",
+                truncate(content, 60)
+            ));
+        };
+        let comment = comment.trim();
+        if let Some((key, value)) = comment.split_once(':') {
+            let value = value.trim();
+            let slot = match key.trim() {
+                "Revision ID" => Some(&mut self.id),
+                "Create Date" => Some(&mut self.create_date),
+                _ => None,
+            };
+            if let Some(slot) = slot {
+                if slot.is_some() {
+                    return Err(format!("'{}' appears twice in the header", key.trim()));
+                }
+                *slot = Some(value.to_string());
+                self.doc_closed = true;
+                return Ok(());
+            }
+            let list = match key.trim() {
+                "Revises" => {
+                    if self.revises.is_some() {
+                        return Err("'Revises' appears twice in the header".into());
+                    }
+                    self.revises = Some(Vec::new());
+                    self.revises.as_mut()
+                }
+                "Branch Labels" => Some(&mut self.branch_labels),
+                "Depends On" => Some(&mut self.depends_on),
+                _ => None,
+            };
+            if let Some(list) = list {
+                list.extend(split_list(value));
+                self.doc_closed = true;
+                return Ok(());
+            }
+        }
+        if comment.is_empty() {
+            self.doc_closed |= !self.doc.is_empty();
+        } else if !self.doc_closed {
+            self.doc.push(comment.to_string());
+        }
+        Ok(())
+    }
+}
+
+fn split_list(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && *s != "None")
+        .map(str::to_string)
+}
+
+type Marker = Result<(Direction, Option<SqlDialect>, bool), String>;
+
+/// Recognises `-- migrate:up [sqlite|postgresql] [transaction:false]`; None when the line is not a marker.
+fn parse_marker(line: &str) -> Option<Marker> {
+    let rest = line.strip_prefix("--")?.trim_start();
+    let rest = rest.strip_prefix("migrate:")?;
+    let mut words = rest.split_whitespace();
+    let direction = match words.next() {
+        Some("up") => Direction::Up,
+        Some("down") => Direction::Down,
+        other => {
+            return Some(Err(format!(
+                "unknown marker '-- migrate:{}'; expected '-- migrate:up' or '-- migrate:down'",
+                other.unwrap_or("")
+            )))
+        }
+    };
+    let mut dialect = None;
+    let mut transaction = true;
+    for word in words {
+        match word {
+            "sqlite" => dialect = Some(SqlDialect::Sqlite),
+            "postgresql" | "postgres" => dialect = Some(SqlDialect::Postgresql),
+            "transaction:false" => transaction = false,
+            "transaction:true" => transaction = true,
+            other => {
+                return Some(Err(format!(
+                    "unknown option '{other}' on '-- migrate:{direction}'; expected 'sqlite', 'postgresql' or 'transaction:false'"
+                )))
+            }
+        }
+    }
+    Some(Ok((direction, dialect, transaction)))
+}
+
+/// Checks an id given with `--rev-id` or found in a header.
+pub fn validate_id(id: &str) -> Result<(), String> {
+    let bad: String = id
+        .chars()
+        .filter(|c| RESERVED_ID_CHARS.contains(c))
+        .collect();
+    if !bad.is_empty() {
+        return Err(format!(
+            "Character(s) '{bad}' not allowed in revision identifier '{id}'"
+        ));
+    }
+    if id.is_empty() || id.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "revision identifier '{id}' is empty or contains white space"
+        ));
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(format!(
+            "revision identifier '{id}' is {} characters long; the version table holds at most {MAX_ID_LEN}",
+            id.len()
+        ));
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Line endings and a byte-order mark are editor accidents, not changes: they must not change a checksum.
+fn normalise(raw: &str) -> String {
+    let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    if !raw.contains('\r') {
+        return raw.to_string();
+    }
+    raw.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+fn checksum_of_normalised(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in digest.iter() {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
+/// The checksum of a file's text as dbkit records it.
+pub fn checksum(raw: &str) -> String {
+    checksum_of_normalised(&normalise(raw))
+}
+
+/// What a new revision file says.
+pub struct NewRevision<'a> {
+    pub id: &'a str,
+    pub message: &'a str,
+    pub down: &'a [String],
+    pub branch_labels: &'a [String],
+    pub depends_on: &'a [String],
+    pub create_date: &'a str,
+}
+
+/// The text of a new, empty revision.
+pub fn render(new: &NewRevision<'_>) -> String {
+    let message = new.message.replace(['\r', '\n'], " ");
+    let mut out = format!(
+        "-- {message}\n--\n-- Revision ID: {}\n-- Revises: {}\n-- Create Date: {}\n",
+        new.id,
+        new.down.join(", "),
+        new.create_date
+    );
+    if !new.branch_labels.is_empty() {
+        out.push_str(&format!(
+            "-- Branch Labels: {}\n",
+            new.branch_labels.join(", ")
+        ));
+    }
+    if !new.depends_on.is_empty() {
+        out.push_str(&format!("-- Depends On: {}\n", new.depends_on.join(", ")));
+    }
+    out.push_str("\n-- migrate:up\n\n\n-- migrate:down\n\n");
+    out
+}
+
+/// The slug of a message: its words joined by `_`, lower-cased, cut at a word boundary.
+pub fn slug(message: &str, truncate_len: usize) -> String {
+    let words: Vec<String> = message
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let slug = words.join("_");
+    if slug.chars().count() <= truncate_len {
+        return slug;
+    }
+    let cut: String = slug.chars().take(truncate_len).collect();
+    match cut.rfind('_') {
+        Some(i) => format!("{}_", &cut[..i]),
+        None => format!("{cut}_"),
+    }
+}
+
+/// Values a `file_template` may use.
+pub struct TemplateValues<'a> {
+    pub rev: &'a str,
+    pub slug: &'a str,
+    pub time: chrono::NaiveDateTime,
+    pub epoch: i64,
+}
+
+/// Expands a `%(name)s`-style file template, as the ini file writes it after interpolation.
+pub fn render_file_template(template: &str, values: &TemplateValues<'_>) -> Result<String, String> {
+    use chrono::{Datelike, Timelike};
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(pos) = rest.find('%') {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos + 1..];
+        if let Some(r) = rest.strip_prefix('%') {
+            out.push('%');
+            rest = r;
+            continue;
+        }
+        let bad = || format!("bad file_template '{template}': expected %(name)s or %(name)d");
+        let r = rest.strip_prefix('(').ok_or_else(bad)?;
+        let close = r.find(')').ok_or_else(bad)?;
+        let name = &r[..close];
+        let r = &r[close + 1..];
+        let conv_at = r.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(bad)?;
+        let spec = &r[..conv_at];
+        let conv = r.as_bytes()[conv_at] as char;
+        rest = &r[conv_at + 1..];
+        let t = values.time;
+        let number = match name {
+            "year" => Some(i64::from(t.year())),
+            "month" => Some(i64::from(t.month())),
+            "day" => Some(i64::from(t.day())),
+            "hour" => Some(i64::from(t.hour())),
+            "minute" => Some(i64::from(t.minute())),
+            "second" => Some(i64::from(t.second())),
+            "epoch" => Some(values.epoch),
+            _ => None,
+        };
+        let text = match (name, number) {
+            ("rev", _) => values.rev.to_string(),
+            ("slug", _) => values.slug.to_string(),
+            (_, Some(n)) => n.to_string(),
+            _ => {
+                return Err(format!(
+                    "unknown token '%({name})' in file_template; known: rev, slug, epoch, year, month, day, hour, minute, second"
+                ))
+            }
+        };
+        out.push_str(&apply_format_spec(&text, spec, conv == 'd').ok_or_else(bad)?);
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Width and precision as a `%-format` applies them: for integers the precision is a minimum digit count,
+/// and a leading `0` pads with zeros.
+fn apply_format_spec(text: &str, spec: &str, integer: bool) -> Option<String> {
+    let (flags_width, precision) = match spec.split_once('.') {
+        Some((a, b)) => (a, Some(b.parse::<usize>().ok()?)),
+        None => (spec, None),
+    };
+    let left = flags_width.starts_with('-');
+    let zero = flags_width.trim_start_matches('-').starts_with('0');
+    let width_text = flags_width.trim_start_matches(['-', '0']);
+    let width = if width_text.is_empty() {
+        0
+    } else {
+        width_text.parse::<usize>().ok()?
+    };
+    let mut value = text.to_string();
+    if let Some(p) = precision {
+        if integer {
+            let (sign, digits) = value
+                .strip_prefix('-')
+                .map_or(("", value.as_str()), |d| ("-", d));
+            value = format!("{sign}{digits:0>p$}");
+        } else {
+            value = value.chars().take(p).collect();
+        }
+    }
+    let len = value.chars().count();
+    if len < width {
+        let pad = width - len;
+        value = if left {
+            format!("{value}{}", " ".repeat(pad))
+        } else if zero && integer {
+            format!("{}{value}", "0".repeat(pad))
+        } else {
+            format!("{}{value}", " ".repeat(pad))
+        };
+    }
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = "-- add user profile fields\n--\n-- Revision ID: 3f2a9c1b7d4e\n-- Revises: 8a1b2c3d4e5f\n-- Create Date: 2026-11-21 14:30:00.123456\n-- Branch Labels: accounts\n-- Depends On: 5f0e1d2c3b4a\n\n-- migrate:up\nALTER TABLE users ADD COLUMN bio TEXT;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN bio;\n";
+
+    fn parse(text: &str) -> Result<Script, ScriptError> {
+        Script::parse(Path::new("v/x.sql"), text)
+    }
+
+    #[test]
+    fn the_documented_example_parses_into_header_and_sections() {
+        let s = parse(EXAMPLE).unwrap();
+        assert_eq!(s.id, "3f2a9c1b7d4e");
+        assert_eq!(s.down, vec!["8a1b2c3d4e5f"]);
+        assert_eq!(s.branch_labels, vec!["accounts"]);
+        assert_eq!(s.depends_on, vec!["5f0e1d2c3b4a"]);
+        assert_eq!(s.message(), "add user profile fields");
+        let up = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        assert_eq!(up.first_line, 10);
+        assert_eq!(s.body(up).trim(), "ALTER TABLE users ADD COLUMN bio TEXT;");
+        let down = s.section(Direction::Down, SqlDialect::Postgresql).unwrap();
+        assert_eq!(s.body(down).trim(), "ALTER TABLE users DROP COLUMN bio;");
+    }
+
+    #[test]
+    fn an_empty_revises_line_makes_a_root_and_a_comma_list_a_merge() {
+        let root = parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", "Revises:")).unwrap();
+        assert!(root.down.is_empty());
+        let merge =
+            parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", "Revises: aaaa, bbbb")).unwrap();
+        assert_eq!(merge.down, vec!["aaaa", "bbbb"]);
+    }
+
+    #[test]
+    fn a_dialect_section_wins_over_the_plain_one() {
+        let text = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\nplain;\n-- migrate:up postgresql transaction:false\npg;\n-- migrate:down sqlite\nsq;\n";
+        let s = parse(text).unwrap();
+        let pg = s.section(Direction::Up, SqlDialect::Postgresql).unwrap();
+        assert_eq!(s.body(pg).trim(), "pg;");
+        assert!(!pg.transaction);
+        let sq = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        assert_eq!(s.body(sq).trim(), "plain;");
+        assert!(s.section(Direction::Down, SqlDialect::Postgresql).is_none());
+    }
+
+    #[test]
+    fn a_file_without_markers_is_an_error_naming_the_file() {
+        let err = parse("-- m\n-- Revision ID: a1\n-- Revises:\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("v/x.sql: "), "{err}");
+        assert!(err.contains("no '-- migrate:up' section"), "{err}");
+    }
+
+    #[test]
+    fn sql_before_the_first_marker_names_the_line() {
+        let err = parse(
+            "-- m\n-- Revision ID: a1\n-- Revises:\nCREATE TABLE t (a int);\n-- migrate:up\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("v/x.sql:4: "), "{err}");
+    }
+
+    #[test]
+    fn a_missing_revision_id_or_revises_line_is_an_error() {
+        assert!(parse("-- m\n-- migrate:up\n")
+            .unwrap_err()
+            .to_string()
+            .contains("Revision ID"));
+        assert!(parse("-- m\n-- Revision ID: a1\n-- migrate:up\n")
+            .unwrap_err()
+            .to_string()
+            .contains("Revises"));
+    }
+
+    #[test]
+    fn unknown_marker_options_and_duplicate_sections_are_errors() {
+        let err = parse("-- Revision ID: a1\n-- Revises:\n-- migrate:up mysql\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":3: unknown option 'mysql'"), "{err}");
+        let err = parse("-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrate:up\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":4: a second '-- migrate:up' section"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reserved_characters_and_long_ids_are_rejected() {
+        assert!(validate_id("a-b")
+            .unwrap_err()
+            .contains("Character(s) '-' not allowed"));
+        assert!(validate_id(&"a".repeat(33)).is_err());
+        assert!(validate_id("001_add_documents").is_ok());
+    }
+
+    #[test]
+    fn crlf_and_a_byte_order_mark_do_not_change_the_checksum() {
+        let crlf = EXAMPLE.replace('\n', "\r\n");
+        let bom = format!("\u{feff}{EXAMPLE}");
+        assert_eq!(checksum(EXAMPLE), checksum(&crlf));
+        assert_eq!(checksum(EXAMPLE), checksum(&bom));
+        assert_ne!(
+            checksum(EXAMPLE),
+            checksum(&EXAMPLE.replace("bio", "about"))
+        );
+        assert!(checksum(EXAMPLE).starts_with("sha256:"));
+        assert_eq!(checksum(EXAMPLE).len(), 7 + 64);
+    }
+
+    #[test]
+    fn a_rendered_revision_parses_back() {
+        let down = vec!["aaaa".to_string(), "bbbb".to_string()];
+        let text = render(&NewRevision {
+            id: "0123456789ab",
+            message: "merge heads",
+            down: &down,
+            branch_labels: &[],
+            depends_on: &[],
+            create_date: "2026-11-21 14:30:00.123456",
+        });
+        let s = parse(&text).unwrap();
+        assert_eq!(s.id, "0123456789ab");
+        assert_eq!(s.down, down);
+        assert_eq!(s.message(), "merge heads");
+        assert_eq!(
+            s.body(s.section(Direction::Up, SqlDialect::Sqlite).unwrap())
+                .trim(),
+            ""
+        );
+    }
+
+    #[test]
+    fn slugs_are_lowercase_words_cut_at_a_word_boundary() {
+        assert_eq!(
+            slug("Add user profile fields!", 40),
+            "add_user_profile_fields"
+        );
+        assert_eq!(
+            slug("add a very long message that goes well past the limit", 20),
+            "add_a_very_long_"
+        );
+        assert_eq!(slug("", 40), "");
+    }
+
+    #[test]
+    fn the_default_file_template_expands_with_padding() {
+        let time = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap();
+        let values = TemplateValues {
+            rev: "3f2a9c1b7d4e",
+            slug: "add_user",
+            time,
+            epoch: 1767322245,
+        };
+        let name = render_file_template(
+            "%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s",
+            &values,
+        )
+        .unwrap();
+        assert_eq!(name, "20260102_0304_3f2a9c1b7d4e_add_user");
+        assert_eq!(
+            render_file_template("%(epoch)d_%(second)02d", &values).unwrap(),
+            "1767322245_05"
+        );
+        assert!(render_file_template("%(nope)s", &values).is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! The revision files of a project, read once per command and indexed by id, with the revision graph built
+//! from their headers. Every `.sql` file in a version location must be a revision: one that is not is an
+//! error naming it, never a silent skip.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::graph::{Revision, RevisionMap};
+use crate::script::Script;
+
+pub struct Scripts {
+    scripts: Vec<Script>,
+    index: HashMap<String, usize>,
+    pub map: RevisionMap,
+    pub locations: Vec<PathBuf>,
+}
+
+impl Scripts {
+    pub fn load(locations: &[PathBuf]) -> Result<Scripts> {
+        let mut scripts = Vec::new();
+        for location in locations {
+            if !location.is_dir() {
+                return Err(Error::Config(format!(
+                    "Path doesn't exist: {}.  Please use the 'init' command to create a new scripts folder.",
+                    location.display()
+                )));
+            }
+            let mut files: Vec<PathBuf> = std::fs::read_dir(location)
+                .map_err(Error::io(location))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "sql") && p.is_file())
+                .collect();
+            files.sort();
+            for file in files {
+                scripts.push(Script::load(&file)?);
+            }
+        }
+        let mut index = HashMap::with_capacity(scripts.len());
+        for (i, s) in scripts.iter().enumerate() {
+            if let Some(&first) = index.get(&s.id) {
+                let first: &Script = &scripts[first];
+                return Err(Error::Config(format!(
+                    "revision '{}' is declared more than once: in '{}' and in '{}'",
+                    s.id,
+                    first.path.display(),
+                    s.path.display()
+                )));
+            }
+            index.insert(s.id.clone(), i);
+        }
+        let revisions = scripts
+            .iter()
+            .map(|s| Revision {
+                id: s.id.clone(),
+                down: s.down.clone(),
+                depends_on: s.depends_on.clone(),
+                branch_labels: s.branch_labels.clone(),
+            })
+            .collect();
+        let map = RevisionMap::new(revisions).map_err(|e| {
+            // Name the file of the revision the error is about, when there is one.
+            let text = e.to_string();
+            let file = scripts
+                .iter()
+                .find(|s| text.contains(&format!("'{}'", s.id)))
+                .map(|s| format!(" ({})", s.path.display()))
+                .unwrap_or_default();
+            Error::Config(format!("{text}{file}"))
+        })?;
+        Ok(Scripts {
+            scripts,
+            index,
+            map,
+            locations: locations.to_vec(),
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Script> {
+        self.index
+            .get(id)
+            .map(|&i| &self.scripts[i])
+            .ok_or_else(|| Error::Plan(format!("Can't locate revision identified by '{id}'")))
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Script> {
+        self.index.get(id).map(|&i| &self.scripts[i])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Script> {
+        self.scripts.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.scripts.is_empty()
+    }
+
+    /// The directory new revisions go to when none is named.
+    pub fn default_location(&self) -> Option<&Path> {
+        match self.locations.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+}

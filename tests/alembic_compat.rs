@@ -1,0 +1,302 @@
+//! Python Alembic and dbkit on one database: the same version table, read and continued by either.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::both;
+use crate::util::*;
+use dbkit::script::{Direction, Script, SqlDialect};
+use dbkit::sql::{self, Flavor};
+
+fn alembic_bin() -> Option<PathBuf> {
+    let path = std::env::var("ALEMBIC_BIN")
+        .ok()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-alembic/bin/alembic"));
+    if path.is_file() {
+        return Some(path);
+    }
+    assert!(
+        !under_ci(),
+        "Alembic is required under CI ({}); make test-deps installs it",
+        path.display()
+    );
+    eprintln!(
+        "skipping: no Alembic at {} (run make test-deps)",
+        path.display()
+    );
+    None
+}
+
+/// An Alembic project beside the dbkit one, with one Python revision per SQL revision.
+fn python_project(fx: &Fixture) -> PathBuf {
+    let py = fx.path().join("py");
+    std::fs::create_dir_all(py.join("versions")).unwrap();
+    std::fs::write(
+        py.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s\n",
+    )
+    .unwrap();
+    std::fs::write(
+        py.join("env.py"),
+        "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\nengine = create_engine(os.environ['ALEMBIC_TEST_URL'], poolclass=pool.NullPool)\nwith engine.connect() as connection:\n    context.configure(connection=connection, transaction_per_migration=True)\n    with context.begin_transaction():\n        context.run_migrations()\n",
+    )
+    .unwrap();
+    std::fs::write(py.join("script.py.mako"), "").unwrap();
+    for entry in std::fs::read_dir(fx.versions()).unwrap() {
+        let path = entry.unwrap().path();
+        let s = Script::load(&path).unwrap();
+        let stmts = |dir: Direction, d: SqlDialect, f: Flavor| -> Vec<String> {
+            s.section(dir, d)
+                .map(|sec| {
+                    sql::split(s.body(sec), f)
+                        .unwrap()
+                        .into_iter()
+                        .map(|st| st.sql.to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let table = |dir: Direction| {
+            format!(
+                "{{'sqlite': {:?}, 'postgresql': {:?}}}",
+                stmts(dir, SqlDialect::Sqlite, Flavor::Sqlite),
+                stmts(dir, SqlDialect::Postgresql, Flavor::Postgres)
+            )
+        };
+        let down = if s.down.is_empty() {
+            "None".to_string()
+        } else {
+            format!(
+                "({},)",
+                s.down
+                    .iter()
+                    .map(|d| format!("'{d}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let labels = if s.branch_labels.is_empty() {
+            "None".to_string()
+        } else {
+            format!("{:?}", s.branch_labels)
+        };
+        let deps = if s.depends_on.is_empty() {
+            "None".to_string()
+        } else {
+            format!("{:?}", s.depends_on)
+        };
+        let text = format!(
+            "\"\"\"{msg}\n\nRevision ID: {id}\n\"\"\"\nfrom alembic import op\n\nrevision = '{id}'\ndown_revision = {down}\nbranch_labels = {labels}\ndepends_on = {deps}\nUP = {up}\nDOWN = {dn}\n\ndef upgrade():\n    for s in UP[op.get_bind().dialect.name]:\n        op.execute(s)\n\ndef downgrade():\n    for s in DOWN[op.get_bind().dialect.name]:\n        op.execute(s)\n",
+            msg = s.message(),
+            id = s.id,
+            up = table(Direction::Up),
+            dn = table(Direction::Down),
+        );
+        std::fs::write(py.join("versions").join(format!("{}.py", s.id)), text).unwrap();
+    }
+    py
+}
+
+fn sqlalchemy_url(fx: &Fixture) -> String {
+    match fx.kind {
+        Kind::Sqlite => fx.url.clone(),
+        Kind::Postgres => fx
+            .url
+            .replacen("postgresql://", "postgresql+psycopg2://", 1),
+    }
+}
+
+/// Runs Alembic; Ok(stdout) or Err(its FAILED message).
+fn try_alembic(fx: &Fixture, bin: &Path, py: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(bin)
+        .current_dir(py)
+        .env("ALEMBIC_TEST_URL", sqlalchemy_url(fx))
+        .args(["-c", "alembic.ini"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        return Ok(stdout);
+    }
+    let failed = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("FAILED: "))
+        .map(str::to_string);
+    Err(failed.unwrap_or_else(|| format!("{stdout}{}", String::from_utf8_lossy(&out.stderr))))
+}
+
+fn alembic(fx: &Fixture, bin: &Path, py: &Path, args: &[&str]) -> String {
+    try_alembic(fx, bin, py, args).unwrap_or_else(|e| panic!("alembic {args:?} failed: {e}"))
+}
+
+fn current_set(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Both tools agree on `current`, and it matches the table.
+fn agree(fx: &Fixture, bin: &Path, py: &Path, expected: &[&str]) {
+    let ours = current_set(&fx.ok(&["current"]).stdout);
+    let theirs = current_set(&alembic(fx, bin, py, &["current"]));
+    assert_eq!(
+        ours, theirs,
+        "db-migrate current and alembic current disagree"
+    );
+    assert_eq!(ours, expected);
+    assert_eq!(fx.heads(), expected);
+}
+
+both!(alembic_and_dbkit_hand_one_database_back_and_forth, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    let ids = fx.chain(4);
+    let py = python_project(fx);
+    alembic(fx, &bin, &py, &["upgrade", "r2"]);
+    agree(fx, &bin, &py, &["r2"]);
+    fx.ok(&["upgrade", "head"]);
+    agree(fx, &bin, &py, &["r4"]);
+    assert!(fx.table_exists("t4"));
+    alembic(fx, &bin, &py, &["downgrade", "r1"]);
+    agree(fx, &bin, &py, &["r1"]);
+    assert!(!fx.table_exists("t2"));
+    fx.ok(&["downgrade", "base"]);
+    agree(fx, &bin, &py, &[]);
+    alembic(fx, &bin, &py, &["upgrade", "head"]);
+    agree(fx, &bin, &py, &[ids[3].as_str()]);
+    fx.ok(&["downgrade", "-2"]);
+    agree(fx, &bin, &py, &["r2"]);
+});
+
+/// A graph with two branches, a merge, a branch label and a dependency.
+fn branchy(fx: &Fixture) {
+    fx.revision(
+        "aaaa01",
+        &[],
+        "CREATE TABLE a1 (id INTEGER);",
+        Some("DROP TABLE a1;"),
+    );
+    fx.revision(
+        "bbbb02",
+        &["aaaa01"],
+        "CREATE TABLE b2 (id INTEGER);",
+        Some("DROP TABLE b2;"),
+    );
+    fx.revision_with(
+        "cccc03",
+        &["bbbb02"],
+        "-- Branch Labels: feature\n",
+        "CREATE TABLE c3 (id INTEGER);",
+        Some("DROP TABLE c3;"),
+    );
+    fx.revision(
+        "cccc04",
+        &["cccc03"],
+        "CREATE TABLE c4 (id INTEGER);",
+        Some("DROP TABLE c4;"),
+    );
+    fx.revision_with(
+        "dddd05",
+        &["bbbb02"],
+        "-- Depends On: ffff07\n",
+        "CREATE TABLE d5 (id INTEGER);",
+        Some("DROP TABLE d5;"),
+    );
+    fx.revision(
+        "eeee06",
+        &["cccc04", "dddd05"],
+        "CREATE TABLE e6 (id INTEGER);",
+        Some("DROP TABLE e6;"),
+    );
+    fx.revision_with(
+        "ffff07",
+        &[],
+        "-- Branch Labels: lib\n",
+        "CREATE TABLE f7 (id INTEGER);",
+        Some("DROP TABLE f7;"),
+    );
+}
+
+// Every form of the revision grammar gives the same version table under both tools.
+both!(
+    the_revision_grammar_matches_alembic_on_a_branchy_graph,
+    |fx| {
+        let Some(bin) = alembic_bin() else { return };
+        branchy(fx);
+        let py = python_project(fx);
+        // (steps: (tool, verb, target)...) each run from an empty database; both tools must end at the same rows.
+        let scenarios: &[&[(&str, &str)]] = &[
+            &[("upgrade", "heads")],
+            &[("upgrade", "bbbb02")],
+            &[("upgrade", "feature@head")],
+            &[("upgrade", "dddd")],
+            &[("upgrade", "lib@head")],
+            &[("upgrade", "aaaa01+1")],
+            &[("upgrade", "aaaa01"), ("upgrade", "+1")],
+            &[("upgrade", "bbbb02"), ("upgrade", "+1")],
+            &[("upgrade", "head")],
+            &[("upgrade", "cccc")],
+            &[("upgrade", "heads"), ("downgrade", "-3")],
+            &[("upgrade", "heads"), ("upgrade", "nope99")],
+            &[("upgrade", "heads"), ("downgrade", "-1")],
+            &[("upgrade", "heads"), ("downgrade", "feature@bbbb02")],
+            &[("upgrade", "heads"), ("downgrade", "bbbb02")],
+            &[("upgrade", "heads"), ("downgrade", "lib@base")],
+            &[
+                ("upgrade", "feature@head"),
+                ("upgrade", "dddd05"),
+                ("downgrade", "feature@-1"),
+            ],
+            &[("upgrade", "heads"), ("downgrade", "base")],
+            &[("upgrade", "cccc04"), ("upgrade", "ffff07")],
+        ];
+        for steps in scenarios {
+            let reset = |fx: &Fixture| {
+                fx.ok(&["stamp", "--purge", "base"]);
+                let mut c = fx.connect();
+                for t in ["a1", "b2", "c3", "c4", "d5", "e6", "f7"] {
+                    c.batch(&format!("DROP TABLE IF EXISTS {t}")).unwrap();
+                }
+            };
+            // Both tools stop at the same step with the same message, or end at the same rows and tables.
+            reset(fx);
+            let mut their_error = None;
+            for (verb, target) in steps.iter() {
+                if let Err(e) = try_alembic(fx, &bin, &py, &[verb, target]) {
+                    their_error = Some(e);
+                    break;
+                }
+            }
+            let theirs = fx.heads();
+            let their_tables = fx.tables();
+            reset(fx);
+            let mut our_error = None;
+            for (verb, target) in steps.iter() {
+                let r = fx.run(&[verb, target]);
+                if r.code != 0 {
+                    our_error = r
+                        .stderr
+                        .lines()
+                        .find_map(|l| l.strip_prefix("FAILED: "))
+                        .map(str::to_string);
+                    break;
+                }
+            }
+            // dbkit may add detail after the familiar wording, never change it.
+            match (&our_error, &their_error) {
+                (Some(ours), Some(theirs)) => assert!(
+                    ours.starts_with(theirs.as_str()),
+                    "after {steps:?}: {ours:?} vs {theirs:?}"
+                ),
+                _ => assert_eq!(our_error, their_error, "after {steps:?}"),
+            }
+            assert_eq!(fx.heads(), theirs, "after {steps:?}");
+            assert_eq!(fx.tables(), their_tables, "after {steps:?}");
+        }
+    }
+);

@@ -1,0 +1,19 @@
+//! Integration tests: the real `db-migrate` binary on real migration folders, against real SQLite files and a
+//! real PostgreSQL server (TEST_DATABASE_URL; under CI=true an unreachable server fails the tests).
+
+mod util;
+
+// The example schema shipped in alembic/: up, down, up again, on both dialects.
+mod example;
+// stamp, --sql, --dry-run and the version-table rules.
+mod workflow;
+// Failures: one clear error, the right exit code, nothing changed.
+mod failures;
+// Checksums, validate and the history table.
+mod checksums;
+// Eight processes upgrading at once.
+mod concurrency;
+// Handing one database back and forth with Python Alembic, and the revision grammar compared with it.
+mod alembic_compat;
+// new revisions: revision, create, merge, init, and the Make targets.
+mod authoring;
