@@ -168,7 +168,7 @@ enum Command {
     },
     /// Set the version table to revisions without running any SQL.
     Stamp {
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required = true)]
         revisions: Vec<String>,
         /// Empty the version table first.
         #[arg(long)]

@@ -850,11 +850,7 @@ fn write_revision(
         },
     };
     let now_utc = chrono::Utc::now();
-    let time = if p.settings.utc {
-        now_utc.naive_utc()
-    } else {
-        chrono::Local::now().naive_local()
-    };
+    let time = p.settings.now()?;
     let message = args
         .message
         .clone()

@@ -51,8 +51,8 @@ pub struct Settings {
     pub version_locations: Vec<PathBuf>,
     pub file_template: String,
     pub truncate_slug_length: usize,
-    /// `UTC` or unset (local time).
-    pub utc: bool,
+    /// A time-zone name for new revisions' dates and file names; unset is local time.
+    pub timezone: Option<String>,
     pub version_table: String,
     pub version_table_schema: Option<String>,
     pub history_table: String,
@@ -64,6 +64,32 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The time to write into a new revision, in the configured zone. A zone name is looked up as written,
+    /// then upper-cased, in the system's time-zone database.
+    pub fn now(&self) -> Result<chrono::NaiveDateTime> {
+        let Some(name) = &self.timezone else {
+            return Ok(chrono::Local::now().naive_local());
+        };
+        let tz = jiff::tz::TimeZone::get(name)
+            .or_else(|_| jiff::tz::TimeZone::get(&name.to_uppercase()))
+            .map_err(|_| {
+                Error::Config(format!(
+                    "unknown timezone '{name}' (the ini file's timezone key takes a time-zone database name such as UTC or Europe/Berlin)"
+                ))
+            })?;
+        let z = jiff::Timestamp::now().to_zoned(tz);
+        chrono::NaiveDate::from_ymd_opt(i32::from(z.year()), z.month() as u32, z.day() as u32)
+            .and_then(|d| {
+                d.and_hms_micro_opt(
+                    z.hour() as u32,
+                    z.minute() as u32,
+                    z.second() as u32,
+                    (z.subsec_nanosecond() / 1000) as u32,
+                )
+            })
+            .ok_or_else(|| Error::Config(format!("the time in timezone '{name}' is out of range")))
+    }
+
     /// The database URL, parsed. Errors never contain the password.
     pub fn database_url(&self) -> Result<DatabaseUrl> {
         self.url
@@ -124,15 +150,6 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let file_template = get("file_template")?.unwrap_or_else(|| DEFAULT_FILE_TEMPLATE.into());
     let truncate_slug_length =
         parse_number(get("truncate_slug_length")?, "truncate_slug_length", 40)?;
-    let utc = match get("timezone")? {
-        None => false,
-        Some(tz) if tz.eq_ignore_ascii_case("utc") => true,
-        Some(tz) => {
-            return Err(Error::Config(format!(
-                "timezone '{tz}' is not supported; use 'UTC' or leave the key unset for local time"
-            )))
-        }
-    };
     let transaction_per_migration = match get("transaction_per_migration")?.as_deref() {
         None => true,
         Some("true") => true,
@@ -157,7 +174,7 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         version_locations,
         file_template,
         truncate_slug_length,
-        utc,
+        timezone: get("timezone")?,
         version_table,
         version_table_schema: get("version_table_schema")?,
         history_table,

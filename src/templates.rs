@@ -15,7 +15,7 @@ file_template = %%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev)
 # Slugs are cut to this many characters.
 truncate_slug_length = 40
 
-# UTC, or leave unset for local time (used for Create Date and file names).
+# A time-zone name such as UTC or Europe/Berlin, or unset for local time (Create Date and file names).
 # timezone = UTC
 
 # The database; DATABASE_URL and --url win over this line.

@@ -185,3 +185,29 @@ fn make_db_create_passes_any_message_intact() {
     let text = std::fs::read_to_string(fx.versions().join(name)).unwrap();
     assert!(text.starts_with(&format!("-- {message}\n")), "{text}");
 }
+
+#[test]
+fn the_timezone_key_sets_the_create_date_zone() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let ini = fx.path().join("alembic.ini");
+    std::fs::write(&ini, "[alembic]\nscript_location = %(here)s/alembic\ntimezone = utc\nfile_template = %%(hour).2d_%%(rev)s\n").unwrap();
+    let before = chrono::Utc::now().format("%H").to_string();
+    fx.ok(&["revision", "-m", "tz", "--rev-id", "tz01"]);
+    let after = chrono::Utc::now().format("%H").to_string();
+    let name = files(&fx).pop().unwrap();
+    assert!(
+        name == format!("{before}_tz01.sql") || name == format!("{after}_tz01.sql"),
+        "{name} is not the UTC hour"
+    );
+    std::fs::write(
+        &ini,
+        "[alembic]\nscript_location = %(here)s/alembic\ntimezone = Mars/Olympus\n",
+    )
+    .unwrap();
+    let r = fx.fails(&["revision", "-m", "x"]);
+    assert!(
+        r.stderr.contains("unknown timezone 'Mars/Olympus'"),
+        "{}",
+        r.stderr
+    );
+}

@@ -245,8 +245,16 @@ fn a_wrong_password_is_one_clear_error_without_the_password() {
         );
         return;
     };
-    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
     fx.chain(1);
+    // The password-only role works in the fixture's own database.
+    fx.connect()
+        .batch("GRANT CREATE ON SCHEMA public TO dbkit_pw")
+        .unwrap();
+    let dbname = fx.url.rsplit('/').next().unwrap();
+    let url = format!("{}/{dbname}", &url[..url.rfind('/').unwrap()]);
     let wrong = url.replace("right-password", "wr0ng-s3cret");
     let r = Run::from(
         fx.cmd()

@@ -213,3 +213,88 @@ fn create_index_concurrently_runs_in_a_transaction_false_section() {
         .query("SELECT indexname FROM pg_indexes WHERE indexname = 'ix_big_v'")
         .is_empty());
 }
+
+#[test]
+fn a_held_migration_lock_makes_upgrade_wait_then_give_up_naming_the_holder() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.chain(1);
+    let mut holder = fx.connect();
+    let key = dbkit::lock::key("alembic_version");
+    holder
+        .batch(&format!("SELECT pg_advisory_lock({key})"))
+        .unwrap();
+    let r = fx.fails(&["upgrade", "head", "--lock-timeout", "1"]);
+    assert!(
+        r.stderr
+            .contains("waiting for the migration lock on alembic_version (held by pid "),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("timed out after 1s waiting for the migration lock"),
+        "{}",
+        r.stderr
+    );
+    assert!(!fx.table_exists("t1"));
+    holder
+        .batch(&format!("SELECT pg_advisory_unlock({key})"))
+        .unwrap();
+    fx.ok(&["upgrade", "head", "--lock-timeout", "1"]);
+    assert_eq!(fx.heads(), vec!["r1"]);
+}
+
+#[test]
+fn version_table_schema_puts_both_tables_in_that_schema() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.connect().batch("CREATE SCHEMA ops").unwrap();
+    std::fs::write(
+        fx.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/alembic\nversion_table_schema = ops\nversion_table = schema_version\n",
+    )
+    .unwrap();
+    fx.chain(2);
+    fx.ok(&["upgrade", "head"]);
+    assert_eq!(
+        fx.query("SELECT version_num FROM ops.schema_version"),
+        vec![vec!["r2".to_string()]]
+    );
+    assert_eq!(
+        fx.query("SELECT count(*) FROM ops.schema_version_history"),
+        vec![vec!["2".to_string()]]
+    );
+    assert!(!fx.table_exists("alembic_version"));
+    assert_eq!(fx.ok(&["current"]).stdout, "r2 (head)\n");
+    fx.ok(&["downgrade", "base"]);
+    assert!(fx
+        .query("SELECT version_num FROM ops.schema_version")
+        .is_empty());
+}
+
+both!(stamp_sql_prints_the_version_table_changes, |fx| {
+    fx.chain(3);
+    let r = fx.ok(&["stamp", "r1:r3", "--sql"]);
+    assert!(
+        r.stdout.contains("-- Running stamp_revision r1 -> r3\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "UPDATE alembic_version SET version_num='r3' WHERE alembic_version.version_num = 'r1';"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("CREATE TABLE t"), "{}", r.stdout);
+    let r = fx.fails(&["stamp", "--purge", "--sql", "head"]);
+    assert!(
+        r.stderr.contains("Can't use --purge with --sql mode"),
+        "{}",
+        r.stderr
+    );
+});
