@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::graph::{Revision, RevisionMap};
+use crate::graph::{GraphError, Revision, RevisionMap};
 use crate::script::Script;
 
 pub struct Scripts {
@@ -59,14 +59,31 @@ impl Scripts {
             })
             .collect();
         let map = RevisionMap::new(revisions).map_err(|e| {
-            // Name the file of the revision the error is about, when there is one.
-            let text = e.to_string();
-            let file = scripts
+            let at_fault = match &e {
+                GraphError::MissingParent { revision, .. }
+                | GraphError::MissingDependency { revision, .. }
+                | GraphError::DuplicateBranchLabel { revision, .. }
+                | GraphError::IllegalCharacters { revision, .. }
+                | GraphError::SelfLoop { revision }
+                | GraphError::DependencySelfLoop { revision } => vec![revision.as_str()],
+                GraphError::Cycle { revisions } | GraphError::DependencyCycle { revisions } => {
+                    revisions.iter().map(String::as_str).collect()
+                }
+                _ => Vec::new(),
+            };
+            let files: Vec<String> = at_fault
                 .iter()
-                .find(|s| text.contains(&format!("'{}'", s.id)))
-                .map(|s| format!(" ({})", s.path.display()))
-                .unwrap_or_default();
-            Error::Config(format!("{text}{file}"))
+                .filter_map(|id| {
+                    index
+                        .get(*id)
+                        .map(|&i| scripts[i].path.display().to_string())
+                })
+                .collect();
+            if files.is_empty() {
+                Error::Graph(e)
+            } else {
+                Error::Config(format!("{e} ({})", files.join(", ")))
+            }
         })?;
         Ok(Scripts {
             scripts,
