@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use dbkit::command::{self, NewRevisionArgs, Project, RunOptions};
+use dbkit::command::{self, NewRevisionArgs, Project, RunOptions, Verb};
 use dbkit::config::{self, Options};
 use dbkit::runner::Event;
 use dbkit::Error;
@@ -285,8 +285,9 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
         Command::Upgrade { revision, run } => {
             let o = run_options(&run, &mut settings);
-            command::upgrade(
+            command::migrate(
                 &Project::new(settings),
+                Verb::Upgrade,
                 &revision,
                 &o,
                 &mut out,
@@ -295,8 +296,9 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
         Command::Downgrade { revision, run } => {
             let o = run_options(&run, &mut settings);
-            command::downgrade(
+            command::migrate(
                 &Project::new(settings),
+                Verb::Downgrade,
                 &revision,
                 &o,
                 &mut out,

@@ -17,7 +17,7 @@ use crate::graph::{Revision, RevisionMap, Step};
 use crate::history::{Action, Entry, HistoryTable};
 use crate::lock;
 use crate::runner::{self, Event, Runner};
-use crate::script::{self, NewRevision, TemplateValues};
+use crate::script::{self, NewRevision, Script, TemplateValues};
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
 
@@ -86,37 +86,19 @@ pub struct RunOptions {
     pub single_transaction: bool,
 }
 
+/// Which way `migrate` moves the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verb {
+pub enum Verb {
     Upgrade,
     Downgrade,
-}
-
-pub fn upgrade(
-    p: &Project,
-    target: &str,
-    o: &RunOptions,
-    out: &mut dyn Write,
-    events: &mut dyn FnMut(Event<'_>),
-) -> Result<usize> {
-    migrate(p, Verb::Upgrade, target, o, out, events)
-}
-
-pub fn downgrade(
-    p: &Project,
-    target: &str,
-    o: &RunOptions,
-    out: &mut dyn Write,
-    events: &mut dyn FnMut(Event<'_>),
-) -> Result<usize> {
-    migrate(p, Verb::Downgrade, target, o, out, events)
 }
 
 fn single(p: &Project, o: &RunOptions) -> bool {
     o.single_transaction || !p.settings.transaction_per_migration
 }
 
-fn migrate(
+/// `upgrade` or `downgrade` to `target`; returns the number of steps.
+pub fn migrate(
     p: &Project,
     verb: Verb,
     target: &str,
@@ -124,8 +106,7 @@ fn migrate(
     out: &mut dyn Write,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<usize> {
-    let scripts = p.scripts()?;
-    let map = &scripts.map;
+    let map = &p.scripts()?.map;
     let plan = |heads: &[String], target: &str| -> Result<Vec<Step>> {
         Ok(match verb {
             Verb::Upgrade => map.plan_upgrade(heads, target)?,
@@ -143,31 +124,106 @@ fn migrate(
             None => (None, target),
         };
         let heads = start_heads(map, start)?;
-        let dialect = Dialect::for_url(&p.settings.database_url()?);
-        let steps = runner::prepare(scripts, &dialect, plan(&heads, target)?)?;
-        let text = runner::render_sql(
-            &steps,
-            &p.version_table(),
-            heads.is_empty() && verb == Verb::Upgrade,
-            single(p, o),
+        return offline(
+            p,
+            o,
+            &heads,
+            verb == Verb::Upgrade,
+            plan(&heads, target)?,
+            out,
         );
-        out.write_all(text.as_bytes()).map_err(stdout_err)?;
-        return Ok(steps.len());
     }
     if target.contains(':') {
         return Err(Error::Plan("Range revision not allowed".into()));
     }
+    let planner = |heads: &[String]| plan(heads, target);
+    online(p, o, verb == Verb::Upgrade, false, &planner, out, events)
+}
+
+/// `stamp REV…`: moves the version table without running SQL.
+pub fn stamp(
+    p: &Project,
+    revisions: &[String],
+    purge: bool,
+    o: &RunOptions,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<usize> {
+    let map = &p.scripts()?.map;
+    if o.sql {
+        if purge {
+            return Err(Error::Plan("Can't use --purge with --sql mode".into()));
+        }
+        let mut start = None;
+        let mut targets = Vec::new();
+        for r in revisions {
+            match r.split_once(':') {
+                Some((a, b)) => {
+                    if start.replace(a).is_some() {
+                        return Err(Error::Plan("Stamp operation with --sql only supports one starting revision at a time".into()));
+                    }
+                    targets.push(b.to_string());
+                }
+                None => targets.push(r.clone()),
+            }
+        }
+        let heads = start_heads(map, start)?;
+        return offline(
+            p,
+            o,
+            &heads,
+            true,
+            map.plan_stamp(&heads, &targets, false)?,
+            out,
+        );
+    }
+    let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
+    online(p, o, false, purge, &planner, out, events)
+}
+
+/// Prints the SQL of a plan made from `heads` (no connection).
+fn offline(
+    p: &Project,
+    o: &RunOptions,
+    heads: &[String],
+    may_create: bool,
+    steps: Vec<Step>,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let dialect = Dialect::for_url(&p.settings.database_url()?);
+    let steps = runner::prepare(p.scripts()?, &dialect, steps)?;
+    let create = may_create && heads.is_empty();
+    let text = runner::render_sql(&steps, &p.version_table(), create, single(p, o));
+    out.write_all(text.as_bytes()).map_err(stdout_err)?;
+    Ok(steps.len())
+}
+
+/// Plans from the database's real heads and either prints the plan (dry run) or runs it under the lock.
+/// `purge` empties the version table first (stamp --purge).
+fn online(
+    p: &Project,
+    o: &RunOptions,
+    verify_checksums: bool,
+    purge: bool,
+    planner: &runner::Planner<'_>,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<usize> {
+    let scripts = p.scripts()?;
     let mut conn = p.connect()?;
     let conn = conn.as_mut();
     let version = p.version_table();
     if o.dry_run {
         let exists = version.exists(conn)?;
-        let heads = version.heads(conn)?;
-        if verb == Verb::Upgrade {
+        let heads = if purge {
+            Vec::new()
+        } else {
+            version.heads(conn)?
+        };
+        if verify_checksums {
             check_applied(p, conn, &heads)?;
         }
-        let dialect = conn.dialect();
-        let steps = runner::prepare(scripts, &dialect, plan(&heads, target)?)?;
+        let steps = runner::prepare(scripts, &conn.dialect(), planner(&heads)?)?;
         dry_run_report(&steps, &version, !exists, single(p, o), out)?;
         return Ok(steps.len());
     }
@@ -180,9 +236,18 @@ fn migrate(
     let history = p.history_table();
     version.ensure(conn)?;
     history.ensure(conn)?;
-    if verb == Verb::Upgrade {
+    if verify_checksums {
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads)?;
+    }
+    if purge {
+        // Validate the targets before wiping anything.
+        planner(&[])?;
+        conn.batch(&format!("DELETE FROM {}", version.qualified()))
+            .map_err(Error::db(format!(
+                "could not purge {}",
+                version.qualified()
+            )))?;
     }
     let mut runner = Runner {
         conn,
@@ -191,8 +256,7 @@ fn migrate(
         history: &history,
         single_transaction: single(p, o),
     };
-    let planner = |heads: &[String]| plan(heads, target);
-    let done = runner.run(&planner, events)?;
+    let done = runner.run(planner, events)?;
     guard.release(conn)?;
     Ok(done)
 }
@@ -254,89 +318,6 @@ fn check_applied(p: &Project, conn: &mut dyn Connection, heads: &[String]) -> Re
         }
     }
     Ok(())
-}
-
-pub fn stamp(
-    p: &Project,
-    revisions: &[String],
-    purge: bool,
-    o: &RunOptions,
-    out: &mut dyn Write,
-    events: &mut dyn FnMut(Event<'_>),
-) -> Result<usize> {
-    let scripts = p.scripts()?;
-    let map = &scripts.map;
-    if o.sql {
-        if purge {
-            return Err(Error::Plan("Can't use --purge with --sql mode".into()));
-        }
-        let mut start = None;
-        let mut targets = Vec::new();
-        for r in revisions {
-            match r.split_once(':') {
-                Some((a, b)) => {
-                    if start.replace(a).is_some() {
-                        return Err(Error::Plan("Stamp operation with --sql only supports one starting revision at a time".into()));
-                    }
-                    targets.push(b.to_string());
-                }
-                None => targets.push(r.clone()),
-            }
-        }
-        let heads = start_heads(map, start)?;
-        let dialect = Dialect::for_url(&p.settings.database_url()?);
-        let steps = runner::prepare(scripts, &dialect, map.plan_stamp(&heads, &targets, false)?)?;
-        let text = runner::render_sql(&steps, &p.version_table(), heads.is_empty(), single(p, o));
-        out.write_all(text.as_bytes()).map_err(stdout_err)?;
-        return Ok(steps.len());
-    }
-    let mut conn = p.connect()?;
-    let conn = conn.as_mut();
-    let version = p.version_table();
-    if o.dry_run {
-        let exists = version.exists(conn)?;
-        let heads = if purge {
-            Vec::new()
-        } else {
-            version.heads(conn)?
-        };
-        let steps = runner::prepare(
-            scripts,
-            &conn.dialect(),
-            map.plan_stamp(&heads, revisions, purge)?,
-        )?;
-        dry_run_report(&steps, &version, !exists, single(p, o), out)?;
-        return Ok(steps.len());
-    }
-    let guard = lock::acquire(
-        conn,
-        &version.qualified(),
-        p.settings.lock_timeout,
-        &mut |m| events(Event::Waiting(m)),
-    )?;
-    let history = p.history_table();
-    version.ensure(conn)?;
-    history.ensure(conn)?;
-    if purge {
-        // Validate the targets before wiping anything.
-        map.plan_stamp(&[], revisions, true)?;
-        conn.batch(&format!("DELETE FROM {}", version.qualified()))
-            .map_err(Error::db(format!(
-                "could not purge {}",
-                version.qualified()
-            )))?;
-    }
-    let mut runner = Runner {
-        conn,
-        scripts,
-        version: &version,
-        history: &history,
-        single_transaction: single(p, o),
-    };
-    let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
-    let done = runner.run(&planner, events)?;
-    guard.release(conn)?;
-    Ok(done)
 }
 
 /// Creates the version and history tables if they are missing: a sync point for applications that start in parallel.
@@ -814,15 +795,7 @@ fn write_revision(
         .collect();
 
     // Building the graph with the new revision in it catches a reused label or a bad dependency up front.
-    let mut revisions: Vec<Revision> = scripts
-        .iter()
-        .map(|s| Revision {
-            id: s.id.clone(),
-            down: s.down.clone(),
-            depends_on: s.depends_on.clone(),
-            branch_labels: s.branch_labels.clone(),
-        })
-        .collect();
+    let mut revisions: Vec<Revision> = scripts.iter().map(Script::revision).collect();
     revisions.push(Revision {
         id: id.clone(),
         down: heads.clone(),

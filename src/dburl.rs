@@ -1114,7 +1114,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_user_and_database_fall_back_like_libpq() {
+    fn a_missing_user_and_database_fall_back_like_the_postgresql_client() {
         let target = pg("postgresql://db");
         let expected = std::env::var("USER")
             .ok()
@@ -1174,7 +1174,7 @@ mod tests {
     }
 
     #[test]
-    fn connect_timeout_follows_libpq_rounding() {
+    fn connect_timeout_follows_the_postgresql_client_rounding() {
         assert_eq!(
             pg("postgresql://db/a?connect_timeout=1").connect_timeout(),
             Some(Duration::from_secs(2))

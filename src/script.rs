@@ -188,6 +188,16 @@ impl Script {
         })
     }
 
+    /// The revision's place in the graph.
+    pub fn revision(&self) -> crate::graph::Revision {
+        crate::graph::Revision {
+            id: self.id.clone(),
+            down: self.down.clone(),
+            depends_on: self.depends_on.clone(),
+            branch_labels: self.branch_labels.clone(),
+        }
+    }
+
     /// The short message (the first header line), as history prints it.
     pub fn message(&self) -> &str {
         self.doc.first().map(String::as_str).unwrap_or("")

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::graph::{GraphError, Revision, RevisionMap};
+use crate::graph::{GraphError, RevisionMap};
 use crate::script::Script;
 
 pub struct Scripts {
@@ -49,15 +49,7 @@ impl Scripts {
             }
             index.insert(s.id.clone(), i);
         }
-        let revisions = scripts
-            .iter()
-            .map(|s| Revision {
-                id: s.id.clone(),
-                down: s.down.clone(),
-                depends_on: s.depends_on.clone(),
-                branch_labels: s.branch_labels.clone(),
-            })
-            .collect();
+        let revisions = scripts.iter().map(Script::revision).collect();
         let map = RevisionMap::new(revisions).map_err(|e| {
             let at_fault = match &e {
                 GraphError::MissingParent { revision, .. }

@@ -127,39 +127,19 @@ fn rev_id_branch_labels_splice_and_merge() {
 #[test]
 fn init_creates_a_scripts_folder_and_an_ini_file() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["init", "migrations"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_in(dir.path(), &["init", "migrations"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(dir.path().join("migrations/versions").is_dir());
     let ini = std::fs::read_to_string(dir.path().join("alembic.ini")).unwrap();
     assert!(
         ini.contains("script_location = %(here)s/migrations"),
         "{ini}"
     );
-    let out = std::process::Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["init", "migrations"])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists and is not empty"));
-    let out = std::process::Command::new(BIN)
-        .current_dir(dir.path())
-        .args(["revision", "-m", "first"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_in(dir.path(), &["init", "migrations"]);
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("already exists and is not empty"));
+    let out = run_in(dir.path(), &["revision", "-m", "first"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
 #[test]
@@ -167,20 +147,18 @@ fn make_db_create_passes_any_message_intact() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
     let makefile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Makefile");
     let message = r#"say "hi" & it's $HOME; `done`"#;
-    let out = std::process::Command::new("make")
-        .current_dir(fx.path())
-        .args(["-s", "-f"])
-        .arg(&makefile)
-        .arg("db-create")
-        .arg(format!("MESSAGE={message}"))
-        .arg(format!("DB_MIGRATE={BIN}"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = Run::from(
+        std::process::Command::new("make")
+            .current_dir(fx.path())
+            .args(["-s", "-f"])
+            .arg(&makefile)
+            .arg("db-create")
+            .arg(format!("MESSAGE={message}"))
+            .arg(format!("DB_MIGRATE={BIN}"))
+            .output()
+            .unwrap(),
     );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let name = files(&fx).pop().unwrap();
     let text = std::fs::read_to_string(fx.versions().join(name)).unwrap();
     assert!(text.starts_with(&format!("-- {message}\n")), "{text}");

@@ -91,19 +91,7 @@ fn a_fresh_clone_upgrades_the_default_sqlite_database_with_no_configuration() {
         )
         .unwrap();
     }
-    let out = std::process::Command::new(BIN)
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("DATABASE_HOST")
-        .env_remove("DATABASE_NAME")
-        .env_remove("ALEMBIC_CONFIG")
-        .args(["upgrade", "head"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let r = run_in(dir.path(), &["upgrade", "head"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(dir.path().join("data/app.db").is_file());
 }

@@ -35,6 +35,30 @@ pub struct Fixture {
     pg_name: Option<String>,
 }
 
+/// db-migrate in `dir` with none of the configuration variables of the environment the tests run in.
+pub fn bare_cmd(dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir);
+    for var in [
+        "DATABASE_URL",
+        "DATABASE__URL",
+        "DATABASE_HOST",
+        "DATABASE_NAME",
+        "DATABASE_USER",
+        "DATABASE_PASSWORD",
+        "DATABASE_PORT",
+        "ALEMBIC_CONFIG",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// Runs db-migrate in `dir` (see [`bare_cmd`]).
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    Run::from(bare_cmd(dir).args(args).output().expect("db-migrate runs"))
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn admin() -> Option<Box<dyn Connection>> {
