@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod common;
+
 use clap::{Args, Parser, Subcommand};
+use common::ConfigArgs;
 use dbkit::command::{self, NewRevisionArgs, Project, RunOptions, Verb};
-use dbkit::config::{self, Options};
+use dbkit::config;
 use dbkit::runner::Event;
 use dbkit::Error;
 
@@ -19,18 +22,8 @@ use dbkit::Error;
     about = "Alembic-compatible migrations over SQL revision files, for SQLite and PostgreSQL"
 )]
 struct Cli {
-    /// The ini file (default: $ALEMBIC_CONFIG, ./alembic.ini, then ./alembic/alembic.ini).
-    #[arg(short = 'c', long = "config")]
-    config: Option<PathBuf>,
-    /// The ini section to read.
-    #[arg(short = 'n', long = "name", default_value = "alembic")]
-    name: String,
-    /// The database URL (wins over DATABASE_URL and the ini file).
-    #[arg(short = 'u', long = "url", global = true)]
-    url: Option<String>,
-    /// An env file to load instead of ./.env (real environment variables still win).
-    #[arg(long = "env-file", global = true)]
-    env_file: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// Print no progress lines.
     #[arg(short = 'q', long = "quiet", global = true)]
     quiet: bool,
@@ -190,36 +183,20 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Io { ref source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            let _ = io::stdout().flush();
-            eprintln!("FAILED: {e}");
-            ExitCode::from(e.exit_code() as u8)
-        }
-    }
+    common::finish(run(Cli::parse()))
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let opts = Options {
-        config: cli.config.clone(),
-        name: Some(cli.name.clone()),
-        url: cli.url.clone(),
-        env_file: cli.env_file.clone(),
-    };
-    config::load_env_file(opts.env_file.as_deref())?;
     if let Command::Init { directory } = &cli.command {
+        cli.config.load_env()?;
         let ini = cli
+            .config
             .config
             .clone()
             .unwrap_or_else(|| PathBuf::from("alembic.ini"));
         return command::init(directory, &ini, &mut io::stdout());
     }
-    let mut settings = config::load(&opts, &|k| std::env::var(k).ok())?;
+    let mut settings = cli.config.settings()?;
     let quiet = cli.quiet;
     let mut events = move |e: Event<'_>| {
         if quiet {
@@ -228,7 +205,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         match e {
             Event::Waiting(m) => eprintln!("{m}"),
             Event::Done(step, elapsed) => {
-                eprintln!("{} ({})", step.log_line(true), millis(elapsed))
+                eprintln!("{} ({})", step.log_line(true), common::millis(elapsed))
             }
         }
     };
@@ -362,10 +339,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
         Command::EnsureVersion => command::ensure_version(&Project::new(settings))?,
     }
-    out.flush().map_err(|source| Error::Io {
-        path: PathBuf::from("<stdout>"),
-        source,
-    })
+    out.flush().map_err(common::stdout_error)
 }
 
 fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
@@ -378,8 +352,4 @@ fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
         rev_id: f.rev_id,
         version_path: f.version_path,
     }
-}
-
-fn millis(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
