@@ -5,7 +5,10 @@ CARGO        ?= cargo
 # Paths are relative to this file, so `make -f path/to/Makefile` works from any directory.
 ROOT         := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 RELEASE      := $(ROOT)target/release
+BINARIES     := $(RELEASE)/db-migrate $(RELEASE)/db-init $(RELEASE)/db-backup
 DB_MIGRATE   ?= $(RELEASE)/db-migrate
+DB_INIT      ?= $(RELEASE)/db-init
+DB_BACKUP    ?= $(RELEASE)/db-backup
 SOURCES      := $(shell find $(ROOT)src $(ROOT)bins -name '*.rs' 2>/dev/null) $(ROOT)Cargo.toml $(wildcard $(ROOT)Cargo.lock)
 ALEMBIC_VENV ?= $(ROOT).venv-alembic
 
@@ -13,14 +16,19 @@ ALEMBIC_VENV ?= $(ROOT).venv-alembic
 override MESSAGE := $(value MESSAGE)
 export MESSAGE
 REV ?=
+FILE ?= latest
+LABEL ?=
+# The binaries and the wait reach scripts/deploy.sh through the environment.
+export DB_MIGRATE DB_INIT DB_BACKUP
 
-.PHONY: build test test-deps lint db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create db-merge db-validate clean
+.PHONY: build test test-deps lint db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
+	db-merge db-validate db-backup db-restore db-reset deploy clean
 
-build: $(RELEASE)/db-migrate
+build: $(BINARIES)
 
-$(RELEASE)/db-migrate: $(SOURCES)
+$(BINARIES) &: $(SOURCES)
 	cd $(ROOT) && $(CARGO) build --release --locked --bins
-	@touch $@
+	@touch $(BINARIES)
 
 ## Tests: formatting, lints, then every unit and integration test (real SQLite files, a real PostgreSQL server,
 ## and real Python Alembic for the compatibility tests).
@@ -39,6 +47,10 @@ test-deps: $(ALEMBIC_VENV)/bin/alembic
 $(ALEMBIC_VENV)/bin/alembic:
 	python3 -m venv $(ALEMBIC_VENV)
 	$(ALEMBIC_VENV)/bin/pip install --quiet --disable-pip-version-check 'alembic>=1.13,<2' 'psycopg2-binary>=2.9'
+
+## Create the database if missing (PostgreSQL: with its extensions), wait for the server, report what is there.
+db-init: $(DB_INIT)
+	$(DB_INIT)
 
 db-upgrade: $(DB_MIGRATE)
 	$(DB_MIGRATE) upgrade $(or $(REV),head)
@@ -68,6 +80,23 @@ db-merge: $(DB_MIGRATE)
 
 db-validate: $(DB_MIGRATE)
 	$(DB_MIGRATE) validate
+
+## Backups: make db-backup [LABEL=...]; make db-restore [FILE=latest] [YES=1] (asks first on a terminal).
+db-backup: $(DB_BACKUP)
+	$(DB_BACKUP) create $(if $(LABEL),--label $(LABEL))
+
+db-restore: $(DB_BACKUP)
+	$(DB_BACKUP) restore $(FILE) $(if $(YES),--yes)
+
+## Development reset: back up, downgrade to base, upgrade to head.
+db-reset: $(DB_BACKUP) $(DB_MIGRATE)
+	$(DB_BACKUP) create --label pre-reset
+	$(DB_MIGRATE) downgrade base
+	$(DB_MIGRATE) upgrade head
+
+## Production deploy: init --wait, back up, migrate, verify; restore on failure (scripts/deploy.sh).
+deploy: $(DB_INIT) $(DB_BACKUP) $(DB_MIGRATE)
+	$(ROOT)scripts/deploy.sh
 
 clean:
 	$(CARGO) clean

@@ -37,7 +37,12 @@ pub struct Fixture {
 
 /// db-migrate in `dir` with none of the configuration variables of the environment the tests run in.
 pub fn bare_cmd(dir: &Path) -> Command {
-    let mut c = Command::new(BIN);
+    program_in(BIN, dir)
+}
+
+/// A program in `dir` with none of the configuration variables of the environment the tests run in.
+pub fn program_in(program: &str, dir: &Path) -> Command {
+    let mut c = Command::new(program);
     c.current_dir(dir);
     for var in [
         "DATABASE_URL",
@@ -48,6 +53,8 @@ pub fn bare_cmd(dir: &Path) -> Command {
         "DATABASE_PASSWORD",
         "DATABASE_PORT",
         "ALEMBIC_CONFIG",
+        "BACKUP_DIR",
+        "DB_EXTENSIONS",
     ] {
         c.env_remove(var);
     }
