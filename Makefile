@@ -28,7 +28,7 @@ build: $(BINARIES)
 
 $(BINARIES) &: $(SOURCES)
 	cd $(ROOT) && $(CARGO) build --release --locked --bins
-	@touch $(BINARIES)
+	@touch -c $(BINARIES)
 
 ## Tests: formatting, lints, then every unit and integration test (real SQLite files, a real PostgreSQL server,
 ## and real Python Alembic for the compatibility tests).
