@@ -98,7 +98,7 @@ pub fn prepare<'s>(
                             }
                         ))
                     })?;
-                    let statements = sql::split(s.body(section), dialect.flavor)
+                    let statements: Vec<Statement> = sql::split(s.body(section), dialect.flavor)
                         .map_err(|e| {
                             Error::Plan(format!(
                                 "{}: section at line {}: {e}",
@@ -112,6 +112,16 @@ pub fn prepare<'s>(
                             line: section.first_line + st.line - 1,
                         })
                         .collect();
+                    if section.transaction {
+                        if let Some(st) = statements.iter().find(|st| controls_transaction(&st.sql)) {
+                            return Err(Error::Plan(format!(
+                                "{}:{}: `{}` would end the transaction dbkit runs each revision in; remove it, or mark the section '-- migrate:{direction} transaction:false'",
+                                s.path.display(),
+                                st.line,
+                                st.sql.lines().next().unwrap_or("").trim()
+                            )));
+                        }
+                    }
                     (statements, section.transaction)
                 }
                 _ => (Vec::new(), true),
@@ -124,6 +134,23 @@ pub fn prepare<'s>(
             })
         })
         .collect()
+}
+
+/// Whether a statement starts, ends or abandons a transaction (savepoints are fine inside one).
+fn controls_transaction(sql: &str) -> bool {
+    let mut words = sql
+        .split(|c: char| c.is_whitespace() || c == ';')
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase);
+    let first = words.next().unwrap_or_default();
+    let second = words.next().unwrap_or_default();
+    match first.as_str() {
+        "COMMIT" | "END" | "ABORT" => true,
+        "ROLLBACK" => second != "TO",
+        "BEGIN" => !matches!(second.as_str(), "ATOMIC"),
+        "START" => second == "TRANSACTION",
+        _ => false,
+    }
 }
 
 /// The heads after a step's version-table changes.
@@ -372,4 +399,33 @@ pub fn render_sql(
         emit(&mut out, "COMMIT");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::controls_transaction;
+
+    #[test]
+    fn transaction_control_is_recognised_but_savepoints_are_not() {
+        for sql in [
+            "BEGIN",
+            "begin transaction",
+            "COMMIT",
+            "end",
+            "ROLLBACK",
+            "START TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+            "BEGIN IMMEDIATE",
+        ] {
+            assert!(controls_transaction(sql), "{sql}");
+        }
+        for sql in [
+            "SAVEPOINT a",
+            "ROLLBACK TO SAVEPOINT a",
+            "RELEASE a",
+            "CREATE TABLE begin_log (id int)",
+            "UPDATE t SET x = 1",
+        ] {
+            assert!(!controls_transaction(sql), "{sql}");
+        }
+    }
 }

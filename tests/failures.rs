@@ -287,3 +287,25 @@ fn a_wrong_password_is_one_clear_error_without_the_password() {
     assert!(r.stdout.contains("dbkit_pw:***@"), "{}", r.stdout);
     assert!(!r.stdout.contains("right-password") && !r.stderr.contains("right-password"));
 }
+
+both!(
+    a_commit_inside_a_transactional_section_is_refused_before_anything_runs,
+    |fx| {
+        fx.chain(1);
+        fx.revision(
+            "r2",
+            &["r1"],
+            "CREATE TABLE t2 (id INTEGER);\nCOMMIT;",
+            Some("DROP TABLE t2;"),
+        );
+        let r = fx.fails(&["upgrade", "head"]);
+        assert!(
+            r.stderr
+                .contains("r2.sql:9: `COMMIT` would end the transaction"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("transaction:false"), "{}", r.stderr);
+        assert_eq!(fx.heads(), Vec::<String>::new(), "not even r1 ran");
+    }
+);
