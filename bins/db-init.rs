@@ -50,8 +50,8 @@ struct Cli {
     #[arg(long = "journal-mode", value_name = "MODE")]
     journal_mode: Option<JournalMode>,
     /// Retry while the server is not up yet, for up to SECONDS (60 when --wait has no value).
-    #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "60", require_equals = false)]
-    wait: Option<u64>,
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1)]
+    wait: Option<Option<u64>>,
     /// Drop the database (SQLite: the file, with its -wal and -shm) and create it again. Needs --yes.
     #[arg(long)]
     recreate: bool,
@@ -83,7 +83,9 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         locale: cli.locale,
         extensions: init::extensions(&cli.extension, cli.no_extensions, &env),
         journal_mode: cli.journal_mode,
-        wait: cli.wait.map(Duration::from_secs),
+        wait: cli
+            .wait
+            .map(|s| s.map_or(init::DEFAULT_WAIT, Duration::from_secs)),
         recreate: cli.recreate,
         yes: cli.yes,
         force_production: cli.force_production,

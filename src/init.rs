@@ -170,7 +170,10 @@ pub enum InitError {
     },
     #[error("refusing to recreate '{0}': it is one of the server's own databases")]
     SystemDatabase(String),
-    #[error("{0}; if the server is starting, --wait retries until it is up (60s by default)")]
+    #[error(
+        "{0}; if the server is starting, --wait retries until it is up ({default}s by default)",
+        default = DEFAULT_WAIT.as_secs()
+    )]
     ServerDown(ConnectError),
     #[error("gave up after {seconds}s waiting for PostgreSQL at {server}: {last}")]
     GaveUp {
@@ -273,7 +276,7 @@ pub struct Report {
     pub dialect: &'static str,
     /// The URL with its password masked.
     pub url: String,
-    /// e.g. `PostgreSQL 15.20 (Debian 15.20-0+deb12u1)` or `SQLite 3.50.2`.
+    /// e.g. `PostgreSQL 15.20` or `SQLite 3.50.2`.
     pub server: String,
     pub database: DatabaseReport,
     pub extensions: Vec<ExtensionReport>,
