@@ -15,6 +15,8 @@ pub enum Error {
     PgConnect(#[from] crate::dburl::ConnectError),
     #[error(transparent)]
     Ini(#[from] crate::ini::IniError),
+    #[error(transparent)]
+    Init(#[from] crate::init::InitError),
     #[error("{0}")]
     Config(String),
     #[error(transparent)]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod graph;
 pub mod history;
 pub mod ini;
+pub mod init;
 pub mod lock;
 pub mod runner;
 pub mod script;

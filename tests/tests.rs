@@ -17,3 +17,5 @@ mod concurrency;
 mod alembic_compat;
 // new revisions: revision, create, merge, init, and the Make targets.
 mod authoring;
+// db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
+mod init;

@@ -1,0 +1,115 @@
+//! `db-init`: creates the database the settings point at, with its extensions, and reports what it found.
+//! Arguments in, output out; the work is in the library.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+// Not every shared helper is needed here.
+#[allow(dead_code)]
+mod common;
+
+use clap::Parser;
+use common::ConfigArgs;
+use dbkit::command::Project;
+use dbkit::init::{self, JournalMode, Options};
+
+#[derive(Parser)]
+#[command(
+    name = "db-init",
+    version,
+    about = "Create the database (and its extensions) if it does not exist, then verify it",
+    after_help = "The database URL comes from the same settings as db-migrate (--url, DATABASE_URL, .env, the ini file)."
+)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// PostgreSQL: the owner of a new database (default: the connecting role).
+    #[arg(long, value_name = "ROLE")]
+    owner: Option<String>,
+    /// PostgreSQL: the template a new database copies (template0 for another encoding or locale).
+    #[arg(long, value_name = "DATABASE")]
+    template: Option<String>,
+    /// PostgreSQL: the encoding of a new database, e.g. UTF8.
+    #[arg(long, value_name = "ENCODING")]
+    encoding: Option<String>,
+    /// PostgreSQL: the locale of a new database, e.g. C.UTF-8.
+    #[arg(long, value_name = "LOCALE")]
+    locale: Option<String>,
+    /// PostgreSQL: an extension to create (repeatable or comma-separated; default: $DB_EXTENSIONS, else uuid-ossp,pgcrypto).
+    #[arg(
+        long = "extension",
+        value_name = "NAME",
+        conflicts_with = "no_extensions"
+    )]
+    extension: Vec<String>,
+    /// Create no extensions.
+    #[arg(long = "no-extensions")]
+    no_extensions: bool,
+    /// SQLite: the journal mode (delete, truncate, persist, memory, wal, off) [default: wal].
+    #[arg(long = "journal-mode", value_name = "MODE")]
+    journal_mode: Option<JournalMode>,
+    /// Retry while the server is not up yet, for up to SECONDS (60 when --wait has no value).
+    #[arg(long, value_name = "SECONDS", num_args = 0..=1)]
+    wait: Option<Option<u64>>,
+    /// Drop the database (SQLite: the file, with its -wal and -shm) and create it again. Needs --yes.
+    #[arg(long)]
+    recreate: bool,
+    /// Confirm --recreate.
+    #[arg(long)]
+    yes: bool,
+    /// Allow --recreate where DBKIT_ENV, APP_ENV or ENVIRONMENT is production.
+    #[arg(long = "force-production")]
+    force_production: bool,
+    /// Print the report as JSON on stdout (progress goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Print no progress lines.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    common::finish(run(Cli::parse()))
+}
+
+fn run(cli: Cli) -> dbkit::Result<()> {
+    let settings = cli.config.settings()?;
+    let env = |name: &str| std::env::var(name).ok();
+    let opts = Options {
+        owner: cli.owner,
+        template: cli.template,
+        encoding: cli.encoding,
+        locale: cli.locale,
+        extensions: init::extensions(&cli.extension, cli.no_extensions, &env),
+        journal_mode: cli.journal_mode,
+        wait: cli
+            .wait
+            .map(|s| s.map_or(init::DEFAULT_WAIT, Duration::from_secs)),
+        recreate: cli.recreate,
+        yes: cli.yes,
+        force_production: cli.force_production,
+        production: init::production(&env),
+    };
+    let (quiet, json) = (cli.quiet, cli.json);
+    let mut say = |line: &str| {
+        if quiet {
+        } else if json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    };
+    let report = init::run(&Project::new(settings), &opts, &mut say)?;
+    let mut out = io::stdout().lock();
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(&report).expect("plain data serialises");
+        s.push('\n');
+        s
+    } else {
+        report.text()
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(common::stdout_error)
+}
