@@ -92,12 +92,10 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         production: init::production(&env),
     };
     let (quiet, json) = (cli.quiet, cli.json);
+    // Progress on stderr, the report on stdout, as db-migrate does.
     let mut say = |line: &str| {
-        if quiet {
-        } else if json {
+        if !quiet {
             eprintln!("{line}");
-        } else {
-            println!("{line}");
         }
     };
     let report = init::run(&Project::new(settings), &opts, &mut say)?;

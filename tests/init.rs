@@ -260,10 +260,10 @@ fn creates_a_missing_postgresql_database_with_its_extensions_and_a_second_run_ch
     let dir = tempfile::tempdir().unwrap();
     let r = init_ok(dir.path(), &db.url(), &[], &[]);
     assert!(
-        r.stdout
+        r.stderr
             .contains(&format!("creating database '{}'", db.name)),
         "{}",
-        r.stdout
+        r.stderr
     );
     assert!(
         r.stdout
@@ -292,7 +292,7 @@ fn creates_a_missing_postgresql_database_with_its_extensions_and_a_second_run_ch
     );
 
     let again = init_ok(dir.path(), &db.url(), &[], &[]);
-    assert!(!again.stdout.contains("creating"), "{}", again.stdout);
+    assert!(!again.stderr.contains("creating"), "{}", again.stderr);
     assert!(
         again
             .stdout
@@ -391,10 +391,10 @@ fn wait_gives_up_after_its_timeout_when_no_server_answers() {
         r.stderr
     );
     assert!(
-        r.stdout
+        r.stderr
             .contains(&format!("waiting for PostgreSQL at 127.0.0.1:{port} (")),
         "{}",
-        r.stdout
+        r.stderr
     );
     assert!(!r.stdout.contains("secret-pw") && !r.stderr.contains("secret-pw"));
 }
@@ -426,16 +426,16 @@ fn wait_succeeds_when_the_server_appears_during_the_wait() {
     );
     assert!(started.elapsed() >= Duration::from_millis(1400));
     assert!(
-        r.stdout
+        r.stderr
             .contains(&format!("waiting for PostgreSQL at 127.0.0.1:{port} (")),
         "{}",
-        r.stdout
+        r.stderr
     );
     assert!(
-        r.stdout
+        r.stderr
             .contains(&format!("PostgreSQL at 127.0.0.1:{port} is up after ")),
         "{}",
-        r.stdout
+        r.stderr
     );
     assert!(
         r.stdout
@@ -497,7 +497,7 @@ fn sqlite_creates_the_directory_and_file_in_wal_mode_and_skips_extensions() {
     let r = Run::from(init_cmd(dir.path()).arg("-q").output().unwrap());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(dir.path().join("data/app.db").is_file());
-    assert!(!r.stdout.contains("creating"), "-q: {}", r.stdout);
+    assert!(!r.stderr.contains("creating"), "-q: {}", r.stderr);
 }
 
 both!(recreate_needs_yes_and_force_production, |fx| {
