@@ -21,7 +21,7 @@ LABEL ?=
 # The binaries and the wait reach scripts/deploy.sh through the environment.
 export DB_MIGRATE DB_INIT DB_BACKUP
 
-.PHONY: build test test-deps lint db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
+.PHONY: build test test-deps lint bench bench-smoke db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
 	db-merge db-validate db-backup db-restore db-reset deploy clean
 
 build: $(BINARIES)
@@ -40,6 +40,15 @@ test: test-deps
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+## Benchmark (bench/bench.py): dbkit against the database's own client and the peer tools, which it installs
+## into bench/.cache/ on first use. `make bench` writes bench/RESULTS.md; BENCH_ARGS passes options through
+## (e.g. BENCH_ARGS="--only sqlite --runs 3"). bench-smoke is the quick check CI runs: tiny N, dbkit and the floor.
+bench: $(DB_MIGRATE)
+	python3 $(ROOT)bench/bench.py --db-migrate $(DB_MIGRATE) --db-backup $(DB_BACKUP) $(BENCH_ARGS)
+
+bench-smoke: $(DB_MIGRATE)
+	python3 $(ROOT)bench/bench.py --smoke --db-migrate $(DB_MIGRATE) $(BENCH_ARGS)
 
 ## Python Alembic (from PyPI, in a local venv) for the tests that hand a database back and forth with it.
 test-deps: $(ALEMBIC_VENV)/bin/alembic
