@@ -13,9 +13,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use postgres_native_tls::MakeTlsConnector;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The port PostgreSQL's client library assumes when a URL names none.
 pub const DEFAULT_PORT: u16 = 5432;
@@ -661,7 +664,7 @@ impl PgTarget {
         result.map_err(|e| ConnectError::from_postgres(self, &e))
     }
 
-    fn tls_connector(&self) -> Result<MakeTlsConnector, String> {
+    fn tls_connector(&self) -> Result<MakeRustlsConnect, String> {
         let explicit_root = self
             .sslrootcert
             .as_ref()
@@ -671,26 +674,34 @@ impl PgTarget {
             SslMode::Require => explicit_root.is_some(),
             SslMode::Disable | SslMode::Allow | SslMode::Prefer => false,
         };
-        let mut builder = native_tls::TlsConnector::builder();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("cannot set up TLS: {e}"))?;
         if !verify {
-            builder
-                .danger_accept_invalid_certs(true)
-                .danger_accept_invalid_hostnames(true);
-        } else {
-            if self.sslmode != SslMode::VerifyFull {
-                builder.danger_accept_invalid_hostnames(true);
-            }
-            let root = match (explicit_root, &self.sslrootcert) {
-                (Some(path), _) => Some(path.clone()),
-                (None, Some(_)) => None,
-                (None, None) => std::env::var_os("HOME")
-                    .map(|home| Path::new(&home).join(".postgresql/root.crt"))
-                    .filter(|path| path.is_file()),
-            };
-            if let Some(path) = root {
+            // Trusted roots are loaded only when a certificate is checked: parsing the system's
+            // bundle costs more than the whole connection.
+            return Ok(MakeRustlsConnect::new(
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(tls::AnyCertificate(provider)))
+                    .with_no_client_auth(),
+            ));
+        }
+        let root = match (explicit_root, &self.sslrootcert) {
+            (Some(path), _) => Some(path.clone()),
+            (None, Some(_)) => None,
+            (None, None) => std::env::var_os("HOME")
+                .map(|home| Path::new(&home).join(".postgresql/root.crt"))
+                .filter(|path| path.is_file()),
+        };
+        let mut roots = rustls::RootCertStore::empty();
+        match root {
+            Some(path) => {
                 let pem = std::fs::read(&path)
                     .map_err(|e| format!("cannot read sslrootcert '{}': {e}", path.display()))?;
-                let certs = native_tls::Certificate::stack_from_pem(&pem)
+                let certs = CertificateDer::pem_slice_iter(&pem)
+                    .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| format!("cannot parse sslrootcert '{}': {e}", path.display()))?;
                 if certs.is_empty() {
                     return Err(format!(
@@ -698,16 +709,144 @@ impl PgTarget {
                         path.display()
                     ));
                 }
-                builder.disable_built_in_roots(true);
                 for cert in certs {
-                    builder.add_root_certificate(cert);
+                    roots
+                        .add(cert)
+                        .map_err(|e| format!("cannot use sslrootcert '{}': {e}", path.display()))?;
+                }
+            }
+            None => {
+                let found = rustls_native_certs::load_native_certs();
+                roots.add_parsable_certificates(found.certs);
+                if roots.is_empty() {
+                    return Err(
+                        "no trusted root certificates found on this system; name one with sslrootcert"
+                            .into(),
+                    );
                 }
             }
         }
-        let connector = builder
-            .build()
-            .map_err(|e| format!("cannot set up TLS: {e}"))?;
-        Ok(MakeTlsConnector::new(connector))
+        let verifier =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| format!("cannot set up TLS: {e}"))?;
+        let config = if self.sslmode == SslMode::VerifyFull {
+            builder.with_webpki_verifier(verifier).with_no_client_auth()
+        } else {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(tls::AnyHostName(verifier)))
+                .with_no_client_auth()
+        };
+        Ok(MakeRustlsConnect::new(config))
+    }
+}
+
+/// The two certificate policies PostgreSQL's client has and the TLS library does not spell out:
+/// encryption without a certificate check (`prefer`, `require`), and a checked chain for any host
+/// name (`verify-ca`). Handshake signatures are always verified.
+mod tls {
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
+
+    #[derive(Debug)]
+    pub struct AnyCertificate(pub Arc<CryptoProvider>);
+
+    impl ServerCertVerifier for AnyCertificate {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            Ok(ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+
+    #[derive(Debug)]
+    pub struct AnyHostName(pub Arc<WebPkiServerVerifier>);
+
+    impl ServerCertVerifier for AnyHostName {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, Error> {
+            match self
+                .0
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            {
+                Err(Error::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                )) => Ok(ServerCertVerified::assertion()),
+                other => other,
+            }
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
+            self.0.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.0.supported_verify_schemes()
+        }
     }
 }
 
