@@ -43,6 +43,23 @@ impl Project {
         Ok(self.scripts.get_or_init(|| loaded))
     }
 
+    /// Runs `work` while the revision files load on another thread, for commands that need both and whose
+    /// work waits on the database. An error from `work` comes first, as it would if the two ran in turn.
+    pub fn with_scripts_loading<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        if self.scripts.get().is_some() {
+            return work();
+        }
+        let locations = self.settings.version_locations.clone();
+        let (result, loaded) = std::thread::scope(|scope| {
+            let loader = scope.spawn(move || Scripts::load(&locations));
+            let result = work();
+            (result, loader.join().expect("the revision loader panicked"))
+        });
+        let value = result?;
+        let _ = self.scripts.set(loaded?);
+        Ok(value)
+    }
+
     pub fn version_table(&self) -> VersionTable {
         VersionTable {
             schema: self.settings.version_table_schema.clone(),
@@ -307,12 +324,12 @@ fn check_applied(p: &Project, conn: &mut dyn Connection, heads: &[String]) -> Re
     for id in scripts.map.applied(heads)? {
         let script = scripts.get(id)?;
         if let Some(sum) = recorded.get(id) {
-            if *sum != script.checksum {
+            if *sum != script.checksum() {
                 return Err(Error::Modified {
                     revision: id.to_string(),
                     file: script.path.display().to_string(),
                     recorded: sum.clone(),
-                    current: script.checksum.clone(),
+                    current: script.checksum().to_string(),
                 });
             }
         }
@@ -345,8 +362,10 @@ pub fn current(
     out: &mut dyn Write,
 ) -> Result<Current> {
     let url = p.settings.database_url()?;
-    let mut conn = dialect::connect(&url, p.settings.busy_timeout)?;
-    let db_heads = p.db_heads(conn.as_mut())?;
+    let db_heads = p.with_scripts_loading(|| {
+        let mut conn = dialect::connect(&url, p.settings.busy_timeout)?;
+        p.db_heads(conn.as_mut())
+    })?;
     let scripts = p.scripts()?;
     let map = &scripts.map;
     let revisions = map.current_revisions(&db_heads)?;
@@ -589,7 +608,7 @@ pub fn validate(
                 revision: id,
                 action: Action::Accept,
                 message: script.message(),
-                checksum: Some(&script.checksum),
+                checksum: Some(script.checksum()),
                 duration_ms: 0,
                 success: true,
                 error: None,
@@ -598,7 +617,7 @@ pub fn validate(
         let mut w = |s: String| out.write_all(s.as_bytes()).map_err(stdout_err);
         w(format!(
             "accepted {} for revision {id} ({})\n",
-            script.checksum,
+            script.checksum(),
             script.path.display()
         ))?;
     }
@@ -637,12 +656,12 @@ pub fn validate(
                     });
                 }
             }
-            Some(script) if applied.contains(id.as_str()) && *sum != script.checksum => findings
+            Some(script) if applied.contains(id.as_str()) && *sum != script.checksum() => findings
                 .push(Finding {
                     kind: "modified",
                     revision: id.clone(),
                     file: Some(script.path.display().to_string()),
-                    detail: format!("applied with {sum}, the file now has {}", script.checksum),
+                    detail: format!("applied with {sum}, the file now has {}", script.checksum()),
                 }),
             Some(_) => {}
         }

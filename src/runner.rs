@@ -350,7 +350,7 @@ fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> 
             .unwrap_or("base"),
         action: p.action(),
         message: p.script.map(Script::message).unwrap_or(""),
-        checksum: p.script.map(|s| s.checksum.as_str()),
+        checksum: p.script.map(Script::checksum),
         duration_ms: elapsed.as_millis() as u64,
         success: error.is_none(),
         error,

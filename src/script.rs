@@ -82,18 +82,19 @@ pub struct Script {
     /// The message lines of the header (the first one is the short message).
     pub doc: Vec<String>,
     pub create_date: Option<String>,
-    /// `sha256:<hex>` of the normalised text.
-    pub checksum: String,
+    /// `sha256:<hex>` of the normalised text, computed when first asked for: listing commands never need it.
+    checksum: std::sync::OnceLock<String>,
     text: String,
     sections: Vec<Section>,
 }
 
 impl Script {
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
-        let bytes = std::fs::read(path).map_err(|source| ScriptError::Io {
+        let io = |source| ScriptError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let bytes = read_small(path).map_err(io)?;
         let text = String::from_utf8(bytes).map_err(|e| ScriptError::Invalid {
             path: path.to_path_buf(),
             message: format!(
@@ -106,7 +107,6 @@ impl Script {
 
     pub fn parse(path: &Path, raw: &str) -> Result<Script, ScriptError> {
         let text = normalise(raw);
-        let checksum = checksum_of_normalised(&text);
         let syntax = |line: usize, message: String| ScriptError::Syntax {
             path: path.to_path_buf(),
             line,
@@ -182,7 +182,7 @@ impl Script {
             depends_on: header.depends_on,
             doc: header.doc,
             create_date: header.create_date,
-            checksum,
+            checksum: std::sync::OnceLock::new(),
             text,
             sections,
         })
@@ -196,6 +196,12 @@ impl Script {
             depends_on: self.depends_on.clone(),
             branch_labels: self.branch_labels.clone(),
         }
+    }
+
+    /// `sha256:<hex>` of the file's normalised text.
+    pub fn checksum(&self) -> &str {
+        self.checksum
+            .get_or_init(|| checksum_of_normalised(&self.text))
     }
 
     /// The short message (the first header line), as history prints it.
@@ -359,6 +365,23 @@ fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s.to_string(),
+    }
+}
+
+/// A whole file in as few system calls as possible (open, read, read to see the end, close): a whole-file
+/// read first asks for the size, and with thousands of revision files each call counts.
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
