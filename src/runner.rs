@@ -205,10 +205,15 @@ impl Runner<'_> {
         let mut i = 0;
         while i < steps.len() {
             let current = &steps[i];
-            if current.transactional {
-                self.sql(dialect.begin, "could not begin a transaction")?;
-            }
-            let actual = self.version.read(self.conn)?;
+            let batched = current.transactional && dialect.batch_sections;
+            let actual = if batched {
+                self.version.read_after(self.conn, Some(dialect.begin))?
+            } else {
+                if current.transactional {
+                    self.sql(dialect.begin, "could not begin a transaction")?;
+                }
+                self.version.read(self.conn)?
+            };
             if actual != heads {
                 // Another process moved the database on: plan again from where it really is.
                 if current.transactional {
@@ -220,14 +225,35 @@ impl Runner<'_> {
                 continue;
             }
             let started = Instant::now();
-            if let Err(e) = self.execute(current) {
+            let executed = if batched {
+                self.execute_batched(current)
+            } else {
+                self.execute(current).map_err(|e| (e, true))
+            };
+            if let Err((e, record)) = executed {
                 if current.transactional {
                     let _ = self.conn.batch("ROLLBACK");
                 }
-                self.record_failure(current, started.elapsed(), &e);
+                if record {
+                    self.record_failure(current, started.elapsed(), &e);
+                }
                 return Err(e);
             }
             let bookkeeping = (|| {
+                if batched {
+                    // The version rows went with the statements; the history row and COMMIT share a trip.
+                    let d = self.conn.dialect();
+                    let insert = self
+                        .history
+                        .insert_sql(&d, &entry(current, started.elapsed(), None));
+                    return self
+                        .conn
+                        .batch(&format!("{insert};\nCOMMIT"))
+                        .map_err(Error::db(format!(
+                            "could not write to {} and commit",
+                            self.history.qualified()
+                        )));
+                }
                 if !current.transactional {
                     self.sql(dialect.begin, "could not begin a transaction")?;
                 }
@@ -322,6 +348,69 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A transactional step's statements and version-table changes in one round trip, inside the open
+    /// transaction. When the batch fails, the server does not say which statement did, so the step runs again
+    /// statement by statement in a new transaction to find it, and that transaction is rolled back too. The
+    /// flag says whether the failure is the revision's own (recorded in the history) or the bookkeeping's.
+    fn execute_batched(&mut self, p: &Prepared<'_>) -> std::result::Result<(), (Error, bool)> {
+        let mut sql = String::new();
+        // A newline before each `;` keeps it out of a trailing line comment.
+        for st in &p.statements {
+            sql.push_str(&st.sql);
+            sql.push_str("\n;\n");
+        }
+        for op in &p.step.version_ops {
+            sql.push_str(&self.version.op_sql(op));
+            sql.push_str(";\n");
+        }
+        let cause = match self.conn.batch_counts(&sql) {
+            Ok(counts) => {
+                let ops = &p.step.version_ops;
+                let tail = &counts[counts.len().saturating_sub(ops.len())..];
+                if tail.len() != ops.len() {
+                    return Err((
+                        Error::Plan(format!(
+                            "the server answered {} statements of {} for revision {}",
+                            counts.len(),
+                            p.statements.len() + ops.len(),
+                            p.step.revision.as_deref().unwrap_or("base")
+                        )),
+                        false,
+                    ));
+                }
+                for (op, n) in ops.iter().zip(tail) {
+                    self.version.check(op, *n).map_err(|e| (e, false))?;
+                }
+                return Ok(());
+            }
+            Err(cause) => cause,
+        };
+        let _ = self.conn.batch("ROLLBACK");
+        let begin = self.conn.dialect().begin;
+        self.sql(begin, "could not begin a transaction")
+            .map_err(|e| (e, false))?;
+        let located = self.execute(p).map_err(|e| (e, true)).and_then(|()| {
+            for op in &p.step.version_ops {
+                self.version.apply(self.conn, op).map_err(|e| (e, false))?;
+            }
+            Ok(())
+        });
+        let _ = self.conn.batch("ROLLBACK");
+        Err(located.err().unwrap_or_else(|| {
+            // The statements went through one by one: the batch's failure did not repeat.
+            (
+                Error::Database {
+                    context: format!(
+                        "revision '{}' failed and did not fail again when its statements were run one by one to find the failing one",
+                        p.step.revision.as_deref().unwrap_or("base")
+                    ),
+                    cause,
+                },
+                true,
+            )
+        }))
     }
 
     fn bookkeeping(&mut self, p: &Prepared<'_>, elapsed: Duration) -> Result<()> {

@@ -75,8 +75,23 @@ impl VersionTable {
 
     /// The current heads, assuming the table exists.
     pub fn read(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
+        self.read_after(conn, None)
+    }
+
+    /// The current heads, read in the same round trip as `first` (a statement with no rows, such as
+    /// BEGIN) where the engine allows several statements in a query.
+    pub fn read_after(
+        &self,
+        conn: &mut dyn Connection,
+        first: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let select = format!("SELECT version_num FROM {}", self.qualified());
+        let sql = match first {
+            Some(first) => format!("{first};\n{select}"),
+            None => select,
+        };
         let rows = conn
-            .query(&format!("SELECT version_num FROM {}", self.qualified()))
+            .query(&sql)
             .map_err(Error::db(format!("could not read {}", self.qualified())))?;
         let mut heads: Vec<String> = rows
             .into_iter()
@@ -86,12 +101,17 @@ impl VersionTable {
         Ok(heads)
     }
 
-    /// Applies one change, checking that it touched exactly one row as the other tool does.
+    /// Applies one change and checks it.
     pub fn apply(&self, conn: &mut dyn Connection, op: &VersionOp) -> Result<()> {
         let sql = self.op_sql(op);
         let n = conn
             .execute(&sql)
             .map_err(Error::db(format!("could not update {}", self.qualified())))?;
+        self.check(op, n)
+    }
+
+    /// Each change must touch exactly one row, as the other tool checks.
+    pub fn check(&self, op: &VersionOp, n: u64) -> Result<()> {
         if n != 1 {
             let what = match op {
                 VersionOp::Insert(rev) => format!("inserting '{rev}'"),

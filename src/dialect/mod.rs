@@ -20,6 +20,8 @@ pub struct Dialect {
     pub begin: &'static str,
     /// A session-level advisory lock serialises whole runs across processes.
     pub advisory_lock: bool,
+    /// Every statement costs a round trip to a server, so a transactional section is sent as one batch.
+    pub batch_sections: bool,
     /// The history table's key column.
     pub serial_pk: &'static str,
     pub true_literal: &'static str,
@@ -31,6 +33,7 @@ pub const SQLITE: Dialect = Dialect {
     flavor: Flavor::Sqlite,
     begin: "BEGIN IMMEDIATE",
     advisory_lock: false,
+    batch_sections: false,
     serial_pk: "INTEGER PRIMARY KEY AUTOINCREMENT",
     true_literal: "1",
     false_literal: "0",
@@ -41,6 +44,7 @@ pub const POSTGRESQL: Dialect = Dialect {
     flavor: Flavor::Postgres,
     begin: "BEGIN",
     advisory_lock: true,
+    batch_sections: true,
     serial_pk: "BIGSERIAL PRIMARY KEY",
     true_literal: "true",
     false_literal: "false",
@@ -97,6 +101,9 @@ pub trait Connection {
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
     /// Runs one statement and returns the number of rows it changed.
     fn execute(&mut self, sql: &str) -> Result<u64, DbError>;
+    /// Runs several statements at once (one round trip on a server) and returns the number of rows each
+    /// changed, in order; it stops at the first error.
+    fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError>;
     /// Runs one query and returns its rows as text.
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError>;
     /// Whether a table exists (in `schema`, or the default search path).

@@ -64,6 +64,17 @@ impl Connection for PgConnection {
             .sum())
     }
 
+    fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
+        let messages = self.client.simple_query(sql).map_err(db_error)?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::CommandComplete(n) => Some(*n),
+                _ => None,
+            })
+            .collect())
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
         let messages = self.client.simple_query(sql).map_err(db_error)?;
         Ok(messages

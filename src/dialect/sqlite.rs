@@ -100,6 +100,22 @@ impl Connection for SqliteConnection {
             .map_err(db_error)
     }
 
+    fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
+        let statements =
+            crate::sql::split(sql, crate::sql::Flavor::Sqlite).map_err(|e| DbError {
+                message: e.to_string(),
+                code: None,
+            })?;
+        let mut counts = Vec::with_capacity(statements.len());
+        for st in statements {
+            let mut stmt = self.conn.prepare(st.sql).map_err(db_error)?;
+            let mut rows = stmt.raw_query();
+            while rows.next().map_err(db_error)?.is_some() {}
+            counts.push(self.conn.changes());
+        }
+        Ok(counts)
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.conn.prepare(sql).map_err(db_error)?;
         let width = stmt.column_count();
