@@ -41,6 +41,8 @@ def arguments():
     p.add_argument("--sizes", default="200,1000", help="revision counts for upgrade and downgrade")
     p.add_argument("--graph-sizes", default="1000,10000,100000", help="revision counts for heads and history")
     p.add_argument("--tools", default="floor,dbkit,alembic,dbmate,sqlx", help="tools to run")
+    p.add_argument("--workloads", default="upgrade,downgrade,noop,current",
+                   help="migration workloads to run on each engine")
     p.add_argument("--no-sqlx-build", action="store_true", help="skip sqlx-cli when it is not built yet")
     p.add_argument("--db-migrate", default=os.environ.get("DB_MIGRATE", os.path.join(ROOT, "target/release/db-migrate")))
     p.add_argument("--db-backup", default=os.environ.get("DB_BACKUP", os.path.join(ROOT, "target/release/db-backup")))
@@ -57,6 +59,7 @@ def arguments():
     a.sizes = [int(x) for x in a.sizes.split(",")]
     a.graph_sizes = [int(x) for x in a.graph_sizes.split(",")]
     a.tools = a.tools.split(",")
+    a.workloads = a.workloads.split(",")
     a.groups = set(a.only or ["sqlite", "postgres", "graph", "backup"])
     return a
 
@@ -157,6 +160,8 @@ def engine_group(ctx, a, server, results):
         plan += [("upgrade", n), ("downgrade", n)]
     plan += [("noop", a.sizes[0]), ("current", a.sizes[0])]
     for kind, n in plan:
+        if kind not in a.workloads:
+            continue
         runs = a.big_runs if n >= 1000 else a.runs
         log(f"{server.engine}: {kind} N={n} ({runs} runs)")
         cases = migration_cases(ctx, server, templates, kind, n)
