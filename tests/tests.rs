@@ -17,3 +17,5 @@ mod concurrency;
 mod alembic_compat;
 // new revisions: revision, create, merge, init, and the Make targets.
 mod authoring;
+// db-backup: create, list, verify, restore and prune on both dialects.
+mod backup;
