@@ -10,7 +10,7 @@ use std::process::ExitCode;
 #[allow(dead_code)]
 mod common;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use common::ConfigArgs;
 use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
 use dbkit::command::Project;
@@ -19,8 +19,7 @@ use dbkit::command::Project;
 #[command(
     name = "db-backup",
     version,
-    about = "Backups of the SQLite or PostgreSQL database, with a manifest beside each",
-    args_conflicts_with_subcommands = true
+    about = "Backups of the SQLite or PostgreSQL database, with a manifest beside each"
 )]
 struct Cli {
     #[command(flatten)]
@@ -31,7 +30,7 @@ struct Cli {
     /// Print no details or progress on stderr.
     #[arg(short = 'q', long = "quiet", global = true)]
     quiet: bool,
-    /// With no verb, db-backup creates a backup.
+    /// With no verb, db-backup creates a backup and takes create's flags here.
     #[command(flatten)]
     create: CreateFlags,
     #[command(subcommand)]
@@ -96,8 +95,30 @@ enum Command {
     },
 }
 
+impl CreateFlags {
+    fn given(&self) -> bool {
+        self.label.is_some() || self.compress.is_some()
+    }
+}
+
 fn main() -> ExitCode {
-    common::finish(run(Cli::parse()))
+    let cli = Cli::parse();
+    // create's flags may come before the verb only when the verb is create (or left out), and only once.
+    let misplaced = match &cli.command {
+        None => None,
+        Some(Command::Create(flags)) if cli.create.given() && flags.given() => {
+            Some("give create's flags either before or after 'create', not both")
+        }
+        Some(Command::Create(_)) => None,
+        Some(_) if cli.create.given() => Some("--label and --compress belong to create"),
+        Some(_) => None,
+    };
+    if let Some(message) = misplaced {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
+    common::finish(run(cli))
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
@@ -111,8 +132,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
     };
     let mut out = io::stdout().lock();
-    match cli.command.unwrap_or(Command::Create(cli.create)) {
-        Command::Create(flags) => {
+    match cli
+        .command
+        .unwrap_or(Command::Create(CreateFlags::default()))
+    {
+        Command::Create(mut flags) => {
+            if !flags.given() {
+                flags = cli.create;
+            }
             let o = CreateOptions {
                 label: flags.label,
                 compression: flags.compress.map(|CompressArg::Zstd| Compression::Zstd),
@@ -193,15 +220,19 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                     .transpose()?,
                 dry_run,
             };
-            let removed = backup::prune(&store, &o, chrono::Utc::now())?;
+            let pruned = backup::prune(&store, &o, chrono::Utc::now())?;
             let verb = if dry_run { "would delete" } else { "deleted" };
-            for b in &removed {
+            for b in &pruned.backups {
                 writeln!(out, "{verb} {}", b.path.display()).map_err(common::stdout_error)?;
+            }
+            for path in &pruned.unfinished {
+                writeln!(out, "{verb} {} (an unfinished backup)", path.display())
+                    .map_err(common::stdout_error)?;
             }
             log(&format!(
                 "{} {} backup(s) in '{}'",
                 if dry_run { "Would delete" } else { "Deleted" },
-                removed.len(),
+                pruned.backups.len(),
                 store.dir().display()
             ));
         }

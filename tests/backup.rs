@@ -441,6 +441,26 @@ fn prune_keeps_the_newest_and_honours_keep_older_than_and_dry_run() {
     backup(&fx, &["prune", "--keep", "2"]);
     assert!(gone(&b[1]) && b[2].exists() && b[3].exists());
 
+    // What a killed backup left behind goes once nothing has touched it for a day.
+    let dead = fx.path().join("backups/.backup-killed.partial");
+    let running = fx.path().join("backups/.backup-running.partial");
+    std::fs::write(&dead, "half").unwrap();
+    std::fs::write(&running, "half").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&dead)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(2 * 86400))
+        .unwrap();
+    let r = backup(&fx, &["prune", "--keep", "9"]);
+    assert!(
+        r.stdout
+            .contains(".backup-killed.partial (an unfinished backup)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!dead.exists() && running.exists());
+
     // Even when everything is old enough, the newest stays.
     backup(&fx, &["prune", "--keep", "1", "--older-than", "0s"]);
     assert!(gone(&b[2]) && b[3].exists());
@@ -471,6 +491,10 @@ both!(
             2,
             "the backup and its manifest only: {names:?}"
         );
+
+        // Global options go before or after the verb.
+        let listed = backup(fx, &["--dir", "nested/new/backups", "list"]).stdout;
+        assert_eq!(listed.lines().count(), 2, "{listed}");
 
         // BACKUP_DIR is the default; an existing directory keeps its mode.
         let shared = fx.path().join("shared");
@@ -752,6 +776,15 @@ fn bad_input_is_one_clear_error_and_changes_nothing() {
     assert!(!r.stderr.contains("hunter2"));
     let r = run(backup_cmd(&fx).args(["create", "--compress", "gzip"]));
     assert_eq!(r.code, 2, "a usage error: {}", r.stderr);
+    // create's flags may stand before the verb only when it is create.
+    let r = run(backup_cmd(&fx).args(["--label", "x", "list"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--label and --compress belong to create"),
+        "{}",
+        r.stderr
+    );
+    assert!(!fx.path().join("backups").exists());
 
     let path = create(&fx, &[]);
     // Without --yes and without a terminal, restore asks for --yes and does nothing.
@@ -790,3 +823,29 @@ fn bad_input_is_one_clear_error_and_changes_nothing() {
     );
     assert_eq!(fx.heads(), vec!["r1"]);
 }
+
+both!(
+    the_configured_version_table_is_the_one_recorded_and_read,
+    |fx| {
+        let ini = fx.path().join("alembic.ini");
+        let text = std::fs::read_to_string(&ini).unwrap();
+        std::fs::write(&ini, format!("{text}version_table = app_version\n")).unwrap();
+        items_schema(fx);
+        fx.ok(&["upgrade", "r1"]);
+        let m = manifest(&create(fx, &[]));
+        assert_eq!(m["version_table"], "app_version");
+        assert_eq!(m["revisions"], serde_json::json!(["r1"]));
+        let r = backup(fx, &["verify", "--deep"]);
+        assert!(
+            r.stdout.contains("app_version reads revision r1"),
+            "{}",
+            r.stdout
+        );
+        fx.ok(&["upgrade", "r2"]);
+        let r = backup(fx, &["restore", "latest", "--yes"]);
+        assert_eq!(r.stdout, "r1\n");
+        // The safety backup taken at r2 is now the latest: restoring it undoes the restore.
+        let r = backup(fx, &["restore", "latest", "--yes"]);
+        assert_eq!(r.stdout, "r2\n");
+    }
+);

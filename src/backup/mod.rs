@@ -468,19 +468,34 @@ pub fn confirm(
     }
 }
 
-/// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests.
-pub fn prune(store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Vec<Backup>> {
+/// What `prune` deleted, or would delete.
+#[derive(Debug, Default)]
+pub struct Pruned {
+    pub backups: Vec<Backup>,
+    /// Temporary files of backups that never finished.
+    pub unfinished: Vec<PathBuf>,
+}
+
+/// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests,
+/// and the temporary files of backups killed a day or more ago.
+pub fn prune(store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
     let listing = store.list()?;
     let chosen = prune::select(&listing.backups, o, now)?;
-    let mut removed = Vec::new();
+    let mut pruned = Pruned::default();
     for i in chosen {
         let backup = listing.backups[i].clone();
         if !o.dry_run {
             store.remove(&backup)?;
         }
-        removed.push(backup);
+        pruned.backups.push(backup);
     }
-    Ok(removed)
+    for path in store.unfinished(prune::UNFINISHED_AGE)? {
+        if !o.dry_run {
+            std::fs::remove_file(&path).map_err(Error::io(&path))?;
+        }
+        pruned.unfinished.push(path);
+    }
+    Ok(pruned)
 }
 
 /// One entry of `list --json`: where the backup is, then its manifest's fields.

@@ -10,6 +10,10 @@ use super::store::Backup;
 use super::BackupError;
 use crate::error::Result;
 
+/// How long a temporary file must have been left alone before `prune` takes it for the remains of a killed
+/// backup: far longer than any pause in a running one.
+pub const UNFINISHED_AGE: Duration = Duration::from_secs(24 * 3600);
+
 /// How `prune` chooses.
 #[derive(Debug, Clone)]
 pub struct PruneOptions {

@@ -233,6 +233,35 @@ impl Store {
         Ok(Backup { path, manifest: m })
     }
 
+    /// Temporary files left by backups that never finished (the process was killed before it could remove
+    /// them), untouched for longer than `age`; a running backup keeps writing to its file.
+    pub fn unfinished(&self, age: std::time::Duration) -> Result<Vec<PathBuf>> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&self.dir)(e)),
+        };
+        let mut found = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(Error::io(&self.dir))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !(name.starts_with('.') && name.contains(PARTIAL)) {
+                continue;
+            }
+            let idle = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok());
+            if idle.is_some_and(|idle| idle > age) {
+                found.push(entry.path());
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
     /// Deletes a backup and its manifest. The file goes first: if this is interrupted, what is left is a
     /// manifest whose file is missing, which `list` shows and the next `prune` removes.
     pub fn remove(&self, backup: &Backup) -> Result<()> {
