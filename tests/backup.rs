@@ -849,3 +849,39 @@ both!(
         assert_eq!(r.stdout, "r2\n");
     }
 );
+
+#[test]
+fn a_postgresql_restore_that_fails_part_way_changes_nothing() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    fx.connect()
+        .batch("INSERT INTO items (id, name) VALUES (1, 'one'), (2, 'two')")
+        .unwrap();
+    let path = create(&fx, &[]);
+    // A view the backup does not know depends on the table, so dropping the table (--clean) fails midway.
+    fx.connect()
+        .batch("DELETE FROM items WHERE id = 1; CREATE VIEW names AS SELECT name FROM items")
+        .unwrap();
+    let live = items(&fx);
+    let r = fails(backup_cmd(&fx).args([
+        "restore",
+        path.to_str().unwrap(),
+        "--yes",
+        "--no-safety-backup",
+    ]));
+    assert!(
+        r.stderr.contains("FAILED: pg_restore failed ("),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("other objects depend on it"),
+        "pg_restore's own message: {}",
+        r.stderr
+    );
+    assert_eq!(items(&fx), live, "all or nothing");
+    assert!(fx.table_exists("items"));
+}

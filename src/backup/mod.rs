@@ -289,8 +289,11 @@ pub fn verify(
         "sqlite" => {
             let compressed = m.compression.is_some();
             if deep || compressed {
+                // Beside the backup keeps a large copy on the same disk; a read-only backup volume falls
+                // back to the system's temporary directory.
                 let dir = backup.path.parent().unwrap_or(Path::new("."));
-                let tmp = store::temp_file_in(dir, "verify")?;
+                let tmp = store::temp_file_in(dir, "verify")
+                    .or_else(|_| store::temp_file_in(&std::env::temp_dir(), "verify"))?;
                 sqlite::materialize(&backup.path, compressed, &tmp)?;
                 sqlite::check(&tmp, &backup.path)?;
                 checks.push("PRAGMA integrity_check: ok".into());
@@ -338,7 +341,8 @@ pub fn verify(
             .into())
         }
     }
-    if deep && revisions != m.revisions {
+    // Another project's configuration may name another version table; only the same table can disagree.
+    if deep && table.qualified() == m.version_table && revisions != m.revisions {
         return Err(BackupError::RevisionMismatch {
             path: backup.path.clone(),
             found: revisions.join(", "),
