@@ -570,7 +570,7 @@ both!(
     }
 );
 
-/// The newest pg_dump or pg_restore installed: Debian's per-version directory, else whatever is on PATH.
+/// The newest pg_dump or pg_restore installed: the per-version directories, else whatever is on PATH.
 fn real_tool(name: &str) -> PathBuf {
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()

@@ -10,15 +10,16 @@ use super::BackupError;
 use crate::dburl::{PgHost, PgTarget};
 use crate::error::Result;
 
-/// Where Debian and Ubuntu install each major version's tools; `/usr/bin` holds only a dispatching wrapper.
-const DEBIAN_LIB: &str = "/usr/lib/postgresql";
+/// Where some Linux packages install each major version's tools side by side; `/usr/bin` then holds only a
+/// wrapper that picks one by its own rules.
+const VERSIONED_DIR: &str = "/usr/lib/postgresql";
 
 /// A PostgreSQL version on the scale of `server_version_num` (15.4 is 150004, 9.6.24 is 90624).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PgVersion(pub u32);
 
 impl PgVersion {
-    /// Reads the first version number in text such as `pg_dump (PostgreSQL) 15.4 (Debian 15.4-1)`,
+    /// Reads the first version number in text such as `pg_dump (PostgreSQL) 15.4 (packager's suffix)`,
     /// `PostgreSQL 16.2` or `17beta1`.
     pub fn parse(text: &str) -> Option<PgVersion> {
         let start = text.find(|c: char| c.is_ascii_digit())?;
@@ -86,8 +87,9 @@ impl PgTool {
         PgTool::find("pg_restore", "PG_RESTORE", server)
     }
 
-    /// The tool named by `variable` (a path, or a name looked up on PATH); else, on Debian, the one of the
-    /// server's major version, or the newest installed that is not older; else the first on PATH.
+    /// The tool named by `variable` (a path, or a name looked up on PATH); else, in the per-version
+    /// directories, the one of the server's major version, or the newest installed that is not older; else the
+    /// first on PATH.
     pub fn find(
         name: &'static str,
         variable: &'static str,
@@ -105,10 +107,10 @@ impl PgTool {
                     value.to_string_lossy()
                 ))
             })?,
-            None => match server.and_then(|v| debian_tool(Path::new(DEBIAN_LIB), name, v)) {
+            None => match server.and_then(|v| versioned_tool(Path::new(VERSIONED_DIR), name, v)) {
                 Some(path) => path,
                 None => which::which(name).map_err(|_| {
-                    not_found(format!("'{name}' is not on PATH or under {DEBIAN_LIB}"))
+                    not_found(format!("'{name}' is not on PATH or under {VERSIONED_DIR}"))
                 })?,
             },
         };
@@ -204,7 +206,7 @@ impl PgTool {
     }
 }
 
-/// The libpq environment for a target: every setting the URL carries, and the removal of the ones it does
+/// The PostgreSQL client environment for a target: every setting the URL carries, and the removal of the ones it does
 /// not, so that a stray variable in the caller's environment cannot send the tool elsewhere.
 pub fn connection_env(target: &PgTarget) -> Vec<(&'static str, Option<String>)> {
     let join = |items: Vec<String>| items.join(",");
@@ -246,7 +248,7 @@ pub fn dbname_arg(dbname: &str) -> OsString {
     OsString::from(format!("--dbname=dbname='{quoted}'"))
 }
 
-fn debian_tool(lib: &Path, name: &str, server: PgVersion) -> Option<PathBuf> {
+fn versioned_tool(lib: &Path, name: &str, server: PgVersion) -> Option<PathBuf> {
     let exact = lib.join(server.major()).join("bin").join(name);
     if exact.is_file() {
         return Some(exact);
@@ -285,7 +287,7 @@ mod tests {
     fn versions_compare_by_major_on_both_numbering_schemes() {
         let v = |s| PgVersion::parse(s).unwrap();
         assert_eq!(
-            v("pg_dump (PostgreSQL) 15.4 (Debian 15.4-1.pgdg120+1)"),
+            v("pg_dump (PostgreSQL) 15.4 (vendor build 15.4-1+2)"),
             PgVersion(150004)
         );
         assert_eq!(v("PostgreSQL 9.6.24"), PgVersion(90624));
@@ -322,14 +324,14 @@ mod tests {
     }
 
     #[test]
-    fn the_debian_directory_of_the_servers_major_wins_else_the_newest_not_older() {
+    fn the_directory_of_the_servers_major_wins_else_the_newest_not_older() {
         let lib = tempfile::tempdir().unwrap();
         for major in ["13", "15", "16"] {
             let bin = lib.path().join(major).join("bin");
             std::fs::create_dir_all(&bin).unwrap();
             std::fs::write(bin.join("pg_dump"), "").unwrap();
         }
-        let found = |v| debian_tool(lib.path(), "pg_dump", PgVersion(v));
+        let found = |v| versioned_tool(lib.path(), "pg_dump", PgVersion(v));
         assert_eq!(found(150004), Some(lib.path().join("15/bin/pg_dump")));
         assert_eq!(found(140000), Some(lib.path().join("16/bin/pg_dump")));
         assert_eq!(found(170000), None);
