@@ -15,23 +15,7 @@ const BACKUP: &str = env!("CARGO_BIN_EXE_db-backup");
 
 /// db-backup in the fixture's directory against its database, with none of the caller's configuration.
 fn backup_cmd(fx: &Fixture) -> Command {
-    let mut c = Command::new(BACKUP);
-    c.current_dir(fx.path());
-    for var in [
-        "DATABASE_URL",
-        "DATABASE__URL",
-        "DATABASE_HOST",
-        "DATABASE_NAME",
-        "DATABASE_USER",
-        "DATABASE_PASSWORD",
-        "DATABASE_PORT",
-        "ALEMBIC_CONFIG",
-        "BACKUP_DIR",
-        "PG_DUMP",
-        "PG_RESTORE",
-    ] {
-        c.env_remove(var);
-    }
+    let mut c = program_in(BACKUP, fx.path());
     c.env("DATABASE_URL", &fx.url);
     c
 }
@@ -41,34 +25,12 @@ fn run(c: &mut Command) -> Run {
 }
 
 fn ok(c: &mut Command) -> Run {
-    let r = run(c);
-    assert!(
-        r.code == 0,
-        "db-backup failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        r.code,
-        r.stdout,
-        r.stderr
-    );
-    r
+    run(c).succeeded("db-backup")
 }
 
 /// Fails with exactly one `FAILED:` line and no panic.
 fn fails(c: &mut Command) -> Run {
-    let r = run(c);
-    assert!(
-        r.code != 0,
-        "db-backup should fail:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
-    assert_eq!(
-        r.stderr.matches("FAILED: ").count(),
-        1,
-        "one error expected:\n{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("panicked"), "panic:\n{}", r.stderr);
-    r
+    run(c).failed_once("db-backup")
 }
 
 fn backup(fx: &Fixture, args: &[&str]) -> Run {
