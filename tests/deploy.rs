@@ -142,3 +142,44 @@ both!(db_reset_backs_up_first_and_ends_at_head, |fx| {
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].contains("pre-reset"), "{files:?}");
 });
+
+/// scripts/docker-entrypoint.sh with the test binaries and `sh -c CMD` as the application.
+fn entrypoint(fx: &Fixture, app: &str) -> Run {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/docker-entrypoint.sh");
+    let mut c = program_in("sh", fx.path());
+    c.env("DATABASE_URL", &fx.url)
+        .env("DB_INIT", INIT)
+        .env("DB_MIGRATE", BIN)
+        .env("DB_WAIT", "5")
+        .arg(script)
+        .args(["sh", "-c", app]);
+    Run::from(c.output().expect("the entrypoint runs"))
+}
+
+both!(
+    the_container_entrypoint_migrates_then_runs_the_application,
+    |fx| {
+        fx.chain(2);
+        let r = entrypoint(fx, "echo application started; exit 7");
+        assert_eq!(r.code, 7, "the application's own status: {}", r.stderr);
+        assert!(r.stdout.contains("application started"), "{}", r.stdout);
+        assert_eq!(fx.heads(), vec!["r2"]);
+
+        fx.revision(
+            "r3",
+            &["r2"],
+            "INSERT INTO no_such_table VALUES (1);",
+            Some(""),
+        );
+        let r = entrypoint(fx, "echo application started");
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(!r.stdout.contains("application started"), "{}", r.stdout);
+        assert!(
+            r.stderr
+                .contains("migration failed; not starting the application"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(fx.heads(), vec!["r2"]);
+    }
+);
