@@ -31,10 +31,15 @@ $(BINARIES) &: $(SOURCES)
 	@touch -c $(BINARIES)
 
 ## Tests: formatting, lints, then every unit and integration test (real SQLite files, a real PostgreSQL server,
-## and real Python Alembic for the compatibility tests).
+## and real Python Alembic for the compatibility tests). Without TEST_DATABASE_URL, scripts/test-postgres.sh
+## starts (or installs) a local server and creates the test roles first.
 test: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+	  if vars=$$($(ROOT)scripts/test-postgres.sh); then eval "$$vars"; export TEST_DATABASE_URL TEST_DATABASE_PASSWORD_URL; \
+	  else echo "make test: could not start PostgreSQL; its tests are skipped (under CI=true they fail)" >&2; fi; \
+	fi; \
 	ALEMBIC_BIN=$(ALEMBIC_VENV)/bin/alembic $(CARGO) test --locked
 
 lint:
@@ -54,7 +59,8 @@ bench-smoke: $(DB_MIGRATE)
 test-deps: $(ALEMBIC_VENV)/bin/alembic
 
 $(ALEMBIC_VENV)/bin/alembic:
-	python3 -m venv $(ALEMBIC_VENV)
+	python3 -m venv $(ALEMBIC_VENV) || { command -v apt-get >/dev/null && apt-get install -y -qq python3-venv \
+	  && rm -rf $(ALEMBIC_VENV) && python3 -m venv $(ALEMBIC_VENV); }
 	$(ALEMBIC_VENV)/bin/pip install --quiet --disable-pip-version-check 'alembic>=1.13,<2' 'psycopg2-binary>=2.9'
 
 ## Create the database if missing (PostgreSQL: with its extensions), wait for the server, report what is there.

@@ -283,18 +283,19 @@ fn components_url(get: &dyn Fn(&str) -> Option<String>) -> String {
     format!("postgresql://{auth}{host}:{port}/{}", enc(&name))
 }
 
+/// An environment lookup over fixed pairs, for tests that must not touch the process environment.
+#[cfg(test)]
+pub(crate) fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
 
     fn settings(opts: &Options, pairs: &[(&str, &str)]) -> Settings {
         let env = env_of(pairs);

@@ -53,6 +53,15 @@ pub enum Error {
     NotAtHead,
     #[error("{0}")]
     Validation(String),
+    /// Boxed: backup errors carry several paths and messages, and would otherwise grow every `Result`.
+    #[error(transparent)]
+    Backup(Box<crate::backup::BackupError>),
+}
+
+impl From<crate::backup::BackupError> for Error {
+    fn from(e: crate::backup::BackupError) -> Error {
+        Error::Backup(Box::new(e))
+    }
 }
 
 /// Where and why a revision's statement failed.

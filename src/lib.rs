@@ -1,7 +1,8 @@
 //! dbkit: the revision workflow of Alembic (revisions, heads, branches, merges, stamp, offline SQL) over plain SQL
-//! revision files, for SQLite and PostgreSQL. The binaries in `bins/` only parse arguments and print; every
-//! behaviour lives here.
+//! revision files, for SQLite and PostgreSQL, and backups of the database to go with it. The binaries in `bins/`
+//! only parse arguments and print; every behaviour lives here.
 
+pub mod backup;
 pub mod command;
 pub mod config;
 pub mod dburl;

@@ -20,25 +20,7 @@ const INIT: &str = env!("CARGO_BIN_EXE_db-init");
 
 /// db-init in `dir` with none of the configuration variables of the environment the tests run in.
 fn init_cmd(dir: &Path) -> Command {
-    let mut c = Command::new(INIT);
-    c.current_dir(dir);
-    for var in [
-        "DATABASE_URL",
-        "DATABASE__URL",
-        "DATABASE_HOST",
-        "DATABASE_NAME",
-        "DATABASE_USER",
-        "DATABASE_PASSWORD",
-        "DATABASE_PORT",
-        "ALEMBIC_CONFIG",
-        "DB_EXTENSIONS",
-        "DBKIT_ENV",
-        "APP_ENV",
-        "ENVIRONMENT",
-    ] {
-        c.env_remove(var);
-    }
-    c
+    program_in(INIT, dir)
 }
 
 fn init(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
@@ -51,34 +33,12 @@ fn init(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 fn init_ok(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let r = init(dir, url, args, env);
-    assert!(
-        r.code == 0,
-        "db-init {args:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-        r.code,
-        r.stdout,
-        r.stderr
-    );
-    r
+    init(dir, url, args, env).succeeded(&format!("db-init {args:?}"))
 }
 
 /// Asserts one clear failure: a non-zero status, one FAILED line, no panic.
 fn init_fails(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let r = init(dir, url, args, env);
-    assert!(
-        r.code != 0,
-        "db-init {args:?} should fail:\nstdout:\n{}\nstderr:\n{}",
-        r.stdout,
-        r.stderr
-    );
-    assert_eq!(
-        r.stderr.matches("FAILED: ").count(),
-        1,
-        "one error expected:\n{}",
-        r.stderr
-    );
-    assert!(!r.stderr.contains("panicked"), "panic:\n{}", r.stderr);
-    r
+    init(dir, url, args, env).failed_once(&format!("db-init {args:?}"))
 }
 
 fn pg_admin() -> Option<Box<dyn Connection>> {
@@ -693,6 +653,6 @@ fn no_password_in_any_output() {
             r.stderr
         );
     }
-    assert!(runs[0].stdout.contains(":***@"), "{}", runs[0].stdout);
-    assert!(runs[1].stdout.contains(":***@"), "{}", runs[1].stdout);
+    assert!(runs[0].stderr.contains(":***@"), "{}", runs[0].stderr);
+    assert!(runs[1].stderr.contains(":***@"), "{}", runs[1].stderr);
 }

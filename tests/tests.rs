@@ -19,3 +19,7 @@ mod alembic_compat;
 mod authoring;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
 mod init;
+// db-backup: create, list, verify, restore and prune on both dialects.
+mod backup;
+// The Make flows that chain the binaries: deploy (restoring on failure) and reset.
+mod deploy;

@@ -298,3 +298,31 @@ both!(stamp_sql_prints_the_version_table_changes, |fx| {
         r.stderr
     );
 });
+
+both!(
+    a_revision_that_is_only_a_dependency_is_not_a_missing_head,
+    |fx| {
+        fx.revision("base1", &[], "", Some(""));
+        fx.revision(
+            "lib1",
+            &[],
+            "CREATE TABLE lib (id INTEGER);",
+            Some("DROP TABLE lib;"),
+        );
+        fx.revision_with(
+            "app1",
+            &["base1"],
+            "-- Depends On: lib1\n",
+            "CREATE TABLE app (id INTEGER);",
+            Some("DROP TABLE app;"),
+        );
+        fx.ok(&["upgrade", "heads"]);
+        assert_eq!(
+            fx.heads(),
+            vec!["app1"],
+            "the dependency is not kept as a row"
+        );
+        assert!(fx.table_exists("lib") && fx.table_exists("app"));
+        fx.ok(&["current", "--check-heads"]);
+    }
+);

@@ -54,7 +54,12 @@ pub fn program_in(program: &str, dir: &Path) -> Command {
         "DATABASE_PORT",
         "ALEMBIC_CONFIG",
         "BACKUP_DIR",
+        "PG_DUMP",
+        "PG_RESTORE",
         "DB_EXTENSIONS",
+        "DBKIT_ENV",
+        "APP_ENV",
+        "ENVIRONMENT",
     ] {
         c.env_remove(var);
     }
@@ -210,34 +215,12 @@ impl Fixture {
 
     /// Runs and asserts success.
     pub fn ok(&self, args: &[&str]) -> Run {
-        let r = self.run(args);
-        assert!(
-            r.code == 0,
-            "db-migrate {args:?} failed ({}):\nstdout:\n{}\nstderr:\n{}",
-            r.code,
-            r.stdout,
-            r.stderr
-        );
-        r
+        self.run(args).succeeded(&format!("db-migrate {args:?}"))
     }
 
     /// Runs and asserts failure with exactly one FAILED line.
     pub fn fails(&self, args: &[&str]) -> Run {
-        let r = self.run(args);
-        assert!(
-            r.code != 0,
-            "db-migrate {args:?} should fail:\nstdout:\n{}\nstderr:\n{}",
-            r.stdout,
-            r.stderr
-        );
-        assert_eq!(
-            r.stderr.matches("FAILED: ").count(),
-            1,
-            "one error expected:\n{}",
-            r.stderr
-        );
-        assert!(!r.stderr.contains("panicked"), "panic:\n{}", r.stderr);
-        r
+        self.run(args).failed_once(&format!("db-migrate {args:?}"))
     }
 
     pub fn connect(&self) -> Box<dyn Connection> {
@@ -301,6 +284,38 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success; `what` names the command in the failure message.
+    pub fn succeeded(self, what: &str) -> Run {
+        assert!(
+            self.code == 0,
+            "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts one clear failure: a non-zero status, exactly one FAILED line, no panic.
+    pub fn failed_once(self, what: &str) -> Run {
+        assert!(
+            self.code != 0,
+            "{what} should fail:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert_eq!(
+            self.stderr.matches("FAILED: ").count(),
+            1,
+            "one error expected:\n{}",
+            self.stderr
+        );
+        assert!(!self.stderr.contains("panicked"), "panic:\n{}", self.stderr);
+        self
+    }
 }
 
 impl From<Output> for Run {

@@ -1,0 +1,241 @@
+//! `db-backup`: backups of the database with a manifest beside each, and verify, restore, list and prune.
+//! Arguments in, output out; the work is in the library. Scripts read stdout: `create` prints the backup's
+//! path and nothing else, `restore` the revision the database is now at; details go to stderr.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+// Not every shared helper is needed here.
+#[allow(dead_code)]
+mod common;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use common::ConfigArgs;
+use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
+use dbkit::command::Project;
+
+#[derive(Parser)]
+#[command(
+    name = "db-backup",
+    version,
+    about = "Backups of the SQLite or PostgreSQL database, with a manifest beside each"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Where backups are kept (default: $BACKUP_DIR, else ./backups).
+    #[arg(long, global = true)]
+    dir: Option<PathBuf>,
+    /// Print no details or progress on stderr.
+    #[arg(short = 'q', long = "quiet", global = true)]
+    quiet: bool,
+    /// With no verb, db-backup creates a backup and takes create's flags here.
+    #[command(flatten)]
+    create: CreateFlags,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Default)]
+struct CreateFlags {
+    /// A word to remember the backup by, e.g. pre-deploy; it ends the file name.
+    #[arg(long)]
+    label: Option<String>,
+    /// Compress the backup (SQLite only).
+    #[arg(long, value_enum)]
+    compress: Option<CompressArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompressArg {
+    Zstd,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Back the database up (the default); prints the backup's path.
+    Create(CreateFlags),
+    /// List the backups, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a backup against its manifest and read it.
+    Verify {
+        /// A backup file, its name in the backups directory, or `latest`.
+        #[arg(default_value = "latest")]
+        backup: String,
+        /// Also restore it into a scratch database and read its version table.
+        #[arg(long)]
+        deep: bool,
+    },
+    /// Replace the database's contents with a backup; prints the revision it is now at.
+    Restore {
+        /// A backup file, its name in the backups directory, or `latest`.
+        backup: String,
+        /// Do not ask; required when stdin is not a terminal.
+        #[arg(short = 'y', long)]
+        yes: bool,
+        /// Skip the backup of the live database taken first.
+        #[arg(long = "no-safety-backup")]
+        no_safety_backup: bool,
+    },
+    /// Delete old backups and their manifests; the newest is always kept.
+    Prune {
+        /// How many of each database's newest backups to keep (at least 1).
+        #[arg(long, required = true)]
+        keep: usize,
+        /// Only delete backups older than this (e.g. 30d, 12h, 1d12h).
+        #[arg(long = "older-than")]
+        older_than: Option<String>,
+        /// Name what would be deleted; delete nothing.
+        #[arg(long = "dry-run")]
+        dry_run: bool,
+    },
+}
+
+impl CreateFlags {
+    fn given(&self) -> bool {
+        self.label.is_some() || self.compress.is_some()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // create's flags may come before the verb only when the verb is create (or left out), and only once.
+    let misplaced = match &cli.command {
+        None => None,
+        Some(Command::Create(flags)) if cli.create.given() && flags.given() => {
+            Some("give create's flags either before or after 'create', not both")
+        }
+        Some(Command::Create(_)) => None,
+        Some(_) if cli.create.given() => Some("--label and --compress belong to create"),
+        Some(_) => None,
+    };
+    if let Some(message) = misplaced {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, message)
+            .exit();
+    }
+    common::finish(run(cli))
+}
+
+fn run(cli: Cli) -> dbkit::Result<()> {
+    let settings = cli.config.settings()?;
+    let project = Project::new(settings);
+    let store = Store::from_settings(cli.dir.as_deref(), &|k| std::env::var(k).ok());
+    let quiet = cli.quiet;
+    let mut log = move |line: &str| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    };
+    let mut out = io::stdout().lock();
+    match cli
+        .command
+        .unwrap_or(Command::Create(CreateFlags::default()))
+    {
+        Command::Create(mut flags) => {
+            if !flags.given() {
+                flags = cli.create;
+            }
+            let o = CreateOptions {
+                label: flags.label,
+                compression: flags.compress.map(|CompressArg::Zstd| Compression::Zstd),
+                progress: !quiet,
+            };
+            let created = backup::create(&project, &store, &o, &mut log)?;
+            writeln!(out, "{}", created.path.display()).map_err(common::stdout_error)?;
+        }
+        Command::List { json } => {
+            let listing = store.list()?;
+            for (path, reason) in &listing.skipped {
+                log(&format!("warning: skipped '{}': {reason}", path.display()));
+            }
+            if listing.backups.is_empty() && !json {
+                log(&format!("no backups in '{}'", store.dir().display()));
+            }
+            backup::write_list(&listing, json, chrono::Utc::now(), &mut out)?;
+        }
+        Command::Verify { backup: spec, deep } => {
+            let found = backup::find(&project, &store, &spec)?;
+            let v = backup::verify(&project, found, deep, &mut log)?;
+            let mut text = format!("ok: {}\n", v.backup.path.display());
+            for check in &v.checks {
+                text.push_str(&format!("  {check}\n"));
+            }
+            if !v.deep {
+                text.push_str(&format!(
+                    "  manifest: {}\n",
+                    backup::revisions_text(&v.revisions)
+                ));
+            }
+            out.write_all(text.as_bytes())
+                .map_err(common::stdout_error)?;
+        }
+        Command::Restore {
+            backup: spec,
+            yes,
+            no_safety_backup,
+        } => {
+            let found = backup::find(&project, &store, &spec)?;
+            let database = project.settings.database_url()?.masked();
+            let mut confirm = |question: &str| {
+                let interactive = io::stdin().is_terminal();
+                backup::confirm(
+                    question,
+                    &database,
+                    yes,
+                    interactive,
+                    &mut io::stdin().lock(),
+                    &mut io::stderr(),
+                )
+            };
+            let o = RestoreOptions {
+                safety_backup: !no_safety_backup,
+                progress: !quiet,
+            };
+            let restored = backup::restore(&project, &store, &found, &o, &mut confirm, &mut log)?;
+            if let Some(safety) = &restored.safety {
+                log(&format!(
+                    "The database as it was before is in {}",
+                    safety.path.display()
+                ));
+            }
+            for revision in &restored.revisions {
+                writeln!(out, "{revision}").map_err(common::stdout_error)?;
+            }
+        }
+        Command::Prune {
+            keep,
+            older_than,
+            dry_run,
+        } => {
+            let o = PruneOptions {
+                keep,
+                older_than: older_than
+                    .as_deref()
+                    .map(backup::prune::parse_duration)
+                    .transpose()?,
+                dry_run,
+            };
+            let pruned = backup::prune(&store, &o, chrono::Utc::now())?;
+            let verb = if dry_run { "would delete" } else { "deleted" };
+            for b in &pruned.backups {
+                writeln!(out, "{verb} {}", b.path.display()).map_err(common::stdout_error)?;
+            }
+            for path in &pruned.unfinished {
+                writeln!(out, "{verb} {} (an unfinished backup)", path.display())
+                    .map_err(common::stdout_error)?;
+            }
+            log(&format!(
+                "{} {} backup(s) in '{}'",
+                if dry_run { "Would delete" } else { "Deleted" },
+                pruned.backups.len(),
+                store.dir().display()
+            ));
+        }
+    }
+    out.flush().map_err(common::stdout_error)
+}

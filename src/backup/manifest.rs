@@ -1,0 +1,201 @@
+//! The JSON file beside each backup that says what it holds. A backup is only trusted through its manifest:
+//! the checksum proves the file is the one that was written, and the revisions say where the database was.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::BackupError;
+use crate::error::{Error, Result};
+
+/// The manifest layout this version writes; readers accept it and ignore fields they do not know.
+pub const FORMAT: u32 = 1;
+
+/// What a backup holds and how to check it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: u32,
+    /// The backup's file name, in the same directory as the manifest.
+    pub file: String,
+    /// `sqlite` or `postgresql`.
+    pub dialect: String,
+    /// The database's short name, the first part of the file name: the SQLite file's stem or the PostgreSQL
+    /// database name.
+    pub name: String,
+    /// The database URL, password masked.
+    pub database: String,
+    pub server_version: String,
+    /// The version table the revisions were read from, as qualified in SQL.
+    pub version_table: String,
+    /// The rows of the version table when the backup was taken; empty when nothing was applied.
+    pub revisions: Vec<String>,
+    /// The backup file's size in bytes.
+    pub size: u64,
+    /// The backup file's SHA-256, lowercase hex.
+    pub sha256: String,
+    /// RFC 3339 in UTC with microseconds, so that the text sorts in time order.
+    pub created_at: String,
+    pub dbkit_version: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    /// `zstd` when the file is compressed (SQLite only; PostgreSQL's custom format compresses itself).
+    #[serde(default)]
+    pub compression: Option<String>,
+}
+
+impl Manifest {
+    /// Where the manifest of a backup file lives: the file's name with `.json` appended.
+    pub fn path_for(backup: &Path) -> PathBuf {
+        let mut name = backup.as_os_str().to_os_string();
+        name.push(".json");
+        PathBuf::from(name)
+    }
+
+    /// Reads and checks a manifest. Its `file` must be the manifest's own name without `.json`, so that a
+    /// hand-edited manifest cannot point `prune` or `restore` at some other file.
+    pub fn read(path: &Path) -> Result<Manifest> {
+        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
+        let bad = |reason: String| {
+            Error::from(BackupError::BadManifest {
+                path: path.to_path_buf(),
+                reason,
+            })
+        };
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let own = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".json"));
+        if own != Some(manifest.file.as_str()) {
+            return Err(bad(format!(
+                "it names the file '{}', not the file it sits beside",
+                manifest.file
+            )));
+        }
+        if manifest.created().is_none() {
+            return Err(bad(format!(
+                "created_at '{}' is not an RFC 3339 time",
+                manifest.created_at
+            )));
+        }
+        Ok(manifest)
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("plain data serialises");
+        text.push('\n');
+        text
+    }
+
+    pub fn created(&self) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(&self.created_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+/// The time format of `created_at`.
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// A file's size and SHA-256 (lowercase hex), read in one pass.
+pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
+    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).map_err(Error::io(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((size, hex))
+}
+
+/// Checks a backup file against its manifest: the size first (a truncated copy says so plainly), then the
+/// checksum.
+pub fn check_file(path: &Path, manifest: &Manifest) -> Result<()> {
+    let (size, sha256) = sha256_file(path)?;
+    if size != manifest.size {
+        return Err(BackupError::Size {
+            path: path.to_path_buf(),
+            actual: size,
+            expected: manifest.size,
+        }
+        .into());
+    }
+    if sha256 != manifest.sha256 {
+        return Err(BackupError::Checksum {
+            path: path.to_path_buf(),
+            actual: sha256,
+            expected: manifest.sha256.clone(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(file: &str) -> Manifest {
+        Manifest {
+            format: FORMAT,
+            file: file.into(),
+            dialect: "sqlite".into(),
+            name: "app".into(),
+            database: "sqlite:////srv/app.db".into(),
+            server_version: "SQLite 3.50.0".into(),
+            version_table: "alembic_version".into(),
+            revisions: vec!["3f2a9c1b7d4e".into()],
+            size: 3,
+            sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
+            created_at: "2026-11-21T14:30:00.000000Z".into(),
+            dbkit_version: crate::VERSION.into(),
+            label: Some("pre-deploy".into()),
+            compression: None,
+        }
+    }
+
+    #[test]
+    fn a_manifest_round_trips_and_must_name_its_own_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let backup = dir.path().join("app-20261121T143000Z.sqlite");
+        std::fs::write(&backup, "abc").unwrap();
+        let path = Manifest::path_for(&backup);
+        assert_eq!(path, dir.path().join("app-20261121T143000Z.sqlite.json"));
+        std::fs::write(&path, sample("app-20261121T143000Z.sqlite").to_json()).unwrap();
+        let read = Manifest::read(&path).unwrap();
+        assert_eq!(read, sample("app-20261121T143000Z.sqlite"));
+        check_file(&backup, &read).unwrap();
+
+        std::fs::write(&path, sample("../../etc/passwd").to_json()).unwrap();
+        let e = Manifest::read(&path).unwrap_err().to_string();
+        assert!(e.contains("names the file '../../etc/passwd'"), "{e}");
+    }
+
+    #[test]
+    fn a_changed_byte_or_length_is_reported_against_the_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let backup = dir.path().join("b");
+        std::fs::write(&backup, "abd").unwrap();
+        let e = check_file(&backup, &sample("b")).unwrap_err().to_string();
+        assert!(e.contains("SHA-256"), "{e}");
+        std::fs::write(&backup, "ab").unwrap();
+        let e = check_file(&backup, &sample("b")).unwrap_err().to_string();
+        assert!(e.contains("is 2 bytes"), "{e}");
+    }
+}

@@ -1,0 +1,655 @@
+//! Backups of the database, each beside a JSON manifest that says what it holds: the verbs of `db-backup`
+//! (`create`, `list`, `verify`, `restore`, `prune`) as functions, so the binary only parses and prints.
+//!
+//! The rules every verb keeps: a backup is written under a temporary name and only renamed into place once it
+//! is complete and synced; files are readable by their owner only; a backup is checked against its manifest
+//! before anything trusts it; and a restore refuses a bad file before it touches the live database.
+
+pub mod manifest;
+pub mod pgtool;
+mod postgres;
+pub mod prune;
+mod sqlite;
+pub mod store;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use manifest::Manifest;
+pub use prune::PruneOptions;
+pub use store::{Backup, Listing, Store};
+
+use crate::command::Project;
+use crate::dburl::{DatabaseUrl, SqliteTarget};
+use crate::error::{Error, Result};
+
+/// Why a backup could not be made, checked or restored. Paths are quoted; no message carries a password.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("cannot back up or restore an in-memory SQLite database")]
+    InMemory,
+    #[error("SQLite database '{}' does not exist", .0.display())]
+    NoDatabase(PathBuf),
+    #[error("invalid label '{0}': use letters, digits, '.', '_' and '-', at most 64 characters, not starting with '.' or '-'")]
+    Label(String),
+    #[error("--compress zstd is for SQLite backups; a PostgreSQL custom-format dump is already compressed")]
+    CompressPostgres,
+    #[error("no backups in '{}'", .0.display())]
+    NoBackups(PathBuf),
+    #[error("no backup of {dialect} database '{name}' in '{}' ({others} of other databases; name one by its file)", dir.display())]
+    NoBackupOf {
+        dir: PathBuf,
+        dialect: String,
+        name: String,
+        others: usize,
+    },
+    #[error("backup '{}' does not exist", .0.display())]
+    NotFound(PathBuf),
+    #[error("backup '{}' has no manifest '{}', so it cannot be checked", backup.display(), manifest.display())]
+    NoManifest { backup: PathBuf, manifest: PathBuf },
+    #[error("'{}' is not a usable backup manifest: {reason}", path.display())]
+    BadManifest { path: PathBuf, reason: String },
+    #[error("backup '{}' is corrupt: it is {actual} bytes but its manifest records {expected}", path.display())]
+    Size {
+        path: PathBuf,
+        actual: u64,
+        expected: u64,
+    },
+    #[error("backup '{}' is corrupt: its SHA-256 is {actual} but its manifest records {expected}", path.display())]
+    Checksum {
+        path: PathBuf,
+        actual: String,
+        expected: String,
+    },
+    #[error("backup '{}' is corrupt: {detail}", path.display())]
+    Integrity { path: PathBuf, detail: String },
+    #[error("backup '{}' restored to revision(s) '{found}' but its manifest records '{recorded}'", path.display())]
+    RevisionMismatch {
+        path: PathBuf,
+        found: String,
+        recorded: String,
+    },
+    #[error("backup '{}' is of a {backup} database; the configured database is {database}", path.display())]
+    DialectMismatch {
+        path: PathBuf,
+        backup: String,
+        database: String,
+    },
+    #[error("timed out after {seconds}s waiting for a lock on SQLite database '{}'", path.display())]
+    Busy { path: PathBuf, seconds: u64 },
+    #[error("SQLite database '{}': {message}", path.display())]
+    Sqlite { path: PathBuf, message: String },
+    #[error("{tool} not found: {detail}; install the PostgreSQL client tools or set {variable}")]
+    ToolNotFound {
+        tool: &'static str,
+        variable: &'static str,
+        detail: String,
+    },
+    #[error("'{}' is {version}, older than the server ({server}); install the version {major} client tools or point {variable} at a {tool} of version {major} or newer", path.display())]
+    ToolTooOld {
+        tool: &'static str,
+        path: PathBuf,
+        version: String,
+        server: String,
+        major: String,
+        variable: &'static str,
+    },
+    #[error("{tool} failed ({status}): {stderr}")]
+    ToolFailed {
+        tool: &'static str,
+        status: String,
+        stderr: String,
+    },
+    #[error(
+        "invalid duration '{0}': write a number and a unit (s, m, h, d, w), e.g. 30d, 12h or 1d12h"
+    )]
+    Duration(String),
+    #[error("--keep must be at least 1: the newest backup is never deleted")]
+    KeepZero,
+    #[error("restore replaces the contents of {database}; pass --yes to confirm (stdin is not a terminal)")]
+    NeedsYes { database: String },
+    #[error("restore cancelled; nothing was changed")]
+    Cancelled,
+}
+
+/// How a SQLite backup is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    Zstd,
+}
+
+/// How `create` runs.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    pub label: Option<String>,
+    pub compression: Option<Compression>,
+    /// Draw a progress bar on stderr when it is a terminal.
+    pub progress: bool,
+}
+
+/// How `restore` runs.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// Back up the live database before replacing it.
+    pub safety_backup: bool,
+    pub progress: bool,
+}
+
+/// What `verify` checked.
+#[derive(Debug)]
+pub struct Verification {
+    pub backup: Backup,
+    /// One line per check that passed.
+    pub checks: Vec<String>,
+    /// The version table of the restored copy (`--deep`), else the manifest's.
+    pub revisions: Vec<String>,
+    pub deep: bool,
+}
+
+/// What `restore` did.
+#[derive(Debug)]
+pub struct Restored {
+    /// The version table after the restore.
+    pub revisions: Vec<String>,
+    /// The backup of the live database taken first.
+    pub safety: Option<Backup>,
+    /// Tables the database has that the backup does not, left in place (PostgreSQL).
+    pub left_in_place: Vec<String>,
+}
+
+/// The label of the backup `restore` takes of the live database.
+pub const SAFETY_LABEL: &str = "pre-restore";
+
+/// The database's short name, the first part of backup file names and the key `latest` matches on.
+fn short_name(url: &DatabaseUrl) -> Result<String> {
+    match url {
+        DatabaseUrl::Sqlite(SqliteTarget::Memory) => Err(BackupError::InMemory.into()),
+        DatabaseUrl::Sqlite(SqliteTarget::File(path)) => Ok(store::file_safe(
+            &path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        )),
+        DatabaseUrl::Postgres(target) => Ok(store::file_safe(target.dbname())),
+    }
+}
+
+/// The URL the manifest records: masked, and for SQLite with an absolute path, so it says which file.
+fn recorded_url(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(SqliteTarget::File(path)) => {
+            SqliteTarget::File(std::path::absolute(path).unwrap_or_else(|_| path.clone())).url()
+        }
+        other => other.masked(),
+    }
+}
+
+/// `create`: backs the configured database up into the store and returns the new backup.
+pub fn create(
+    p: &Project,
+    store: &Store,
+    o: &CreateOptions,
+    log: &mut dyn FnMut(&str),
+) -> Result<Backup> {
+    if let Some(label) = &o.label {
+        store::check_label(label)?;
+    }
+    let url = p.settings.database_url()?;
+    let name = short_name(&url)?;
+    let table = p.version_table();
+    let created = Utc::now();
+    let (tmp, snapshot, ext) = match &url {
+        DatabaseUrl::Sqlite(SqliteTarget::Memory) => return Err(BackupError::InMemory.into()),
+        DatabaseUrl::Sqlite(SqliteTarget::File(path)) => {
+            if !path.is_file() {
+                return Err(BackupError::NoDatabase(path.clone()).into());
+            }
+            let tmp = store.temp_file("backup")?;
+            let snapshot = sqlite::backup(path, &tmp, p.settings.busy_timeout, &table, o.progress)?;
+            match o.compression {
+                None => (tmp, snapshot, "sqlite"),
+                Some(Compression::Zstd) => {
+                    let packed = store.temp_file("backup")?;
+                    sqlite::compress(&tmp, &packed)?;
+                    (packed, snapshot, "sqlite.zst")
+                }
+            }
+        }
+        DatabaseUrl::Postgres(target) => {
+            if o.compression.is_some() {
+                return Err(BackupError::CompressPostgres.into());
+            }
+            let (tmp, snapshot) = postgres::dump(target, store, &table, log)?;
+            (tmp, snapshot, "dump")
+        }
+    };
+    let m = Manifest {
+        format: manifest::FORMAT,
+        file: String::new(),
+        dialect: url.dialect_name().to_string(),
+        name: name.clone(),
+        database: recorded_url(&url),
+        server_version: snapshot.server_version,
+        version_table: table.qualified(),
+        revisions: snapshot.revisions,
+        size: 0,
+        sha256: String::new(),
+        created_at: manifest::format_time(created),
+        dbkit_version: crate::VERSION.to_string(),
+        label: o.label.clone(),
+        compression: o.compression.map(|_| "zstd".to_string()),
+    };
+    let base = store::base_name(&name, created, o.label.as_deref());
+    let backup = store.publish(tmp, &base, ext, m)?;
+    log(&format!(
+        "Backed up {} at {} to {} ({}, sha256 {})",
+        backup.manifest.database,
+        revisions_text(&backup.manifest.revisions),
+        backup.path.display(),
+        human_size(backup.manifest.size),
+        &backup.manifest.sha256[..12],
+    ));
+    Ok(backup)
+}
+
+/// A backup named on the command line, or `latest`: the newest backup of the configured database.
+pub fn find(p: &Project, store: &Store, spec: &str) -> Result<Backup> {
+    if spec == "latest" {
+        let url = p.settings.database_url()?;
+        return store.latest(url.dialect_name(), &short_name(&url)?);
+    }
+    store.open(spec)
+}
+
+fn manifest_server_version(m: &Manifest) -> Option<pgtool::PgVersion> {
+    pgtool::PgVersion::parse(&m.server_version)
+}
+
+/// `verify`: the checksum matches the manifest and the contents are readable (SQLite: `integrity_check`;
+/// PostgreSQL: `pg_restore --list`). `deep` restores it into a scratch database and reads its version table.
+pub fn verify(
+    p: &Project,
+    backup: Backup,
+    deep: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<Verification> {
+    manifest::check_file(&backup.path, &backup.manifest)?;
+    let mut checks = vec![format!(
+        "size and SHA-256 match the manifest ({}, {})",
+        human_size(backup.manifest.size),
+        &backup.manifest.sha256[..12]
+    )];
+    let m = &backup.manifest;
+    let table = p.version_table();
+    let mut revisions = m.revisions.clone();
+    match m.dialect.as_str() {
+        "sqlite" => {
+            let compressed = m.compression.is_some();
+            if deep || compressed {
+                // Beside the backup keeps a large copy on the same disk; a read-only backup volume falls
+                // back to the system's temporary directory.
+                let dir = backup.path.parent().unwrap_or(Path::new("."));
+                let tmp = store::temp_file_in(dir, "verify")
+                    .or_else(|_| store::temp_file_in(&std::env::temp_dir(), "verify"))?;
+                sqlite::materialize(&backup.path, compressed, &tmp)?;
+                sqlite::check(&tmp, &backup.path)?;
+                checks.push("PRAGMA integrity_check: ok".into());
+                if deep {
+                    revisions = sqlite::heads(&tmp, &table)?;
+                    checks.push(format!(
+                        "restored into a scratch file; its {} reads {}",
+                        table.qualified(),
+                        revisions_text(&revisions)
+                    ));
+                }
+            } else {
+                sqlite::check(&backup.path, &backup.path)?;
+                checks.push("PRAGMA integrity_check: ok".into());
+            }
+        }
+        "postgresql" => {
+            let toc = postgres::read_toc(&backup.path, manifest_server_version(m))?;
+            checks.push(format!("pg_restore --list reads {} entries", toc.entries));
+            if deep {
+                let target = match p.settings.database_url()? {
+                    DatabaseUrl::Postgres(target) => target,
+                    other => {
+                        return Err(BackupError::DialectMismatch {
+                            path: backup.path.clone(),
+                            backup: m.dialect.clone(),
+                            database: format!("{} ({})", other.dialect_name(), other.masked()),
+                        }
+                        .into())
+                    }
+                };
+                revisions = postgres::scratch_restore(&target, &backup.path, &table, log)?;
+                checks.push(format!(
+                    "restored into a scratch database (dropped again); its {} reads {}",
+                    table.qualified(),
+                    revisions_text(&revisions)
+                ));
+            }
+        }
+        other => {
+            return Err(BackupError::BadManifest {
+                path: backup.manifest_path(),
+                reason: format!("unknown dialect '{other}'"),
+            }
+            .into())
+        }
+    }
+    // Another project's configuration may name another version table; only the same table can disagree.
+    if deep && table.qualified() == m.version_table && revisions != m.revisions {
+        return Err(BackupError::RevisionMismatch {
+            path: backup.path.clone(),
+            found: revisions.join(", "),
+            recorded: m.revisions.join(", "),
+        }
+        .into());
+    }
+    Ok(Verification {
+        backup,
+        checks,
+        revisions,
+        deep,
+    })
+}
+
+/// `restore`: checks the backup, asks `confirm`, backs the live database up, then replaces it.
+pub fn restore(
+    p: &Project,
+    store: &Store,
+    backup: &Backup,
+    o: &RestoreOptions,
+    confirm: &mut dyn FnMut(&str) -> Result<()>,
+    log: &mut dyn FnMut(&str),
+) -> Result<Restored> {
+    let url = p.settings.database_url()?;
+    let m = &backup.manifest;
+    if url.dialect_name() != m.dialect {
+        return Err(BackupError::DialectMismatch {
+            path: backup.path.clone(),
+            backup: m.dialect.clone(),
+            database: format!("{} ({})", url.dialect_name(), url.masked()),
+        }
+        .into());
+    }
+    manifest::check_file(&backup.path, m)?;
+    let question = format!(
+        "Replace the contents of {} with backup {} ({}, taken {})?",
+        url.masked(),
+        backup.path.display(),
+        revisions_text(&m.revisions),
+        m.created_at
+    );
+    let safety_options = CreateOptions {
+        label: Some(SAFETY_LABEL.into()),
+        compression: None,
+        progress: o.progress,
+    };
+    let mut safety = None;
+    let mut left_in_place = Vec::new();
+    match &url {
+        DatabaseUrl::Sqlite(SqliteTarget::Memory) => return Err(BackupError::InMemory.into()),
+        DatabaseUrl::Sqlite(SqliteTarget::File(live)) => {
+            let dir = match live.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+            // The new file is prepared and checked beside the database before anything else happens.
+            let tmp = store::temp_file_in(dir, "restore")?;
+            sqlite::materialize(&backup.path, m.compression.is_some(), &tmp)?;
+            sqlite::check(&tmp, &backup.path)?;
+            confirm(&question)?;
+            if o.safety_backup && live.exists() {
+                safety = Some(create(p, store, &safety_options, log)?);
+            }
+            sqlite::install(live, tmp, p.settings.busy_timeout)?;
+        }
+        DatabaseUrl::Postgres(target) => {
+            let toc = postgres::read_toc(&backup.path, manifest_server_version(m))?;
+            confirm(&question)?;
+            if o.safety_backup {
+                safety = Some(create(p, store, &safety_options, log)?);
+            }
+            postgres::restore(target, &backup.path, log)?;
+            left_in_place = postgres::tables_not_in(target, &toc)?;
+        }
+    }
+    let mut conn = p.connect()?;
+    let revisions = p.db_heads(conn.as_mut())?;
+    for table in &left_in_place {
+        log(&format!(
+            "warning: table {table} is not in the backup and was left in place"
+        ));
+    }
+    log(&format!(
+        "Restored {} from {}; it is now at {}",
+        url.masked(),
+        backup.path.display(),
+        revisions_text(&revisions)
+    ));
+    Ok(Restored {
+        revisions,
+        safety,
+        left_in_place,
+    })
+}
+
+/// Asks before a restore: `--yes` answers for the user; otherwise the question needs a terminal to be
+/// answered on, and anything but y or yes cancels.
+pub fn confirm(
+    question: &str,
+    database: &str,
+    yes: bool,
+    interactive: bool,
+    input: &mut dyn BufRead,
+    prompt: &mut dyn Write,
+) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !interactive {
+        return Err(BackupError::NeedsYes {
+            database: database.to_string(),
+        }
+        .into());
+    }
+    let stderr = |e| Error::io("<stderr>")(e);
+    write!(prompt, "{question} [y/N] ").map_err(stderr)?;
+    prompt.flush().map_err(stderr)?;
+    let mut answer = String::new();
+    input
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("<stdin>")(e))?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(BackupError::Cancelled.into()),
+    }
+}
+
+/// What `prune` deleted, or would delete.
+#[derive(Debug, Default)]
+pub struct Pruned {
+    pub backups: Vec<Backup>,
+    /// Temporary files of backups that never finished.
+    pub unfinished: Vec<PathBuf>,
+}
+
+/// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests,
+/// and the temporary files of backups killed a day or more ago.
+pub fn prune(store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
+    let listing = store.list()?;
+    let chosen = prune::select(&listing.backups, o, now)?;
+    let mut pruned = Pruned::default();
+    for i in chosen {
+        let backup = listing.backups[i].clone();
+        if !o.dry_run {
+            store.remove(&backup)?;
+        }
+        pruned.backups.push(backup);
+    }
+    for path in store.unfinished(prune::UNFINISHED_AGE)? {
+        if !o.dry_run {
+            std::fs::remove_file(&path).map_err(Error::io(&path))?;
+        }
+        pruned.unfinished.push(path);
+    }
+    Ok(pruned)
+}
+
+/// One entry of `list --json`: where the backup is, then its manifest's fields.
+#[derive(Serialize)]
+struct ListItem<'a> {
+    path: String,
+    exists: bool,
+    age_seconds: i64,
+    #[serde(flatten)]
+    manifest: &'a Manifest,
+}
+
+/// `list`: a table, newest first, or with `json` an array of the manifests with `path`, `exists` and
+/// `age_seconds` added.
+pub fn write_list(
+    listing: &Listing,
+    json: bool,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let stdout = |e| Error::io("<stdout>")(e);
+    let age = |b: &Backup| now.signed_duration_since(b.created()).num_seconds().max(0);
+    if json {
+        let items: Vec<ListItem<'_>> = listing
+            .backups
+            .iter()
+            .map(|b| ListItem {
+                path: b.path.display().to_string(),
+                exists: b.path.is_file(),
+                age_seconds: age(b),
+                manifest: &b.manifest,
+            })
+            .collect();
+        let mut text = serde_json::to_string_pretty(&items).expect("plain data serialises");
+        text.push('\n');
+        return out.write_all(text.as_bytes()).map_err(stdout);
+    }
+    if listing.backups.is_empty() {
+        return Ok(());
+    }
+    let mut rows = vec![[
+        "CREATED (UTC)".to_string(),
+        "AGE".into(),
+        "SIZE".into(),
+        "REVISION".into(),
+        "LABEL".into(),
+        "FILE".into(),
+    ]];
+    for b in &listing.backups {
+        let m = &b.manifest;
+        rows.push([
+            b.created().format("%Y-%m-%d %H:%M:%S").to_string(),
+            human_age(age(b)),
+            if b.path.is_file() {
+                human_size(m.size)
+            } else {
+                "missing".into()
+            },
+            if m.revisions.is_empty() {
+                "-".into()
+            } else {
+                m.revisions.join(",")
+            },
+            m.label.clone().unwrap_or_else(|| "-".into()),
+            b.path.display().to_string(),
+        ]);
+    }
+    let mut widths = [0usize; 6];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for row in &rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    out.write_all(text.as_bytes()).map_err(stdout)
+}
+
+/// `revision 3f2a9c1b7d4e`, `revisions a, b`, or `no revision` for an empty version table.
+pub fn revisions_text(revisions: &[String]) -> String {
+    match revisions {
+        [] => "no revision (empty version table)".into(),
+        [one] => format!("revision {one}"),
+        many => format!("revisions {}", many.join(", ")),
+    }
+}
+
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+pub fn human_age(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 48 * 3600 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ages_read_at_a_glance() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(1536), "1.5 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024), "5.0 MiB");
+        assert_eq!(human_age(42), "42s");
+        assert_eq!(human_age(3 * 3600 + 5), "3h");
+        assert_eq!(human_age(3 * 86400), "3d");
+    }
+
+    #[test]
+    fn a_restore_needs_yes_or_an_answer_on_a_terminal() {
+        let ask = |yes, interactive, answer: &str| {
+            let mut input = std::io::Cursor::new(answer.as_bytes().to_vec());
+            let mut prompt = Vec::new();
+            confirm("Replace?", "db", yes, interactive, &mut input, &mut prompt)
+                .map_err(|e| e.to_string())
+        };
+        assert!(ask(true, false, "").is_ok());
+        let e = ask(false, false, "y\n").unwrap_err();
+        assert!(e.contains("pass --yes"), "{e}");
+        assert!(ask(false, true, "y\n").is_ok());
+        assert!(ask(false, true, "YES\n").is_ok());
+        assert!(ask(false, true, "\n")
+            .unwrap_err()
+            .contains("restore cancelled"));
+    }
+}

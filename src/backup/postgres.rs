@@ -1,0 +1,287 @@
+//! PostgreSQL backups through `pg_dump --format=custom` and restores through `pg_restore`.
+//!
+//! The dump and the version-table read share one snapshot: a repeatable-read transaction exports it, reads
+//! the version table, and `pg_dump --snapshot` dumps exactly what that transaction sees, so the manifest's
+//! revisions are those of the dump even while a migration runs. A restore runs in one transaction and stops
+//! at the first error, so it is all or nothing.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tempfile::TempPath;
+
+use super::pgtool::{dbname_arg, PgTool, PgVersion};
+use super::sqlite::Snapshot;
+use super::store::Store;
+use super::BackupError;
+use crate::dburl::{DatabaseUrl, PgTarget};
+use crate::dialect::{self, quote_ident, Connection};
+use crate::error::{Error, Result};
+use crate::version::VersionTable;
+
+/// Flags shared by the real restore and the scratch one, so `verify --deep` tries what `restore` will run.
+const RESTORE_FLAGS: &[&str] = &[
+    "--clean",
+    "--if-exists",
+    "--no-owner",
+    "--single-transaction",
+    "--exit-on-error",
+    "--no-password",
+];
+
+fn connect(target: &PgTarget) -> Result<Box<dyn Connection>> {
+    // The busy timeout only concerns SQLite.
+    dialect::connect(
+        &DatabaseUrl::Postgres(target.clone()),
+        std::time::Duration::ZERO,
+    )
+}
+
+/// The server's version as a number and as text (`PostgreSQL 15.4`).
+fn server_version(conn: &mut dyn Connection) -> Result<(PgVersion, String)> {
+    let text = conn
+        .server_version()
+        .map_err(Error::db("could not read the server version"))?;
+    let rows = conn
+        .query("SHOW server_version_num")
+        .map_err(Error::db("could not read the server version"))?;
+    let num = rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| Error::Connect(format!("the server reported no version number ({text})")))?;
+    Ok((PgVersion(num), text))
+}
+
+fn args(items: &[&str], tail: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    items.iter().map(OsString::from).chain(tail).collect()
+}
+
+fn forward_warnings(tool: &str, stderr: &str, log: &mut dyn FnMut(&str)) {
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+        log(&format!("{tool}: {}", line.trim()));
+    }
+}
+
+/// Dumps the database into a new temporary file in the store. Connects and checks the tool before any file
+/// is made.
+pub fn dump(
+    target: &PgTarget,
+    store: &Store,
+    table: &VersionTable,
+    log: &mut dyn FnMut(&str),
+) -> Result<(TempPath, Snapshot)> {
+    let mut conn = connect(target)?;
+    let conn = conn.as_mut();
+    let (version, version_text) = server_version(conn)?;
+    let tool = PgTool::pg_dump(Some(version))?;
+    tool.require_not_older_than(version, &version_text)?;
+    conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .map_err(Error::db("could not start the snapshot transaction"))?;
+    let snapshot = conn
+        .query("SELECT pg_export_snapshot()")
+        .map_err(Error::db("could not export a snapshot"))?
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .ok_or_else(|| Error::Connect("the server exported no snapshot".into()))?;
+    let revisions = table.heads(conn)?;
+    let tmp = store.temp_file("backup")?;
+    let mut file = OsString::from("--file=");
+    file.push(tmp.as_os_str());
+    let out = tool.run(
+        Some(target),
+        &args(
+            &["--format=custom", "--no-password"],
+            [OsString::from(format!("--snapshot={snapshot}")), file],
+        ),
+    )?;
+    forward_warnings(tool.name, &out.stderr, log);
+    conn.batch("COMMIT")
+        .map_err(Error::db("could not end the snapshot transaction"))?;
+    Ok((
+        tmp,
+        Snapshot {
+            server_version: version_text,
+            revisions,
+        },
+    ))
+}
+
+/// What `pg_restore --list` found in an archive.
+#[derive(Debug, Default)]
+pub struct Toc {
+    pub entries: usize,
+    /// `(schema, table)` of every table the archive creates.
+    pub tables: HashSet<(String, String)>,
+}
+
+/// Reads the archive's table of contents; a file `pg_restore` cannot read is a corrupt backup.
+pub fn read_toc(file: &Path, server: Option<PgVersion>) -> Result<Toc> {
+    let tool = PgTool::pg_restore(server)?;
+    let out = match tool.run(None, &args(&["--list"], [file.as_os_str().to_owned()])) {
+        Ok(out) => out,
+        Err(Error::Backup(e)) => match *e {
+            BackupError::ToolFailed { stderr, .. } => {
+                return Err(BackupError::Integrity {
+                    path: file.to_path_buf(),
+                    detail: format!("pg_restore --list cannot read it: {stderr}"),
+                }
+                .into())
+            }
+            other => return Err(other.into()),
+        },
+        Err(e) => return Err(e),
+    };
+    Ok(parse_toc(&out.stdout))
+}
+
+fn parse_toc(listing: &str) -> Toc {
+    let mut toc = Toc::default();
+    for line in listing.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(';') {
+            continue;
+        }
+        toc.entries += 1;
+        // `215; 1259 22464 TABLE public t1 owner`: the id, two oids, the kind, schema, name and owner.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 7 && words[3] == "TABLE" && words[4] != "DATA" {
+            let name = words[5..words.len() - 1].join(" ");
+            toc.tables.insert((words[4].to_string(), name));
+        }
+    }
+    toc
+}
+
+/// Restores the archive into the target database, all or nothing.
+pub fn restore(target: &PgTarget, file: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
+    let mut conn = connect(target)?;
+    let (version, version_text) = server_version(conn.as_mut())?;
+    drop(conn);
+    let tool = PgTool::pg_restore(Some(version))?;
+    tool.require_not_older_than(version, &version_text)?;
+    let out = tool.run(
+        Some(target),
+        &args(
+            RESTORE_FLAGS,
+            [dbname_arg(target.dbname()), file.as_os_str().to_owned()],
+        ),
+    )?;
+    forward_warnings(tool.name, &out.stderr, log);
+    Ok(())
+}
+
+/// Tables in the database that the archive does not hold: `--clean` only drops what the archive creates, so
+/// these survive a restore, and the caller should say so.
+pub fn tables_not_in(target: &PgTarget, toc: &Toc) -> Result<Vec<String>> {
+    let mut conn = connect(target)?;
+    let rows = conn
+        .query(
+            "SELECT schemaname, tablename FROM pg_tables \
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema') \
+             ORDER BY 1, 2",
+        )
+        .map_err(Error::db("could not list the tables"))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let mut r = r.into_iter();
+            Some((r.next()??, r.next()??))
+        })
+        .filter(|key| !toc.tables.contains(key))
+        .map(|(schema, table)| format!("{schema}.{table}"))
+        .collect())
+}
+
+/// A temporary database that is dropped when this is dropped, whatever happened in between.
+struct Scratch {
+    admin: Box<dyn Connection>,
+    name: String,
+    force: bool,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let with = if self.force { " WITH (FORCE)" } else { "" };
+        let _ = self.admin.batch(&format!(
+            "DROP DATABASE IF EXISTS {}{with}",
+            quote_ident(&self.name)
+        ));
+    }
+}
+
+/// Connects to a database that is always there, for creating and dropping the scratch one.
+fn maintenance(target: &PgTarget) -> Result<Box<dyn Connection>> {
+    match connect(&target.with_dbname("postgres")) {
+        Ok(conn) => Ok(conn),
+        Err(first) => connect(&target.with_dbname("template1")).map_err(|_| first),
+    }
+}
+
+/// Restores the archive into a new temporary database on the target's server, reads its version table, and
+/// drops it.
+pub fn scratch_restore(
+    target: &PgTarget,
+    file: &Path,
+    table: &VersionTable,
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<String>> {
+    let mut admin = maintenance(target)?;
+    let (version, version_text) = server_version(admin.as_mut())?;
+    let tool = PgTool::pg_restore(Some(version))?;
+    tool.require_not_older_than(version, &version_text)?;
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = format!("dbkit_verify_{}_{nanos}", std::process::id());
+    admin
+        .batch(&format!("CREATE DATABASE {}", quote_ident(&name)))
+        .map_err(Error::db(format!(
+            "could not create the scratch database '{name}' for --deep (the role needs CREATEDB)"
+        )))?;
+    let scratch = Scratch {
+        admin,
+        name,
+        force: version >= PgVersion(130000),
+    };
+    let target = target.with_dbname(&scratch.name);
+    let out = tool.run(
+        Some(&target),
+        &args(
+            RESTORE_FLAGS,
+            [dbname_arg(&scratch.name), file.as_os_str().to_owned()],
+        ),
+    )?;
+    forward_warnings(tool.name, &out.stderr, log);
+    let mut conn = connect(&target)?;
+    let heads = table.heads(conn.as_mut())?;
+    drop(conn);
+    drop(scratch);
+    Ok(heads)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_of_contents_yields_tables_even_with_spaces_in_names() {
+        let toc = parse_toc(
+            ";\n; Archive created at 2026-11-21\n;\n\
+             215; 1259 22464 TABLE public my t dbkit\n\
+             216; 1259 22470 SEQUENCE public s dbkit\n\
+             214; 1259 22459 TABLE public t1 dbkit\n\
+             3347; 0 22464 TABLE DATA public my t dbkit\n",
+        );
+        assert_eq!(toc.entries, 4);
+        let expected: HashSet<(String, String)> = [("public", "my t"), ("public", "t1")]
+            .iter()
+            .map(|(s, t)| (s.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(toc.tables, expected);
+    }
+}
