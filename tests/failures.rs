@@ -309,3 +309,20 @@ both!(
         assert_eq!(fx.heads(), Vec::<String>::new(), "not even r1 ran");
     }
 );
+
+both!(statements_that_end_in_comments_run_as_one_batch, |fx| {
+    // On PostgreSQL the statements go to the server together: a trailing line comment must not swallow
+    // the separator that follows it.
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE t1 (id INTEGER) -- the table\n;\nINSERT INTO t1 VALUES (1); -- one\n/* two */ INSERT INTO t1 VALUES (2) -- last, no semicolon",
+        Some("DROP TABLE t1;"),
+    );
+    fx.ok(&["upgrade", "head"]);
+    assert_eq!(
+        fx.query("SELECT count(*) FROM t1"),
+        vec![vec!["2".to_string()]]
+    );
+    assert_eq!(fx.heads(), vec!["r1"]);
+});
