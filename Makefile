@@ -5,6 +5,7 @@ CARGO        ?= cargo
 # Paths are relative to this file, so `make -f path/to/Makefile` works from any directory.
 ROOT         := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
 RELEASE      := $(ROOT)target/release
+DIST         := $(ROOT)target/dist
 BINARIES     := $(RELEASE)/db-migrate $(RELEASE)/db-init $(RELEASE)/db-backup
 DB_MIGRATE   ?= $(RELEASE)/db-migrate
 DB_INIT      ?= $(RELEASE)/db-init
@@ -21,10 +22,14 @@ LABEL ?=
 # The binaries and the wait reach scripts/deploy.sh through the environment.
 export DB_MIGRATE DB_INIT DB_BACKUP
 
-.PHONY: build test test-deps lint bench bench-smoke db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
+.PHONY: build dist test test-deps lint bench bench-smoke db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
 	db-merge db-validate db-backup db-restore db-reset deploy clean
 
 build: $(BINARIES)
+
+## The binaries to ship (target/dist/): release with the bundled SQLite at full optimisation.
+dist:
+	cd $(ROOT) && $(CARGO) build --profile dist --locked --bins
 
 $(BINARIES) &: $(SOURCES)
 	cd $(ROOT) && $(CARGO) build --release --locked --bins
@@ -49,8 +54,8 @@ lint:
 ## Benchmark (bench/bench.py): dbkit against the database's own client and the peer tools, which it installs
 ## into bench/.cache/ on first use. `make bench` writes bench/RESULTS.md; BENCH_ARGS passes options through
 ## (e.g. BENCH_ARGS="--only sqlite --runs 3"). bench-smoke is the quick check CI runs: tiny N, dbkit and the floor.
-bench: $(DB_MIGRATE)
-	python3 $(ROOT)bench/bench.py --db-migrate $(DB_MIGRATE) --db-backup $(DB_BACKUP) $(BENCH_ARGS)
+bench: dist
+	python3 $(ROOT)bench/bench.py --db-migrate $(DIST)/db-migrate --db-backup $(DIST)/db-backup $(BENCH_ARGS)
 
 bench-smoke: $(DB_MIGRATE)
 	python3 $(ROOT)bench/bench.py --smoke --db-migrate $(DB_MIGRATE) $(BENCH_ARGS)
