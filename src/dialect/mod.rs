@@ -100,7 +100,9 @@ pub trait Connection {
     /// Runs one or more statements and ignores any rows.
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
     /// Runs one statement and returns the number of rows it changed.
-    fn execute(&mut self, sql: &str) -> Result<u64, DbError>;
+    fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
+        Ok(self.batch_counts(sql)?.iter().sum())
+    }
     /// Runs several statements at once (one round trip on a server) and returns the number of rows each
     /// changed, in order; it stops at the first error.
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError>;

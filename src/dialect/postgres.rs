@@ -53,17 +53,6 @@ impl Connection for PgConnection {
         self.client.batch_execute(sql).map_err(db_error)
     }
 
-    fn execute(&mut self, sql: &str) -> Result<u64, DbError> {
-        let messages = self.client.simple_query(sql).map_err(db_error)?;
-        Ok(messages
-            .iter()
-            .filter_map(|m| match m {
-                SimpleQueryMessage::CommandComplete(n) => Some(*n),
-                _ => None,
-            })
-            .sum())
-    }
-
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
         let messages = self.client.simple_query(sql).map_err(db_error)?;
         Ok(messages
