@@ -54,7 +54,29 @@ class Floor:
     current_template = "dbkit"
 
 
-class Dbkit:
+class RevisionTool:
+    """A tool with the revision verbs (dbkit and Alembic share them): each is `_run` with its arguments."""
+
+    def upgrade(self, project, db):
+        return self._run(project, db, "upgrade", "head")
+
+    def downgrade(self, project, db):
+        return self._run(project, db, "downgrade", "base")
+
+    def noop(self, project, db):
+        return self.upgrade(project, db)
+
+    def current(self, project, db):
+        return self._run(project, db, "current")
+
+    def heads(self, project):
+        return self._run(project, None, "heads")
+
+    def history(self, project):
+        return self._run(project, None, "history")
+
+
+class Dbkit(RevisionTool):
     name = "dbkit"
     engines = ("sqlite", "postgres")
 
@@ -67,26 +89,8 @@ class Dbkit:
             argv += ["-u", db.url("sqlite:///") if db.engine == "sqlite" else db.url()]
         return Command(argv + list(args))
 
-    def upgrade(self, project, db):
-        return self._run(project, db, "upgrade", "head")
 
-    def downgrade(self, project, db):
-        return self._run(project, db, "downgrade", "base")
-
-    def noop(self, project, db):
-        return self.upgrade(project, db)
-
-    def current(self, project, db):
-        return self._run(project, db, "current")
-
-    def heads(self, project):
-        return self._run(project, None, "heads")
-
-    def history(self, project):
-        return self._run(project, None, "history")
-
-
-class Alembic:
+class Alembic(RevisionTool):
     name = "alembic"
     engines = ("sqlite", "postgres")
 
@@ -98,24 +102,6 @@ class Alembic:
         if db is not None:
             env["BENCH_URL"] = db.url("sqlite:///") if db.engine == "sqlite" else db.url("postgresql+psycopg2")
         return Command([self.bin, "-c", os.path.join(project, "alembic.ini"), *args], env=env)
-
-    def upgrade(self, project, db):
-        return self._run(project, db, "upgrade", "head")
-
-    def downgrade(self, project, db):
-        return self._run(project, db, "downgrade", "base")
-
-    def noop(self, project, db):
-        return self.upgrade(project, db)
-
-    def current(self, project, db):
-        return self._run(project, db, "current")
-
-    def heads(self, project):
-        return self._run(project, None, "heads")
-
-    def history(self, project):
-        return self._run(project, None, "history")
 
 
 class Dbmate:

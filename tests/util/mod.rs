@@ -189,20 +189,7 @@ impl Fixture {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(BIN);
-        c.current_dir(self.path());
-        for var in [
-            "DATABASE_URL",
-            "DATABASE__URL",
-            "DATABASE_HOST",
-            "DATABASE_NAME",
-            "DATABASE_USER",
-            "DATABASE_PASSWORD",
-            "DATABASE_PORT",
-            "ALEMBIC_CONFIG",
-        ] {
-            c.env_remove(var);
-        }
+        let mut c = bare_cmd(self.path());
         c.env("DATABASE_URL", &self.url);
         c
     }
