@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::graph::{Revision, RevisionMap, Step};
 use crate::history::{Action, Entry, HistoryTable};
 use crate::lock;
-use crate::runner::{self, Event, Runner};
+use crate::runner::{self, Event, Runner, Scope};
 use crate::script::{self, NewRevision, Script, TemplateValues};
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
@@ -216,7 +216,7 @@ fn offline(
 }
 
 /// Plans from the database's real heads and either prints the plan (dry run) or runs it under the lock.
-/// `purge` empties the version table first (stamp --purge).
+/// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
 fn online(
     p: &Project,
     o: &RunOptions,
@@ -257,21 +257,16 @@ fn online(
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads)?;
     }
-    if purge {
-        // Validate the targets before wiping anything.
-        planner(&[])?;
-        conn.batch(&format!("DELETE FROM {}", version.qualified()))
-            .map_err(Error::db(format!(
-                "could not purge {}",
-                version.qualified()
-            )))?;
-    }
     let mut runner = Runner {
         conn,
         scripts,
         version: &version,
         history: &history,
-        single_transaction: single(p, o),
+        scope: match (purge, single(p, o)) {
+            (true, _) => Scope::SingleFromEmpty,
+            (false, true) => Scope::Single,
+            (false, false) => Scope::PerStep,
+        },
     };
     let done = runner.run(planner, events)?;
     guard.release(conn)?;

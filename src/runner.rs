@@ -180,12 +180,24 @@ pub enum Event<'a> {
 /// Makes the plan from the heads the database really has.
 pub type Planner<'p> = dyn Fn(&[String]) -> Result<Vec<Step>> + 'p;
 
+/// How a run uses transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One transaction per revision, each with its bookkeeping (the default).
+    PerStep,
+    /// The whole run in one transaction: all or nothing.
+    Single,
+    /// One transaction that first empties the version table (`stamp --purge`), so the purge and what replaces
+    /// it commit together or not at all.
+    SingleFromEmpty,
+}
+
 pub struct Runner<'a> {
     pub conn: &'a mut dyn Connection,
     pub scripts: &'a Scripts,
     pub version: &'a VersionTable,
     pub history: &'a HistoryTable,
-    pub single_transaction: bool,
+    pub scope: Scope,
 }
 
 impl Runner<'_> {
@@ -195,7 +207,7 @@ impl Runner<'_> {
         planner: &Planner<'_>,
         events: &mut dyn FnMut(Event<'_>),
     ) -> Result<usize> {
-        if self.single_transaction {
+        if self.scope != Scope::PerStep {
             return self.run_single(planner, events);
         }
         let dialect = self.conn.dialect();
@@ -279,10 +291,19 @@ impl Runner<'_> {
     ) -> Result<usize> {
         let dialect = self.conn.dialect();
         self.sql(dialect.begin, "could not begin a transaction")?;
-        let planned = self
-            .version
-            .read(self.conn)
-            .and_then(|heads| prepare(self.scripts, &dialect, planner(&heads)?));
+        let heads = if self.scope == Scope::SingleFromEmpty {
+            let purge = format!("DELETE FROM {}", self.version.qualified());
+            self.conn
+                .batch(&purge)
+                .map(|()| Vec::new())
+                .map_err(Error::db(format!(
+                    "could not purge {}",
+                    self.version.qualified()
+                )))
+        } else {
+            self.version.read(self.conn)
+        };
+        let planned = heads.and_then(|heads| prepare(self.scripts, &dialect, planner(&heads)?));
         let steps = match planned {
             Ok(steps) => steps,
             Err(e) => {

@@ -27,8 +27,20 @@ both!(stamp_purge_replaces_rows_the_graph_does_not_know, |fx| {
         .unwrap();
     let r = fx.fails(&["stamp", "r2"]);
     assert!(r.stderr.contains("deadbeef0000"), "{}", r.stderr);
+    // A purge whose stamp fails rolls back with it: the rows are still there.
+    let r = fx.fails(&["stamp", "--purge", "nope9999"]);
+    assert!(
+        r.stderr
+            .contains("Can't locate revision identified by 'nope9999'"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fx.heads(), vec!["deadbeef0000"]);
     fx.ok(&["stamp", "--purge", "r2"]);
     assert_eq!(fx.heads(), vec!["r2"]);
+    let stamped =
+        fx.query("SELECT revision FROM alembic_version_history WHERE direction = 'stamp'");
+    assert_eq!(stamped, vec![vec!["r2".to_string()]]);
 });
 
 both!(dry_run_prints_the_plan_and_changes_nothing, |fx| {
