@@ -64,11 +64,6 @@ pub fn finish(result: dbkit::Result<()>) -> ExitCode {
     }
 }
 
-/// A duration for progress lines.
-pub fn millis(d: std::time::Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-}
-
 /// An error writing to stdout, in the library's terms.
 pub fn stdout_error(source: io::Error) -> Error {
     Error::Io {

@@ -6,8 +6,6 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-// Not every shared helper is needed here.
-#[allow(dead_code)]
 mod common;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};

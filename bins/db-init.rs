@@ -5,8 +5,6 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-// Not every shared helper is needed here.
-#[allow(dead_code)]
 mod common;
 
 use clap::Parser;

@@ -205,7 +205,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         match e {
             Event::Waiting(m) => eprintln!("{m}"),
             Event::Done(step, elapsed) => {
-                eprintln!("{} ({})", step.log_line(true), common::millis(elapsed))
+                eprintln!("{} ({})", step.log_line(true), millis(elapsed))
             }
         }
     };
@@ -352,4 +352,9 @@ fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
         rev_id: f.rev_id,
         version_path: f.version_path,
     }
+}
+
+/// A step's duration for its progress line.
+fn millis(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }

@@ -693,18 +693,15 @@ pub fn validate(
 /// Whether the last successful step recorded for a revision left it applied.
 fn still_applied(conn: &mut dyn Connection, history: &HistoryTable, id: &str) -> Result<bool> {
     let d = conn.dialect();
-    let rows = conn
-        .query(&format!(
+    let last = conn
+        .value(&format!(
             "SELECT direction FROM {} WHERE revision = {} AND success = {} AND direction <> 'accept' ORDER BY id DESC LIMIT 1",
             history.qualified(),
             dialect::quote_literal(id),
             d.true_literal
         ))
         .map_err(Error::db(format!("could not read {}", history.qualified())))?;
-    Ok(rows
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
-        .is_some_and(|d| d != "downgrade"))
+    Ok(last.is_some_and(|d| d != "downgrade"))
 }
 
 /// What a new revision should be.

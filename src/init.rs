@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::command::Project;
 use crate::dburl::{ConnectError, DatabaseUrl, PgTarget, SqliteTarget};
-use crate::dialect::{self, quote_literal, Connection, DbError};
+use crate::dialect::{self, pg_db_error, quote_literal, Connection};
 use crate::error::{Error, Result};
 use crate::version::VersionTable;
 
@@ -545,15 +545,10 @@ fn journal(
     say: &mut dyn FnMut(&str),
 ) -> Result<JournalReport> {
     let mut pragma = |sql: &str| -> Result<String> {
-        let rows = conn.query(sql).map_err(Error::db(format!(
+        let mode = conn.value(sql).map_err(Error::db(format!(
             "could not set the journal mode of '{name}'"
         )))?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next().flatten())
-            .unwrap_or_default()
-            .to_ascii_lowercase())
+        Ok(mode.unwrap_or_default().to_ascii_lowercase())
     };
     let before = pragma("PRAGMA journal_mode")?;
     if before == wanted.as_str() {
@@ -603,28 +598,6 @@ fn remove_sqlite_files(path: &Path) -> Result<()> {
 /// whatever the name.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn pg_error(e: &postgres::Error) -> DbError {
-    match e.as_db_error() {
-        Some(db) => {
-            let mut message = db.message().to_string();
-            if let Some(detail) = db.detail() {
-                message.push_str(&format!(" ({detail})"));
-            }
-            if let Some(hint) = db.hint() {
-                message.push_str(&format!(" (hint: {hint})"));
-            }
-            DbError {
-                message,
-                code: Some(db.code().code().to_string()),
-            }
-        }
-        None => DbError {
-            message: e.to_string(),
-            code: None,
-        },
-    }
 }
 
 /// Who is connected, and whether that role may create databases.
@@ -869,7 +842,7 @@ fn current_role(admin: &mut postgres::Client) -> Result<Role> {
             "SELECT current_user::text, rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user",
             &[],
         )
-        .map_err(|e| Error::db("could not read the current role")(pg_error(&e)))?;
+        .map_err(|e| Error::db("could not read the current role")(pg_db_error(&e)))?;
     Ok(Role {
         name: row.get(0),
         createdb: row.get(1),
@@ -884,7 +857,7 @@ fn find_database(admin: &mut postgres::Client, name: &str) -> Result<Option<Exis
              FROM pg_database WHERE datname = $1",
             &[&name],
         )
-        .map_err(|e| Error::db(format!("could not look for database '{name}'"))(pg_error(&e)))?;
+        .map_err(|e| Error::db(format!("could not look for database '{name}'"))(pg_db_error(&e)))?;
     Ok(row.map(|r| Existing {
         owner: r.get(0),
         encoding: r.get(1),
@@ -961,7 +934,7 @@ fn create_database(
     match admin.batch_execute(&sql) {
         Ok(()) => Ok(state),
         Err(e) => {
-            let cause = pg_error(&e);
+            let cause = pg_db_error(&e);
             let context = format!("could not create database '{name}'");
             match cause.code.as_deref() {
                 // Another run created it between the look and the create.
@@ -1027,7 +1000,7 @@ fn drop_database(
 ) -> Result<()> {
     let version: i64 = admin
         .query_one("SELECT current_setting('server_version_num')::bigint", &[])
-        .map_err(|e| Error::db("could not read the server version")(pg_error(&e)))?
+        .map_err(|e| Error::db("could not read the server version")(pg_db_error(&e)))?
         .get(0);
     // Before 13 there is no FORCE, and the drop fails while anyone is connected; the error says so.
     let force = if version >= 130000 {
@@ -1039,7 +1012,7 @@ fn drop_database(
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {}{force}", ident(name)))
         .map_err(|e| {
-            let cause = pg_error(&e);
+            let cause = pg_db_error(&e);
             let context = format!("could not drop database '{name}'");
             if cause.code.as_deref() == Some("42501") {
                 InitError::Privilege {
@@ -1057,14 +1030,6 @@ fn drop_database(
         })
 }
 
-fn first_value(conn: &mut dyn Connection, sql: &str, context: &str) -> Result<Option<String>> {
-    let rows = conn.query(sql).map_err(Error::db(context))?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten()))
-}
-
 /// Creates each missing extension. Tries them all, so that one error can list every statement an
 /// administrator needs to run; returns the extensions and whether any was created.
 fn create_extensions(
@@ -1074,14 +1039,11 @@ fn create_extensions(
     say: &mut dyn FnMut(&str),
 ) -> Result<(Vec<ExtensionReport>, bool)> {
     let installed = |conn: &mut dyn Connection, ext: &str| {
-        first_value(
-            conn,
-            &format!(
-                "SELECT extversion FROM pg_extension WHERE extname = {}",
-                quote_literal(ext)
-            ),
-            &format!("could not look for extension '{ext}'"),
-        )
+        conn.value(&format!(
+            "SELECT extversion FROM pg_extension WHERE extname = {}",
+            quote_literal(ext)
+        ))
+        .map_err(Error::db(format!("could not look for extension '{ext}'")))
     };
     let mut reports = Vec::new();
     let mut failures = Vec::new();
@@ -1096,14 +1058,12 @@ fn create_extensions(
             });
             continue;
         }
-        let available = first_value(
-            conn,
-            &format!(
+        let available = conn
+            .value(&format!(
                 "SELECT default_version FROM pg_available_extensions WHERE name = {}",
                 quote_literal(ext)
-            ),
-            &format!("could not look for extension '{ext}'"),
-        )?;
+            ))
+            .map_err(Error::db(format!("could not look for extension '{ext}'")))?;
         if available.is_none() {
             failures.push(format!(
                 "extension '{ext}' is not available on the server (install the package that provides it there)"
@@ -1119,21 +1079,18 @@ fn create_extensions(
             // Another run created it at the same moment.
             Err(e) if matches!(e.code.as_deref(), Some("23505" | "42710")) => {}
             Err(e) if e.code.as_deref() == Some("42501") => {
-                let user = first_value(conn, "SELECT current_user::text", "")
+                // Only to word the advice: a failure here must not hide the real error.
+                let user = conn
+                    .value("SELECT current_user::text")
                     .ok()
                     .flatten()
                     .unwrap_or_default();
-                let trusted = first_value(
-                    conn,
-                    &format!(
+                let trusted = conn.value(&format!(
                         "SELECT v.trusted::text FROM pg_available_extension_versions v \
                          JOIN pg_available_extensions a ON a.name = v.name AND a.default_version = v.version \
                          WHERE v.name = {}",
                         quote_literal(ext)
-                    ),
-                    "",
-                )
-                .ok()
+                    )).ok()
                 .flatten();
                 let why = match trusted.as_deref() {
                     Some("false") => "it needs a superuser".to_string(),

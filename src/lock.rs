@@ -50,15 +50,10 @@ pub fn acquire(
     let mut told = false;
     let mut pause = Duration::from_millis(20);
     loop {
-        let rows = conn
-            .query(&format!("SELECT pg_try_advisory_lock({key})"))
+        let taken = conn
+            .value(&format!("SELECT pg_try_advisory_lock({key})"))
             .map_err(Error::db("could not take the migration lock"))?;
-        if rows
-            .first()
-            .and_then(|r| r.first().cloned().flatten())
-            .as_deref()
-            == Some("t")
-        {
+        if taken.as_deref() == Some("t") {
             return Ok(Guard { key, held: true });
         }
         let holder = holder(conn, key);

@@ -44,12 +44,9 @@ fn server_version(conn: &mut dyn Connection) -> Result<(PgVersion, String)> {
     let text = conn
         .server_version()
         .map_err(Error::db("could not read the server version"))?;
-    let rows = conn
-        .query("SHOW server_version_num")
-        .map_err(Error::db("could not read the server version"))?;
-    let num = rows
-        .first()
-        .and_then(|r| r.first().cloned().flatten())
+    let num = conn
+        .value("SHOW server_version_num")
+        .map_err(Error::db("could not read the server version"))?
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| Error::Connect(format!("the server reported no version number ({text})")))?;
     Ok((PgVersion(num), text))
@@ -81,11 +78,8 @@ pub fn dump(
     conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .map_err(Error::db("could not start the snapshot transaction"))?;
     let snapshot = conn
-        .query("SELECT pg_export_snapshot()")
+        .value("SELECT pg_export_snapshot()")
         .map_err(Error::db("could not export a snapshot"))?
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten())
         .ok_or_else(|| Error::Connect("the server exported no snapshot".into()))?;
     let revisions = table.heads(conn)?;
     let tmp = store.temp_file("backup")?;

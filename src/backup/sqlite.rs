@@ -19,7 +19,7 @@ use tempfile::TempPath;
 
 use super::store::{sync_dir, sync_file};
 use super::BackupError;
-use crate::dialect::quote_ident;
+use crate::dialect::SqliteConnection;
 use crate::error::{Error, Result};
 use crate::version::VersionTable;
 
@@ -74,28 +74,6 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     .map_err(sqlite_error(path))
 }
 
-/// The version table's rows; empty when the table does not exist.
-fn read_heads(conn: &Connection, table: &VersionTable) -> rusqlite::Result<Vec<String>> {
-    let master = match &table.schema {
-        Some(schema) => format!("{}.sqlite_master", quote_ident(schema)),
-        None => "sqlite_master".into(),
-    };
-    let exists: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {master} WHERE type = 'table' AND name = ?1"),
-        [&table.name],
-        |row| row.get(0),
-    )?;
-    if exists == 0 {
-        return Ok(Vec::new());
-    }
-    let mut stmt = conn.prepare(&format!("SELECT version_num FROM {}", table.qualified()))?;
-    let mut heads = stmt
-        .query_map([], |row| row.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    heads.sort();
-    Ok(heads)
-}
-
 fn progress_bar(show: bool, what: &str) -> ProgressBar {
     if !show || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -116,14 +94,15 @@ pub fn backup(
     table: &VersionTable,
     progress: bool,
 ) -> Result<Snapshot> {
-    let source = open_existing(src, busy)?;
+    let mut source = SqliteConnection::wrap(open_existing(src, busy)?);
     let err = sqlite_error(src);
-    source.execute_batch("BEGIN").map_err(&err)?;
+    source.inner().execute_batch("BEGIN").map_err(&err)?;
     // The first read starts the snapshot; the backup steps below run inside the same transaction.
-    let revisions = read_heads(&source, table).map_err(&err)?;
+    let revisions = table.heads(&mut source)?;
+    let source = source.inner();
     let mut target = Connection::open(dest).map_err(sqlite_error(dest))?;
     {
-        let copy = rusqlite::backup::Backup::new(&source, &mut target).map_err(&err)?;
+        let copy = rusqlite::backup::Backup::new(source, &mut target).map_err(&err)?;
         let bar = progress_bar(progress, &src.display().to_string());
         let mut waiting_since: Option<Instant> = None;
         loop {
@@ -198,8 +177,7 @@ pub fn check(path: &Path, shown: &Path) -> Result<()> {
 
 /// The version table of a database file, opened read-only.
 pub fn heads(path: &Path, table: &VersionTable) -> Result<Vec<String>> {
-    let conn = open_read_only(path)?;
-    read_heads(&conn, table).map_err(sqlite_error(path))
+    table.heads(&mut SqliteConnection::wrap(open_read_only(path)?))
 }
 
 pub fn compress(src: &Path, dest: &Path) -> Result<()> {

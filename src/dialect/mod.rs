@@ -4,6 +4,9 @@
 mod postgres;
 mod sqlite;
 
+pub(crate) use postgres::db_error as pg_db_error;
+pub use sqlite::SqliteConnection;
+
 use std::fmt;
 
 use crate::dburl::DatabaseUrl;
@@ -108,6 +111,14 @@ pub trait Connection {
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError>;
     /// Runs one query and returns its rows as text.
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError>;
+    /// The first column of a query's first row, if there is one and it is not NULL.
+    fn value(&mut self, sql: &str) -> Result<Option<String>, DbError> {
+        Ok(self
+            .query(sql)?
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten()))
+    }
     /// Whether a table exists (in `schema`, or the default search path).
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
     /// A one-line description of the server, e.g. "PostgreSQL 15.20" or "SQLite 3.54.1".

@@ -17,12 +17,16 @@ impl PgConnection {
     }
 }
 
-fn db_error(e: postgres::Error) -> DbError {
+/// A client error as the server reported it: message, detail, hint and SQLSTATE.
+pub(crate) fn db_error(e: &postgres::Error) -> DbError {
     match e.as_db_error() {
         Some(db) => {
             let mut message = db.message().to_string();
             if let Some(detail) = db.detail() {
                 message.push_str(&format!(" ({detail})"));
+            }
+            if let Some(hint) = db.hint() {
+                message.push_str(&format!(" (hint: {hint})"));
             }
             DbError {
                 message,
@@ -31,7 +35,7 @@ fn db_error(e: postgres::Error) -> DbError {
         }
         None => {
             let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
+            let mut source = std::error::Error::source(e);
             while let Some(s) = source {
                 message.push_str(&format!(": {s}"));
                 source = s.source();
@@ -50,11 +54,11 @@ impl Connection for PgConnection {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client.batch_execute(sql).map_err(db_error)
+        self.client.batch_execute(sql).map_err(|e| db_error(&e))
     }
 
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
-        let messages = self.client.simple_query(sql).map_err(db_error)?;
+        let messages = self.client.simple_query(sql).map_err(|e| db_error(&e))?;
         Ok(messages
             .iter()
             .filter_map(|m| match m {
@@ -65,7 +69,7 @@ impl Connection for PgConnection {
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
-        let messages = self.client.simple_query(sql).map_err(db_error)?;
+        let messages = self.client.simple_query(sql).map_err(|e| db_error(&e))?;
         Ok(messages
             .iter()
             .filter_map(|m| match m {
@@ -81,22 +85,15 @@ impl Connection for PgConnection {
 
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
         let name = super::qualified(schema, table);
-        let rows = self.query(&format!(
+        let exists = self.value(&format!(
             "SELECT to_regclass({}) IS NOT NULL",
             super::quote_literal(&name)
         ))?;
-        Ok(rows
-            .first()
-            .and_then(|r| r.first().cloned().flatten())
-            .is_some_and(|v| v == "t"))
+        Ok(exists.as_deref() == Some("t"))
     }
 
     fn server_version(&mut self) -> Result<String, DbError> {
-        let rows = self.query("SHOW server_version")?;
-        let version = rows
-            .first()
-            .and_then(|r| r.first().cloned().flatten())
-            .unwrap_or_default();
+        let version = self.value("SHOW server_version")?.unwrap_or_default();
         Ok(format!("PostgreSQL {version}"))
     }
 }

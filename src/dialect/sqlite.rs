@@ -25,6 +25,16 @@ fn db_error(e: rusqlite::Error) -> DbError {
 }
 
 impl SqliteConnection {
+    /// A connection opened elsewhere (with flags of its own), seen through the trait.
+    pub fn wrap(conn: rusqlite::Connection) -> SqliteConnection {
+        SqliteConnection { conn }
+    }
+
+    /// The underlying connection, for what only SQLite has (the online backup API).
+    pub fn inner(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+
     pub fn open(
         target: &SqliteTarget,
         busy_timeout: Duration,
