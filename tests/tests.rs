@@ -3,6 +3,9 @@
 
 mod util;
 
+// Where settings come from: flags, the environment, .env and the ini file.
+mod config;
+
 // The example schema shipped in alembic/: up, down, up again, on both dialects.
 mod example;
 // stamp, --sql, --dry-run and the version-table rules.

@@ -1,0 +1,195 @@
+//! Where settings come from, through the binary: flags, the environment, `.env`, the ini file, in that order.
+
+use std::path::Path;
+
+use crate::util::*;
+
+/// A project whose ini file names `ini.db`, with one revision.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("alembic/versions")).unwrap();
+    std::fs::write(
+        dir.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = sqlite:///ini.db\n\n[other]\nscript_location = %(here)s/alembic\nsqlalchemy.url = sqlite:///section.db\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("alembic/versions/r1.sql"),
+        "-- one\n-- Revision ID: r1\n-- Revises:\n\n-- migrate:up\nCREATE TABLE t1 (id INTEGER);\n-- migrate:down\nDROP TABLE t1;\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// Which of the candidate database files an upgrade created.
+fn created(dir: &Path, candidates: &[&str]) -> Vec<String> {
+    candidates
+        .iter()
+        .filter(|f| dir.join(f).exists())
+        .map(|f| f.to_string())
+        .collect()
+}
+
+const ALL: &[&str] = &[
+    "ini.db",
+    "section.db",
+    "dotenv.db",
+    "custom.db",
+    "env.db",
+    "flag.db",
+];
+
+fn upgrade(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = bare_cmd(dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    Run::from(c.args(args).args(["upgrade", "head"]).output().unwrap())
+        .succeeded("db-migrate upgrade")
+}
+
+#[test]
+fn the_url_comes_from_the_flag_then_the_environment_then_dotenv_then_the_ini_file() {
+    let dir = project();
+    let d = dir.path();
+    upgrade(d, &[], &[]);
+    assert_eq!(created(d, ALL), vec!["ini.db"]);
+
+    std::fs::write(d.join(".env"), "DATABASE_URL=sqlite:///dotenv.db\n").unwrap();
+    upgrade(d, &[], &[]);
+    assert_eq!(
+        created(d, ALL),
+        vec!["ini.db", "dotenv.db"],
+        ".env wins over the ini file"
+    );
+
+    upgrade(d, &[], &[("DATABASE_URL", "sqlite:///env.db")]);
+    assert_eq!(
+        created(d, ALL),
+        vec!["ini.db", "dotenv.db", "env.db"],
+        "the real environment wins over .env"
+    );
+
+    upgrade(
+        d,
+        &["--url", "sqlite:///flag.db"],
+        &[("DATABASE_URL", "sqlite:///env.db")],
+    );
+    assert!(d.join("flag.db").exists(), "--url wins over everything");
+
+    std::fs::write(
+        d.join("custom.env"),
+        "DATABASE__URL=sqlite+aiosqlite:///custom.db\n",
+    )
+    .unwrap();
+    upgrade(d, &["--env-file", "custom.env"], &[]);
+    assert!(d.join("custom.db").exists(), "--env-file replaces .env");
+
+    let r =
+        run_in(d, &["--env-file", "missing.env", "current"]).failed_once("a missing --env-file");
+    assert!(r.stderr.contains("missing.env"), "{}", r.stderr);
+}
+
+#[test]
+fn the_ini_file_comes_from_the_flag_then_alembic_config_and_its_section_from_name() {
+    let dir = project();
+    let d = dir.path();
+    // Move the ini file where the defaults do not look.
+    std::fs::create_dir_all(d.join("conf")).unwrap();
+    let text = std::fs::read_to_string(d.join("alembic.ini"))
+        .unwrap()
+        .replace("%(here)s/alembic", "%(here)s/../alembic");
+    std::fs::write(d.join("conf/db.ini"), text).unwrap();
+    std::fs::remove_file(d.join("alembic.ini")).unwrap();
+
+    upgrade(d, &[], &[("ALEMBIC_CONFIG", "conf/db.ini")]);
+    assert_eq!(created(d, ALL), vec!["ini.db"]);
+    upgrade(d, &["-c", "conf/db.ini", "-n", "other"], &[]);
+    assert_eq!(created(d, ALL), vec!["ini.db", "section.db"]);
+
+    let r =
+        run_in(d, &["-c", "conf/db.ini", "-n", "nope", "heads"]).failed_once("an unknown section");
+    assert!(r.stderr.contains("no [nope] section"), "{}", r.stderr);
+    let r = run_in(d, &["-c", "conf/missing.ini", "heads"]).failed_once("a missing ini file");
+    assert!(r.stderr.contains("conf/missing.ini"), "{}", r.stderr);
+}
+
+#[test]
+fn database_components_build_the_postgresql_url() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.chain(1);
+    let url: dbkit::dburl::DatabaseUrl = fx.url.parse().unwrap();
+    let dbkit::dburl::DatabaseUrl::Postgres(pg) = url else {
+        unreachable!("a PostgreSQL fixture")
+    };
+    let mut c = bare_cmd(fx.path());
+    c.env("DATABASE_HOST", "127.0.0.1")
+        .env("DATABASE_PORT", pg.ports()[0].to_string())
+        .env("DATABASE_NAME", pg.dbname())
+        .env("DATABASE_USER", pg.user());
+    if let Some(password) = pg.password() {
+        c.env("DATABASE_PASSWORD", password);
+    }
+    Run::from(c.args(["upgrade", "head"]).output().unwrap())
+        .succeeded("upgrade from the components");
+    assert_eq!(fx.heads(), vec!["r1"]);
+}
+
+#[test]
+fn several_version_locations_need_a_version_path_for_a_first_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for sub in ["a/versions", "b/versions"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+    }
+    std::fs::write(
+        d.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/a\nversion_locations =\n    %(here)s/a/versions\n    %(here)s/b/versions\nsqlalchemy.url = sqlite:///app.db\n",
+    )
+    .unwrap();
+    let r = run_in(d, &["revision", "-m", "first"]).failed_once("revision without --version-path");
+    assert!(
+        r.stderr
+            .contains("Multiple version locations present, please specify --version-path"),
+        "{}",
+        r.stderr
+    );
+    run_in(
+        d,
+        &[
+            "revision",
+            "-m",
+            "first",
+            "--rev-id",
+            "f1",
+            "--version-path",
+            "b/versions",
+        ],
+    )
+    .succeeded("revision");
+    assert_eq!(std::fs::read_dir(d.join("b/versions")).unwrap().count(), 1);
+    // The next one goes beside the revision it is based on.
+    run_in(d, &["revision", "-m", "second", "--rev-id", "s2"]).succeeded("revision");
+    assert_eq!(std::fs::read_dir(d.join("b/versions")).unwrap().count(), 2);
+    run_in(d, &["upgrade", "head"]).succeeded("upgrade");
+    assert_eq!(run_in(d, &["current"]).stdout, "s2 (head)\n");
+}
+
+#[test]
+fn heads_history_and_show_speak_json() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    fx.chain(2);
+    fx.ok(&["upgrade", "r1"]);
+    let json =
+        |args: &[&str]| -> serde_json::Value { serde_json::from_str(&fx.ok(args).stdout).unwrap() };
+    assert_eq!(json(&["heads", "--json"])[0]["revision"], "r2");
+    let history = json(&["history", "-i", "--json"]);
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history[1]["revision"], "r1");
+    assert_eq!(history[1]["is_current"], true);
+    let show = json(&["show", "r2", "--json"]);
+    assert_eq!(show[0]["down_revisions"], serde_json::json!(["r1"]));
+    assert_eq!(show[0]["message"], "revision r2");
+}
