@@ -36,16 +36,19 @@ $(BINARIES) &: $(SOURCES)
 	@touch -c $(BINARIES)
 
 ## Tests: formatting, lints, then every unit and integration test (real SQLite files, a real PostgreSQL server,
-## and real Python Alembic for the compatibility tests). Without TEST_DATABASE_URL, scripts/test-postgres.sh
-## starts (or installs) a local server and creates the test roles first.
+## and real Python Alembic for the compatibility tests). The tests build in the release profile, so they share
+## every compiled dependency with the binaries that `make db-upgrade` built. Without TEST_DATABASE_URL,
+## scripts/test-postgres.sh runs them against a private, throwaway PostgreSQL server (installing the server
+## package only where there is none), so the machine's own server is never touched.
+TEST_CMD = env ALEMBIC_BIN=$(ALEMBIC_VENV)/bin/alembic $(CARGO) test --release --locked $(TEST_ARGS)
+
 test: test-deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
-	@if [ -z "$$TEST_DATABASE_URL" ]; then \
-	  if vars=$$($(ROOT)scripts/test-postgres.sh); then eval "$$vars"; export TEST_DATABASE_URL TEST_DATABASE_PASSWORD_URL; \
-	  else echo "make test: could not start PostgreSQL; its tests are skipped (under CI=true they fail)" >&2; fi; \
-	fi; \
-	ALEMBIC_BIN=$(ALEMBIC_VENV)/bin/alembic $(CARGO) test --locked
+	$(call with_postgres,$(TEST_CMD))
+
+# Runs a command against TEST_DATABASE_URL when it is set, else against a private server started for it.
+with_postgres = @if [ -n "$$TEST_DATABASE_URL" ]; then $(1); else $(ROOT)scripts/test-postgres.sh $(1); fi
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -58,7 +61,7 @@ bench: dist
 	python3 $(ROOT)bench/bench.py --db-migrate $(DIST)/db-migrate --db-backup $(DIST)/db-backup $(BENCH_ARGS)
 
 bench-smoke: $(DB_MIGRATE)
-	python3 $(ROOT)bench/bench.py --smoke --db-migrate $(DB_MIGRATE) $(BENCH_ARGS)
+	$(call with_postgres,python3 $(ROOT)bench/bench.py --smoke --db-migrate $(DB_MIGRATE) $(BENCH_ARGS))
 
 ## Python Alembic (from PyPI, in a local venv) for the tests that hand a database back and forth with it.
 test-deps: $(ALEMBIC_VENV)/bin/alembic
