@@ -43,10 +43,11 @@ pub enum Error {
         recorded: String,
         current: String,
     },
-    #[error("timed out after {seconds}s waiting for the migration lock on {table}; another migration is running ({holder})")]
+    /// `lock` is the version table on PostgreSQL, the lock file on SQLite.
+    #[error("timed out after {seconds}s waiting for the migration lock on {lock}; another migration is running ({holder})")]
     LockTimeout {
         seconds: u64,
-        table: String,
+        lock: String,
         holder: String,
     },
     #[error("Database is not on all head revisions")]

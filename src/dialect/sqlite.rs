@@ -153,6 +153,15 @@ impl Connection for SqliteConnection {
         Ok(!rows.is_empty())
     }
 
+    fn file(&self) -> Option<std::path::PathBuf> {
+        // SQLite's own absolute name for the file, so every process finds the same lock file whatever its
+        // working directory; empty for an in-memory database.
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
     fn server_version(&mut self) -> Result<String, DbError> {
         Ok(format!("SQLite {}", rusqlite::version()))
     }
