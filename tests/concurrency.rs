@@ -1,7 +1,12 @@
-use crate::both;
 use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
 
-use crate::util::{Fixture, Kind};
+use dbkit::dialect::{self, Connection};
+
+use crate::both;
+use crate::util::{admin_url, program_in, Fixture, Kind};
+
+const INIT: &str = env!("CARGO_BIN_EXE_db-init");
 
 both!(
     eight_concurrent_upgrades_apply_every_revision_exactly_once,
@@ -216,3 +221,88 @@ fn an_in_memory_sqlite_database_needs_no_lock_file() {
         "{files:?}"
     );
 }
+
+/// A database name on the test server that does not exist yet, dropped again when this goes out of scope.
+struct MissingDatabase {
+    name: String,
+}
+
+impl MissingDatabase {
+    fn new(trial: usize) -> MissingDatabase {
+        let db = MissingDatabase {
+            name: format!("dbkit_init_race_{}_{trial}", std::process::id()),
+        };
+        db.drop_it();
+        db
+    }
+
+    fn admin() -> Box<dyn Connection> {
+        let url: dbkit::dburl::DatabaseUrl = admin_url().parse().unwrap();
+        dialect::connect(&url, Duration::from_secs(5)).unwrap()
+    }
+
+    fn drop_it(&self) {
+        Self::admin()
+            .batch(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .unwrap();
+    }
+
+    fn url(&self) -> String {
+        let base = admin_url();
+        let slash = base
+            .rfind('/')
+            .expect("TEST_DATABASE_URL has a database part");
+        format!("{}/{}", &base[..slash], self.name)
+    }
+}
+
+impl Drop for MissingDatabase {
+    fn drop(&mut self) {
+        self.drop_it();
+    }
+}
+
+both!(concurrent_db_init_on_a_missing_database_all_succeed, |fx| {
+    for trial in 0..TRIALS {
+        let (url, pg) = match fx.kind {
+            Kind::Sqlite => (
+                format!("sqlite:///{}/data{trial}/app.db", fx.path().display()),
+                None,
+            ),
+            Kind::Postgres => {
+                let db = MissingDatabase::new(trial);
+                (db.url(), Some(db))
+            }
+        };
+        all_succeed(8, "db-init", || {
+            let mut c = program_in(INIT, fx.path());
+            c.env("DATABASE_URL", &url);
+            c
+        });
+        let url: dbkit::dburl::DatabaseUrl = url.parse().unwrap();
+        let mut conn = dialect::connect(&url, Duration::from_secs(5)).unwrap();
+        match pg {
+            None => assert_eq!(
+                conn.value("PRAGMA journal_mode").unwrap().as_deref(),
+                Some("wal")
+            ),
+            Some(db) => {
+                let exts = conn
+                    .query("SELECT extname::text FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY 1")
+                    .unwrap();
+                assert_eq!(
+                    exts,
+                    vec![
+                        vec![Some("pgcrypto".to_string())],
+                        vec![Some("uuid-ossp".into())]
+                    ]
+                );
+                drop(conn);
+                drop(db);
+            }
+        }
+    }
+});
