@@ -102,6 +102,31 @@ impl fmt::Display for DbError {
 
 impl std::error::Error for DbError {}
 
+/// A row whose foreign key matches no row of the table it references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DanglingReference {
+    pub table: String,
+    /// `None` for a table without rowids.
+    pub rowid: Option<i64>,
+    /// The referencing columns, comma-separated.
+    pub columns: String,
+    pub parent: String,
+}
+
+impl fmt::Display for DanglingReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table '{}'", self.table)?;
+        if let Some(rowid) = self.rowid {
+            write!(f, " rowid {rowid}")?;
+        }
+        write!(
+            f,
+            " ({}) references a missing row in '{}'",
+            self.columns, self.parent
+        )
+    }
+}
+
 /// One text-valued result row.
 pub type Row = Vec<Option<String>>;
 
@@ -130,6 +155,11 @@ pub trait Connection {
     }
     /// Whether a table exists (in `schema`, or the default search path).
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
+    /// Up to `limit` rows whose foreign keys match no parent row. A server enforces its constraints as statements run, so
+    /// only an engine whose migrations run with enforcement off (SQLite) has any to report.
+    fn dangling_references(&mut self, _limit: usize) -> Result<Vec<DanglingReference>, DbError> {
+        Ok(Vec::new())
+    }
     /// The file the database is stored in; `None` for a server or an in-memory database.
     fn file(&self) -> Option<std::path::PathBuf> {
         None
