@@ -1,6 +1,6 @@
 //! The run-level lock that keeps two processes from changing one database at once: every verb that writes
-//! (upgrade, downgrade, stamp, ensure_version, validate --accept) holds it from before it reads the heads until it
-//! is done. On PostgreSQL it is a session advisory lock taken by polling `pg_try_advisory_lock`: a blocking
+//! (upgrade, downgrade, stamp, ensure_version, validate --accept, and db-init setting up an SQLite file) holds it
+//! from before it reads the heads until it is done. On PostgreSQL it is a session advisory lock taken by polling `pg_try_advisory_lock`: a blocking
 //! `pg_advisory_lock` would wait inside the server, where it deadlocks against `CREATE INDEX CONCURRENTLY` run by
 //! the holder. On SQLite it is an exclusive `flock` on `<database>-migrate.lock` beside the file: SQLite's own
 //! write lock lasts one transaction, and a `transaction:false` section runs outside any, so only a lock held for
