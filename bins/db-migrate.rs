@@ -176,10 +176,17 @@ enum Command {
         accept: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Seconds `--accept` waits for a migration that is running to finish.
+        #[arg(long = "lock-timeout")]
+        lock_timeout: Option<u64>,
     },
     /// Create the version and history tables if they are missing.
     #[command(name = "ensure_version", alias = "ensure-version")]
-    EnsureVersion,
+    EnsureVersion {
+        /// Seconds to wait for a migration that is running to finish.
+        #[arg(long = "lock-timeout")]
+        lock_timeout: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -211,9 +218,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     };
     let mut out = io::stdout().lock();
     let run_options = |run: &RunFlags, settings: &mut config::Settings| {
-        if let Some(s) = run.lock_timeout {
-            settings.lock_timeout = Duration::from_secs(s);
-        }
+        override_lock_timeout(settings, run.lock_timeout);
         RunOptions {
             sql: run.sql,
             dry_run: run.dry_run,
@@ -334,12 +339,33 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         Command::Show { rev, json } => {
             command::show(&Project::new(settings), &rev, json, &mut out)?
         }
-        Command::Validate { accept, json } => {
-            command::validate(&Project::new(settings), accept.as_deref(), json, &mut out)?;
+        Command::Validate {
+            accept,
+            json,
+            lock_timeout,
+        } => {
+            override_lock_timeout(&mut settings, lock_timeout);
+            command::validate(
+                &Project::new(settings),
+                accept.as_deref(),
+                json,
+                &mut out,
+                &mut events,
+            )?;
         }
-        Command::EnsureVersion => command::ensure_version(&Project::new(settings))?,
+        Command::EnsureVersion { lock_timeout } => {
+            override_lock_timeout(&mut settings, lock_timeout);
+            command::ensure_version(&Project::new(settings), &mut events)?
+        }
     }
     out.flush().map_err(common::stdout_error)
+}
+
+/// `--lock-timeout`, where given, over the ini file's `lock_timeout`.
+fn override_lock_timeout(settings: &mut config::Settings, seconds: Option<u64>) {
+    if let Some(s) = seconds {
+        settings.lock_timeout = Duration::from_secs(s);
+    }
 }
 
 fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {

@@ -244,12 +244,7 @@ fn online(
         dry_run_report(&steps, &version, !exists, single(p, o), out)?;
         return Ok(steps.len());
     }
-    let guard = lock::acquire(
-        conn,
-        &version.qualified(),
-        p.settings.lock_timeout,
-        &mut |m| events(Event::Waiting(m)),
-    )?;
+    let guard = take_lock(p, conn, events)?;
     let history = p.history_table();
     version.ensure(conn)?;
     history.ensure(conn)?;
@@ -332,12 +327,29 @@ fn check_applied(p: &Project, conn: &mut dyn Connection, heads: &[String]) -> Re
     Ok(())
 }
 
-/// Creates the version and history tables if they are missing: a sync point for applications that start in parallel.
-pub fn ensure_version(p: &Project) -> Result<()> {
+/// The run lock for the project's version table (see [`lock`]), announcing a wait through `events`.
+fn take_lock(
+    p: &Project,
+    conn: &mut dyn Connection,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<lock::Guard> {
+    lock::acquire(
+        conn,
+        &p.version_table().qualified(),
+        p.settings.lock_timeout,
+        &mut |m| events(Event::Waiting(m)),
+    )
+}
+
+/// Creates the version and history tables if they are missing: a sync point for applications that start in
+/// parallel, so it holds the run lock (two servers creating one table at once collide in the catalog).
+pub fn ensure_version(p: &Project, events: &mut dyn FnMut(Event<'_>)) -> Result<()> {
     let mut conn = p.connect()?;
     let conn = conn.as_mut();
+    let guard = take_lock(p, conn, events)?;
     p.version_table().ensure(conn)?;
-    p.history_table().ensure(conn)
+    p.history_table().ensure(conn)?;
+    guard.release(conn)
 }
 
 /// What `current` found.
@@ -581,11 +593,14 @@ pub fn validate(
     accept: Option<&str>,
     json: bool,
     out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Finding>> {
     let scripts = p.scripts()?;
     let mut conn = p.connect()?;
     let conn = conn.as_mut();
     let history = p.history_table();
+    // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.
+    let guard = accept.map(|_| take_lock(p, conn, events)).transpose()?;
     let heads = p.db_heads(conn)?;
     if let Some(rev) = accept {
         let ids = scripts.map.resolve(rev, &heads)?;
@@ -615,6 +630,9 @@ pub fn validate(
             script.checksum(),
             script.path.display()
         ))?;
+    }
+    if let Some(guard) = guard {
+        guard.release(conn)?;
     }
     let recorded = history.checksums(conn)?;
     let mut findings = Vec::new();

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::dialect::DbError;
+use crate::dialect::{DanglingReference, DbError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -31,6 +31,10 @@ pub enum Error {
     /// A statement of a revision failed; the revision was rolled back.
     #[error(transparent)]
     Statement(Box<FailedStatement>),
+    /// A revision left rows whose foreign keys match no parent row (SQLite runs migrations with foreign keys
+    /// unenforced and checks them before each revision commits).
+    #[error(transparent)]
+    DanglingReferences(Box<DanglingReferences>),
     /// Bookkeeping or inspection on the database failed.
     #[error("{context}: {cause}")]
     Database { context: String, cause: DbError },
@@ -43,10 +47,11 @@ pub enum Error {
         recorded: String,
         current: String,
     },
-    #[error("timed out after {seconds}s waiting for the migration lock on {table}; another migration is running ({holder})")]
+    /// `lock` is the version table on PostgreSQL, the lock file on SQLite.
+    #[error("timed out after {seconds}s waiting for the migration lock on {lock}; another migration is running ({holder})")]
     LockTimeout {
         seconds: u64,
-        table: String,
+        lock: String,
         holder: String,
     },
     #[error("Database is not on all head revisions")]
@@ -75,6 +80,24 @@ pub struct FailedStatement {
     /// The statement's first line.
     pub statement: String,
     pub cause: DbError,
+}
+
+/// Which revision left which rows pointing nowhere; `references` holds at most [`DanglingReferences::SHOWN`]
+/// of them, and `more` says whether there were others.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {direction} of revision '{revision}' failed PRAGMA foreign_key_check: {}{}",
+    references.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+    if *more { "; and more" } else { "" })]
+pub struct DanglingReferences {
+    pub revision: String,
+    pub direction: &'static str,
+    pub file: String,
+    pub references: Vec<DanglingReference>,
+    pub more: bool,
+}
+
+impl DanglingReferences {
+    pub const SHOWN: usize = 5;
 }
 
 impl Error {

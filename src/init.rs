@@ -16,9 +16,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::command::Project;
+use crate::config::Settings;
 use crate::dburl::{ConnectError, DatabaseUrl, PgTarget, SqliteTarget};
 use crate::dialect::{self, pg_db_error, quote_literal, Connection};
 use crate::error::{Error, Result};
+use crate::lock;
 use crate::version::VersionTable;
 
 /// Extensions created when neither `--extension` nor `DB_EXTENSIONS` names any.
@@ -375,14 +377,7 @@ pub fn run(project: &Project, opts: &Options, say: &mut dyn FnMut(&str)) -> Resu
     let url = project.settings.database_url()?;
     let version = project.version_table();
     match &url {
-        DatabaseUrl::Sqlite(target) => sqlite(
-            &url,
-            target,
-            &version,
-            project.settings.busy_timeout,
-            opts,
-            say,
-        ),
+        DatabaseUrl::Sqlite(target) => sqlite(&url, target, &version, &project.settings, opts, say),
         DatabaseUrl::Postgres(target) => postgres(target, &version, opts, say),
     }
 }
@@ -420,7 +415,7 @@ fn sqlite(
     url: &DatabaseUrl,
     target: &SqliteTarget,
     version: &VersionTable,
-    busy_timeout: Duration,
+    settings: &Settings,
     opts: &Options,
     say: &mut dyn FnMut(&str),
 ) -> Result<Report> {
@@ -469,8 +464,11 @@ fn sqlite(
     } else {
         notes.push("an in-memory database lasts only as long as this process".into());
     }
-    let mut conn = dialect::connect(url, busy_timeout)?;
+    let mut conn = dialect::connect(url, settings.busy_timeout)?;
     let conn = conn.as_mut();
+    // Switching to WAL needs the file to itself, and SQLite refuses it at once rather than wait when other
+    // connections are switching too; replicas that start together take turns under the migration lock.
+    let _lock = lock::acquire(conn, &version.qualified(), settings.lock_timeout, say)?;
     let name = path.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
 
     let journal_mode = match path {
@@ -937,8 +935,12 @@ fn create_database(
             let cause = pg_db_error(&e);
             let context = format!("could not create database '{name}'");
             match cause.code.as_deref() {
-                // Another run created it between the look and the create.
-                Some("42P04") => Ok(State::Existing),
+                // Another run created it between the look and the create: it is there, which is all this run
+                // wanted. A run that commits first makes the others fail with 23505 on the catalog's unique
+                // index rather than 42P04, so the database is looked for again rather than assumed.
+                Some("42P04" | "23505") if find_database(admin, name)?.is_some() => {
+                    Ok(State::Existing)
+                }
                 Some("42501") => {
                     let role = current_role(admin)?;
                     Err(InitError::Privilege {
@@ -1071,13 +1073,18 @@ fn create_extensions(
             continue;
         }
         say(&format!("creating extension '{ext}'"));
+        // Without IF NOT EXISTS, so that a run which lost the race to another is told so by an error
+        // and reports the extension as already there rather than created. An administrator gets the
+        // statement that is safe to run in any case.
         let statement = format!("CREATE EXTENSION IF NOT EXISTS {};", ident(ext));
-        match conn.batch(&statement) {
+        let state = match conn.batch(&format!("CREATE EXTENSION {}", ident(ext))) {
             Ok(()) => {
                 created = true;
+                State::Created
             }
-            // Another run created it at the same moment.
-            Err(e) if matches!(e.code.as_deref(), Some("23505" | "42710")) => {}
+            // Another run created it at the same moment (unique_violation or duplicate_object, depending on
+            // which of the extension's objects collided first).
+            Err(e) if matches!(e.code.as_deref(), Some("23505" | "42710")) => State::Existing,
             Err(e) if e.code.as_deref() == Some("42501") => {
                 // Only to word the advice: a failure here must not hide the real error.
                 let user = conn
@@ -1109,12 +1116,12 @@ fn create_extensions(
                 failures.push(format!("extension '{ext}': {e}"));
                 continue;
             }
-        }
+        };
         let version = installed(conn, ext)?.unwrap_or_default();
         reports.push(ExtensionReport {
             name: ext.clone(),
             version,
-            state: State::Created,
+            state,
         });
     }
     if !failures.is_empty() {

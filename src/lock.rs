@@ -1,13 +1,21 @@
-//! The run-level lock that keeps two deploys from migrating one database at once. On PostgreSQL it is a
-//! session advisory lock taken by polling `pg_try_advisory_lock`: a blocking `pg_advisory_lock` would wait
-//! inside the server, where it deadlocks against `CREATE INDEX CONCURRENTLY` run by the holder. SQLite needs
-//! no run lock: each revision takes the write lock (`BEGIN IMMEDIATE`) and re-reads the heads first.
+//! The run-level lock that keeps two processes from changing one database at once: every verb that writes
+//! (upgrade, downgrade, stamp, ensure_version, validate --accept, and db-init setting up an SQLite file) holds it
+//! from before it reads the heads until it is done. On PostgreSQL it is a session advisory lock taken by polling `pg_try_advisory_lock`: a blocking
+//! `pg_advisory_lock` would wait inside the server, where it deadlocks against `CREATE INDEX CONCURRENTLY` run by
+//! the holder. On SQLite it is an exclusive `flock` on `<database>-migrate.lock` beside the file: SQLite's own
+//! write lock lasts one transaction, and a `transaction:false` section runs outside any, so only a lock held for
+//! the whole run keeps two runs from both executing it.
 
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::dialect::Connection;
+use crate::dialect::{Connection, RunLock};
 use crate::error::{Error, Result};
 
 /// The advisory-lock key for a version table: stable across processes and versions of dbkit.
@@ -18,55 +26,102 @@ pub fn key(qualified_table: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// Holds the lock until dropped or released; the server also frees it when the session ends.
-pub struct Guard {
-    key: i64,
-    held: bool,
+/// The lock file for an SQLite database file: `app.db` is locked through `app.db-migrate.lock`.
+pub fn file_for(database: &Path) -> PathBuf {
+    let mut name = OsString::from(database.as_os_str());
+    name.push("-migrate.lock");
+    PathBuf::from(name)
+}
+
+/// The held lock. The operating system frees a file lock when the file is closed, and the server frees an
+/// advisory lock when the session ends, so a process that dies never leaves a lock behind.
+#[must_use = "the lock is freed when the guard is dropped or released"]
+pub enum Guard {
+    /// An in-memory SQLite database is private to its process: there is nothing to exclude.
+    Unneeded,
+    Advisory(i64),
+    /// The open lock file; closing it frees the lock. The file itself stays: deleting a locked file would let
+    /// the next process lock a new file of the same name while this one still runs.
+    File(File),
 }
 
 impl Guard {
-    pub fn release(mut self, conn: &mut dyn Connection) -> Result<()> {
-        if self.held {
-            self.held = false;
-            conn.batch(&format!("SELECT pg_advisory_unlock({})", self.key))
-                .map_err(Error::db("could not release the migration lock"))?;
+    pub fn release(self, conn: &mut dyn Connection) -> Result<()> {
+        match self {
+            Guard::Advisory(key) => conn
+                .batch(&format!("SELECT pg_advisory_unlock({key})"))
+                .map_err(Error::db("could not release the migration lock")),
+            Guard::File(_) | Guard::Unneeded => Ok(()),
         }
-        Ok(())
     }
 }
 
-/// Takes the lock, calling `waiting` once with a description of the holder if it has to wait.
+/// Takes the lock, calling `waiting` once with a description of the holder if it has to wait, and giving up
+/// after `timeout`.
 pub fn acquire(
     conn: &mut dyn Connection,
     qualified_table: &str,
     timeout: Duration,
     waiting: &mut dyn FnMut(&str),
 ) -> Result<Guard> {
-    let key = key(qualified_table);
-    if !conn.dialect().advisory_lock {
-        return Ok(Guard { key, held: false });
+    match conn.dialect().run_lock {
+        RunLock::Advisory => {
+            let key = key(qualified_table);
+            poll(qualified_table, timeout, waiting, || {
+                let taken = conn
+                    .value(&format!("SELECT pg_try_advisory_lock({key})"))
+                    .map_err(Error::db("could not take the migration lock"))?;
+                Ok((taken.as_deref() != Some("t")).then(|| advisory_holder(conn, key)))
+            })?;
+            Ok(Guard::Advisory(key))
+        }
+        RunLock::File => {
+            let Some(database) = conn.file() else {
+                return Ok(Guard::Unneeded);
+            };
+            let path = file_for(&database);
+            let mut file = open(&path)?;
+            poll(
+                &path.display().to_string(),
+                timeout,
+                waiting,
+                || match file.try_lock() {
+                    Ok(()) => Ok(None),
+                    Err(TryLockError::WouldBlock) => Ok(Some(file_holder(&path))),
+                    Err(TryLockError::Error(e)) => Err(Error::io(&path)(e)),
+                },
+            )?;
+            sign(&mut file);
+            Ok(Guard::File(file))
+        }
     }
+}
+
+/// Calls `attempt` until it takes the lock (`None`) or `timeout` passes; while the lock is held, `attempt`
+/// says by whom.
+fn poll(
+    lock: &str,
+    timeout: Duration,
+    waiting: &mut dyn FnMut(&str),
+    mut attempt: impl FnMut() -> Result<Option<String>>,
+) -> Result<()> {
     let start = Instant::now();
     let mut told = false;
     let mut pause = Duration::from_millis(20);
     loop {
-        let taken = conn
-            .value(&format!("SELECT pg_try_advisory_lock({key})"))
-            .map_err(Error::db("could not take the migration lock"))?;
-        if taken.as_deref() == Some("t") {
-            return Ok(Guard { key, held: true });
-        }
-        let holder = holder(conn, key);
+        let Some(holder) = attempt()? else {
+            return Ok(());
+        };
         if start.elapsed() >= timeout {
             return Err(Error::LockTimeout {
                 seconds: timeout.as_secs(),
-                table: qualified_table.to_string(),
+                lock: lock.to_string(),
                 holder,
             });
         }
         if !told {
             waiting(&format!(
-                "waiting for the migration lock on {qualified_table} ({holder}), up to {}s",
+                "waiting for the migration lock on {lock} ({holder}), up to {}s",
                 timeout.as_secs()
             ));
             told = true;
@@ -76,7 +131,50 @@ pub fn acquire(
     }
 }
 
-fn holder(conn: &mut dyn Connection, key: i64) -> String {
+/// Opens the lock file, creating it readable by all and writable by its owner, as the database beside it
+/// usually is. One that another user created may be read-only to this one; `flock` works on a read-only
+/// descriptor, so that is enough to take the lock.
+fn open(path: &Path) -> Result<File> {
+    let writable = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o644)
+        .open(path);
+    match writable {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && path.exists() => {
+            File::open(path)
+        }
+        other => other,
+    }
+    .map_err(Error::io(path))
+}
+
+/// Writes who holds the lock into the file, for a waiting process to quote. Best effort: the lock is held
+/// either way, and a read-only lock file only leaves waiters without a name.
+fn sign(file: &mut File) {
+    let who = format!(
+        "held by pid {} ({})\n",
+        std::process::id(),
+        crate::history::who()
+    );
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| file.write_all(who.as_bytes()));
+}
+
+/// The holder as the lock file names it.
+fn file_holder(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "held by another process".into())
+}
+
+fn advisory_holder(conn: &mut dyn Connection, key: i64) -> String {
     let (hi, lo) = ((key >> 32) as u32, key as u32);
     let sql = format!(
         "SELECT l.pid, coalesce(a.usename, ''), coalesce(a.client_addr::text, 'local') FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {hi} AND l.objid = {lo} AND l.objsubid = 1"

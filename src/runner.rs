@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::dialect::{Connection, Dialect};
-use crate::error::{Error, Result};
+use crate::error::{DanglingReferences, Error, Result};
 use crate::graph::{Direction, Step, VersionOp};
 use crate::history::{Action, Entry, HistoryTable};
 use crate::script::{self, Script};
@@ -36,6 +36,15 @@ impl Prepared<'_> {
             Direction::Upgrade => Action::Upgrade,
             Direction::Downgrade => Action::Downgrade,
             Direction::Stamp => Action::Stamp,
+        }
+    }
+
+    /// The direction as a failure names it.
+    fn direction_word(&self) -> &'static str {
+        if self.step.direction == Direction::Downgrade {
+            "downgrade"
+        } else {
+            "upgrade"
         }
     }
 
@@ -350,17 +359,14 @@ impl Runner<'_> {
         self.conn.batch(sql).map_err(Error::db(context))
     }
 
+    /// Runs a step's statements, then checks the references they may have left dangling.
     fn execute(&mut self, p: &Prepared<'_>) -> Result<()> {
         for st in &p.statements {
             if let Err(cause) = self.conn.batch(&st.sql) {
                 let s = p.script.expect("only revisions have statements");
                 return Err(Error::Statement(Box::new(crate::error::FailedStatement {
                     revision: s.id.clone(),
-                    direction: if p.step.direction == Direction::Downgrade {
-                        "downgrade"
-                    } else {
-                        "upgrade"
-                    },
+                    direction: p.direction_word(),
                     file: s.path.display().to_string(),
                     line: st.line,
                     statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
@@ -368,7 +374,35 @@ impl Runner<'_> {
                 })));
             }
         }
-        Ok(())
+        self.check_references(p)
+    }
+
+    /// The last step of SQLite's procedure for schema changes, which runs them with foreign keys unenforced:
+    /// before the revision commits, every reference must still find its parent row.
+    fn check_references(&mut self, p: &Prepared<'_>) -> Result<()> {
+        let Some(s) = p.script.filter(|_| !p.statements.is_empty()) else {
+            return Ok(());
+        };
+        let shown = DanglingReferences::SHOWN;
+        let mut references =
+            self.conn
+                .dangling_references(shown + 1)
+                .map_err(Error::db(format!(
+                    "could not check the foreign keys after revision '{}'",
+                    s.id
+                )))?;
+        if references.is_empty() {
+            return Ok(());
+        }
+        let more = references.len() > shown;
+        references.truncate(shown);
+        Err(Error::DanglingReferences(Box::new(DanglingReferences {
+            revision: s.id.clone(),
+            direction: p.direction_word(),
+            file: s.path.display().to_string(),
+            references,
+            more,
+        })))
     }
 
     /// A transactional step's statements and version-table changes in one round trip, inside the open

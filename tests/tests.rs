@@ -16,6 +16,8 @@ mod failures;
 mod checksums;
 // Eight processes upgrading at once.
 mod concurrency;
+// SQLite's foreign keys while migrating: unenforced like the sqlite3 shell, checked before each commit.
+mod sqlite_foreign_keys;
 // Handing one database back and forth with Python Alembic, and the revision grammar compared with it.
 mod alembic_compat;
 // new revisions: revision, create, merge, init, and the Make targets.

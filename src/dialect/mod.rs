@@ -21,8 +21,8 @@ pub struct Dialect {
     /// How a migration's transaction starts. SQLite takes the write lock up front, so two processes queue
     /// on the busy timeout instead of one of them failing to upgrade a read lock.
     pub begin: &'static str,
-    /// A session-level advisory lock serialises whole runs across processes.
-    pub advisory_lock: bool,
+    /// What serialises whole runs across processes (see [`crate::lock`]).
+    pub run_lock: RunLock,
     /// Every statement costs a round trip to a server, so a transactional section is sent as one batch.
     pub batch_sections: bool,
     /// The history table's key column.
@@ -35,7 +35,7 @@ pub const SQLITE: Dialect = Dialect {
     sql: SqlDialect::Sqlite,
     flavor: Flavor::Sqlite,
     begin: "BEGIN IMMEDIATE",
-    advisory_lock: false,
+    run_lock: RunLock::File,
     batch_sections: false,
     serial_pk: "INTEGER PRIMARY KEY AUTOINCREMENT",
     true_literal: "1",
@@ -46,12 +46,21 @@ pub const POSTGRESQL: Dialect = Dialect {
     sql: SqlDialect::Postgresql,
     flavor: Flavor::Postgres,
     begin: "BEGIN",
-    advisory_lock: true,
+    run_lock: RunLock::Advisory,
     batch_sections: true,
     serial_pk: "BIGSERIAL PRIMARY KEY",
     true_literal: "true",
     false_literal: "false",
 };
+
+/// How a run keeps other processes out of the database until it is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunLock {
+    /// A session-level advisory lock on the server.
+    Advisory,
+    /// An exclusive lock on a file beside the database file; an in-memory database needs none.
+    File,
+}
 
 impl Dialect {
     pub fn for_url(url: &DatabaseUrl) -> Dialect {
@@ -93,6 +102,31 @@ impl fmt::Display for DbError {
 
 impl std::error::Error for DbError {}
 
+/// A row whose foreign key matches no row of the table it references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DanglingReference {
+    pub table: String,
+    /// `None` for a table without rowids.
+    pub rowid: Option<i64>,
+    /// The referencing columns, comma-separated.
+    pub columns: String,
+    pub parent: String,
+}
+
+impl fmt::Display for DanglingReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table '{}'", self.table)?;
+        if let Some(rowid) = self.rowid {
+            write!(f, " rowid {rowid}")?;
+        }
+        write!(
+            f,
+            " ({}) references a missing row in '{}'",
+            self.columns, self.parent
+        )
+    }
+}
+
 /// One text-valued result row.
 pub type Row = Vec<Option<String>>;
 
@@ -121,6 +155,15 @@ pub trait Connection {
     }
     /// Whether a table exists (in `schema`, or the default search path).
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
+    /// Up to `limit` rows whose foreign keys match no parent row. A server enforces its constraints as statements run, so
+    /// only an engine whose migrations run with enforcement off (SQLite) has any to report.
+    fn dangling_references(&mut self, _limit: usize) -> Result<Vec<DanglingReference>, DbError> {
+        Ok(Vec::new())
+    }
+    /// The file the database is stored in; `None` for a server or an in-memory database.
+    fn file(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// A one-line description of the server, e.g. "PostgreSQL 15.20" or "SQLite 3.54.1".
     fn server_version(&mut self) -> Result<String, DbError>;
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rusqlite::types::ValueRef;
 
-use super::{Connection, DbError, Dialect, Row, SQLITE};
+use super::{Connection, DanglingReference, DbError, Dialect, Row, SQLITE};
 use crate::dburl::SqliteTarget;
 
 pub struct SqliteConnection {
@@ -54,13 +54,20 @@ impl SqliteConnection {
             ))
         })?;
         // Waiting is the right answer to another process's write lock: concurrent deploys queue up.
-        conn.busy_timeout(busy_timeout).map_err(|e| {
-            crate::Error::Connect(format!(
-                "could not configure {}: {}",
-                describe(target),
-                db_error(e)
-            ))
-        })?;
+        // Foreign keys are not enforced, as in the sqlite3 shell and Alembic (this build of SQLite enforces
+        // them by default): rebuilding a table the way SQLite documents it (create the new table, copy,
+        // drop the old one, rename) would otherwise fail, or silently delete every row that references the
+        // dropped table ON DELETE CASCADE. The pragma does nothing inside a transaction, so it is set here,
+        // before any; the runner checks the references before each revision commits instead.
+        conn.busy_timeout(busy_timeout)
+            .and_then(|()| conn.pragma_update(None, "foreign_keys", false))
+            .map_err(|e| {
+                crate::Error::Connect(format!(
+                    "could not configure {}: {}",
+                    describe(target),
+                    db_error(e)
+                ))
+            })?;
         Ok(SqliteConnection { conn })
     }
 }
@@ -153,7 +160,82 @@ impl Connection for SqliteConnection {
         Ok(!rows.is_empty())
     }
 
+    fn dangling_references(&mut self, limit: usize) -> Result<Vec<DanglingReference>, DbError> {
+        let rows = self.query(&format!(
+            "SELECT c.\"table\", c.rowid, c.parent, \
+             (SELECT group_concat(l.\"from\", ', ') FROM pragma_foreign_key_list(c.\"table\") AS l WHERE l.id = c.fkid) \
+             FROM pragma_foreign_key_check AS c LIMIT {limit}"
+        ))?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut cols = r.into_iter();
+                let mut next = || cols.next().flatten();
+                DanglingReference {
+                    table: next().unwrap_or_default(),
+                    rowid: next().and_then(|id| id.parse().ok()),
+                    parent: next().unwrap_or_default(),
+                    columns: next().unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+
+    fn file(&self) -> Option<std::path::PathBuf> {
+        // SQLite's own absolute name for the file, so every process finds the same lock file whatever its
+        // working directory; empty for an in-memory database.
+        self.conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+    }
+
     fn server_version(&mut self) -> Result<String, DbError> {
         Ok(format!("SQLite {}", rusqlite::version()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory() -> SqliteConnection {
+        SqliteConnection::open(&SqliteTarget::Memory, Duration::ZERO).unwrap()
+    }
+
+    #[test]
+    fn connections_do_not_enforce_foreign_keys() {
+        assert_eq!(
+            memory().value("PRAGMA foreign_keys").unwrap().as_deref(),
+            Some("0")
+        );
+    }
+
+    #[test]
+    fn dangling_references_name_the_table_rowid_columns_and_parent() {
+        let mut c = memory();
+        c.batch(
+            "CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));
+             CREATE TABLE k (id INTEGER PRIMARY KEY);
+             CREATE TABLE c (x INTEGER, y INTEGER, z INTEGER REFERENCES k(id), FOREIGN KEY (x, y) REFERENCES p(a, b));
+             CREATE TABLE w (id INTEGER PRIMARY KEY, z INTEGER REFERENCES k(id)) WITHOUT ROWID;
+             INSERT INTO p VALUES (1, 1);
+             INSERT INTO k VALUES (1);
+             INSERT INTO c VALUES (1, 1, 1), (1, 2, 1), (1, 1, 9);
+             INSERT INTO w VALUES (1, 9);",
+        )
+        .unwrap();
+        let mut found = c.dangling_references(10).unwrap();
+        found.sort_by(|a, b| (&a.table, a.rowid).cmp(&(&b.table, b.rowid)));
+        let shown: Vec<String> = found.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "table 'c' rowid 2 (x, y) references a missing row in 'p'",
+                "table 'c' rowid 3 (z) references a missing row in 'k'",
+                "table 'w' (z) references a missing row in 'k'",
+            ]
+        );
+        assert_eq!(c.dangling_references(1).unwrap().len(), 1);
     }
 }
