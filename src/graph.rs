@@ -162,8 +162,19 @@ pub enum GraphError {
     RangeNotAncestor { start: String, end: String },
     #[error("Relative revision {relative} didn't produce {count} migrations")]
     RelativeTooShort { relative: String, count: u64 },
-    #[error("Walked too far")]
-    WalkedTooFar,
+    /// A relative target ran off one end of the graph. The message starts with the wording Alembic uses.
+    #[error("Walked too far: '{target}' {}", end.past())]
+    WalkedTooFar { target: String, end: GraphEnd },
+    /// A downgrade target that counts up from a revision, past the head of its branch (`downgrade head+1`).
+    #[error("Walked too far: '{target}' counts up, past the head of its branch; a relative downgrade target counts down, e.g. '{down}'")]
+    DowngradeCountsUp { target: String, down: String },
+    /// `downgrade -N` with several rows in the version table: which branch to walk down is a guess, so dbkit asks
+    /// (Alembic warns with the same words and walks down from whichever row the database returns first).
+    #[error("downgrade {relative} from multiple heads is ambiguous; name the head to walk down from: {}", heads.iter().map(|h| format!("'{h}@{relative}'")).collect::<Vec<_>>().join(" or "))]
+    AmbiguousRelativeDowngrade {
+        relative: String,
+        heads: Vec<String>,
+    },
     #[error("Ambiguous walk")]
     AmbiguousWalk,
     #[error("Ambiguous upgrade from multiple current revisions")]
@@ -207,6 +218,34 @@ pub enum GraphError {
     SelfLoop { revision: String },
     #[error("Dependency self-loop is detected in revisions ({revision})")]
     DependencySelfLoop { revision: String },
+}
+
+/// The end of the graph a relative walk ran off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphEnd {
+    Head,
+    Base,
+}
+
+impl GraphEnd {
+    fn past(self) -> &'static str {
+        match self {
+            GraphEnd::Head => "goes up past the head of its branch",
+            GraphEnd::Base => "goes down past base",
+        }
+    }
+}
+
+/// A relative target that ran off the graph: a negative count ran past base, anything else past a head.
+fn walked_too_far(target: &str) -> GraphError {
+    let end = match parse_relative(target) {
+        Some(rel) if rel.value < 0 => GraphEnd::Base,
+        _ => GraphEnd::Head,
+    };
+    GraphError::WalkedTooFar {
+        target: target.to_string(),
+        end,
+    }
 }
 
 fn quote_list(items: &[String]) -> String {
@@ -816,7 +855,7 @@ impl RevisionMap {
             match a {
                 At::Rev(r) => out.push(self.nodes[r].id.as_str()),
                 At::Base => {}
-                At::Nothing => return Err(GraphError::WalkedTooFar),
+                At::Nothing => return Err(walked_too_far(spec)),
             }
         }
         Ok(out)
@@ -1294,7 +1333,11 @@ impl RevisionMap {
                 let start = self.get_revision_at(symbol)?;
                 let r = self.walk_from(start, rel.value, rel.label, assert_len)?;
                 if r == At::Nothing {
-                    return Err(GraphError::WalkedTooFar);
+                    let label = rel.label.map(|l| format!("{l}@")).unwrap_or_default();
+                    return Err(GraphError::DowngradeCountsUp {
+                        target: target.to_string(),
+                        down: format!("{label}{symbol}-{count}"),
+                    });
                 }
                 return Ok((rel.label.map(String::from), r));
             }
@@ -1327,6 +1370,15 @@ impl RevisionMap {
                         let Some(first) = items.first() else {
                             return Err(too_short());
                         };
+                        let mut heads: Vec<String> = items.iter().map(|h| h.to_string()).collect();
+                        heads.sort();
+                        heads.dedup();
+                        if heads.len() > 1 {
+                            return Err(GraphError::AmbiguousRelativeDowngrade {
+                                relative: rel.text.to_string(),
+                                heads,
+                            });
+                        }
                         // Restrict the walk to the branch of the first row.
                         label = Some(first.to_string());
                         first.to_string()
@@ -1342,7 +1394,7 @@ impl RevisionMap {
                 return Err(if relative_to_current {
                     too_short()
                 } else {
-                    GraphError::WalkedTooFar
+                    walked_too_far(target)
                 });
             }
             return Ok((label, r));
@@ -1399,7 +1451,7 @@ impl RevisionMap {
             match a {
                 At::Rev(r) => push_unique(&mut targets, r),
                 At::Base => {}
-                At::Nothing => return Err(GraphError::WalkedTooFar),
+                At::Nothing => return Err(walked_too_far(&upper.display())),
             }
         }
         if let Arg::Spec(s) = lower {
@@ -2577,7 +2629,7 @@ mod tests {
             m.plan_downgrade(&rows(&["d4"]), "b2-5")
                 .unwrap_err()
                 .to_string(),
-            "Walked too far"
+            "Walked too far: 'b2-5' goes down past base"
         );
         assert_eq!(
             m.plan_downgrade(&rows(&["d4"]), "+1")
@@ -2591,6 +2643,63 @@ mod tests {
                 .to_string(),
             "Destination d4 is not a valid downgrade target from current head(s)"
         );
+    }
+
+    #[test]
+    fn a_walk_off_the_graph_says_which_end_and_a_downgrade_that_counts_up_says_to_count_down() {
+        let m = linear();
+        let d4 = rows(&["d4"]);
+        assert_eq!(
+            m.plan_downgrade(&d4, "head+1").unwrap_err(),
+            GraphError::DowngradeCountsUp {
+                target: "head+1".into(),
+                down: "head-1".into(),
+            }
+        );
+        assert_eq!(
+            m.plan_downgrade(&d4, "c3@head+2").unwrap_err(),
+            GraphError::DowngradeCountsUp {
+                target: "c3@head+2".into(),
+                down: "c3@head-2".into(),
+            }
+        );
+        // Up to the head is no walk too far: nothing to do.
+        assert!(m.plan_downgrade(&d4, "c3+1").unwrap().is_empty());
+        assert_eq!(
+            m.plan_upgrade(&rows(&["a1"]), "d4+1").unwrap_err(),
+            GraphError::WalkedTooFar {
+                target: "d4+1".into(),
+                end: GraphEnd::Head,
+            }
+        );
+        assert_eq!(
+            m.resolve("a1-2", &[]).unwrap_err(),
+            GraphError::WalkedTooFar {
+                target: "a1-2".into(),
+                end: GraphEnd::Base,
+            }
+        );
+    }
+
+    #[test]
+    fn a_relative_downgrade_from_several_heads_names_the_heads_instead_of_guessing() {
+        let m = branched();
+        let e = m.plan_downgrade(&rows(&["y2", "x2"]), "-1").unwrap_err();
+        assert_eq!(
+            e,
+            GraphError::AmbiguousRelativeDowngrade {
+                relative: "-1".into(),
+                heads: vec!["x2".into(), "y2".into()],
+            }
+        );
+        assert!(e
+            .to_string()
+            .starts_with("downgrade -1 from multiple heads is ambiguous"));
+        // Naming the head walks down that branch only; duplicate rows are one head.
+        let steps = m.plan_downgrade(&rows(&["y2", "x2"]), "y2@-1").unwrap();
+        assert_eq!(order(&steps), ["y2"]);
+        let steps = m.plan_downgrade(&rows(&["x2", "x2"]), "-1").unwrap();
+        assert_eq!(order(&steps), ["x2"]);
     }
 
     #[test]
