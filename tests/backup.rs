@@ -847,3 +847,105 @@ fn a_postgresql_restore_that_fails_part_way_changes_nothing() {
     assert_eq!(items(&fx), live, "all or nothing");
     assert!(fx.table_exists("items"));
 }
+
+fn manifest_path(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+both!(
+    an_unreadable_manifest_is_named_and_latest_never_falls_back_past_it,
+    |fx| {
+        items_schema(fx);
+        fx.ok(&["upgrade", "r1"]);
+        let older = create(fx, &["--label", "older"]);
+        fx.ok(&["upgrade", "r2"]);
+        let newer = create(fx, &["--label", "newer"]);
+        let broken = manifest_path(&newer);
+        std::fs::write(&broken, "{\"format\": 1,").unwrap();
+        let shown = format!(
+            "'backups/{}' is not a usable backup manifest: EOF while parsing",
+            broken.file_name().unwrap().to_str().unwrap()
+        );
+
+        // The newest backup's manifest is unreadable: latest names it instead of restoring the older backup.
+        for args in [&["restore", "latest", "--yes"][..], &["verify", "latest"]] {
+            let r = fails(backup_cmd(fx).args(args));
+            assert!(
+                r.stderr.contains(&format!(
+                    "FAILED: cannot tell which backup in 'backups' is the latest: {shown}"
+                )),
+                "{args:?}: {}",
+                r.stderr
+            );
+        }
+        assert_eq!(fx.heads(), vec!["r2"]);
+        let manifests = || {
+            std::fs::read_dir(fx.path().join("backups"))
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".json")
+                })
+                .count()
+        };
+        assert_eq!(manifests(), 2, "no safety backup was taken");
+
+        // list and prune warn about it by name and leave it alone.
+        let r = backup(fx, &["list"]);
+        assert!(
+            r.stderr
+                .contains(&format!("warning: skipped a manifest: {shown}")),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stdout.contains("-older.") && !r.stdout.contains("-newer."),
+            "{}",
+            r.stdout
+        );
+        let r = backup(fx, &["prune", "--keep", "1"]);
+        assert!(
+            r.stderr
+                .contains(&format!("warning: skipped a manifest: {shown}")),
+            "{}",
+            r.stderr
+        );
+        assert!(older.exists() && newer.exists() && broken.exists());
+
+        // A manifest that points at another file is refused the same way, saying so.
+        let mut m = manifest(&older);
+        m["file"] = "../elsewhere.sqlite".into();
+        std::fs::write(&broken, m.to_string()).unwrap();
+        let r = fails(backup_cmd(fx).args(["verify", "latest"]));
+        assert!(
+            r.stderr.contains("it names the file '../elsewhere.sqlite'"),
+            "{}",
+            r.stderr
+        );
+
+        // Named by its file, a good backup restores; another database's broken manifest does not block latest.
+        let r = backup(
+            fx,
+            &[
+                "restore",
+                older.to_str().unwrap(),
+                "--yes",
+                "--no-safety-backup",
+            ],
+        );
+        assert_eq!(r.stdout, "r1\n");
+        std::fs::remove_file(&newer).unwrap();
+        std::fs::rename(
+            &broken,
+            fx.path().join("backups/other-20260101T000000Z.sqlite.json"),
+        )
+        .unwrap();
+        let r = backup(fx, &["verify", "latest"]);
+        assert!(r.stdout.contains("-older."), "{}", r.stdout);
+    }
+);

@@ -39,6 +39,12 @@ pub enum BackupError {
     CompressPostgres,
     #[error("no backups in '{}'", .0.display())]
     NoBackups(PathBuf),
+    #[error("cannot tell which backup in '{}' is the latest: {error}; repair or remove that manifest, or name a backup by its file", dir.display())]
+    LatestUnknown {
+        dir: PathBuf,
+        /// Why the manifest could not be read; it names the manifest.
+        error: Box<Error>,
+    },
     #[error("no backup of {dialect} database '{name}' in '{}' ({others} of other databases; name one by its file)", dir.display())]
     NoBackupOf {
         dir: PathBuf,
@@ -478,6 +484,8 @@ pub struct Pruned {
     pub backups: Vec<Backup>,
     /// Temporary files of backups that never finished.
     pub unfinished: Vec<PathBuf>,
+    /// Manifests that could not be read, so their backups were neither kept nor deleted: each error names one.
+    pub skipped: Vec<Error>,
 }
 
 /// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests,
@@ -485,7 +493,10 @@ pub struct Pruned {
 pub fn prune(store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
     let listing = store.list()?;
     let chosen = prune::select(&listing.backups, o, now)?;
-    let mut pruned = Pruned::default();
+    let mut pruned = Pruned {
+        skipped: listing.skipped.into_iter().map(|(_, e)| e).collect(),
+        ..Pruned::default()
+    };
     for i in chosen {
         let backup = listing.backups[i].clone();
         if !o.dry_run {

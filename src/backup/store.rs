@@ -42,11 +42,12 @@ impl Backup {
     }
 }
 
-/// Everything in a backups directory, newest first, plus the manifests that could not be read.
+/// Everything in a backups directory, newest first, plus the manifests that could not be read, each with the
+/// error that names it and what is wrong.
 #[derive(Debug, Default)]
 pub struct Listing {
     pub backups: Vec<Backup>,
-    pub skipped: Vec<(PathBuf, String)>,
+    pub skipped: Vec<(PathBuf, Error)>,
 }
 
 /// The backups directory.
@@ -120,7 +121,7 @@ impl Store {
                     path: self.dir.join(&manifest.file),
                     manifest,
                 }),
-                Err(e) => listing.skipped.push((path, e.to_string())),
+                Err(e) => listing.skipped.push((path, e)),
             }
         }
         listing.backups.sort_by(|a, b| {
@@ -134,26 +135,44 @@ impl Store {
 
     /// The newest backup of one database (by dialect and short name), so that `latest` never picks another
     /// database's backup that happens to share the directory.
+    ///
+    /// A manifest that cannot be read may be the newest backup of this database (its file name starts with the
+    /// database's name), so rather than fall back to an older backup, or say there is none, `latest` names it.
     pub fn latest(&self, dialect: &str, name: &str) -> Result<Backup> {
         let listing = self.list()?;
         let total = listing.backups.len();
-        listing
+        let found = listing
             .backups
             .into_iter()
-            .find(|b| b.manifest.dialect == dialect && b.manifest.name == name)
-            .ok_or_else(|| {
-                if total == 0 {
-                    BackupError::NoBackups(self.dir.clone()).into()
-                } else {
-                    BackupError::NoBackupOf {
-                        dir: self.dir.clone(),
-                        dialect: dialect.to_string(),
-                        name: name.to_string(),
-                        others: total,
-                    }
-                    .into()
+            .find(|b| b.manifest.dialect == dialect && b.manifest.name == name);
+        let prefix = format!("{name}-");
+        let unreadable = listing.skipped.into_iter().find(|(path, _)| {
+            found.is_none()
+                || path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+        });
+        if let Some((_, error)) = unreadable {
+            return Err(BackupError::LatestUnknown {
+                dir: self.dir.clone(),
+                error: Box::new(error),
+            }
+            .into());
+        }
+        found.ok_or_else(|| {
+            if total == 0 {
+                BackupError::NoBackups(self.dir.clone()).into()
+            } else {
+                BackupError::NoBackupOf {
+                    dir: self.dir.clone(),
+                    dialect: dialect.to_string(),
+                    name: name.to_string(),
+                    others: total,
                 }
-            })
+                .into()
+            }
+        })
     }
 
     /// A backup named on the command line: a path, a file name inside the directory, or its manifest.
