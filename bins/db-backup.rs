@@ -218,7 +218,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                     .transpose()?,
                 dry_run,
             };
-            let pruned = backup::prune(&store, &o, chrono::Utc::now())?;
+            let pruned = backup::prune(&project, &store, &o, chrono::Utc::now())?;
             for error in &pruned.skipped {
                 log(&format!("warning: skipped a manifest: {error}"));
             }
@@ -228,6 +228,10 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             }
             for path in &pruned.unfinished {
                 writeln!(out, "{verb} {} (an unfinished backup)", path.display())
+                    .map_err(common::stdout_error)?;
+            }
+            for path in &pruned.unfinished_restores {
+                writeln!(out, "{verb} {} (an unfinished restore)", path.display())
                     .map_err(common::stdout_error)?;
             }
             log(&format!(

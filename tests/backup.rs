@@ -949,3 +949,125 @@ both!(
         assert!(r.stdout.contains("-older."), "{}", r.stdout);
     }
 );
+
+/// Sets a file's modification time `seconds` into the past.
+fn age_file(path: &Path, seconds: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(seconds))
+        .unwrap();
+}
+
+fn restore_partials(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(".restore-") && name.ends_with(".partial")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+// Restore partials exist only for SQLite: a PostgreSQL restore streams into the server.
+#[test]
+fn a_killed_restore_leaves_a_partial_that_the_next_restore_and_prune_remove() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    fx.connect()
+        .batch("INSERT INTO items (id, name) VALUES (1, 'one')")
+        .unwrap();
+    create(&fx, &[]);
+
+    // Kill a restore while it waits to take its safety backup of a database another connection holds locked.
+    let mut holder = fx.connect();
+    holder.batch("BEGIN EXCLUSIVE").unwrap();
+    let mut child = backup_cmd(&fx)
+        .args(["restore", "latest", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let partial = loop {
+        let found = restore_partials(fx.path());
+        if let [one] = found.as_slice() {
+            // Written in full and held: the running restore keeps others off it.
+            let held = std::fs::File::open(one).unwrap().try_lock().is_err();
+            if held && std::fs::metadata(one).unwrap().len() > 0 {
+                break one.clone();
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no restore partial appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    holder.batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert!(partial.exists(), "a killed restore leaves its partial");
+
+    // The next restore removes it once a minute has passed without a write; a partial that a running restore
+    // holds, and one written a moment ago, stay.
+    age_file(&partial, 120);
+    let held = fx.path().join(".restore-held.partial");
+    let fresh = fx.path().join(".restore-fresh.partial");
+    std::fs::write(&held, "half").unwrap();
+    std::fs::write(&fresh, "half").unwrap();
+    age_file(&held, 120);
+    let lock = std::fs::File::open(&held).unwrap();
+    lock.lock().unwrap();
+    let r = backup(&fx, &["restore", "latest", "--yes", "--no-safety-backup"]);
+    assert_eq!(r.stdout, "r1\n");
+    assert!(
+        r.stderr.contains(&format!(
+            "Removed {}, left by a restore that never finished",
+            partial.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        restore_partials(fx.path()),
+        vec![fresh.clone(), held.clone()]
+    );
+    assert_eq!(items(&fx), vec![vec!["1".to_string(), "one".into()]]);
+
+    // prune removes unfinished files of both kinds: backups in the backups directory, restores beside the
+    // database; --dry-run only names them.
+    let killed_restore = fx.path().join(".restore-killed.partial");
+    let killed_backup = fx.path().join("backups/.backup-killed.partial");
+    for (path, age) in [(&killed_restore, 120), (&killed_backup, 2 * 86400)] {
+        std::fs::write(path, "half").unwrap();
+        age_file(path, age);
+    }
+    let r = backup(&fx, &["prune", "--keep", "9", "--dry-run"]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "would delete backups/.backup-killed.partial (an unfinished backup)\nwould delete {} (an unfinished restore)\n",
+            killed_restore.display()
+        )
+    );
+    assert!(killed_restore.exists() && killed_backup.exists());
+    let r = backup(&fx, &["prune", "--keep", "9"]);
+    assert!(
+        r.stdout.contains(&format!(
+            "deleted {} (an unfinished restore)",
+            killed_restore.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(!killed_restore.exists() && !killed_backup.exists());
+    assert_eq!(restore_partials(fx.path()), vec![fresh, held]);
+    drop(lock);
+}
