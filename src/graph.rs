@@ -1366,22 +1366,23 @@ impl RevisionMap {
                         }
                     }
                     None => {
-                        let items = current.items();
-                        let Some(first) = items.first() else {
-                            return Err(too_short());
-                        };
-                        let mut heads: Vec<String> = items.iter().map(|h| h.to_string()).collect();
-                        heads.sort();
+                        let mut heads = current.items();
+                        heads.sort_unstable();
                         heads.dedup();
-                        if heads.len() > 1 {
-                            return Err(GraphError::AmbiguousRelativeDowngrade {
-                                relative: rel.text.to_string(),
-                                heads,
-                            });
+                        match heads.as_slice() {
+                            [] => return Err(too_short()),
+                            // Restrict the walk to the branch of the one head.
+                            [one] => {
+                                label = Some(one.to_string());
+                                one.to_string()
+                            }
+                            _ => {
+                                return Err(GraphError::AmbiguousRelativeDowngrade {
+                                    relative: rel.text.to_string(),
+                                    heads: heads.iter().map(|h| h.to_string()).collect(),
+                                })
+                            }
                         }
-                        // Restrict the walk to the branch of the first row.
-                        label = Some(first.to_string());
-                        first.to_string()
                     }
                 },
             };

@@ -362,9 +362,11 @@ pub fn stale_restores(dir: &Path) -> Result<Vec<PathBuf>> {
         if !file_name_starts(&path, &prefix) || idle <= RESTORE_IDLE {
             continue;
         }
-        // Gone meanwhile, or not ours to open: either way not a file to remove.
-        let Ok(file) = fs::File::open(&path) else {
-            continue;
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            // Finished or removed meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&path)(e)),
         };
         match file.try_lock() {
             Ok(()) => stale.push(path),
