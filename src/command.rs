@@ -550,7 +550,7 @@ pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<(
     } else {
         Vec::new()
     };
-    let ids = scripts.map.resolve(rev, &current)?;
+    let ids = scripts.map.resolve_shown(rev, &current)?;
     if ids.is_empty() {
         return Err(Error::Plan(format!(
             "No revision files indicated by symbol '{rev}'"

@@ -861,6 +861,24 @@ impl RevisionMap {
         Ok(out)
     }
 
+    /// What `show` lists: as [`resolve`](Self::resolve), except that `-N` and `label@-N` count down from every
+    /// head (that carries the label), as Alembic's `show` does, not from the database's revisions. A head that
+    /// reaches base adds nothing; one that would go below it is an error.
+    pub fn resolve_shown(&self, spec: &str, current: &[String]) -> Result<Vec<&str>> {
+        let Some(rel) = parse_relative(spec).filter(|r| r.symbol.is_none() && r.value < 0) else {
+            return self.resolve(spec, current);
+        };
+        let mut out = Vec::new();
+        for head in self.labelled_heads(rel.label) {
+            match self.walk_from(At::Rev(head), rel.value, None, true)? {
+                At::Rev(r) => out.push(self.nodes[r].id.as_str()),
+                At::Base => {}
+                At::Nothing => return Err(walked_too_far(spec)),
+            }
+        }
+        Ok(out)
+    }
+
     /// What `current` prints for the given version-table rows (the reference tool's get_all_current).
     pub fn current_revisions(&self, db_heads: &[String]) -> Result<Vec<&str>> {
         let all = self.all_current(Arg::Rows(db_heads))?;
@@ -1115,12 +1133,8 @@ impl RevisionMap {
         let (ids, label) = self.resolve_number(spec)?;
         if let [Ident::Text(t)] = ids.as_slice() {
             if let Some(k) = parse_int(t).filter(|&k| k < 0) {
-                let mut select = self.real_heads.clone();
-                if let Some(l) = label {
-                    let lid = self.label_index.get(l).copied();
-                    select.retain(|&h| lid.is_some_and(|lid| self.nodes[h].labels.contains(&lid)));
-                }
-                return select
+                return self
+                    .labelled_heads(label)
                     .into_iter()
                     .map(|h| {
                         self.walk_from(At::Rev(h), k, None, true).map(|a| match a {
@@ -1135,6 +1149,16 @@ impl RevisionMap {
             .map(|i| self.revision_for_ident(i, label))
             .filter(|r| !matches!(r, Ok(None)))
             .collect()
+    }
+
+    /// The real heads, or with a label those that carry it.
+    fn labelled_heads(&self, label: Option<&str>) -> Vec<usize> {
+        let mut heads = self.real_heads.clone();
+        if let Some(l) = label {
+            let lid = self.label_index.get(l).copied();
+            heads.retain(|&h| lid.is_some_and(|lid| self.nodes[h].labels.contains(&lid)));
+        }
+        heads
     }
 
     fn get_revisions_arg(&self, arg: Arg<'_>) -> Result<Vec<Option<usize>>> {
@@ -2680,6 +2704,26 @@ mod tests {
                 end: GraphEnd::Base,
             }
         );
+    }
+
+    #[test]
+    fn show_counts_down_from_every_head_like_alembic() {
+        let m = branched();
+        let none: Vec<String> = vec![];
+        assert_eq!(m.resolve_shown("-1", &none).unwrap(), ["x1", "y1"]);
+        assert_eq!(m.resolve_shown("feature@-1", &none).unwrap(), ["y1"]);
+        assert_eq!(m.resolve_shown("-3", &none).unwrap(), ["base", "base"]);
+        assert_eq!(m.resolve_shown("-4", &none).unwrap(), Vec::<&str>::new());
+        assert_eq!(
+            m.resolve_shown("-5", &none).unwrap_err(),
+            GraphError::WalkedTooFar {
+                target: "-5".into(),
+                end: GraphEnd::Base,
+            }
+        );
+        // Everything else resolves as anywhere else.
+        assert_eq!(m.resolve_shown("x2-1", &none).unwrap(), ["x1"]);
+        assert_eq!(m.resolve_shown("current", &rows(&["y2"])).unwrap(), ["y2"]);
     }
 
     #[test]

@@ -408,3 +408,41 @@ both!(
         assert_eq!(fx.heads(), ["eeee06"]);
     }
 );
+
+// `show -N` counts down from every head, as Alembic's show does, without reading the database.
+both!(show_counts_down_from_every_head_like_alembic, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    fx.revision("x1", &[], "SELECT 1;", None);
+    fx.revision("x2a", &["x1"], "SELECT 1;", None);
+    fx.revision("x2b", &["x1"], "SELECT 1;", None);
+    fx.revision("x3a", &["x2a"], "SELECT 1;", None);
+    let py = python_project(fx);
+    let revs = |text: &str| {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("Rev: "))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    let ours = revs(&fx.ok(&["show", "-1"]).stdout);
+    assert_eq!(ours, ["Rev: x1 (branchpoint)", "Rev: x2a"]);
+    assert_eq!(ours, revs(&alembic(fx, &bin, &py, &["show", "-1"])));
+    // Where Alembic's show fails on reaching base, dbkit shows what is left, then says it walked too far.
+    assert_eq!(
+        revs(&fx.ok(&["show", "-2"]).stdout),
+        ["Rev: x1 (branchpoint)"]
+    );
+    let r = fx.fails(&["show", "-3"]);
+    assert!(
+        r.stderr
+            .contains("FAILED: Walked too far: '-3' goes down past base"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !fx.table_exists("alembic_version"),
+        "show reads no database"
+    );
+});
