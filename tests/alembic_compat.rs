@@ -446,3 +446,29 @@ both!(show_counts_down_from_every_head_like_alembic, |fx| {
         "show reads no database"
     );
 });
+
+// `downgrade head+1` walks up past the head: Alembic's words, then what a downgrade target looks like.
+both!(a_downgrade_that_counts_up_says_to_count_down, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    fx.chain(3);
+    let py = python_project(fx);
+    fx.ok(&["upgrade", "head"]);
+    let theirs = try_alembic(fx, &bin, &py, &["downgrade", "head+1"]).unwrap_err();
+    assert_eq!(theirs, "Walked too far");
+    let r = fx.fails(&["downgrade", "head+1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "FAILED: Walked too far: 'head+1' counts up, past the head of its branch; \
+             a relative downgrade target counts down, e.g. 'head-1'"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fx.heads(), ["r3"]);
+    assert!(fx.table_exists("t3"));
+    // Counting up to the head itself is no walk too far: nothing to do, in both tools.
+    fx.ok(&["downgrade", "r2+1"]);
+    alembic(fx, &bin, &py, &["downgrade", "r2+1"]);
+    assert_eq!(fx.heads(), ["r3"]);
+});
