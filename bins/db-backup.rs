@@ -148,8 +148,8 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
         Command::List { json } => {
             let listing = store.list()?;
-            for (path, reason) in &listing.skipped {
-                log(&format!("warning: skipped '{}': {reason}", path.display()));
+            for (_, error) in &listing.skipped {
+                log(&format!("warning: skipped a manifest: {error}"));
             }
             if listing.backups.is_empty() && !json {
                 log(&format!("no backups in '{}'", store.dir().display()));
@@ -218,13 +218,20 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                     .transpose()?,
                 dry_run,
             };
-            let pruned = backup::prune(&store, &o, chrono::Utc::now())?;
+            let pruned = backup::prune(&project, &store, &o, chrono::Utc::now())?;
+            for error in &pruned.skipped {
+                log(&format!("warning: skipped a manifest: {error}"));
+            }
             let verb = if dry_run { "would delete" } else { "deleted" };
             for b in &pruned.backups {
                 writeln!(out, "{verb} {}", b.path.display()).map_err(common::stdout_error)?;
             }
             for path in &pruned.unfinished {
                 writeln!(out, "{verb} {} (an unfinished backup)", path.display())
+                    .map_err(common::stdout_error)?;
+            }
+            for path in &pruned.unfinished_restores {
+                writeln!(out, "{verb} {} (an unfinished restore)", path.display())
                     .map_err(common::stdout_error)?;
             }
             log(&format!(

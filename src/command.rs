@@ -209,7 +209,9 @@ fn offline(
 ) -> Result<usize> {
     let dialect = Dialect::for_url(&p.settings.database_url()?);
     let steps = runner::prepare(p.scripts()?, &dialect, steps)?;
-    let create = may_create && heads.is_empty();
+    // Like Alembic, the version table is created by the first step from base: with no step, there is nothing
+    // to record and the script is empty.
+    let create = may_create && heads.is_empty() && !steps.is_empty();
     let text = runner::render_sql(&steps, &p.version_table(), create, single(p, o));
     out.write_all(text.as_bytes()).map_err(stdout_err)?;
     Ok(steps.len())
@@ -560,7 +562,7 @@ pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<(
     } else {
         Vec::new()
     };
-    let ids = scripts.map.resolve(rev, &current)?;
+    let ids = scripts.map.resolve_shown(rev, &current)?;
     if ids.is_empty() {
         return Err(Error::Plan(format!(
             "No revision files indicated by symbol '{rev}'"

@@ -41,13 +41,14 @@ fn down_text(info: &RevInfo<'_>) -> String {
 pub fn line(info: &RevInfo<'_>, script: &Script, parts: LineParts, current: bool) -> String {
     let mut text = info.id.to_string();
     if parts.parents {
-        text = if info.dependencies.is_empty() {
+        // Dependencies print as written (a label stays a label), as Alembic prints them.
+        text = if info.depends_on.is_empty() {
             format!("{} -> {text}", down_text(info))
         } else {
             format!(
                 "{} ({}) -> {text}",
                 down_text(info),
-                info.dependencies.join(", ")
+                info.depends_on.join(", ")
             )
         };
     }
@@ -82,10 +83,12 @@ pub fn line(info: &RevInfo<'_>, script: &Script, parts: LineParts, current: bool
 
 /// The verbose entry, ending with a blank line after the indented message.
 pub fn entry(info: &RevInfo<'_>, script: &Script, current: bool) -> String {
+    // The verbose entry marks every revision nothing revises, an effective head too, as Alembic's does.
+    let head = info.is_head || info.is_effective_head;
     let mut out = format!(
         "Rev: {}{}{}{}{}\n",
         info.id,
-        if info.is_head { " (head)" } else { "" },
+        if head { " (head)" } else { "" },
         if info.is_branch_point {
             " (branchpoint)"
         } else {
@@ -103,10 +106,10 @@ pub fn entry(info: &RevInfo<'_>, script: &Script, current: bool) -> String {
     } else {
         out.push_str(&format!("Parent: {}\n", down_text(info)));
     }
-    if !info.dependencies.is_empty() {
+    if !info.depends_on.is_empty() {
         out.push_str(&format!(
             "Also depends on: {}\n",
-            info.dependencies.join(", ")
+            info.depends_on.join(", ")
         ));
     }
     if info.is_branch_point {
@@ -166,5 +169,42 @@ impl RevisionJson {
             is_merge_point: info.is_merge_point,
             is_current: current,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::RevisionMap;
+    use std::path::Path;
+
+    fn script(id: &str, header: &str) -> Script {
+        let text =
+            format!("-- add {id}\n--\n-- Revision ID: {id}\n{header}\n-- migrate:up\nSELECT 1;\n");
+        Script::parse(Path::new("v.sql"), &text).unwrap()
+    }
+
+    #[test]
+    fn a_dependency_prints_as_written_and_an_effective_head_is_a_head_in_the_entry() {
+        let lib = script("ffff07", "-- Revises:\n-- Branch Labels: lib\n");
+        let app = script("dddd05", "-- Revises:\n-- Depends On: lib\n");
+        let map = RevisionMap::new(vec![lib.revision(), app.revision()]).unwrap();
+        let parts = LineParts {
+            parents: true,
+            doc: true,
+            ..LineParts::default()
+        };
+        let info = map.info("dddd05").unwrap();
+        assert_eq!(
+            line(&info, &app, parts, false),
+            "<base> (lib) -> dddd05 (head), add dddd05"
+        );
+        assert!(entry(&info, &app, false).contains("Also depends on: lib\n"));
+        let info = map.info("ffff07").unwrap();
+        assert!(entry(&info, &lib, false).starts_with("Rev: ffff07 (head)\n"));
+        assert_eq!(
+            line(&info, &lib, parts, false),
+            "<base> -> ffff07 (effective head), add ffff07"
+        );
     }
 }

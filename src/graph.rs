@@ -162,8 +162,19 @@ pub enum GraphError {
     RangeNotAncestor { start: String, end: String },
     #[error("Relative revision {relative} didn't produce {count} migrations")]
     RelativeTooShort { relative: String, count: u64 },
-    #[error("Walked too far")]
-    WalkedTooFar,
+    /// A relative target ran off one end of the graph. The message starts with the wording Alembic uses.
+    #[error("Walked too far: '{target}' {}", end.past())]
+    WalkedTooFar { target: String, end: GraphEnd },
+    /// A downgrade target that counts up from a revision, past the head of its branch (`downgrade head+1`).
+    #[error("Walked too far: '{target}' counts up, past the head of its branch; a relative downgrade target counts down, e.g. '{down}'")]
+    DowngradeCountsUp { target: String, down: String },
+    /// `downgrade -N` with several rows in the version table: which branch to walk down is a guess, so dbkit asks
+    /// (Alembic warns with the same words and walks down from whichever row the database returns first).
+    #[error("downgrade {relative} from multiple heads is ambiguous; name the head to walk down from: {}", heads.iter().map(|h| format!("'{h}@{relative}'")).collect::<Vec<_>>().join(" or "))]
+    AmbiguousRelativeDowngrade {
+        relative: String,
+        heads: Vec<String>,
+    },
     #[error("Ambiguous walk")]
     AmbiguousWalk,
     #[error("Ambiguous upgrade from multiple current revisions")]
@@ -207,6 +218,34 @@ pub enum GraphError {
     SelfLoop { revision: String },
     #[error("Dependency self-loop is detected in revisions ({revision})")]
     DependencySelfLoop { revision: String },
+}
+
+/// The end of the graph a relative walk ran off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphEnd {
+    Head,
+    Base,
+}
+
+impl GraphEnd {
+    fn past(self) -> &'static str {
+        match self {
+            GraphEnd::Head => "goes up past the head of its branch",
+            GraphEnd::Base => "goes down past base",
+        }
+    }
+}
+
+/// A relative target that ran off the graph: a negative count ran past base, anything else past a head.
+fn walked_too_far(target: &str) -> GraphError {
+    let end = match parse_relative(target) {
+        Some(rel) if rel.value < 0 => GraphEnd::Base,
+        _ => GraphEnd::Head,
+    };
+    GraphError::WalkedTooFar {
+        target: target.to_string(),
+        end,
+    }
 }
 
 fn quote_list(items: &[String]) -> String {
@@ -816,7 +855,25 @@ impl RevisionMap {
             match a {
                 At::Rev(r) => out.push(self.nodes[r].id.as_str()),
                 At::Base => {}
-                At::Nothing => return Err(GraphError::WalkedTooFar),
+                At::Nothing => return Err(walked_too_far(spec)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// What `show` lists: as [`resolve`](Self::resolve), except that `-N` and `label@-N` count down from every
+    /// head (that carries the label), as Alembic's `show` does, not from the database's revisions. A head that
+    /// reaches base adds nothing; one that would go below it is an error.
+    pub fn resolve_shown(&self, spec: &str, current: &[String]) -> Result<Vec<&str>> {
+        let Some(rel) = parse_relative(spec).filter(|r| r.symbol.is_none() && r.value < 0) else {
+            return self.resolve(spec, current);
+        };
+        let mut out = Vec::new();
+        for head in self.labelled_heads(rel.label) {
+            match self.walk_from(At::Rev(head), rel.value, None, true)? {
+                At::Rev(r) => out.push(self.nodes[r].id.as_str()),
+                At::Base => {}
+                At::Nothing => return Err(walked_too_far(spec)),
             }
         }
         Ok(out)
@@ -1076,12 +1133,8 @@ impl RevisionMap {
         let (ids, label) = self.resolve_number(spec)?;
         if let [Ident::Text(t)] = ids.as_slice() {
             if let Some(k) = parse_int(t).filter(|&k| k < 0) {
-                let mut select = self.real_heads.clone();
-                if let Some(l) = label {
-                    let lid = self.label_index.get(l).copied();
-                    select.retain(|&h| lid.is_some_and(|lid| self.nodes[h].labels.contains(&lid)));
-                }
-                return select
+                return self
+                    .labelled_heads(label)
                     .into_iter()
                     .map(|h| {
                         self.walk_from(At::Rev(h), k, None, true).map(|a| match a {
@@ -1096,6 +1149,16 @@ impl RevisionMap {
             .map(|i| self.revision_for_ident(i, label))
             .filter(|r| !matches!(r, Ok(None)))
             .collect()
+    }
+
+    /// The real heads, or with a label those that carry it.
+    fn labelled_heads(&self, label: Option<&str>) -> Vec<usize> {
+        let mut heads = self.real_heads.clone();
+        if let Some(l) = label {
+            let lid = self.label_index.get(l).copied();
+            heads.retain(|&h| lid.is_some_and(|lid| self.nodes[h].labels.contains(&lid)));
+        }
+        heads
     }
 
     fn get_revisions_arg(&self, arg: Arg<'_>) -> Result<Vec<Option<usize>>> {
@@ -1294,7 +1357,11 @@ impl RevisionMap {
                 let start = self.get_revision_at(symbol)?;
                 let r = self.walk_from(start, rel.value, rel.label, assert_len)?;
                 if r == At::Nothing {
-                    return Err(GraphError::WalkedTooFar);
+                    let label = rel.label.map(|l| format!("{l}@")).unwrap_or_default();
+                    return Err(GraphError::DowngradeCountsUp {
+                        target: target.to_string(),
+                        down: format!("{label}{symbol}-{count}"),
+                    });
                 }
                 return Ok((rel.label.map(String::from), r));
             }
@@ -1323,13 +1390,23 @@ impl RevisionMap {
                         }
                     }
                     None => {
-                        let items = current.items();
-                        let Some(first) = items.first() else {
-                            return Err(too_short());
-                        };
-                        // Restrict the walk to the branch of the first row.
-                        label = Some(first.to_string());
-                        first.to_string()
+                        let mut heads = current.items();
+                        heads.sort_unstable();
+                        heads.dedup();
+                        match heads.as_slice() {
+                            [] => return Err(too_short()),
+                            // Restrict the walk to the branch of the one head.
+                            [one] => {
+                                label = Some(one.to_string());
+                                one.to_string()
+                            }
+                            _ => {
+                                return Err(GraphError::AmbiguousRelativeDowngrade {
+                                    relative: rel.text.to_string(),
+                                    heads: heads.iter().map(|h| h.to_string()).collect(),
+                                })
+                            }
+                        }
                     }
                 },
             };
@@ -1342,7 +1419,7 @@ impl RevisionMap {
                 return Err(if relative_to_current {
                     too_short()
                 } else {
-                    GraphError::WalkedTooFar
+                    walked_too_far(target)
                 });
             }
             return Ok((label, r));
@@ -1399,7 +1476,7 @@ impl RevisionMap {
             match a {
                 At::Rev(r) => push_unique(&mut targets, r),
                 At::Base => {}
-                At::Nothing => return Err(GraphError::WalkedTooFar),
+                At::Nothing => return Err(walked_too_far(&upper.display())),
             }
         }
         if let Arg::Spec(s) = lower {
@@ -2576,7 +2653,7 @@ mod tests {
             m.plan_downgrade(&rows(&["d4"]), "b2-5")
                 .unwrap_err()
                 .to_string(),
-            "Walked too far"
+            "Walked too far: 'b2-5' goes down past base"
         );
         assert_eq!(
             m.plan_downgrade(&rows(&["d4"]), "+1")
@@ -2590,6 +2667,83 @@ mod tests {
                 .to_string(),
             "Destination d4 is not a valid downgrade target from current head(s)"
         );
+    }
+
+    #[test]
+    fn a_walk_off_the_graph_says_which_end_and_a_downgrade_that_counts_up_says_to_count_down() {
+        let m = linear();
+        let d4 = rows(&["d4"]);
+        assert_eq!(
+            m.plan_downgrade(&d4, "head+1").unwrap_err(),
+            GraphError::DowngradeCountsUp {
+                target: "head+1".into(),
+                down: "head-1".into(),
+            }
+        );
+        assert_eq!(
+            m.plan_downgrade(&d4, "c3@head+2").unwrap_err(),
+            GraphError::DowngradeCountsUp {
+                target: "c3@head+2".into(),
+                down: "c3@head-2".into(),
+            }
+        );
+        // Up to the head is no walk too far: nothing to do.
+        assert!(m.plan_downgrade(&d4, "c3+1").unwrap().is_empty());
+        assert_eq!(
+            m.plan_upgrade(&rows(&["a1"]), "d4+1").unwrap_err(),
+            GraphError::WalkedTooFar {
+                target: "d4+1".into(),
+                end: GraphEnd::Head,
+            }
+        );
+        assert_eq!(
+            m.resolve("a1-2", &[]).unwrap_err(),
+            GraphError::WalkedTooFar {
+                target: "a1-2".into(),
+                end: GraphEnd::Base,
+            }
+        );
+    }
+
+    #[test]
+    fn show_counts_down_from_every_head_like_alembic() {
+        let m = branched();
+        let none: Vec<String> = vec![];
+        assert_eq!(m.resolve_shown("-1", &none).unwrap(), ["x1", "y1"]);
+        assert_eq!(m.resolve_shown("feature@-1", &none).unwrap(), ["y1"]);
+        assert_eq!(m.resolve_shown("-3", &none).unwrap(), ["base", "base"]);
+        assert_eq!(m.resolve_shown("-4", &none).unwrap(), Vec::<&str>::new());
+        assert_eq!(
+            m.resolve_shown("-5", &none).unwrap_err(),
+            GraphError::WalkedTooFar {
+                target: "-5".into(),
+                end: GraphEnd::Base,
+            }
+        );
+        // Everything else resolves as anywhere else.
+        assert_eq!(m.resolve_shown("x2-1", &none).unwrap(), ["x1"]);
+        assert_eq!(m.resolve_shown("current", &rows(&["y2"])).unwrap(), ["y2"]);
+    }
+
+    #[test]
+    fn a_relative_downgrade_from_several_heads_names_the_heads_instead_of_guessing() {
+        let m = branched();
+        let e = m.plan_downgrade(&rows(&["y2", "x2"]), "-1").unwrap_err();
+        assert_eq!(
+            e,
+            GraphError::AmbiguousRelativeDowngrade {
+                relative: "-1".into(),
+                heads: vec!["x2".into(), "y2".into()],
+            }
+        );
+        assert!(e
+            .to_string()
+            .starts_with("downgrade -1 from multiple heads is ambiguous"));
+        // Naming the head walks down that branch only; duplicate rows are one head.
+        let steps = m.plan_downgrade(&rows(&["y2", "x2"]), "y2@-1").unwrap();
+        assert_eq!(order(&steps), ["y2"]);
+        let steps = m.plan_downgrade(&rows(&["x2", "x2"]), "-1").unwrap();
+        assert_eq!(order(&steps), ["x2"]);
     }
 
     #[test]

@@ -39,7 +39,7 @@ fn python_project(fx: &Fixture) -> PathBuf {
     .unwrap();
     std::fs::write(
         py.join("env.py"),
-        "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\nengine = create_engine(os.environ['ALEMBIC_TEST_URL'], poolclass=pool.NullPool)\nwith engine.connect() as connection:\n    context.configure(connection=connection, transaction_per_migration=True)\n    with context.begin_transaction():\n        context.run_migrations()\n",
+        "import os\nfrom alembic import context\nfrom sqlalchemy import create_engine, pool\n\nurl = os.environ['ALEMBIC_TEST_URL']\nif context.is_offline_mode():\n    context.configure(url=url, transaction_per_migration=True)\n    with context.begin_transaction():\n        context.run_migrations()\nelse:\n    engine = create_engine(url, poolclass=pool.NullPool)\n    with engine.connect() as connection:\n        context.configure(connection=connection, transaction_per_migration=True)\n        with context.begin_transaction():\n            context.run_migrations()\n",
     )
     .unwrap();
     std::fs::write(py.join("script.py.mako"), "").unwrap();
@@ -107,15 +107,20 @@ fn sqlalchemy_url(fx: &Fixture) -> String {
     }
 }
 
-/// Runs Alembic; Ok(stdout) or Err(its FAILED message).
-fn try_alembic(fx: &Fixture, bin: &Path, py: &Path, args: &[&str]) -> Result<String, String> {
-    let out = Command::new(bin)
+/// Runs Alembic and returns what it printed.
+fn alembic_output(fx: &Fixture, bin: &Path, py: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin)
         .current_dir(py)
         .env("ALEMBIC_TEST_URL", sqlalchemy_url(fx))
         .args(["-c", "alembic.ini"])
         .args(args)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs Alembic; Ok(stdout) or Err(its FAILED message).
+fn try_alembic(fx: &Fixture, bin: &Path, py: &Path, args: &[&str]) -> Result<String, String> {
+    let out = alembic_output(fx, bin, py, args);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if out.status.success() {
         return Ok(stdout);
@@ -200,10 +205,11 @@ fn branchy(fx: &Fixture) {
         "CREATE TABLE c4 (id INTEGER);",
         Some("DROP TABLE c4;"),
     );
+    // The dependency is named by ffff07's branch label.
     fx.revision_with(
         "dddd05",
         &["bbbb02"],
-        "-- Depends On: ffff07\n",
+        "-- Depends On: lib\n",
         "CREATE TABLE d5 (id INTEGER);",
         Some("DROP TABLE d5;"),
     );
@@ -254,6 +260,13 @@ both!(
             ],
             &[("upgrade", "heads"), ("downgrade", "base")],
             &[("upgrade", "cccc04"), ("upgrade", "ffff07")],
+            // A partial id may be one character when it is unique.
+            &[("upgrade", "a")],
+            &[("upgrade", "c")],
+            // Relative targets past either end of the graph.
+            &[("upgrade", "heads"), ("downgrade", "eeee06+1")],
+            &[("upgrade", "heads"), ("downgrade", "aaaa01-2")],
+            &[("upgrade", "bbbb02"), ("upgrade", "cccc04+1")],
         ];
         for steps in scenarios {
             let reset = |fx: &Fixture| {
@@ -300,3 +313,162 @@ both!(
         }
     }
 );
+
+// What the listings print, offline SQL with nothing to do, and the errors of relative targets, against Alembic.
+both!(
+    listings_offline_sql_and_relative_targets_match_alembic,
+    |fx| {
+        let Some(bin) = alembic_bin() else { return };
+        branchy(fx);
+        let py = python_project(fx);
+        // A dependency given as a branch label prints as the label.
+        let ours = fx.ok(&["history"]).stdout;
+        assert_eq!(ours, alembic(fx, &bin, &py, &["history"]));
+        assert!(ours.contains("bbbb02 (lib) -> dddd05"), "{ours}");
+        // The verbose entry marks an effective head as a head; the paths differ (.sql and .py), the lines before do not.
+        let until_path = |text: &str| {
+            text.lines()
+                .take_while(|l| !l.starts_with("Path:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        for rev in ["ffff07", "dddd05"] {
+            let ours = fx.ok(&["show", rev]).stdout;
+            assert_eq!(
+                until_path(&ours),
+                until_path(&alembic(fx, &bin, &py, &["show", rev]))
+            );
+        }
+        assert!(fx
+            .ok(&["show", "ffff07"])
+            .stdout
+            .starts_with("Rev: ffff07 (head)\n"));
+        assert!(fx
+            .ok(&["show", "dddd05"])
+            .stdout
+            .contains("Also depends on: lib\n"));
+
+        // Offline SQL with no step prints nothing, not even the version table; with a step, both create it.
+        for args in [
+            &["upgrade", "base", "--sql"][..],
+            &["stamp", "base", "--sql"],
+        ] {
+            assert_eq!(alembic(fx, &bin, &py, args), "", "alembic {args:?}");
+            assert_eq!(fx.ok(args).stdout, "", "db-migrate {args:?}");
+        }
+        let create = "CREATE TABLE alembic_version";
+        assert!(alembic(fx, &bin, &py, &["upgrade", "aaaa01", "--sql"]).contains(create));
+        assert!(fx
+            .ok(&["upgrade", "aaaa01", "--sql"])
+            .stdout
+            .contains(create));
+
+        // `downgrade -1` from two rows: Alembic warns that it is ambiguous and guesses; dbkit refuses with the same
+        // words, names the heads, and changes nothing.
+        fx.ok(&["upgrade", "cccc04"]);
+        fx.ok(&["upgrade", "ffff07"]);
+        assert_eq!(fx.heads(), ["cccc04", "ffff07"]);
+        let r = fx.fails(&["downgrade", "-1"]);
+        assert_eq!(r.code, 1);
+        assert!(
+        r.stderr.contains("FAILED: downgrade -1 from multiple heads is ambiguous; name the head to walk down from: 'cccc04@-1' or 'ffff07@-1'"),
+        "{}",
+        r.stderr
+    );
+        assert_eq!(fx.heads(), ["cccc04", "ffff07"]);
+        assert!(fx.table_exists("c4") && fx.table_exists("f7"));
+        let theirs = alembic_output(fx, &bin, &py, &["downgrade", "-1"]);
+        assert!(theirs.status.success());
+        assert!(
+            String::from_utf8_lossy(&theirs.stderr)
+                .contains("downgrade -1 from multiple heads is ambiguous"),
+            "{}",
+            String::from_utf8_lossy(&theirs.stderr)
+        );
+        // Naming the head walks down that branch in both tools.
+        fx.ok(&["stamp", "--purge", "cccc04", "ffff07"]);
+        fx.ok(&["downgrade", "ffff07@-1"]);
+        assert_eq!(fx.heads(), ["cccc04"]);
+        assert!(!fx.table_exists("f7"));
+
+        // Walking past a head in a downgrade: Alembic's words, then what to write instead.
+        fx.ok(&["upgrade", "heads"]);
+        let ours = fx.fails(&["downgrade", "eeee06+1"]).stderr;
+        let theirs = try_alembic(fx, &bin, &py, &["downgrade", "eeee06+1"]).unwrap_err();
+        assert_eq!(theirs, "Walked too far");
+        assert!(
+        ours.contains("FAILED: Walked too far: 'eeee06+1' counts up, past the head of its branch; a relative downgrade target counts down, e.g. 'eeee06-1'"),
+        "{ours}"
+    );
+        let ours = fx.fails(&["downgrade", "aaaa01-2"]).stderr;
+        assert!(
+            ours.contains("FAILED: Walked too far: 'aaaa01-2' goes down past base"),
+            "{ours}"
+        );
+        assert_eq!(fx.heads(), ["eeee06"]);
+    }
+);
+
+// `show -N` counts down from every head, as Alembic's show does, without reading the database.
+both!(show_counts_down_from_every_head_like_alembic, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    fx.revision("x1", &[], "SELECT 1;", None);
+    fx.revision("x2a", &["x1"], "SELECT 1;", None);
+    fx.revision("x2b", &["x1"], "SELECT 1;", None);
+    fx.revision("x3a", &["x2a"], "SELECT 1;", None);
+    let py = python_project(fx);
+    let revs = |text: &str| {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("Rev: "))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    let ours = revs(&fx.ok(&["show", "-1"]).stdout);
+    assert_eq!(ours, ["Rev: x1 (branchpoint)", "Rev: x2a"]);
+    assert_eq!(ours, revs(&alembic(fx, &bin, &py, &["show", "-1"])));
+    // Where Alembic's show fails on reaching base, dbkit shows what is left, then says it walked too far.
+    assert_eq!(
+        revs(&fx.ok(&["show", "-2"]).stdout),
+        ["Rev: x1 (branchpoint)"]
+    );
+    let r = fx.fails(&["show", "-3"]);
+    assert!(
+        r.stderr
+            .contains("FAILED: Walked too far: '-3' goes down past base"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !fx.table_exists("alembic_version"),
+        "show reads no database"
+    );
+});
+
+// `downgrade head+1` walks up past the head: Alembic's words, then what a downgrade target looks like.
+both!(a_downgrade_that_counts_up_says_to_count_down, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    fx.chain(3);
+    let py = python_project(fx);
+    fx.ok(&["upgrade", "head"]);
+    let theirs = try_alembic(fx, &bin, &py, &["downgrade", "head+1"]).unwrap_err();
+    assert_eq!(theirs, "Walked too far");
+    let r = fx.fails(&["downgrade", "head+1"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "FAILED: Walked too far: 'head+1' counts up, past the head of its branch; \
+             a relative downgrade target counts down, e.g. 'head-1'"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fx.heads(), ["r3"]);
+    assert!(fx.table_exists("t3"));
+    // Counting up to the head itself is no walk too far: nothing to do, in both tools.
+    fx.ok(&["downgrade", "r2+1"]);
+    alembic(fx, &bin, &py, &["downgrade", "r2+1"]);
+    assert_eq!(fx.heads(), ["r3"]);
+});

@@ -847,3 +847,227 @@ fn a_postgresql_restore_that_fails_part_way_changes_nothing() {
     assert_eq!(items(&fx), live, "all or nothing");
     assert!(fx.table_exists("items"));
 }
+
+fn manifest_path(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+both!(
+    an_unreadable_manifest_is_named_and_latest_never_falls_back_past_it,
+    |fx| {
+        items_schema(fx);
+        fx.ok(&["upgrade", "r1"]);
+        let older = create(fx, &["--label", "older"]);
+        fx.ok(&["upgrade", "r2"]);
+        let newer = create(fx, &["--label", "newer"]);
+        let broken = manifest_path(&newer);
+        std::fs::write(&broken, "{\"format\": 1,").unwrap();
+        let shown = format!(
+            "'backups/{}' is not a usable backup manifest: EOF while parsing",
+            broken.file_name().unwrap().to_str().unwrap()
+        );
+
+        // The newest backup's manifest is unreadable: latest names it instead of restoring the older backup.
+        for args in [&["restore", "latest", "--yes"][..], &["verify", "latest"]] {
+            let r = fails(backup_cmd(fx).args(args));
+            assert!(
+                r.stderr.contains(&format!(
+                    "FAILED: cannot tell which backup in 'backups' is the latest: {shown}"
+                )),
+                "{args:?}: {}",
+                r.stderr
+            );
+        }
+        assert_eq!(fx.heads(), vec!["r2"]);
+        let manifests = || {
+            std::fs::read_dir(fx.path().join("backups"))
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .ends_with(".json")
+                })
+                .count()
+        };
+        assert_eq!(manifests(), 2, "no safety backup was taken");
+
+        // list and prune warn about it by name and leave it alone.
+        let r = backup(fx, &["list"]);
+        assert!(
+            r.stderr
+                .contains(&format!("warning: skipped a manifest: {shown}")),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stdout.contains("-older.") && !r.stdout.contains("-newer."),
+            "{}",
+            r.stdout
+        );
+        let r = backup(fx, &["prune", "--keep", "1"]);
+        assert!(
+            r.stderr
+                .contains(&format!("warning: skipped a manifest: {shown}")),
+            "{}",
+            r.stderr
+        );
+        assert!(older.exists() && newer.exists() && broken.exists());
+
+        // A manifest that points at another file is refused the same way, saying so.
+        let mut m = manifest(&older);
+        m["file"] = "../elsewhere.sqlite".into();
+        std::fs::write(&broken, m.to_string()).unwrap();
+        let r = fails(backup_cmd(fx).args(["verify", "latest"]));
+        assert!(
+            r.stderr.contains("it names the file '../elsewhere.sqlite'"),
+            "{}",
+            r.stderr
+        );
+
+        // Named by its file, a good backup restores; another database's broken manifest does not block latest.
+        let r = backup(
+            fx,
+            &[
+                "restore",
+                older.to_str().unwrap(),
+                "--yes",
+                "--no-safety-backup",
+            ],
+        );
+        assert_eq!(r.stdout, "r1\n");
+        std::fs::remove_file(&newer).unwrap();
+        std::fs::rename(
+            &broken,
+            fx.path().join("backups/other-20260101T000000Z.sqlite.json"),
+        )
+        .unwrap();
+        let r = backup(fx, &["verify", "latest"]);
+        assert!(r.stdout.contains("-older."), "{}", r.stdout);
+    }
+);
+
+/// Sets a file's modification time `seconds` into the past.
+fn age_file(path: &Path, seconds: u64) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(seconds))
+        .unwrap();
+}
+
+fn restore_partials(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(".restore-") && name.ends_with(".partial")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+// Restore partials exist only for SQLite: a PostgreSQL restore streams into the server.
+#[test]
+fn a_killed_restore_leaves_a_partial_that_the_next_restore_and_prune_remove() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    fx.connect()
+        .batch("INSERT INTO items (id, name) VALUES (1, 'one')")
+        .unwrap();
+    create(&fx, &[]);
+
+    // Kill a restore while it waits to take its safety backup of a database another connection holds locked.
+    let mut holder = fx.connect();
+    holder.batch("BEGIN EXCLUSIVE").unwrap();
+    let mut child = backup_cmd(&fx)
+        .args(["restore", "latest", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let partial = loop {
+        let found = restore_partials(fx.path());
+        if let [one] = found.as_slice() {
+            // Written in full and held: the running restore keeps others off it.
+            let held = std::fs::File::open(one).unwrap().try_lock().is_err();
+            if held && std::fs::metadata(one).unwrap().len() > 0 {
+                break one.clone();
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no restore partial appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    holder.batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert!(partial.exists(), "a killed restore leaves its partial");
+
+    // The next restore removes it once a minute has passed without a write; a partial that a running restore
+    // holds, and one written a moment ago, stay.
+    age_file(&partial, 120);
+    let held = fx.path().join(".restore-held.partial");
+    let fresh = fx.path().join(".restore-fresh.partial");
+    std::fs::write(&held, "half").unwrap();
+    std::fs::write(&fresh, "half").unwrap();
+    age_file(&held, 120);
+    let lock = std::fs::File::open(&held).unwrap();
+    lock.lock().unwrap();
+    let r = backup(&fx, &["restore", "latest", "--yes", "--no-safety-backup"]);
+    assert_eq!(r.stdout, "r1\n");
+    assert!(
+        r.stderr.contains(&format!(
+            "Removed {}, left by a restore that never finished",
+            partial.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        restore_partials(fx.path()),
+        vec![fresh.clone(), held.clone()]
+    );
+    assert_eq!(items(&fx), vec![vec!["1".to_string(), "one".into()]]);
+
+    // prune removes unfinished files of both kinds: backups in the backups directory, restores beside the
+    // database; --dry-run only names them.
+    let killed_restore = fx.path().join(".restore-killed.partial");
+    let killed_backup = fx.path().join("backups/.backup-killed.partial");
+    for (path, age) in [(&killed_restore, 120), (&killed_backup, 2 * 86400)] {
+        std::fs::write(path, "half").unwrap();
+        age_file(path, age);
+    }
+    let r = backup(&fx, &["prune", "--keep", "9", "--dry-run"]);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "would delete backups/.backup-killed.partial (an unfinished backup)\nwould delete {} (an unfinished restore)\n",
+            killed_restore.display()
+        )
+    );
+    assert!(killed_restore.exists() && killed_backup.exists());
+    let r = backup(&fx, &["prune", "--keep", "9"]);
+    assert!(
+        r.stdout.contains(&format!(
+            "deleted {} (an unfinished restore)",
+            killed_restore.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    assert!(!killed_restore.exists() && !killed_backup.exists());
+    assert_eq!(restore_partials(fx.path()), vec![fresh, held]);
+    drop(lock);
+}

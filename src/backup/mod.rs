@@ -39,6 +39,12 @@ pub enum BackupError {
     CompressPostgres,
     #[error("no backups in '{}'", .0.display())]
     NoBackups(PathBuf),
+    #[error("cannot tell which backup in '{}' is the latest: {error}; repair or remove that manifest, or name a backup by its file", dir.display())]
+    LatestUnknown {
+        dir: PathBuf,
+        /// Why the manifest could not be read; it names the manifest.
+        error: Box<Error>,
+    },
     #[error("no backup of {dialect} database '{name}' in '{}' ({others} of other databases; name one by its file)", dir.display())]
     NoBackupOf {
         dir: PathBuf,
@@ -162,6 +168,14 @@ pub struct Restored {
 
 /// The label of the backup `restore` takes of the live database.
 pub const SAFETY_LABEL: &str = "pre-restore";
+
+/// The directory of a SQLite database file, where a restore prepares its replacement.
+fn beside(live: &Path) -> &Path {
+    match live.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
 
 /// The database's short name, the first part of backup file names and the key `latest` matches on.
 fn short_name(url: &DatabaseUrl) -> Result<String> {
@@ -395,13 +409,20 @@ pub fn restore(
     match &url {
         DatabaseUrl::Sqlite(SqliteTarget::Memory) => return Err(BackupError::InMemory.into()),
         DatabaseUrl::Sqlite(SqliteTarget::File(live)) => {
-            let dir = match live.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
+            let dir = beside(live);
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-            // The new file is prepared and checked beside the database before anything else happens.
-            let tmp = store::temp_file_in(dir, "restore")?;
+            // A killed restore left its copy here, as large as the database: make room before making another.
+            for path in store::stale_restores(dir)? {
+                std::fs::remove_file(&path).map_err(Error::io(&path))?;
+                log(&format!(
+                    "Removed {}, left by a restore that never finished",
+                    path.display()
+                ));
+            }
+            // The new file is prepared and checked beside the database before anything else happens, and held
+            // until it has replaced the database.
+            let tmp = store::temp_file_in(dir, store::RESTORE_PURPOSE)?;
+            let _held = store::hold(&tmp)?;
             sqlite::materialize(&backup.path, m.compression.is_some(), &tmp)?;
             sqlite::check(&tmp, &backup.path)?;
             confirm(&question)?;
@@ -478,14 +499,27 @@ pub struct Pruned {
     pub backups: Vec<Backup>,
     /// Temporary files of backups that never finished.
     pub unfinished: Vec<PathBuf>,
+    /// Temporary files of restores that never finished, beside the configured SQLite database.
+    pub unfinished_restores: Vec<PathBuf>,
+    /// Manifests that could not be read, so their backups were neither kept nor deleted: each error names one.
+    pub skipped: Vec<Error>,
 }
 
 /// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests,
-/// and the temporary files of backups killed a day or more ago.
-pub fn prune(store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
+/// the temporary files of backups killed a day or more ago, and those of killed restores beside the configured
+/// SQLite database (see [`store::stale_restores`]).
+pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
+    // Everything that can fail before a file is deleted is done first, so a bad option deletes nothing.
+    let restore_dir = match p.settings.database_url()? {
+        DatabaseUrl::Sqlite(SqliteTarget::File(live)) => Some(beside(&live).to_path_buf()),
+        _ => None,
+    };
     let listing = store.list()?;
     let chosen = prune::select(&listing.backups, o, now)?;
-    let mut pruned = Pruned::default();
+    let mut pruned = Pruned {
+        skipped: listing.skipped.into_iter().map(|(_, e)| e).collect(),
+        ..Pruned::default()
+    };
     for i in chosen {
         let backup = listing.backups[i].clone();
         if !o.dry_run {
@@ -493,11 +527,21 @@ pub fn prune(store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Prun
         }
         pruned.backups.push(backup);
     }
-    for path in store.unfinished(prune::UNFINISHED_AGE)? {
+    let remove = |path: &PathBuf| -> Result<()> {
         if !o.dry_run {
-            std::fs::remove_file(&path).map_err(Error::io(&path))?;
+            std::fs::remove_file(path).map_err(Error::io(path))?;
         }
+        Ok(())
+    };
+    for path in store.unfinished(prune::UNFINISHED_AGE)? {
+        remove(&path)?;
         pruned.unfinished.push(path);
+    }
+    if let Some(dir) = restore_dir {
+        for path in store::stale_restores(&dir)? {
+            remove(&path)?;
+            pruned.unfinished_restores.push(path);
+        }
     }
     Ok(pruned)
 }

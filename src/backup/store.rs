@@ -22,6 +22,9 @@ const FILE_MODE: u32 = 0o600;
 const DIR_MODE: u32 = 0o700;
 /// Temporary files start with a dot and end with this, so listings and globs skip them.
 const PARTIAL: &str = ".partial";
+/// What a restore's temporary file is called before its random part: `.restore-XXXXXX.partial`, beside the
+/// database it will replace.
+pub const RESTORE_PURPOSE: &str = "restore";
 
 /// A backup file and its manifest.
 #[derive(Debug, Clone)]
@@ -42,11 +45,12 @@ impl Backup {
     }
 }
 
-/// Everything in a backups directory, newest first, plus the manifests that could not be read.
+/// Everything in a backups directory, newest first, plus the manifests that could not be read, each with the
+/// error that names it and what is wrong.
 #[derive(Debug, Default)]
 pub struct Listing {
     pub backups: Vec<Backup>,
-    pub skipped: Vec<(PathBuf, String)>,
+    pub skipped: Vec<(PathBuf, Error)>,
 }
 
 /// The backups directory.
@@ -120,7 +124,7 @@ impl Store {
                     path: self.dir.join(&manifest.file),
                     manifest,
                 }),
-                Err(e) => listing.skipped.push((path, e.to_string())),
+                Err(e) => listing.skipped.push((path, e)),
             }
         }
         listing.backups.sort_by(|a, b| {
@@ -134,26 +138,44 @@ impl Store {
 
     /// The newest backup of one database (by dialect and short name), so that `latest` never picks another
     /// database's backup that happens to share the directory.
+    ///
+    /// A manifest that cannot be read may be the newest backup of this database (its file name starts with the
+    /// database's name), so rather than fall back to an older backup, or say there is none, `latest` names it.
     pub fn latest(&self, dialect: &str, name: &str) -> Result<Backup> {
         let listing = self.list()?;
         let total = listing.backups.len();
-        listing
+        let found = listing
             .backups
             .into_iter()
-            .find(|b| b.manifest.dialect == dialect && b.manifest.name == name)
-            .ok_or_else(|| {
-                if total == 0 {
-                    BackupError::NoBackups(self.dir.clone()).into()
-                } else {
-                    BackupError::NoBackupOf {
-                        dir: self.dir.clone(),
-                        dialect: dialect.to_string(),
-                        name: name.to_string(),
-                        others: total,
-                    }
-                    .into()
+            .find(|b| b.manifest.dialect == dialect && b.manifest.name == name);
+        let prefix = format!("{name}-");
+        let unreadable = listing.skipped.into_iter().find(|(path, _)| {
+            found.is_none()
+                || path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
+        });
+        if let Some((_, error)) = unreadable {
+            return Err(BackupError::LatestUnknown {
+                dir: self.dir.clone(),
+                error: Box::new(error),
+            }
+            .into());
+        }
+        found.ok_or_else(|| {
+            if total == 0 {
+                BackupError::NoBackups(self.dir.clone()).into()
+            } else {
+                BackupError::NoBackupOf {
+                    dir: self.dir.clone(),
+                    dialect: dialect.to_string(),
+                    name: name.to_string(),
+                    others: total,
                 }
-            })
+                .into()
+            }
+        })
     }
 
     /// A backup named on the command line: a path, a file name inside the directory, or its manifest.
@@ -234,32 +256,15 @@ impl Store {
     }
 
     /// Temporary files left by backups that never finished (the process was killed before it could remove
-    /// them), untouched for longer than `age`; a running backup keeps writing to its file.
+    /// them), untouched for longer than `age`; a running backup keeps writing to its file. A restore's
+    /// temporary file is left to [`stale_restores`], which knows whether a restore still holds it.
     pub fn unfinished(&self, age: std::time::Duration) -> Result<Vec<PathBuf>> {
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io(&self.dir)(e)),
-        };
-        let mut found = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(Error::io(&self.dir))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if !(name.starts_with('.') && name.contains(PARTIAL)) {
-                continue;
-            }
-            let idle = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok());
-            if idle.is_some_and(|idle| idle > age) {
-                found.push(entry.path());
-            }
-        }
-        found.sort();
-        Ok(found)
+        let restore = format!(".{RESTORE_PURPOSE}-");
+        Ok(partials(&self.dir)?
+            .into_iter()
+            .filter(|(path, idle)| !file_name_starts(path, &restore) && *idle > age)
+            .map(|(path, _)| path)
+            .collect())
     }
 
     /// Deletes a backup and its manifest. The file goes first: if this is interrupted, what is left is a
@@ -332,6 +337,81 @@ pub fn temp_file_in(dir: &Path, purpose: &str) -> Result<TempPath> {
     Ok(file.into_temp_path())
 }
 
+/// How long a restore's temporary file must have gone unwritten, besides being unlocked, before it counts as
+/// left behind: covers the moment between its creation and its lock, and restores of versions that did not lock.
+pub const RESTORE_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Takes the lock a running restore holds on its temporary file until the file is renamed over the database, so
+/// that [`stale_restores`] (in another restore, or `prune`) never takes it for the remains of a killed one. The
+/// lock goes with the returned handle, or with the process.
+pub fn hold(path: &Path) -> Result<fs::File> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .open(path)
+        .map_err(Error::io(path))?;
+    file.lock().map_err(Error::io(path))?;
+    Ok(file)
+}
+
+/// Temporary files in `dir` left by restores that never finished: no process holds the lock a running restore
+/// keeps on its file (see [`hold`]), and nothing has written to it for [`RESTORE_IDLE`].
+pub fn stale_restores(dir: &Path) -> Result<Vec<PathBuf>> {
+    let prefix = format!(".{RESTORE_PURPOSE}-");
+    let mut stale = Vec::new();
+    for (path, idle) in partials(dir)? {
+        if !file_name_starts(&path, &prefix) || idle <= RESTORE_IDLE {
+            continue;
+        }
+        let file = match fs::File::open(&path) {
+            Ok(file) => file,
+            // Finished or removed meanwhile.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&path)(e)),
+        };
+        match file.try_lock() {
+            Ok(()) => stale.push(path),
+            Err(fs::TryLockError::WouldBlock) => {}
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path)(e)),
+        }
+    }
+    Ok(stale)
+}
+
+/// Every temporary file in `dir` (`.<purpose>-XXXXXX.partial`) with how long it has gone unwritten, sorted by
+/// name. A missing directory holds none.
+fn partials(dir: &Path) -> Result<Vec<(PathBuf, std::time::Duration)>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(dir)(e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(Error::io(dir))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.contains(PARTIAL)) {
+            continue;
+        }
+        let idle = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if let Some(idle) = idle {
+            found.push((entry.path(), idle));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn file_name_starts(path: &Path, prefix: &str) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(prefix))
+}
+
 /// Writes a small file under a temporary name, fsyncs it and renames it into place.
 fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temp_file_in(dir, "manifest")?;
@@ -368,6 +448,39 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_restore_partial_is_stale_only_when_unheld_and_a_minute_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, idle: u64| {
+            let path = dir.path().join(name);
+            fs::write(&path, b"half").unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(idle))
+                .unwrap();
+            path
+        };
+        let killed = file(".restore-killed.partial", 120);
+        let held = file(".restore-held.partial", 120);
+        file(".restore-fresh.partial", 0);
+        let backup = file(".backup-old.partial", 3 * 86400);
+        let _lock = hold(&held).unwrap();
+        assert_eq!(stale_restores(dir.path()).unwrap(), [killed]);
+        // The backups directory's own sweep leaves restore partials to this one.
+        let store = Store::new(dir.path());
+        assert_eq!(
+            store
+                .unfinished(std::time::Duration::from_secs(86400))
+                .unwrap(),
+            [backup]
+        );
+        assert!(stale_restores(&dir.path().join("missing"))
+            .unwrap()
+            .is_empty());
+    }
 
     #[test]
     fn names_carry_the_database_the_utc_time_and_the_label() {
