@@ -86,7 +86,7 @@ both!(the_history_table_records_every_step, |fx| {
     fx.chain(2);
     fx.ok(&["upgrade", "head"]);
     fx.ok(&["downgrade", "r1"]);
-    let rows = fx.query("SELECT revision, direction, message, checksum, applied_by, dbkit_version FROM alembic_version_history ORDER BY id");
+    let rows = fx.query("SELECT revision, direction, message, checksum, applied_by, dbkit_version, down_revisions, depends_on FROM alembic_version_history ORDER BY id");
     assert_eq!(rows.len(), 3);
     assert_eq!(
         (
@@ -96,7 +96,8 @@ both!(the_history_table_records_every_step, |fx| {
         ),
         ("r2", "downgrade", "revision r2")
     );
-    assert!(rows[0][3].starts_with("sha256:") && rows[0][3].len() == 71);
+    assert!(rows[0][3].starts_with("sql-sha256:") && rows[0][3].len() == 75);
+    assert_eq!((rows[1][6].as_str(), rows[1][7].as_str()), ("r1", ""));
     assert!(rows[0][4].contains('@'));
     assert_eq!(rows[0][5], env!("CARGO_PKG_VERSION"));
 });
