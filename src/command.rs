@@ -272,7 +272,10 @@ fn online(
     let done = runner.run(planner, events)?;
     if upgrade && done == 0 {
         let heads = version.read(conn)?;
-        events(Event::NothingToDo(&nothing_to_upgrade(&scripts.map, &heads)));
+        events(Event::NothingToDo(&nothing_to_upgrade(
+            &scripts.map,
+            &heads,
+        )));
     }
     guard.release(conn)?;
     Ok(done)
@@ -324,7 +327,10 @@ fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
     } else if heads.is_empty() {
         "Nothing to upgrade: there are no revisions".into()
     } else {
-        format!("Nothing to upgrade: the database is at {}", heads.join(", "))
+        format!(
+            "Nothing to upgrade: the database is at {}",
+            heads.join(", ")
+        )
     }
 }
 
@@ -352,8 +358,10 @@ fn check_applied(
             .iter()
             .map(|(revision, old, ran)| history.upgrade_record_sql(revision, old, ran))
             .collect();
-        conn.batch(&sql.join(";\n"))
-            .map_err(Error::db(format!("could not update {}", history.qualified())))?;
+        conn.batch(&sql.join(";\n")).map_err(Error::db(format!(
+            "could not update {}",
+            history.qualified()
+        )))?;
     }
     Ok(())
 }
@@ -649,7 +657,10 @@ pub fn validate(
                 return Err(Error::AcceptRefused(Box::new(changed)));
             }
         }
-        let info = scripts.map.info(id).expect("resolved revisions are in the map");
+        let info = scripts
+            .map
+            .info(id)
+            .expect("resolved revisions are in the map");
         let ran = Fingerprint {
             checksum: script.up_checksum(dialect)?,
             identity: Identity::of(&info),

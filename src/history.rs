@@ -76,13 +76,10 @@ impl Identity {
 
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.down.is_empty() {
-            f.write_str("revises nothing (a root)")?;
-        } else {
-            write!(f, "revises {}", self.down.join(", "))?;
-        }
+        // In the header's own words.
+        write!(f, "Revises: {}", self.down.join(", "))?;
         if !self.depends_on.is_empty() {
-            write!(f, " and depends on {}", self.depends_on.join(", "))?;
+            write!(f, ", Depends On: {}", self.depends_on.join(", "))?;
         }
         Ok(())
     }
@@ -193,7 +190,8 @@ impl HistoryTable {
 
     /// Creates the table, or adds the columns an older dbkit did not have.
     pub fn ensure(&self, conn: &mut dyn Connection) -> Result<()> {
-        let context = |what: &str| Error::db(format!("could not {what} table {}", self.qualified()));
+        let context =
+            |what: &str| Error::db(format!("could not {what} table {}", self.qualified()));
         match self.shape(conn)? {
             Shape::Current => Ok(()),
             Shape::Missing => {
@@ -293,9 +291,7 @@ impl HistoryTable {
                         checksum,
                         identity: Identity {
                             down: Identity::from_column(&down),
-                            depends_on: Identity::from_column(
-                                depends_on.as_deref().unwrap_or(""),
-                            ),
+                            depends_on: Identity::from_column(depends_on.as_deref().unwrap_or("")),
                         },
                     })
                 }
@@ -308,7 +304,12 @@ impl HistoryTable {
 
     /// Replaces a revision's old whole-file checksum with what ran, once the file is known to be the one that
     /// ran: from then on, edits that do not change what ran no longer count.
-    pub fn upgrade_record_sql(&self, revision: &str, file_checksum: &str, f: &Fingerprint) -> String {
+    pub fn upgrade_record_sql(
+        &self,
+        revision: &str,
+        file_checksum: &str,
+        f: &Fingerprint,
+    ) -> String {
         format!(
             "UPDATE {} SET checksum = {}, down_revisions = {}, depends_on = {} WHERE revision = {} AND checksum = {}",
             self.qualified(),
@@ -379,7 +380,7 @@ impl Changed {
                 "its up section for {dialect} was empty when it was applied, so none of its SQL ran here"
             ),
             Change::Identity { was, now, never_ran } => {
-                let mut text = format!("it ran when it {was}; its file now {now}");
+                let mut text = format!("it ran with '{was}' and its file now says '{now}'");
                 if !never_ran.is_empty() {
                     text.push_str(&format!(
                         "; {} never ran on this database, though the version table now counts {} as applied",
@@ -398,13 +399,12 @@ impl Changed {
     /// The way out, as commands that never count SQL that did not run as applied.
     pub fn remedy(&self) -> String {
         let id = &self.revision;
-        // Downgrading to where it starts undoes it (and whatever was applied after it) with its down section.
-        let before = match self.down.as_slice() {
-            [] => "base".to_string(),
-            [one] => one.clone(),
-            _ => format!("{id}-1"),
-        };
-        let rerun = format!("'db-migrate downgrade {before}' (runs its down section), then 'db-migrate upgrade'");
+        // Downgrading to a parent undoes it (and whatever was applied after it) with its down section; for a
+        // merge, any one parent undoes just the merge.
+        let before = self.down.first().map_or("base", String::as_str);
+        let rerun = format!(
+            "'db-migrate downgrade {before}' (runs its down section), then 'db-migrate upgrade'"
+        );
         let accept = format!("'db-migrate validate --accept {id}'");
         match &self.change {
             Change::Sql { .. } => format!(
@@ -531,8 +531,12 @@ pub fn compare(
                     Vec::new()
                 } else {
                     // What it stood on when it ran: its recorded parents' ancestry in today's graph.
-                    let was: Vec<String> =
-                        f.identity.all().filter(|p| map.contains(p)).cloned().collect();
+                    let was: Vec<String> = f
+                        .identity
+                        .all()
+                        .filter(|p| map.contains(p))
+                        .cloned()
+                        .collect();
                     let before: HashSet<&str> = map.applied(&was)?.into_iter().collect();
                     let new = map.applied(&[id.to_string()])?;
                     ran(new.into_iter().filter(|x| !before.contains(x)).collect())
@@ -581,4 +585,116 @@ pub fn who() -> String {
         .map(|h| h.trim().to_string())
         .unwrap_or_else(|_| "localhost".into());
     format!("{user}@{host}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn changed(down: &[&str], at_head: bool, change: Change) -> Changed {
+        Changed {
+            revision: "devB01".into(),
+            file: "v/devB01.sql".into(),
+            dialect: SqlDialect::Sqlite,
+            down: ids(down),
+            at_head,
+            change,
+        }
+    }
+
+    #[test]
+    fn an_identity_survives_its_columns_and_reads_like_the_header() {
+        let identity = Identity {
+            down: ids(&["a1", "b1"]),
+            depends_on: ids(&["c1"]),
+        };
+        assert_eq!(
+            Identity::from_column(&Identity::column(&identity.down)),
+            identity.down
+        );
+        assert_eq!(
+            Identity::from_column(&Identity::column(&[])),
+            Vec::<String>::new()
+        );
+        assert_eq!(identity.to_string(), "Revises: a1, b1, Depends On: c1");
+        assert_eq!(Identity::default().to_string(), "Revises: ");
+        assert_eq!(identity.all().count(), 3);
+    }
+
+    #[test]
+    fn accepting_never_counts_sql_that_did_not_run() {
+        let reparented = |never_ran: &[&str]| Change::Identity {
+            was: Identity {
+                down: ids(&["r0"]),
+                depends_on: vec![],
+            },
+            now: Identity {
+                down: ids(&["devA01"]),
+                depends_on: vec![],
+            },
+            never_ran: ids(never_ran),
+        };
+        assert!(!changed(&["r0"], true, Change::FilledIn).may_accept());
+        assert!(!changed(&["devA01"], true, reparented(&["devA01"])).may_accept());
+        assert!(changed(&["devA01"], true, reparented(&[])).may_accept());
+        let sql = Change::Sql {
+            recorded: "sql-sha256:1".into(),
+            current: "sql-sha256:2".into(),
+        };
+        assert!(changed(&["r0"], true, sql).may_accept());
+    }
+
+    #[test]
+    fn each_change_names_a_remedy_that_runs_the_sql() {
+        let text = changed(
+            &["devA01"],
+            true,
+            Change::Identity {
+                was: Identity {
+                    down: ids(&["r0"]),
+                    depends_on: vec![],
+                },
+                now: Identity {
+                    down: ids(&["devA01"]),
+                    depends_on: vec![],
+                },
+                never_ran: ids(&["devA01"]),
+            },
+        )
+        .to_string();
+        assert!(
+            text.starts_with("revision 'devB01' (v/devB01.sql) has changed since it was applied: it ran with 'Revises: r0' and its file now says 'Revises: devA01'; 'devA01' never ran on this database"),
+            "{text}"
+        );
+        assert!(
+            text.contains("'db-migrate downgrade devA01' (undoes devB01 and what was applied after it), 'db-migrate stamp r0'"),
+            "{text}"
+        );
+        assert!(!text.contains("--accept"), "{text}");
+
+        let filled = changed(&["r1"], false, Change::FilledIn).remedy();
+        assert_eq!(
+            filled,
+            "To run it: 'db-migrate downgrade devB01' (undoes the revisions applied after it), 'db-migrate stamp r1' (it ran nothing, so there is nothing to undo), then 'db-migrate upgrade'"
+        );
+        let root = changed(
+            &[],
+            true,
+            Change::Sql {
+                recorded: "sql-sha256:1".into(),
+                current: "sql-sha256:2".into(),
+            },
+        )
+        .remedy();
+        assert!(
+            root.starts_with("To run the new SQL: 'db-migrate downgrade base'"),
+            "{root}"
+        );
+        let merge = changed(&["a2", "b2"], true, Change::FilledIn).remedy();
+        assert!(merge.contains("'db-migrate stamp a2 b2'"), "{merge}");
+    }
 }

@@ -70,7 +70,9 @@ impl Prepared<'_> {
     /// applied, and SQL added to it later would never run. A merge has nothing to run by design.
     pub fn warning(&self) -> Option<String> {
         let s = self.script?;
-        if self.step.direction != Direction::Upgrade || !self.statements.is_empty() || s.down.len() > 1
+        if self.step.direction != Direction::Upgrade
+            || !self.statements.is_empty()
+            || s.down.len() > 1
         {
             return None;
         }

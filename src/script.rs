@@ -714,7 +714,12 @@ mod tests {
         );
         assert!(file_checksum(EXAMPLE).starts_with("sha256:"));
         assert_eq!(file_checksum(EXAMPLE).len(), 7 + 64);
-        let up = |text: &str| parse(text).unwrap().up_checksum(SqlDialect::Sqlite).unwrap();
+        let up = |text: &str| {
+            parse(text)
+                .unwrap()
+                .up_checksum(SqlDialect::Sqlite)
+                .unwrap()
+        };
         assert_eq!(up(EXAMPLE), up(&crlf));
         assert_eq!(up(EXAMPLE), up(&bom));
     }
@@ -725,7 +730,10 @@ mod tests {
         let sqlite = up(EXAMPLE, SqlDialect::Sqlite);
         assert!(sqlite.starts_with(SQL_CHECKSUM_PREFIX));
         assert_eq!(sqlite.len(), SQL_CHECKSUM_PREFIX.len() + 64);
-        assert_eq!(sqlite, sql_checksum(["ALTER TABLE users ADD COLUMN bio TEXT"]));
+        assert_eq!(
+            sqlite,
+            sql_checksum(["ALTER TABLE users ADD COLUMN bio TEXT"])
+        );
         for unchanged in [
             EXAMPLE.replace("add user profile fields", "add a bio"),
             EXAMPLE.replace("DROP COLUMN bio;", "DROP COLUMN IF EXISTS bio;"),
@@ -748,10 +756,13 @@ mod tests {
         let empty = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\n\n-- only a comment\n-- migrate:down\n";
         let s = parse(empty).unwrap();
         assert!(is_empty_sql(&s.up_checksum(SqlDialect::Sqlite).unwrap()));
-        let pg_only = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up postgresql\nSELECT 1;\n";
+        let pg_only =
+            "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up postgresql\nSELECT 1;\n";
         let s = parse(pg_only).unwrap();
         assert!(is_empty_sql(&s.up_checksum(SqlDialect::Sqlite).unwrap()));
-        assert!(!is_empty_sql(&s.up_checksum(SqlDialect::Postgresql).unwrap()));
+        assert!(!is_empty_sql(
+            &s.up_checksum(SqlDialect::Postgresql).unwrap()
+        ));
     }
 
     #[test]

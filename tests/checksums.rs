@@ -181,7 +181,10 @@ both!(
                 .unwrap();
         }
         for (id, text) in [
-            ("r1", std::fs::read_to_string(fx.versions().join("r1.sql")).unwrap()),
+            (
+                "r1",
+                std::fs::read_to_string(fx.versions().join("r1.sql")).unwrap(),
+            ),
             ("r2", "not the file that ran".to_string()),
         ] {
             fx.connect()
@@ -196,9 +199,11 @@ both!(
         let r = fx.fails(&["upgrade", "head"]);
         assert!(
             r.stderr.contains("revision 'r2'")
-                && r.stderr.contains("an older dbkit recorded a checksum of the whole file")
+                && r.stderr
+                    .contains("an older dbkit recorded a checksum of the whole file")
                 && r.stderr.contains("'db-migrate validate --accept r2'")
-                && r.stderr.contains("'db-migrate downgrade r1' (runs its down section)"),
+                && r.stderr
+                    .contains("'db-migrate downgrade r1' (runs its down section)"),
             "{}",
             r.stderr
         );
@@ -231,89 +236,145 @@ both!(
     }
 );
 
-both!(a_re_pointed_revision_does_not_hide_one_that_never_ran, |fx| {
-    fx.revision("r0", &[], "CREATE TABLE t0 (id INTEGER);", Some("DROP TABLE t0;"));
-    fx.revision("devB01", &["r0"], "CREATE TABLE tb (id INTEGER);", Some("DROP TABLE tb;"));
-    fx.ok(&["upgrade", "head"]);
-    // Dev A's revision lands first; dev B re-points theirs at it, as teams do on a conflict.
-    fx.revision("devA01", &["r0"], "CREATE TABLE ta (id INTEGER);", Some("DROP TABLE ta;"));
-    edit(fx, "devB01", "-- Revises: r0", "-- Revises: devA01");
+both!(
+    a_re_pointed_revision_does_not_hide_one_that_never_ran,
+    |fx| {
+        fx.revision(
+            "r0",
+            &[],
+            "CREATE TABLE t0 (id INTEGER);",
+            Some("DROP TABLE t0;"),
+        );
+        fx.revision(
+            "devB01",
+            &["r0"],
+            "CREATE TABLE tb (id INTEGER);",
+            Some("DROP TABLE tb;"),
+        );
+        fx.ok(&["upgrade", "head"]);
+        // Dev A's revision lands first; dev B re-points theirs at it, as teams do on a conflict.
+        fx.revision(
+            "devA01",
+            &["r0"],
+            "CREATE TABLE ta (id INTEGER);",
+            Some("DROP TABLE ta;"),
+        );
+        edit(fx, "devB01", "-- Revises: r0", "-- Revises: devA01");
 
-    let r = fx.fails(&["upgrade", "head"]);
-    assert!(
-        r.stderr.contains("revision 'devB01'")
-            && r.stderr.contains("it ran when it revises r0; its file now revises devA01")
-            && r.stderr.contains("'devA01' never ran on this database")
-            && r.stderr.contains("'db-migrate downgrade devA01'")
-            && r.stderr.contains("'db-migrate stamp r0'"),
-        "{}",
-        r.stderr
-    );
-    let r = fx.run(&["validate"]);
-    assert_eq!(r.code, 4, "{}", r.stderr);
-    assert!(
-        r.stdout.contains("not_run: devA01") && r.stdout.contains("reparented: devB01"),
-        "{}",
-        r.stdout
-    );
+        let r = fx.fails(&["upgrade", "head"]);
+        assert!(
+            r.stderr.contains("revision 'devB01'")
+                && r.stderr
+                    .contains("it ran with 'Revises: r0' and its file now says 'Revises: devA01'")
+                && r.stderr.contains("'devA01' never ran on this database")
+                && r.stderr.contains("'db-migrate downgrade devA01'")
+                && r.stderr.contains("'db-migrate stamp r0'"),
+            "{}",
+            r.stderr
+        );
+        let r = fx.run(&["validate"]);
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("not_run: devA01") && r.stdout.contains("reparented: devB01"),
+            "{}",
+            r.stdout
+        );
 
-    // Accepting would count devA01's SQL as applied: refused, and nothing recorded.
-    let r = fx.fails(&["validate", "--accept", "devB01"]);
-    assert!(
-        r.stderr.contains("refusing to accept") && r.stderr.contains("'devA01' never ran"),
-        "{}",
-        r.stderr
-    );
-    let accepts = fx.query("SELECT COUNT(*) FROM alembic_version_history WHERE direction = 'accept'");
-    assert_eq!(accepts[0][0], "0");
+        // Accepting would count devA01's SQL as applied: refused, and nothing recorded.
+        let r = fx.fails(&["validate", "--accept", "devB01"]);
+        assert!(
+            r.stderr.contains("refusing to accept") && r.stderr.contains("'devA01' never ran"),
+            "{}",
+            r.stderr
+        );
+        let accepts =
+            fx.query("SELECT COUNT(*) FROM alembic_version_history WHERE direction = 'accept'");
+        assert_eq!(accepts[0][0], "0");
 
-    // The way out the message gives runs devA01 for real.
-    fx.ok(&["downgrade", "devA01"]);
-    fx.ok(&["stamp", "r0"]);
-    fx.ok(&["upgrade", "head"]);
-    assert_eq!(fx.heads(), vec!["devB01"]);
-    assert_eq!(fx.tables(), vec!["alembic_version", "alembic_version_history", "t0", "ta", "tb"]);
-    fx.ok(&["validate"]);
-});
+        // The way out the message gives runs devA01 for real.
+        fx.ok(&["downgrade", "devA01"]);
+        fx.ok(&["stamp", "r0"]);
+        fx.ok(&["upgrade", "head"]);
+        assert_eq!(fx.heads(), vec!["devB01"]);
+        assert_eq!(
+            fx.tables(),
+            vec![
+                "alembic_version",
+                "alembic_version_history",
+                "t0",
+                "ta",
+                "tb"
+            ]
+        );
+        fx.ok(&["validate"]);
+    }
+);
 
-both!(an_empty_revision_warns_and_filling_it_in_later_is_run_not_accepted, |fx| {
-    fx.chain(1);
-    fx.revision("r2", &["r1"], "", Some(""));
-    let r = fx.ok(&["upgrade", "head"]);
-    assert!(
-        r.stderr.contains("WARNING: revision 'r2'")
-            && r.stderr.contains("has no SQL in its up section")
-            && r.stderr.contains("'db-migrate stamp r1'"),
-        "{}",
-        r.stderr
-    );
-    assert_eq!(r.stderr.matches("WARNING").count(), 1, "{}", r.stderr);
+both!(
+    an_empty_revision_warns_and_filling_it_in_later_is_run_not_accepted,
+    |fx| {
+        fx.chain(1);
+        fx.revision("r2", &["r1"], "", Some(""));
+        let r = fx.ok(&["upgrade", "head"]);
+        assert!(
+            r.stderr.contains("WARNING: revision 'r2'")
+                && r.stderr.contains("has no SQL in its up section")
+                && r.stderr.contains("'db-migrate stamp r1'"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(r.stderr.matches("WARNING").count(), 1, "{}", r.stderr);
 
-    edit(fx, "r2", "-- migrate:up\n", "-- migrate:up\nCREATE TABLE t2 (id INTEGER);\n");
-    edit(fx, "r2", "-- migrate:down\n", "-- migrate:down\nDROP TABLE t2;\n");
-    let r = fx.fails(&["upgrade", "head"]);
-    assert!(
+        edit(
+            fx,
+            "r2",
+            "-- migrate:up\n",
+            "-- migrate:up\nCREATE TABLE t2 (id INTEGER);\n",
+        );
+        edit(
+            fx,
+            "r2",
+            "-- migrate:down\n",
+            "-- migrate:down\nDROP TABLE t2;\n",
+        );
+        let r = fx.fails(&["upgrade", "head"]);
+        assert!(
         r.stderr.contains("was empty when it was applied, so none of its SQL ran here")
             && r.stderr.contains("'db-migrate stamp r1' (it ran nothing, so there is nothing to undo), then 'db-migrate upgrade'"),
         "{}",
         r.stderr
     );
-    let r = fx.fails(&["validate", "--accept", "r2"]);
-    assert!(r.stderr.contains("refusing to accept"), "{}", r.stderr);
+        let r = fx.fails(&["validate", "--accept", "r2"]);
+        assert!(r.stderr.contains("refusing to accept"), "{}", r.stderr);
 
-    fx.ok(&["stamp", "r1"]);
-    let r = fx.ok(&["upgrade", "head"]);
-    assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
-    assert!(fx.table_exists("t2"));
-    fx.ok(&["validate"]);
-});
+        fx.ok(&["stamp", "r1"]);
+        let r = fx.ok(&["upgrade", "head"]);
+        assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
+        assert!(fx.table_exists("t2"));
+        fx.ok(&["validate"]);
+    }
+);
 
 both!(a_merge_with_nothing_to_run_is_not_warned_about, |fx| {
     fx.chain(1);
-    fx.revision("a2", &["r1"], "CREATE TABLE ta (id INTEGER);", Some("DROP TABLE ta;"));
-    fx.revision("b2", &["r1"], "CREATE TABLE tb (id INTEGER);", Some("DROP TABLE tb;"));
+    fx.revision(
+        "a2",
+        &["r1"],
+        "CREATE TABLE ta (id INTEGER);",
+        Some("DROP TABLE ta;"),
+    );
+    fx.revision(
+        "b2",
+        &["r1"],
+        "CREATE TABLE tb (id INTEGER);",
+        Some("DROP TABLE tb;"),
+    );
     fx.revision("m3", &["a2", "b2"], "", Some(""));
     let r = fx.ok(&["upgrade", "head"]);
-    assert!(r.stderr.contains("Running upgrade a2, b2 -> m3"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Running upgrade a2, b2 -> m3"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
 });
