@@ -324,8 +324,10 @@ fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
             == map.heads().into_iter().collect::<HashSet<_>>();
     if at_head {
         format!("Already at head: {}", heads.join(", "))
-    } else if heads.is_empty() {
+    } else if map.is_empty() {
         "Nothing to upgrade: there are no revisions".into()
+    } else if heads.is_empty() {
+        "Nothing to upgrade: the database is at base".into()
     } else {
         format!(
             "Nothing to upgrade: the database is at {}",
