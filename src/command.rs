@@ -718,17 +718,35 @@ pub fn validate(
     }
     for changed in history::compare(scripts, &records, &known, dialect)?.changed {
         let detail = format!("{}. {}", changed.what(), changed.remedy());
-        if let Change::Identity { never_ran, .. } = &changed.change {
-            for never in never_ran {
-                findings.push(Finding {
-                    kind: "not_run",
-                    revision: never.clone(),
-                    file: scripts.find(never).map(|s| s.path.display().to_string()),
-                    detail: format!(
+        if let Change::Identity {
+            never_ran, dropped, ..
+        } = &changed.change
+        {
+            let finding = |kind, id: &String, detail| Finding {
+                kind,
+                revision: id.clone(),
+                file: scripts.find(id).map(|s| s.path.display().to_string()),
+                detail,
+            };
+            for id in never_ran {
+                findings.push(finding(
+                    "not_run",
+                    id,
+                    format!(
                         "counted as applied because '{}' now builds on it, but it never ran on this database",
                         changed.revision
                     ),
-                });
+                ));
+            }
+            for id in dropped {
+                findings.push(finding(
+                    "not_counted",
+                    id,
+                    format!(
+                        "ran on this database, but no longer counts as applied since '{}' stopped building on it; an upgrade would run it again",
+                        changed.revision
+                    ),
+                ));
             }
         }
         findings.push(Finding {

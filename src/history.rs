@@ -329,12 +329,16 @@ pub enum Change {
     Sql { recorded: String, current: String },
     /// Its up section was empty when it was applied and now has SQL: none of that SQL ran.
     FilledIn,
-    /// It now revises or depends on other revisions than it ran on top of; `never_ran` are those it now builds
-    /// on that never ran here, although the version table now counts them as applied.
+    /// It now revises or depends on other revisions than it ran on top of. `never_ran` are those it now builds
+    /// on that never ran here, although the version table now counts them as applied; `dropped` are the last of
+    /// those it built on that ran here and no longer count as applied, so an upgrade would run them again.
     Identity {
         was: Identity,
         now: Identity,
         never_ran: Vec<String>,
+        dropped: Vec<String>,
+        /// Its up SQL for this dialect changed as well.
+        sql_changed: bool,
     },
     /// An older dbkit recorded a checksum of the whole file, and the file changed. `unrecorded` are the
     /// revisions it builds on that the history has no record of running here.
@@ -364,7 +368,9 @@ impl Changed {
     pub fn may_accept(&self) -> bool {
         match &self.change {
             Change::FilledIn => false,
-            Change::Identity { never_ran, .. } => never_ran.is_empty(),
+            Change::Identity {
+                never_ran, dropped, ..
+            } => never_ran.is_empty() && dropped.is_empty(),
             Change::Sql { .. } | Change::File { .. } => true,
         }
     }
@@ -379,13 +385,31 @@ impl Changed {
             Change::FilledIn => format!(
                 "its up section for {dialect} was empty when it was applied, so none of its SQL ran here"
             ),
-            Change::Identity { was, now, never_ran } => {
+            Change::Identity {
+                was,
+                now,
+                never_ran,
+                dropped,
+                sql_changed,
+            } => {
                 let mut text = format!("it ran with '{was}' and its file now says '{now}'");
+                if *sql_changed {
+                    text.push_str(&format!(", and its up SQL for {dialect} changed too"));
+                }
+                let them = |ids: &[String]| if ids.len() == 1 { "it" } else { "them" };
                 if !never_ran.is_empty() {
                     text.push_str(&format!(
                         "; {} never ran on this database, though the version table now counts {} as applied",
                         quoted(never_ran),
-                        if never_ran.len() == 1 { "it" } else { "them" }
+                        them(never_ran)
+                    ));
+                }
+                if !dropped.is_empty() {
+                    text.push_str(&format!(
+                        "; {} ran here but no longer count{} as applied, so an upgrade would run {} again",
+                        quoted(dropped),
+                        if dropped.len() == 1 { "s" } else { "" },
+                        them(dropped)
                     ));
                 }
                 text
@@ -427,6 +451,12 @@ impl Changed {
                 stamp_target(&was.down),
                 never_ran.join(", ")
             ),
+            Change::Identity { dropped, .. } if !dropped.is_empty() => format!(
+                "'db-migrate stamp {}' records that {} ran here, which {} did (nothing runs); then, after review, {accept} records its new place",
+                dropped.join(" "),
+                quoted(dropped),
+                if dropped.len() == 1 { "it" } else { "they" }
+            ),
             Change::Identity { .. } => format!(
                 "Everything it now builds on has run here, so after review {accept} records its new place"
             ),
@@ -466,6 +496,18 @@ fn quoted(ids: &[String]) -> String {
     list.join(", ")
 }
 
+/// The revisions of `ids` that no other one of them revises: stamping them counts the rest as well.
+fn tips(map: &crate::graph::RevisionMap, ids: Vec<&str>) -> Vec<String> {
+    let set: HashSet<&str> = ids.iter().copied().collect();
+    ids.iter()
+        .filter(|id| {
+            map.info(id)
+                .is_some_and(|info| !info.children.iter().any(|c| set.contains(c)))
+        })
+        .map(|id| id.to_string())
+        .collect()
+}
+
 fn stamp_target(down: &[String]) -> String {
     if down.is_empty() {
         "base".into()
@@ -496,14 +538,16 @@ pub fn compare(
         return Ok(out);
     }
     let known: Vec<String> = heads.iter().filter(|h| map.contains(h)).cloned().collect();
-    for id in map.applied(&known)? {
+    let applied = map.applied(&known)?;
+    let counted: HashSet<&str> = applied.iter().copied().collect();
+    for id in applied {
         let Some(recorded) = records.applied.get(id) else {
             continue;
         };
         let script = scripts.get(id)?;
         let info = map.info(id).expect("applied revisions are in the map");
         let now = Identity::of(&info);
-        let ran = |ids: Vec<&str>| -> Vec<String> {
+        let not_ran = |ids: Vec<&str>| -> Vec<String> {
             ids.into_iter()
                 .filter(|x| *x != id && !records.ran.contains(*x))
                 .map(str::to_string)
@@ -524,11 +568,11 @@ pub fn compare(
             Recorded::File(sum) => Change::File {
                 recorded: sum.clone(),
                 current: script.file_checksum().to_string(),
-                unrecorded: ran(map.applied(&[id.to_string()])?),
+                unrecorded: not_ran(map.applied(&[id.to_string()])?),
             },
             Recorded::Ran(f) => {
-                let never_ran = if f.identity == now {
-                    Vec::new()
+                let (never_ran, dropped) = if f.identity == now {
+                    (Vec::new(), Vec::new())
                 } else {
                     // What it stood on when it ran: its recorded parents' ancestry in today's graph.
                     let was: Vec<String> = f
@@ -537,13 +581,23 @@ pub fn compare(
                         .filter(|p| map.contains(p))
                         .cloned()
                         .collect();
-                    let before: HashSet<&str> = map.applied(&was)?.into_iter().collect();
+                    let before = map.applied(&was)?;
+                    let stood: HashSet<&str> = before.iter().copied().collect();
                     let new = map.applied(&[id.to_string()])?;
-                    ran(new.into_iter().filter(|x| !before.contains(x)).collect())
+                    let dropped: Vec<&str> = before
+                        .into_iter()
+                        .filter(|x| !counted.contains(x) && records.ran.contains(*x))
+                        .collect();
+                    (
+                        not_ran(new.into_iter().filter(|x| !stood.contains(x)).collect()),
+                        tips(map, dropped),
+                    )
                 };
                 let current = script.up_checksum(dialect)?;
-                // Revisions that never ran come first: their remedy re-runs this one's SQL as well.
-                if never_ran.is_empty() && f.checksum != current {
+                let sql_changed = f.checksum != current;
+                // A changed place comes first when it hides or repeats SQL: accepting the SQL alone would
+                // record the new place too.
+                if never_ran.is_empty() && dropped.is_empty() && sql_changed {
                     if crate::script::is_empty_sql(&f.checksum) {
                         Change::FilledIn
                     } else {
@@ -557,6 +611,8 @@ pub fn compare(
                         was: f.identity.clone(),
                         now,
                         never_ran,
+                        dropped,
+                        sql_changed,
                     }
                 } else {
                     continue;
@@ -637,10 +693,38 @@ mod tests {
                 depends_on: vec![],
             },
             never_ran: ids(never_ran),
+            dropped: vec![],
+            sql_changed: false,
         };
         assert!(!changed(&["r0"], true, Change::FilledIn).may_accept());
         assert!(!changed(&["devA01"], true, reparented(&["devA01"])).may_accept());
         assert!(changed(&["devA01"], true, reparented(&[])).may_accept());
+        let away = Change::Identity {
+            was: Identity {
+                down: ids(&["r2"]),
+                depends_on: vec![],
+            },
+            now: Identity {
+                down: ids(&["r1"]),
+                depends_on: vec![],
+            },
+            never_ran: vec![],
+            dropped: ids(&["r2"]),
+            sql_changed: true,
+        };
+        let away = changed(&["r1"], true, away);
+        assert!(!away.may_accept());
+        assert!(
+            away.what()
+                .contains("and its up SQL for sqlite changed too; 'r2' ran here"),
+            "{}",
+            away.what()
+        );
+        assert!(
+            away.remedy().starts_with("'db-migrate stamp r2'"),
+            "{}",
+            away.remedy()
+        );
         let sql = Change::Sql {
             recorded: "sql-sha256:1".into(),
             current: "sql-sha256:2".into(),
@@ -663,6 +747,8 @@ mod tests {
                     depends_on: vec![],
                 },
                 never_ran: ids(&["devA01"]),
+                dropped: vec![],
+                sql_changed: false,
             },
         )
         .to_string();

@@ -378,3 +378,38 @@ both!(a_merge_with_nothing_to_run_is_not_warned_about, |fx| {
     );
     assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
 });
+
+both!(
+    a_revision_re_pointed_away_from_one_that_ran_does_not_run_it_again,
+    |fx| {
+        fx.chain(3);
+        fx.ok(&["upgrade", "head"]);
+        // r3 now branches off r1: r2 ran here, but would no longer count as applied.
+        edit(fx, "r3", "-- Revises: r2", "-- Revises: r1");
+        let r = fx.fails(&["upgrade", "heads"]);
+        assert!(
+            r.stderr.contains(
+                "'r2' ran here but no longer counts as applied, so an upgrade would run it again"
+            ) && r
+                .stderr
+                .contains("'db-migrate stamp r2' records that 'r2' ran here"),
+            "{}",
+            r.stderr
+        );
+        let r = fx.run(&["validate"]);
+        assert_eq!(r.code, 4, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("not_counted: r2") && r.stdout.contains("reparented: r3"),
+            "{}",
+            r.stdout
+        );
+        let r = fx.fails(&["validate", "--accept", "r3"]);
+        assert!(r.stderr.contains("refusing to accept"), "{}", r.stderr);
+
+        fx.ok(&["stamp", "r2"]);
+        fx.ok(&["validate", "--accept", "r3"]);
+        let r = fx.ok(&["upgrade", "heads"]);
+        assert_eq!(r.stderr, "Already at head: r2, r3\n");
+        fx.ok(&["validate"]);
+    }
+);
