@@ -205,14 +205,16 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     }
     let mut settings = cli.config.settings()?;
     let quiet = cli.quiet;
-    let mut events = move |e: Event<'_>| {
-        if quiet {
-            return;
-        }
-        match e {
-            Event::Waiting(m) => eprintln!("{m}"),
-            Event::Done(step, elapsed) => {
+    // -q silences progress, never a warning.
+    let mut events = move |e: Event<'_>| match e {
+        Event::Waiting(m) | Event::NothingToDo(m) if !quiet => eprintln!("{m}"),
+        Event::Waiting(_) | Event::NothingToDo(_) => {}
+        Event::Done(step, elapsed) => {
+            if !quiet {
                 eprintln!("{} ({})", step.log_line(true), millis(elapsed))
+            }
+            if let Some(warning) = step.warning() {
+                eprintln!("WARNING: {warning}");
             }
         }
     };

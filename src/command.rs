@@ -14,7 +14,7 @@ use crate::dialect::{self, Connection, Dialect};
 use crate::display::{self, LineParts, RevisionJson};
 use crate::error::{Error, Result};
 use crate::graph::{Revision, RevisionMap, Step};
-use crate::history::{Action, Entry, HistoryTable};
+use crate::history::{self, Action, Change, Entry, Fingerprint, HistoryTable, Identity};
 use crate::lock;
 use crate::runner::{self, Event, Runner, Scope};
 use crate::script::{self, NewRevision, Script, TemplateValues};
@@ -218,11 +218,12 @@ fn offline(
 }
 
 /// Plans from the database's real heads and either prints the plan (dry run) or runs it under the lock.
-/// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
+/// An `upgrade` first checks that the applied revisions' files still say what ran, and says when it has
+/// nothing to do. `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
 fn online(
     p: &Project,
     o: &RunOptions,
-    verify_checksums: bool,
+    upgrade: bool,
     purge: bool,
     planner: &runner::Planner<'_>,
     out: &mut dyn Write,
@@ -239,8 +240,8 @@ fn online(
         } else {
             version.heads(conn)?
         };
-        if verify_checksums {
-            check_applied(p, conn, &heads)?;
+        if upgrade {
+            check_applied(p, conn, &heads, false)?;
         }
         let steps = runner::prepare(scripts, &conn.dialect(), planner(&heads)?)?;
         dry_run_report(&steps, &version, !exists, single(p, o), out)?;
@@ -250,9 +251,9 @@ fn online(
     let history = p.history_table();
     version.ensure(conn)?;
     history.ensure(conn)?;
-    if verify_checksums {
+    if upgrade {
         let heads = version.read(conn)?;
-        check_applied(p, conn, &heads)?;
+        check_applied(p, conn, &heads, true)?;
     }
     let mut runner = Runner {
         conn,
@@ -266,6 +267,13 @@ fn online(
         },
     };
     let done = runner.run(planner, events)?;
+    if upgrade && done == 0 {
+        let heads = version.read(conn)?;
+        events(Event::NothingToDo(&nothing_to_upgrade(
+            &scripts.map,
+            &heads,
+        )));
+    }
     guard.release(conn)?;
     Ok(done)
 }
@@ -306,25 +314,53 @@ fn dry_run_report(
     out.write_all(text.as_bytes()).map_err(stdout_err)
 }
 
-/// Refuses to build on revisions whose files changed after they were applied.
-fn check_applied(p: &Project, conn: &mut dyn Connection, heads: &[String]) -> Result<()> {
-    let scripts = p.scripts()?;
-    let recorded = p.history_table().checksums(conn)?;
-    if recorded.is_empty() || heads.is_empty() {
+/// What an upgrade that ran nothing says: where the database is.
+fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
+    let at_head = !heads.is_empty()
+        && heads.iter().map(String::as_str).collect::<HashSet<_>>()
+            == map.heads().into_iter().collect::<HashSet<_>>();
+    if at_head {
+        format!("Already at head: {}", heads.join(", "))
+    } else if map.is_empty() {
+        "Nothing to upgrade: there are no revisions".into()
+    } else if heads.is_empty() {
+        "Nothing to upgrade: the database is at base".into()
+    } else {
+        format!(
+            "Nothing to upgrade: the database is at {}",
+            heads.join(", ")
+        )
+    }
+}
+
+/// Refuses to build on revisions whose files no longer say what ran here. Old whole-file records of files
+/// that are unchanged are brought up to date when `update` (the caller holds the lock), so later edits that
+/// do not change what ran stop counting.
+fn check_applied(
+    p: &Project,
+    conn: &mut dyn Connection,
+    heads: &[String],
+    update: bool,
+) -> Result<()> {
+    if heads.is_empty() {
         return Ok(());
     }
-    for id in scripts.map.applied(heads)? {
-        let script = scripts.get(id)?;
-        if let Some(sum) = recorded.get(id) {
-            if *sum != script.checksum() {
-                return Err(Error::Modified {
-                    revision: id.to_string(),
-                    file: script.path.display().to_string(),
-                    recorded: sum.clone(),
-                    current: script.checksum().to_string(),
-                });
-            }
-        }
+    let history = p.history_table();
+    let records = history.records(conn)?;
+    let found = history::compare(p.scripts()?, &records, heads, conn.dialect().sql)?;
+    if let Some(changed) = found.changed.into_iter().next() {
+        return Err(Error::Modified(Box::new(changed)));
+    }
+    if update && !found.outdated.is_empty() {
+        let sql: Vec<String> = found
+            .outdated
+            .iter()
+            .map(|(revision, old, ran)| history.upgrade_record_sql(revision, old, ran))
+            .collect();
+        conn.batch(&sql.join(";\n")).map_err(Error::db(format!(
+            "could not update {}",
+            history.qualified()
+        )))?;
     }
     Ok(())
 }
@@ -358,6 +394,9 @@ pub fn ensure_version(p: &Project, events: &mut dyn FnMut(Event<'_>)) -> Result<
 #[derive(Debug, Serialize)]
 pub struct Current {
     pub url: String,
+    /// False when the database has no version table yet (nothing was ever applied or stamped); true at base
+    /// after a downgrade to base.
+    pub version_table_exists: bool,
     pub revisions: Vec<RevisionJson>,
     pub heads: Vec<String>,
     pub at_head: bool,
@@ -371,9 +410,13 @@ pub fn current(
     out: &mut dyn Write,
 ) -> Result<Current> {
     let url = p.settings.database_url()?;
-    let db_heads = p.with_scripts_loading(|| {
+    let (version_table_exists, db_heads) = p.with_scripts_loading(|| {
         let mut conn = dialect::connect(&url, p.settings.busy_timeout)?;
-        p.db_heads(conn.as_mut())
+        let version = p.version_table();
+        if !version.exists(conn.as_mut())? {
+            return Ok((false, Vec::new()));
+        }
+        Ok((true, version.read(conn.as_mut())?))
     })?;
     let scripts = p.scripts()?;
     let map = &scripts.map;
@@ -394,10 +437,11 @@ pub fn current(
             text.push_str(&display::line(&info, script, LineParts::default(), false));
             text.push('\n');
         }
-        views.push(RevisionJson::new(&info, script, true));
+        views.push(RevisionJson::new(&info, script, Some(true)));
     }
     let report = Current {
         url: url.masked(),
+        version_table_exists,
         revisions: views,
         heads: db_heads,
         at_head,
@@ -450,7 +494,7 @@ pub fn history(
     revision_listing(
         scripts,
         &ids,
-        |id| indicate_current && current.contains(id),
+        indicate_current.then_some(&current),
         verbose,
         parts,
         json,
@@ -458,10 +502,12 @@ pub fn history(
     )
 }
 
+/// `current` is the database's revisions when the command read them; without them, JSON says `is_current: null`
+/// rather than guess.
 fn revision_listing(
     scripts: &Scripts,
     ids: &[&str],
-    is_current: impl Fn(&str) -> bool,
+    current: Option<&HashSet<&str>>,
     verbose: bool,
     parts: LineParts,
     json: bool,
@@ -475,9 +521,10 @@ fn revision_listing(
             .info(id)
             .expect("listed revisions are in the map");
         let script = scripts.get(id)?;
-        let cur = is_current(id);
+        let known = current.map(|c| c.contains(id));
+        let cur = known == Some(true);
         if json {
-            views.push(RevisionJson::new(&info, script, cur));
+            views.push(RevisionJson::new(&info, script, known));
         } else if verbose {
             text.push_str(&display::entry(&info, script, cur));
         } else {
@@ -498,7 +545,7 @@ pub fn heads(p: &Project, verbose: bool, json: bool, out: &mut dyn Write) -> Res
     revision_listing(
         scripts,
         &scripts.map.versioned_heads(),
-        |_| false,
+        None,
         verbose,
         parts,
         json,
@@ -556,7 +603,8 @@ pub fn branches(p: &Project, verbose: bool, out: &mut dyn Write) -> Result<()> {
 
 pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<()> {
     let scripts = p.scripts()?;
-    let current = if rev.contains("current") {
+    let reads_db = rev.contains("current");
+    let current = if reads_db {
         let mut conn = p.connect()?;
         p.db_heads(conn.as_mut())?
     } else {
@@ -568,10 +616,11 @@ pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<(
             "No revision files indicated by symbol '{rev}'"
         )));
     }
+    let rows: HashSet<&str> = current.iter().map(String::as_str).collect();
     revision_listing(
         scripts,
         &ids,
-        |_| false,
+        reads_db.then_some(&rows),
         true,
         LineParts::default(),
         json,
@@ -588,8 +637,9 @@ pub struct Finding {
     pub detail: String,
 }
 
-/// Compares the applied revisions with their files: changed checksums, applied revisions whose file is gone,
-/// and version-table rows no file declares. With `accept`, records the current checksum of that revision.
+/// Compares the applied revisions with their files: changed SQL or parents, revisions counted as applied that
+/// never ran, applied revisions whose file is gone, and version-table rows no file declares. With `accept`,
+/// records the file of that revision as what ran, unless that would count SQL that never ran as applied.
 pub fn validate(
     p: &Project,
     accept: Option<&str>,
@@ -604,6 +654,12 @@ pub fn validate(
     // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.
     let guard = accept.map(|_| take_lock(p, conn, events)).transpose()?;
     let heads = p.db_heads(conn)?;
+    let dialect = conn.dialect().sql;
+    let known: Vec<String> = heads
+        .iter()
+        .filter(|h| scripts.map.contains(h))
+        .cloned()
+        .collect();
     if let Some(rev) = accept {
         let ids = scripts.map.resolve(rev, &heads)?;
         let [id] = ids.as_slice() else {
@@ -613,6 +669,21 @@ pub fn validate(
             )));
         };
         let script = scripts.get(id)?;
+        let records = history.records(conn)?;
+        let found = history::compare(scripts, &records, &known, dialect)?;
+        if let Some(changed) = found.changed.into_iter().find(|c| c.revision == *id) {
+            if !changed.may_accept() {
+                return Err(Error::AcceptRefused(Box::new(changed)));
+            }
+        }
+        let info = scripts
+            .map
+            .info(id)
+            .expect("resolved revisions are in the map");
+        let ran = Fingerprint {
+            checksum: script.up_checksum(dialect)?,
+            identity: Identity::of(&info),
+        };
         history.ensure(conn)?;
         history.record(
             conn,
@@ -620,23 +691,26 @@ pub fn validate(
                 revision: id,
                 action: Action::Accept,
                 message: script.message(),
-                checksum: Some(script.checksum()),
+                fingerprint: Some(&ran),
                 duration_ms: 0,
                 success: true,
                 error: None,
             },
         )?;
-        let mut w = |s: String| out.write_all(s.as_bytes()).map_err(stdout_err);
-        w(format!(
-            "accepted {} for revision {id} ({})\n",
-            script.checksum(),
-            script.path.display()
-        ))?;
+        out.write_all(
+            format!(
+                "accepted {} for revision {id} ({})\n",
+                ran.checksum,
+                script.path.display()
+            )
+            .as_bytes(),
+        )
+        .map_err(stdout_err)?;
     }
     if let Some(guard) = guard {
         guard.release(conn)?;
     }
-    let recorded = history.checksums(conn)?;
+    let records = history.records(conn)?;
     let mut findings = Vec::new();
     for h in &heads {
         if !scripts.map.contains(h) {
@@ -648,38 +722,62 @@ pub fn validate(
             });
         }
     }
-    let known: Vec<String> = heads
-        .iter()
-        .filter(|h| scripts.map.contains(h))
-        .cloned()
+    let mut gone: Vec<&String> = records
+        .applied
+        .keys()
+        .filter(|id| scripts.find(id).is_none() && records.ran.contains(*id))
         .collect();
-    let applied: HashSet<&str> = scripts.map.applied(&known)?.into_iter().collect();
-    let mut ids: Vec<&String> = recorded.keys().collect();
-    ids.sort();
-    for id in ids {
-        let sum = &recorded[id];
-        match scripts.find(id) {
-            None => {
-                if applied.contains(id.as_str())
-                    || !scripts.map.contains(id) && still_applied(conn, &history, id)?
-                {
-                    findings.push(Finding {
-                        kind: "missing",
-                        revision: id.clone(),
-                        file: None,
-                        detail: format!("revision '{id}' was applied but its file is gone"),
-                    });
-                }
+    gone.sort();
+    for id in gone {
+        findings.push(Finding {
+            kind: "missing",
+            revision: id.clone(),
+            file: None,
+            detail: format!("revision '{id}' was applied but its file is gone"),
+        });
+    }
+    for changed in history::compare(scripts, &records, &known, dialect)?.changed {
+        let detail = format!("{}. {}", changed.what(), changed.remedy());
+        if let Change::Identity {
+            never_ran, dropped, ..
+        } = &changed.change
+        {
+            let finding = |kind, id: &String, detail| Finding {
+                kind,
+                revision: id.clone(),
+                file: scripts.find(id).map(|s| s.path.display().to_string()),
+                detail,
+            };
+            for id in never_ran {
+                findings.push(finding(
+                    "not_run",
+                    id,
+                    format!(
+                        "counted as applied because '{}' now builds on it, but it never ran on this database",
+                        changed.revision
+                    ),
+                ));
             }
-            Some(script) if applied.contains(id.as_str()) && *sum != script.checksum() => findings
-                .push(Finding {
-                    kind: "modified",
-                    revision: id.clone(),
-                    file: Some(script.path.display().to_string()),
-                    detail: format!("applied with {sum}, the file now has {}", script.checksum()),
-                }),
-            Some(_) => {}
+            for id in dropped {
+                findings.push(finding(
+                    "not_counted",
+                    id,
+                    format!(
+                        "ran on this database, but no longer counts as applied since '{}' stopped building on it; an upgrade would run it again",
+                        changed.revision
+                    ),
+                ));
+            }
         }
+        findings.push(Finding {
+            kind: match changed.change {
+                Change::Identity { .. } => "reparented",
+                Change::Sql { .. } | Change::FilledIn | Change::File { .. } => "modified",
+            },
+            revision: changed.revision,
+            file: Some(changed.file),
+            detail,
+        });
     }
     let mut text = String::new();
     for f in &findings {
@@ -697,7 +795,7 @@ pub fn validate(
     if findings.is_empty() {
         text.push_str(&format!(
             "ok: {} applied revision(s) match their files\n",
-            applied.len()
+            scripts.map.applied(&known)?.len()
         ));
     }
     emit(out, json, &findings, &text)?;
@@ -708,20 +806,6 @@ pub fn validate(
         )));
     }
     Ok(findings)
-}
-
-/// Whether the last successful step recorded for a revision left it applied.
-fn still_applied(conn: &mut dyn Connection, history: &HistoryTable, id: &str) -> Result<bool> {
-    let d = conn.dialect();
-    let last = conn
-        .value(&format!(
-            "SELECT direction FROM {} WHERE revision = {} AND success = {} AND direction <> 'accept' ORDER BY id DESC LIMIT 1",
-            history.qualified(),
-            dialect::quote_literal(id),
-            d.true_literal
-        ))
-        .map_err(Error::db(format!("could not read {}", history.qualified())))?;
-    Ok(last.is_some_and(|d| d != "downgrade"))
 }
 
 /// What a new revision should be.

@@ -151,11 +151,12 @@ pub struct RevisionJson {
     pub is_head: bool,
     pub is_branch_point: bool,
     pub is_merge_point: bool,
-    pub is_current: bool,
+    /// Whether the version table holds it; `None` (JSON `null`) when the command did not read the database.
+    pub is_current: Option<bool>,
 }
 
 impl RevisionJson {
-    pub fn new(info: &RevInfo<'_>, script: &Script, current: bool) -> RevisionJson {
+    pub fn new(info: &RevInfo<'_>, script: &Script, current: Option<bool>) -> RevisionJson {
         RevisionJson {
             revision: info.id.to_string(),
             down_revisions: info.down.iter().map(|s| s.to_string()).collect(),

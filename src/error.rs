@@ -40,13 +40,13 @@ pub enum Error {
     Database { context: String, cause: DbError },
     #[error("{0}")]
     Plan(String),
-    #[error("revision '{revision}' ({file}) has changed since it was applied (recorded {recorded}, now {current}); run 'db-migrate validate' and, after review, 'db-migrate validate --accept {revision}'")]
-    Modified {
-        revision: String,
-        file: String,
-        recorded: String,
-        current: String,
-    },
+    /// An applied revision's file no longer says what ran on this database; the message says what changed and
+    /// the way out.
+    #[error("{0}")]
+    Modified(Box<crate::history::Changed>),
+    /// `validate --accept` would count SQL that never ran as applied.
+    #[error("refusing to accept: {0}")]
+    AcceptRefused(Box<crate::history::Changed>),
     /// `lock` is the version table on PostgreSQL, the lock file on SQLite.
     #[error("timed out after {seconds}s waiting for the migration lock on {lock}; another migration is running ({holder})")]
     LockTimeout {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::dialect::{Connection, Dialect};
 use crate::error::{DanglingReferences, Error, Result};
 use crate::graph::{Direction, Step, VersionOp};
-use crate::history::{Action, Entry, HistoryTable};
+use crate::history::{Action, Entry, Fingerprint, HistoryTable, Identity};
 use crate::script::{self, Script};
 use crate::scripts::Scripts;
 use crate::sql;
@@ -28,6 +28,9 @@ pub struct Prepared<'s> {
     pub script: Option<&'s Script>,
     pub statements: Vec<Statement>,
     pub transactional: bool,
+    /// What the step runs, for the history: the checksum of its statements (for a stamp, of the up statements it
+    /// declares have run) and the revision's identity.
+    pub fingerprint: Option<Fingerprint>,
 }
 
 impl Prepared<'_> {
@@ -70,6 +73,27 @@ impl Prepared<'_> {
             line.push_str(s.message());
         }
         line
+    }
+
+    /// Why an upgrade that runs no SQL deserves a look: a revision written but not filled in yet gets recorded as
+    /// applied, and SQL added to it later would never run. A merge has nothing to run by design.
+    pub fn warning(&self) -> Option<String> {
+        let s = self.script?;
+        if self.step.direction != Direction::Upgrade
+            || !self.statements.is_empty()
+            || s.down.len() > 1
+        {
+            return None;
+        }
+        let parent = match s.down.as_slice() {
+            [one] => one.as_str(),
+            _ => "base",
+        };
+        Some(format!(
+            "revision '{}' ({}) has no SQL in its up section for this database; it is recorded as applied with nothing run. If you add SQL to it later, run 'db-migrate stamp {parent}' and then 'db-migrate upgrade' so that the SQL runs",
+            s.id,
+            s.path.display()
+        ))
     }
 }
 
@@ -135,11 +159,25 @@ pub fn prepare<'s>(
                 }
                 _ => (Vec::new(), true),
             };
+            let fingerprint = script
+                .map(|s| -> Result<Fingerprint> {
+                    let checksum = match direction {
+                        Some(_) => script::sql_checksum(statements.iter().map(|st| st.sql.as_str())),
+                        None => s.up_checksum(dialect.sql)?,
+                    };
+                    let info = scripts.map.info(&s.id).expect("scripts are in the map");
+                    Ok(Fingerprint {
+                        checksum,
+                        identity: Identity::of(&info),
+                    })
+                })
+                .transpose()?;
             Ok(Prepared {
                 step,
                 script,
                 statements,
                 transactional,
+                fingerprint,
             })
         })
         .collect()
@@ -184,6 +222,8 @@ pub enum Event<'a> {
     Waiting(&'a str),
     /// A step finished.
     Done(&'a Prepared<'a>, Duration),
+    /// An upgrade found nothing to run; the text says where the database is.
+    NothingToDo(&'a str),
 }
 
 /// Makes the plan from the heads the database really has.
@@ -494,7 +534,7 @@ fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> 
             .unwrap_or("base"),
         action: p.action(),
         message: p.script.map(Script::message).unwrap_or(""),
-        checksum: p.script.map(Script::checksum),
+        fingerprint: p.fingerprint.as_ref(),
         duration_ms: elapsed.as_millis() as u64,
         success: error.is_none(),
         error,

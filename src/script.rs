@@ -198,10 +198,29 @@ impl Script {
         }
     }
 
-    /// `sha256:<hex>` of the file's normalised text.
-    pub fn checksum(&self) -> &str {
+    /// `sha256:<hex>` of the file's normalised text: the checksum dbkit recorded before it recorded what ran.
+    /// Only an old record is compared with it.
+    pub fn file_checksum(&self) -> &str {
         self.checksum
             .get_or_init(|| checksum_of_normalised(&self.text))
+    }
+
+    /// The checksum of what an upgrade runs on a dialect (see [`sql_checksum`]). A file without an up section
+    /// for the dialect runs nothing there.
+    pub fn up_checksum(&self, dialect: SqlDialect) -> Result<String, ScriptError> {
+        let Some(section) = self.section(Direction::Up, dialect) else {
+            return Ok(sql_checksum([]));
+        };
+        let flavor = match dialect {
+            SqlDialect::Sqlite => crate::sql::Flavor::Sqlite,
+            SqlDialect::Postgresql => crate::sql::Flavor::Postgres,
+        };
+        let statements =
+            crate::sql::split(self.body(section), flavor).map_err(|e| ScriptError::Invalid {
+                path: self.path.clone(),
+                message: format!("section at line {}: {e}", section.first_line - 1),
+            })?;
+        Ok(sql_checksum(statements.iter().map(|s| s.sql)))
     }
 
     /// The short message (the first header line), as history prints it.
@@ -395,18 +414,44 @@ fn normalise(raw: &str) -> String {
 }
 
 fn checksum_of_normalised(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for byte in digest.iter() {
-        out.push_str(&format!("{byte:02x}"));
-    }
+    let mut out = String::from("sha256:");
+    push_hex(&mut out, &Sha256::digest(text.as_bytes()));
     out
 }
 
-/// The checksum of a file's text as dbkit records it.
-pub fn checksum(raw: &str) -> String {
+/// The checksum of a file's text as dbkit recorded it before it recorded what ran (see [`Script::file_checksum`]).
+pub fn file_checksum(raw: &str) -> String {
     checksum_of_normalised(&normalise(raw))
+}
+
+/// How a checksum of statements starts; a recorded checksum without it is an older checksum of the whole file.
+pub const SQL_CHECKSUM_PREFIX: &str = "sql-sha256:";
+
+/// `sql-sha256:<hex>` of the statements a step sends to the database, in order. Only what runs counts: the
+/// header, comments between statements, the other direction and other dialects' sections do not, so editing
+/// them leaves the checksum of an applied revision alone.
+pub fn sql_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> String {
+    let mut hasher = Sha256::new();
+    for statement in statements {
+        // The terminator keeps `a; b` apart from `a b;`.
+        hasher.update(statement.as_bytes());
+        hasher.update(b"\n;\n");
+    }
+    let mut out = String::from(SQL_CHECKSUM_PREFIX);
+    push_hex(&mut out, &hasher.finalize());
+    out
+}
+
+/// Whether a checksum of statements is that of none: the step ran no SQL.
+pub fn is_empty_sql(checksum: &str) -> bool {
+    checksum == sql_checksum([])
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    use std::fmt::Write;
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
 }
 
 /// What a new revision file says.
@@ -661,14 +706,74 @@ mod tests {
     fn crlf_and_a_byte_order_mark_do_not_change_the_checksum() {
         let crlf = EXAMPLE.replace('\n', "\r\n");
         let bom = format!("\u{feff}{EXAMPLE}");
-        assert_eq!(checksum(EXAMPLE), checksum(&crlf));
-        assert_eq!(checksum(EXAMPLE), checksum(&bom));
+        assert_eq!(file_checksum(EXAMPLE), file_checksum(&crlf));
+        assert_eq!(file_checksum(EXAMPLE), file_checksum(&bom));
         assert_ne!(
-            checksum(EXAMPLE),
-            checksum(&EXAMPLE.replace("bio", "about"))
+            file_checksum(EXAMPLE),
+            file_checksum(&EXAMPLE.replace("bio", "about"))
         );
-        assert!(checksum(EXAMPLE).starts_with("sha256:"));
-        assert_eq!(checksum(EXAMPLE).len(), 7 + 64);
+        assert!(file_checksum(EXAMPLE).starts_with("sha256:"));
+        assert_eq!(file_checksum(EXAMPLE).len(), 7 + 64);
+        let up = |text: &str| {
+            parse(text)
+                .unwrap()
+                .up_checksum(SqlDialect::Sqlite)
+                .unwrap()
+        };
+        assert_eq!(up(EXAMPLE), up(&crlf));
+        assert_eq!(up(EXAMPLE), up(&bom));
+    }
+
+    #[test]
+    fn the_up_checksum_covers_only_the_statements_a_dialect_runs() {
+        let up = |text: &str, d| parse(text).unwrap().up_checksum(d).unwrap();
+        let sqlite = up(EXAMPLE, SqlDialect::Sqlite);
+        assert!(sqlite.starts_with(SQL_CHECKSUM_PREFIX));
+        assert_eq!(sqlite.len(), SQL_CHECKSUM_PREFIX.len() + 64);
+        assert_eq!(
+            sqlite,
+            sql_checksum(["ALTER TABLE users ADD COLUMN bio TEXT"])
+        );
+        for unchanged in [
+            EXAMPLE.replace("add user profile fields", "add a bio"),
+            EXAMPLE.replace("DROP COLUMN bio;", "DROP COLUMN IF EXISTS bio;"),
+            EXAMPLE.replace("-- migrate:up\n", "-- migrate:up\n-- why: profiles\n\n"),
+            format!("{EXAMPLE}\n-- migrate:up postgresql\nALTER TABLE users ADD COLUMN bio TEXT NULL;\n"),
+        ] {
+            assert_eq!(up(&unchanged, SqlDialect::Sqlite), sqlite, "{unchanged}");
+        }
+        let edited = EXAMPLE.replace("bio TEXT", "bio VARCHAR(200)");
+        assert_ne!(up(&edited, SqlDialect::Sqlite), sqlite);
+        let split = EXAMPLE.replace("ADD COLUMN bio TEXT;", "ADD COLUMN bio TEXT; SELECT 1;");
+        assert_ne!(up(&split, SqlDialect::Sqlite), sqlite);
+        let own = format!("{EXAMPLE}\n-- migrate:up sqlite\nSELECT 1;\n");
+        assert_ne!(up(&own, SqlDialect::Sqlite), sqlite);
+        assert_eq!(up(&own, SqlDialect::Postgresql), sqlite);
+    }
+
+    #[test]
+    fn an_empty_or_absent_up_section_has_the_checksum_of_no_sql() {
+        let empty = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\n\n-- only a comment\n-- migrate:down\n";
+        let s = parse(empty).unwrap();
+        assert!(is_empty_sql(&s.up_checksum(SqlDialect::Sqlite).unwrap()));
+        let pg_only =
+            "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up postgresql\nSELECT 1;\n";
+        let s = parse(pg_only).unwrap();
+        assert!(is_empty_sql(&s.up_checksum(SqlDialect::Sqlite).unwrap()));
+        assert!(!is_empty_sql(
+            &s.up_checksum(SqlDialect::Postgresql).unwrap()
+        ));
+    }
+
+    #[test]
+    fn an_up_section_that_does_not_split_is_an_error_naming_the_file() {
+        let text = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT 'open;\n";
+        let err = parse(text)
+            .unwrap()
+            .up_checksum(SqlDialect::Sqlite)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("v/x.sql: section at line 4: "), "{err}");
     }
 
     #[test]

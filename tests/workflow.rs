@@ -338,3 +338,36 @@ both!(
         fx.ok(&["current", "--check-heads"]);
     }
 );
+
+both!(
+    reports_say_what_is_known_no_table_or_base_nothing_to_upgrade,
+    |fx| {
+        fx.chain(1);
+        let current = |fx: &Fixture| -> serde_json::Value {
+            serde_json::from_str(&fx.ok(&["current", "--json"]).stdout).unwrap()
+        };
+        let fresh = current(fx);
+        assert_eq!(fresh["version_table_exists"], false, "{fresh}");
+        assert_eq!(fresh["heads"], serde_json::json!([]));
+
+        let r = fx.ok(&["upgrade", "head"]);
+        assert!(!r.stderr.contains("Already at head"), "{}", r.stderr);
+        let r = fx.ok(&["upgrade", "head"]);
+        assert_eq!(r.stderr, "Already at head: r1\n");
+        assert_eq!(fx.ok(&["-q", "upgrade", "head"]).stderr, "");
+
+        fx.ok(&["downgrade", "base"]);
+        let at_base = current(fx);
+        assert_eq!(at_base["version_table_exists"], true, "{at_base}");
+        assert_eq!(at_base["heads"], serde_json::json!([]));
+
+        // `heads` does not read the database, so it does not claim to know what is current.
+        fx.ok(&["upgrade", "head"]);
+        let heads: serde_json::Value =
+            serde_json::from_str(&fx.ok(&["heads", "--json"]).stdout).unwrap();
+        assert_eq!(heads[0]["is_current"], serde_json::Value::Null, "{heads}");
+        let history: serde_json::Value =
+            serde_json::from_str(&fx.ok(&["history", "-i", "--json"]).stdout).unwrap();
+        assert_eq!(history[0]["is_current"], true, "{history}");
+    }
+);
