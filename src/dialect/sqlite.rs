@@ -113,7 +113,7 @@ impl Connection for SqliteConnection {
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
         let statements =
             crate::sql::split(sql, crate::sql::Flavor::Sqlite).map_err(|e| DbError {
-                message: e.to_string(),
+                message: format!("line {}: {e}", e.line()),
                 code: None,
             })?;
         let mut counts = Vec::with_capacity(statements.len());
