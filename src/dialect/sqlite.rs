@@ -126,6 +126,15 @@ impl Connection for SqliteConnection {
         Ok(counts)
     }
 
+    /// Sections run on SQLite are split under SQLite's rules, which have no COPY data blocks, so the runner
+    /// never gets here; a caller that does is told plainly.
+    fn copy_in(&mut self, _sql: &str, _data: &str) -> Result<u64, DbError> {
+        Err(DbError {
+            message: "COPY … FROM stdin is PostgreSQL's; SQLite has no COPY".into(),
+            code: None,
+        })
+    }
+
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
         let mut stmt = self.conn.prepare(sql).map_err(db_error)?;
         let width = stmt.column_count();
