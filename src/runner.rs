@@ -21,6 +21,8 @@ pub struct Statement {
     pub line: usize,
     /// The data block of a `COPY … FROM stdin`, which goes to the server on its own sub-protocol.
     pub copy_data: Option<String>,
+    /// The server must run this statement before it parses the next (see [`crate::sql::Statement`]).
+    pub ends_batch: bool,
 }
 
 /// A step with everything it needs to run.
@@ -106,6 +108,7 @@ pub fn prepare<'s>(
                             sql: st.sql.to_string(),
                             line: st.line,
                             copy_data: st.copy_data.map(str::to_string),
+                            ends_batch: st.changes_string_syntax,
                         })
                         .collect();
                     if section.transaction {
@@ -377,29 +380,31 @@ impl Runner<'_> {
     /// flag says whether the failure is the revision's own (recorded in the history) or the bookkeeping's.
     fn execute_batched(&mut self, p: &Prepared<'_>) -> std::result::Result<(), (Error, bool)> {
         let mut sql = String::new();
-        // A COPY's data has a sub-protocol of its own: what is queued before it goes first, then the COPY. A
-        // section without COPY stays one round trip.
-        let mut copied = Ok(());
+        let mut sent = Ok(());
         for st in &p.statements {
-            if let Some(data) = &st.copy_data {
-                copied = self
-                    .conn
-                    .batch(&std::mem::take(&mut sql))
-                    .and_then(|()| self.conn.copy_in(&st.sql, data).map(drop));
-                if copied.is_err() {
+            if st.copy_data.is_none() {
+                // A newline before each `;` keeps it out of a trailing line comment.
+                sql.push_str(&st.sql);
+                sql.push_str("\n;\n");
+            }
+            // A COPY's data has a sub-protocol of its own, and a statement that changes how strings are read
+            // must have run before the server parses the next: what is queued goes first. A section with
+            // neither stays one round trip.
+            if st.copy_data.is_some() || st.ends_batch {
+                sent = self.conn.batch(&std::mem::take(&mut sql));
+                if let (Ok(()), Some(data)) = (&sent, &st.copy_data) {
+                    sent = self.conn.copy_in(&st.sql, data).map(drop);
+                }
+                if sent.is_err() {
                     break;
                 }
-                continue;
             }
-            // A newline before each `;` keeps it out of a trailing line comment.
-            sql.push_str(&st.sql);
-            sql.push_str("\n;\n");
         }
         for op in &p.step.version_ops {
             sql.push_str(&self.version.op_sql(op));
             sql.push_str(";\n");
         }
-        let cause = match copied.and_then(|()| self.conn.batch_counts(&sql)) {
+        let cause = match sent.and_then(|()| self.conn.batch_counts(&sql)) {
             Ok(counts) => {
                 let ops = &p.step.version_ops;
                 let tail = &counts[counts.len().saturating_sub(ops.len())..];

@@ -32,6 +32,10 @@ pub struct Statement<'a> {
     /// For `COPY … FROM stdin` (PostgreSQL): the data block that follows the statement, every line with its
     /// newline, without the closing `\.` line.
     pub copy_data: Option<&'a str>,
+    /// The statement changes standard_conforming_strings, and so how the server reads a `'…'` string after
+    /// it. PostgreSQL parses a whole multi-statement query before running any of it, so the statements after
+    /// this one must not share its round trip.
+    pub changes_string_syntax: bool,
 }
 
 impl Statement<'_> {
@@ -643,7 +647,12 @@ impl<'a, 's> Splitter<'a, 's> {
         self.pending_begin = false;
         self.lite = Lite::Start;
         match head {
-            Head::Strings(on) => self.standard_strings = on,
+            Head::Strings(on) => {
+                self.standard_strings = on;
+                if let Some(statement) = self.out.last_mut() {
+                    statement.changes_string_syntax = true;
+                }
+            }
             Head::CopyFromStdin => {
                 let data = self.copy_data()?;
                 if let Some(statement) = self.out.last_mut() {
@@ -720,6 +729,7 @@ impl<'a, 's> Splitter<'a, 's> {
             sql: &self.src[current.start..end],
             line: current.line,
             copy_data: None,
+            changes_string_syntax: false,
         });
     }
 }
@@ -1495,6 +1505,17 @@ mod tests {
                 "SELECT 2"
             ]
         );
+    }
+
+    #[test]
+    fn a_statement_that_changes_the_setting_says_so() {
+        let statements = split(
+            "SET standard_conforming_strings = off; SELECT 1; RESET ALL; SET search_path = x;",
+            Flavor::Postgres,
+        )
+        .unwrap();
+        let flags: Vec<bool> = statements.iter().map(|s| s.changes_string_syntax).collect();
+        assert_eq!(flags, [true, false, true, false]);
     }
 
     #[test]
