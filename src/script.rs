@@ -752,6 +752,98 @@ mod tests {
     }
 
     #[test]
+    fn markers_are_read_in_any_letter_case() {
+        let s = parse("-- Revision ID: a1\n-- Revises:\n-- MIGRATE:UP SQLite Transaction:False\nup;\n-- Migrate:Down\ndown;\n").unwrap();
+        let up = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        assert!(!up.transaction);
+        assert_eq!(s.body(up), "up;\n");
+        let down = s.section(Direction::Down, SqlDialect::Sqlite).unwrap();
+        assert_eq!((down.first_line, s.body(down)), (6, "down;\n"));
+    }
+
+    #[test]
+    fn a_marker_like_line_that_is_not_a_marker_is_an_error_naming_its_line() {
+        for line in ["-- migrate: down", "-- Migrate :down", "--migrate:sideways"] {
+            let text = format!("-- Revision ID: a1\n-- Revises:\n-- migrate:up\nup;\n{line}\n");
+            let err = parse(&text).unwrap_err();
+            assert!(
+                matches!(err, ScriptError::Syntax { line: 5, .. }),
+                "{line}: {err}"
+            );
+        }
+        let plain = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrated the data\nup;\n";
+        assert!(parse(plain).is_ok());
+    }
+
+    #[test]
+    fn a_marker_in_a_string_or_dollar_body_is_text_and_lines_stay_right() {
+        let text = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT '\n-- migrate:down\n';\nDO $x$\n-- migrate:down\n$x$;\n-- migrate:down\ndown;\n";
+        let s = parse(text).unwrap();
+        let up = s.section(Direction::Up, SqlDialect::Postgresql).unwrap();
+        assert_eq!(s.statements(up, Flavor::Postgres).unwrap().len(), 2);
+        let down = s.section(Direction::Down, SqlDialect::Postgresql).unwrap();
+        assert_eq!((down.first_line, s.body(down)), (11, "down;\n"));
+    }
+
+    #[test]
+    fn sql_errors_name_the_files_line() {
+        let text = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT 1;\nSELECT 'x;\n";
+        let err = parse(text).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ScriptError::Sql {
+                    source: SplitError::UnterminatedString { line: 5 },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(err.to_string(), "v/x.sql:5: unterminated quoted string");
+    }
+
+    #[test]
+    fn empty_entries_in_header_lists_are_errors() {
+        for revises in [", ,", "a,", ",a", "a,,b"] {
+            let err =
+                parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", &format!("Revises: {revises}")))
+                    .unwrap_err();
+            assert!(
+                matches!(err, ScriptError::Syntax { line: 4, .. }),
+                "{revises}: {err}"
+            );
+        }
+        let root = parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", "Revises: None")).unwrap();
+        assert!(root.down.is_empty());
+    }
+
+    #[test]
+    fn ids_and_file_names_stay_inside_the_versions_folder() {
+        for id in ["../x", "a/b", "a\\b", "..", "a..b"] {
+            assert!(
+                validate_id(id).unwrap_err().contains("'/', '\\' or '..'"),
+                "{id}"
+            );
+        }
+        let time = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap();
+        let values = TemplateValues {
+            rev: "abc",
+            slug: "s",
+            time,
+            epoch: 0,
+        };
+        for template in ["../../%(rev)s", "sub/%(rev)s", "%(rev)s\\x", ""] {
+            assert!(
+                render_file_template(template, &values).is_err(),
+                "{template}"
+            );
+        }
+    }
+
+    #[test]
     fn reserved_characters_and_long_ids_are_rejected() {
         assert!(validate_id("a-b")
             .unwrap_err()
