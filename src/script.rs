@@ -166,14 +166,14 @@ impl Script {
             // A section without a dialect is read with PostgreSQL's rules, whose quotes (`$$`, `E'…'`) are the
             // ones that span lines in practice.
             let flavor = dialect.map_or(Flavor::Postgres, SqlDialect::flavor);
-            let split = sql::split_section(&text[body_start..], flavor, number + 1, &|comment| {
+            let length = sql::section_end(&text[body_start..], flavor, number + 1, &|comment| {
                 looks_like_marker(comment)
             })
             .map_err(|source| ScriptError::Sql {
                 path: path.to_path_buf(),
                 source,
             })?;
-            let body_end = body_start + split.end;
+            let body_end = body_start + length;
             sections.push(Section {
                 direction,
                 dialect,
@@ -263,12 +263,12 @@ impl Script {
         section: &Section,
         flavor: Flavor,
     ) -> Result<Vec<sql::Statement<'_>>, ScriptError> {
-        sql::split_section(self.body(section), flavor, section.first_line, &|_| false)
-            .map(|split| split.statements)
-            .map_err(|source| ScriptError::Sql {
+        sql::split_from(self.body(section), flavor, section.first_line).map_err(|source| {
+            ScriptError::Sql {
                 path: self.path.clone(),
                 source,
-            })
+            }
+        })
     }
 }
 

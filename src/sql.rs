@@ -98,30 +98,42 @@ impl SplitError {
 /// Splits `input` into statements, numbering lines from 1. Pieces that contain only whitespace and comments
 /// produce no statement. A final statement without a trailing `;` is still a statement.
 pub fn split(input: &str, flavor: Flavor) -> Result<Vec<Statement<'_>>, SplitError> {
-    Splitter::new(input, flavor, 1, None)
+    split_from(input, flavor, 1)
+}
+
+/// Like [`split`], for input that starts on line `first_line` of a file, so that statements and errors carry
+/// the file's line numbers.
+pub fn split_from(
+    input: &str,
+    flavor: Flavor,
+    first_line: usize,
+) -> Result<Vec<Statement<'_>>, SplitError> {
+    Splitter::new(input, flavor, first_line, None)
         .run()
         .map(|s| s.statements)
 }
 
-/// What [`split_section`] found.
-#[derive(Debug)]
-pub struct Split<'a> {
-    pub statements: Vec<Statement<'a>>,
-    /// Where the section ends: the start of the line that ended it, or the input's length.
-    pub end: usize,
-}
-
-/// Splits a section of a revision file whose first line is line `first_line` of the file, so that statements
-/// and errors carry file line numbers. The section ends at the first line that holds only a `--` comment
-/// (outside any string, comment or COPY data) for which `ends_section` says yes; `ends_section` is given that
-/// comment, from its `--` to the end of the line.
-pub fn split_section<'a>(
-    input: &'a str,
+/// Where a section of a revision file that starts on line `first_line` ends: at the start of the first line
+/// that holds only a `--` comment (outside any string, comment or COPY data) for which `ends_section` says yes,
+/// given the comment from its `--` to the end of the line; otherwise at the end of the input. The lexer reads
+/// the section exactly as [`split`] would, so errors are found here, but collects no statements: reading a
+/// file must stay cheap for commands that never run it.
+pub fn section_end(
+    input: &str,
     flavor: Flavor,
     first_line: usize,
     ends_section: &dyn Fn(&str) -> bool,
-) -> Result<Split<'a>, SplitError> {
-    Splitter::new(input, flavor, first_line, Some(ends_section)).run()
+) -> Result<usize, SplitError> {
+    let mut splitter = Splitter::new(input, flavor, first_line, Some(ends_section));
+    splitter.collect = false;
+    splitter.run().map(|s| s.end)
+}
+
+/// What one pass of the lexer found.
+struct Split<'a> {
+    statements: Vec<Statement<'a>>,
+    /// Where the input ended: the start of the line that ended the section, or the input's length.
+    end: usize,
 }
 
 /// What the lexer hands to the statement tracker. Whitespace and comments never become tokens.
@@ -311,6 +323,8 @@ struct Splitter<'a, 's> {
     /// Where the current line starts.
     line_start: usize,
     ends_section: Option<&'s dyn Fn(&str) -> bool>,
+    /// Whether to keep the statements or only find where the input ends.
+    collect: bool,
     current: Option<Current>,
     out: Vec<Statement<'a>>,
     head: Head,
@@ -341,6 +355,7 @@ impl<'a, 's> Splitter<'a, 's> {
             at_line_start: true,
             line_start: 0,
             ends_section,
+            collect: true,
             current: None,
             out: Vec::new(),
             head: Head::Start,
@@ -725,6 +740,9 @@ impl<'a, 's> Splitter<'a, 's> {
     }
 
     fn push(&mut self, current: &Current, end: usize) {
+        if !self.collect {
+            return;
+        }
         self.out.push(Statement {
             sql: &self.src[current.start..end],
             line: current.line,
@@ -1557,10 +1575,10 @@ mod tests {
     #[test]
     fn a_section_ends_at_a_marker_comment_on_a_line_of_its_own() {
         let input = "SELECT 1;\n  -- migrate:down\nDROP TABLE t;\n";
-        let section = split_section(input, Flavor::Postgres, 7, &is_marker).unwrap();
-        assert_eq!(section.end, 10);
-        assert_eq!(section.statements.len(), 1);
-        assert_eq!(section.statements[0].line, 7);
+        assert_eq!(section_end(input, Flavor::Postgres, 7, &is_marker), Ok(10));
+        let statements = split_from(&input[..10], Flavor::Postgres, 7).unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0].line, 7);
     }
 
     #[test]
@@ -1571,15 +1589,15 @@ mod tests {
             "/*\n-- migrate:down\n*/ SELECT 1;\n",
             "SELECT 1; -- migrate:down\n",
         ] {
-            let section = split_section(input, Flavor::Postgres, 1, &is_marker).unwrap();
-            assert_eq!(section.end, input.len(), "{input:?}");
+            let end = section_end(input, Flavor::Postgres, 1, &is_marker);
+            assert_eq!(end, Ok(input.len()), "{input:?}");
         }
     }
 
     #[test]
     fn errors_in_a_section_carry_the_file_line() {
         let err =
-            split_section("SELECT 1;\n\nSELECT 'x;\n", Flavor::Sqlite, 10, &is_marker).unwrap_err();
+            section_end("SELECT 1;\n\nSELECT 'x;\n", Flavor::Sqlite, 10, &is_marker).unwrap_err();
         assert_eq!(err, SplitError::UnterminatedString { line: 12 });
     }
 
@@ -1587,7 +1605,7 @@ mod tests {
     fn an_unterminated_trigger_before_a_marker_is_an_error() {
         let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1;\n-- migrate:down\n";
         assert_eq!(
-            split_section(input, Flavor::Sqlite, 4, &is_marker).unwrap_err(),
+            section_end(input, Flavor::Sqlite, 4, &is_marker).unwrap_err(),
             SplitError::UnterminatedTrigger { line: 4 }
         );
     }
