@@ -72,6 +72,11 @@ pub enum SplitError {
     /// `COPY … FROM stdin` without `;` and a data block closed by a line holding only `\.`.
     #[error("COPY … FROM stdin without its data block: end the statement with ';' and the data with a line holding only '\\.'")]
     UnterminatedCopy { line: usize },
+    /// A section that turns standard_conforming_strings off and leaves it off: on the connection the setting
+    /// would outlast the section, and the statements that follow (dbkit's bookkeeping in the same transaction,
+    /// the next revisions) are written for it on.
+    #[error("standard_conforming_strings is turned off here and not back on before the section ends; end the section with 'SET standard_conforming_strings = on'")]
+    StringsLeftOff { line: usize },
     /// Text after `COPY … FROM stdin;` on its own line, where it would be neither SQL nor data.
     #[error(
         "text after 'COPY … FROM stdin;' on the same line; the data block starts on the next line"
@@ -90,6 +95,7 @@ impl SplitError {
             | SplitError::UnterminatedBlockComment { line }
             | SplitError::UnterminatedTrigger { line }
             | SplitError::UnterminatedCopy { line }
+            | SplitError::StringsLeftOff { line }
             | SplitError::CopyTrailingText { line } => *line,
         }
     }
@@ -333,9 +339,9 @@ struct Splitter<'a, 's> {
     atomic_depth: usize,
     /// The previous token was a `BEGIN` that may open an atomic body if `ATOMIC` follows.
     pending_begin: bool,
-    /// PostgreSQL's standard_conforming_strings, as the section's own `SET`s leave it: when off, a backslash
-    /// escapes the next character in a plain `'…'` string too.
-    standard_strings: bool,
+    /// PostgreSQL's standard_conforming_strings as the section's own `SET`s leave it: `Some(line of the SET)`
+    /// while it is off, when a backslash escapes the next character in a plain `'…'` string too.
+    strings_off_since: Option<usize>,
     lite: Lite,
 }
 
@@ -362,7 +368,7 @@ impl<'a, 's> Splitter<'a, 's> {
             paren_depth: 0,
             atomic_depth: 0,
             pending_begin: false,
-            standard_strings: true,
+            strings_off_since: None,
             lite: Lite::Start,
         }
     }
@@ -441,6 +447,12 @@ impl<'a, 's> Splitter<'a, 's> {
             }
             let until = current.end.max(current.tail);
             self.push(&current, until);
+            if let Head::Strings(on) = self.head {
+                self.set_strings(on, line);
+            }
+        }
+        if let Some(line) = self.strings_off_since {
+            return Err(SplitError::StringsLeftOff { line });
         }
         Ok(Split {
             statements: self.out,
@@ -481,7 +493,7 @@ impl<'a, 's> Splitter<'a, 's> {
             }
             b'\'' => {
                 let start = self.pos;
-                let backslash = postgres && !self.standard_strings;
+                let backslash = postgres && self.strings_off_since.is_some();
                 self.quoted(b'\'', backslash)
                     .ok_or(SplitError::UnterminatedString { line })?;
                 Ok(Token::Literal(&self.src[start + 1..self.pos - 1]))
@@ -662,12 +674,7 @@ impl<'a, 's> Splitter<'a, 's> {
         self.pending_begin = false;
         self.lite = Lite::Start;
         match head {
-            Head::Strings(on) => {
-                self.standard_strings = on;
-                if let Some(statement) = self.out.last_mut() {
-                    statement.changes_string_syntax = true;
-                }
-            }
+            Head::Strings(on) => self.set_strings(on, current.line),
             Head::CopyFromStdin => {
                 let data = self.copy_data()?;
                 if let Some(statement) = self.out.last_mut() {
@@ -677,6 +684,14 @@ impl<'a, 's> Splitter<'a, 's> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Applies a `SET standard_conforming_strings` on `line`, the last statement pushed.
+    fn set_strings(&mut self, on: bool, line: usize) {
+        self.strings_off_since = (!on).then_some(line);
+        if let Some(statement) = self.out.last_mut() {
+            statement.changes_string_syntax = true;
+        }
     }
 
     /// The data block after `COPY … FROM stdin;`, as psql reads it: every line after the statement's own up
@@ -1514,21 +1529,27 @@ mod tests {
 
     #[test]
     fn with_standard_conforming_strings_off_a_backslash_escapes_a_quote() {
-        let input = "SET standard_conforming_strings = off;\nINSERT INTO t VALUES ('it\\'s; fine');\nSELECT 2;";
+        let input = "SET standard_conforming_strings = off;\nINSERT INTO t VALUES ('it\\'s; fine');\nSET standard_conforming_strings = on";
         assert_eq!(
             pg(input),
             [
                 "SET standard_conforming_strings = off",
                 "INSERT INTO t VALUES ('it\\'s; fine')",
-                "SELECT 2"
+                "SET standard_conforming_strings = on"
             ]
         );
     }
 
     #[test]
+    fn a_section_may_not_leave_standard_conforming_strings_off() {
+        let input = "SELECT 1;\nset local standard_conforming_strings to 'off';\nSELECT 'a\\'';";
+        assert_eq!(pg_err(input), SplitError::StringsLeftOff { line: 2 });
+    }
+
+    #[test]
     fn a_statement_that_changes_the_setting_says_so() {
         let statements = split(
-            "SET standard_conforming_strings = off; SELECT 1; RESET ALL; SET search_path = x;",
+            "SET standard_conforming_strings = off; SELECT 1; RESET ALL; SET search_path = x",
             Flavor::Postgres,
         )
         .unwrap();

@@ -236,6 +236,29 @@ fn backslash_escapes_work_after_turning_standard_conforming_strings_off() {
     );
 }
 
+#[test]
+fn a_section_that_leaves_standard_conforming_strings_off_is_an_error_naming_the_set() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    let path = fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE q (s text);\nSET standard_conforming_strings = off;\nINSERT INTO q VALUES ('it\\'s');",
+        Some("DROP TABLE q;"),
+    );
+    let r = fx.fails(&["upgrade", "head"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:9: standard_conforming_strings is turned off here and not back on",
+            path.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!fx.table_exists("q"));
+}
+
 // COPY … FROM stdin
 
 const PEOPLE_UP: &str = "CREATE TABLE people (id int PRIMARY KEY, name text);\n\n--\n-- Data for Name: people; Type: TABLE DATA; Schema: public; Owner: -\n--\n\nCOPY public.people (id, name) FROM stdin;\n1\tAda; Lovelace\n2\t\\N\n\\.\n\n\nINSERT INTO people VALUES (3, 'after the copy');";
