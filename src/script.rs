@@ -528,6 +528,17 @@ pub fn render(new: &NewRevision<'_>) -> String {
     out
 }
 
+/// Checks a new revision's message, which becomes the header's first comment line: one that reads as a
+/// section marker (`migrate: …`) would make the new file an error.
+pub fn validate_message(message: &str) -> Result<(), String> {
+    if looks_like_marker(&format!("-- {message}")) {
+        return Err(format!(
+            "the message '{message}' would read as a '-- migrate:' section marker in the revision file; reword it"
+        ));
+    }
+    Ok(())
+}
+
 /// The slug of a message: its words joined by `_`, lower-cased, cut at a word boundary.
 pub fn slug(message: &str, truncate_len: usize) -> String {
     let words: Vec<String> = message
@@ -815,6 +826,12 @@ mod tests {
         }
         let root = parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", "Revises: None")).unwrap();
         assert!(root.down.is_empty());
+    }
+
+    #[test]
+    fn a_message_that_reads_as_a_marker_is_refused() {
+        assert!(validate_message("Migrate: users").is_err());
+        assert!(validate_message("migrate users").is_ok());
     }
 
     #[test]

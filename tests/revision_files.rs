@@ -426,3 +426,18 @@ fn rev_ids_and_file_templates_cannot_write_outside_the_versions_folder() {
     assert!(!parent.join("abc.sql").exists() && !parent.join("escaped_x.sql").exists());
     assert_eq!(std::fs::read_dir(fx.versions()).unwrap().count(), 0);
 }
+
+#[test]
+fn a_message_that_would_read_as_a_marker_writes_no_file() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let r = fx.fails(&["revision", "-m", "Migrate: users"]);
+    assert!(
+        r.stderr
+            .contains("the message 'Migrate: users' would read as a '-- migrate:' section marker"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_dir(fx.versions()).unwrap().count(), 0);
+    fx.ok(&["revision", "-m", "migrate users"]);
+    fx.ok(&["heads"]);
+}
