@@ -291,6 +291,56 @@ fn a_pg_dump_copy_block_seeds_data_in_batched_and_autocommit_sections() {
 }
 
 #[test]
+fn a_revision_made_from_real_pg_dump_output_seeds_the_table() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE people (id serial PRIMARY KEY, name text, note text);",
+        Some("DROP TABLE people;"),
+    );
+    fx.ok(&["upgrade", "head"]);
+    fx.connect()
+        .batch("INSERT INTO people (name, note) VALUES ('Ada', E'tab\\there\\\\back'), ('Bob', NULL), ('it''s; fine', E'line\\nbreak')")
+        .unwrap();
+    let dump = std::process::Command::new("pg_dump")
+        .args(["--data-only", "--table=people", &fx.url])
+        .output()
+        .expect("pg_dump runs");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let expected = fx.query("SELECT id, name, coalesce(note, 'NULL') FROM people ORDER BY id");
+    fx.connect()
+        .batch("TRUNCATE people; ALTER SEQUENCE people_id_seq RESTART")
+        .unwrap();
+    // What the documentation says to drop: psql's \restrict guard lines, and the search_path that pg_dump
+    // empties for the rest of the session.
+    let up: String = String::from_utf8(dump.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            !l.starts_with("\\restrict")
+                && !l.starts_with("\\unrestrict")
+                && !l.contains("set_config('search_path'")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(up.contains("FROM stdin;\n"), "{up}");
+    fx.revision("r2", &["r1"], &up, Some("DELETE FROM people;"));
+    fx.ok(&["upgrade", "head"]);
+    assert_eq!(
+        fx.query("SELECT id, name, coalesce(note, 'NULL') FROM people ORDER BY id"),
+        expected
+    );
+    assert_eq!(fx.heads(), ["r2"]);
+}
+
+#[test]
 fn offline_sql_prints_a_copy_with_its_data_block_as_pg_dump_does() {
     let Some(fx) = Fixture::new(Kind::Postgres) else {
         return;
