@@ -943,6 +943,7 @@ fn write_revision(
         .message
         .clone()
         .unwrap_or_else(|| "empty message".into());
+    script::validate_message(&message).map_err(Error::Plan)?;
     let slug = script::slug(
         args.message.as_deref().unwrap_or(""),
         p.settings.truncate_slug_length,

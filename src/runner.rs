@@ -12,7 +12,6 @@ use crate::graph::{Direction, Step, VersionOp};
 use crate::history::{Action, Entry, Fingerprint, HistoryTable, Identity};
 use crate::script::{self, Script};
 use crate::scripts::Scripts;
-use crate::sql;
 use crate::version::VersionTable;
 
 /// One statement ready to run, with its line in the file.
@@ -20,6 +19,10 @@ use crate::version::VersionTable;
 pub struct Statement {
     pub sql: String,
     pub line: usize,
+    /// The data block of a `COPY … FROM stdin`, which goes to the server on its own sub-protocol.
+    pub copy_data: Option<String>,
+    /// The server must run this statement before it parses the next (see [`crate::sql::Statement`]).
+    pub ends_batch: bool,
 }
 
 /// A step with everything it needs to run.
@@ -131,18 +134,14 @@ pub fn prepare<'s>(
                             }
                         ))
                     })?;
-                    let statements: Vec<Statement> = sql::split(s.body(section), dialect.flavor)
-                        .map_err(|e| {
-                            Error::Plan(format!(
-                                "{}: section at line {}: {e}",
-                                s.path.display(),
-                                section.first_line - 1
-                            ))
-                        })?
+                    let statements: Vec<Statement> = s
+                        .statements(section, dialect.flavor)?
                         .into_iter()
                         .map(|st| Statement {
                             sql: st.sql.to_string(),
-                            line: section.first_line + st.line - 1,
+                            line: st.line,
+                            copy_data: st.copy_data.map(str::to_string),
+                            ends_batch: st.changes_string_syntax,
                         })
                         .collect();
                     if section.transaction {
@@ -402,7 +401,11 @@ impl Runner<'_> {
     /// Runs a step's statements, then checks the references they may have left dangling.
     fn execute(&mut self, p: &Prepared<'_>) -> Result<()> {
         for st in &p.statements {
-            if let Err(cause) = self.conn.batch(&st.sql) {
+            let ran = match &st.copy_data {
+                Some(data) => self.conn.copy_in(&st.sql, data).map(drop),
+                None => self.conn.batch(&st.sql),
+            };
+            if let Err(cause) = ran {
                 let s = p.script.expect("only revisions have statements");
                 return Err(Error::Statement(Box::new(crate::error::FailedStatement {
                     revision: s.id.clone(),
@@ -451,16 +454,31 @@ impl Runner<'_> {
     /// flag says whether the failure is the revision's own (recorded in the history) or the bookkeeping's.
     fn execute_batched(&mut self, p: &Prepared<'_>) -> std::result::Result<(), (Error, bool)> {
         let mut sql = String::new();
-        // A newline before each `;` keeps it out of a trailing line comment.
+        let mut sent = Ok(());
         for st in &p.statements {
-            sql.push_str(&st.sql);
-            sql.push_str("\n;\n");
+            if st.copy_data.is_none() {
+                // A newline before each `;` keeps it out of a trailing line comment.
+                sql.push_str(&st.sql);
+                sql.push_str("\n;\n");
+            }
+            // A COPY's data has a sub-protocol of its own, and a statement that changes how strings are read
+            // must have run before the server parses the next: what is queued goes first. A section with
+            // neither stays one round trip.
+            if st.copy_data.is_some() || st.ends_batch {
+                sent = self.conn.batch(&std::mem::take(&mut sql));
+                if let (Ok(()), Some(data)) = (&sent, &st.copy_data) {
+                    sent = self.conn.copy_in(&st.sql, data).map(drop);
+                }
+                if sent.is_err() {
+                    break;
+                }
+            }
         }
         for op in &p.step.version_ops {
             sql.push_str(&self.version.op_sql(op));
             sql.push_str(";\n");
         }
-        let cause = match self.conn.batch_counts(&sql) {
+        let cause = match sent.and_then(|()| self.conn.batch_counts(&sql)) {
             Ok(counts) => {
                 let ops = &p.step.version_ops;
                 let tail = &counts[counts.len().saturating_sub(ops.len())..];
@@ -541,6 +559,20 @@ fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> 
     }
 }
 
+/// A statement as psql reads it: its text (which never ends inside a `--` comment) and `;`, then a COPY's
+/// data block closed by `\.` as pg_dump writes it.
+fn emit_statement(out: &mut String, st: &Statement) {
+    out.push_str(&st.sql);
+    out.push_str(";\n");
+    match &st.copy_data {
+        Some(data) => {
+            out.push_str(data);
+            out.push_str("\\.\n\n");
+        }
+        None => out.push('\n'),
+    }
+}
+
 /// The SQL a plan would run, as a script a DBA can review and apply by hand: each statement followed by `;`
 /// and a blank line, each step introduced by a `-- Running …` comment.
 pub fn render_sql(
@@ -567,7 +599,7 @@ pub fn render_sql(
             emit(&mut out, "BEGIN");
         }
         for st in &p.statements {
-            emit(&mut out, &st.sql);
+            emit_statement(&mut out, st);
         }
         if per_step && !p.transactional {
             emit(&mut out, "BEGIN");

@@ -1,11 +1,13 @@
 //! One revision file: its header (the revision's identity and place in the graph), its `-- migrate:` sections,
-//! and its checksum. Parsing is a single line scan; statements are split only when a section is about to run,
-//! so listing commands over thousands of files stay cheap.
+//! and its checksum. The header is a line scan; each section is read with the SQL lexer up to the next marker,
+//! because a marker-like line inside a string or a dollar-quoted body is text, not a marker.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+
+use crate::sql::{self, Flavor, SplitError};
 
 /// A revision id may not contain these, because the revision grammar gives them meaning.
 pub const RESERVED_ID_CHARS: &[char] = &['@', '-', '+', ':'];
@@ -27,6 +29,9 @@ pub enum ScriptError {
     },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    /// A section's SQL could not be split into statements; the line is the file's.
+    #[error("{}:{}: {source}", path.display(), source.line())]
+    Sql { path: PathBuf, source: SplitError },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +61,14 @@ impl SqlDialect {
         match self {
             SqlDialect::Sqlite => "sqlite",
             SqlDialect::Postgresql => "postgresql",
+        }
+    }
+
+    /// The quoting rules of the dialect.
+    pub fn flavor(self) -> Flavor {
+        match self {
+            SqlDialect::Sqlite => Flavor::Sqlite,
+            SqlDialect::Postgresql => Flavor::Postgres,
         }
     }
 }
@@ -115,45 +128,63 @@ impl Script {
 
         let mut header = Header::default();
         let mut sections: Vec<Section> = Vec::new();
+        // The header: comment lines up to the first marker.
+        let mut next_marker = None;
         let mut offset = 0usize;
         for (index, line) in text.split_inclusive('\n').enumerate() {
-            let number = index + 1;
-            let start = offset;
-            offset += line.len();
             let content = line.trim_end_matches('\n').trim();
-            if let Some(marker) = parse_marker(content) {
-                let (direction, dialect, transaction) =
-                    marker.map_err(|message| syntax(number, message))?;
-                if let Some(last) = sections.last_mut() {
-                    last.body.end = start;
-                }
-                if let Some(dup) = sections
-                    .iter()
-                    .find(|s| s.direction == direction && s.dialect == dialect)
-                {
-                    return Err(syntax(
-                        number,
-                        format!(
-                            "a second '-- migrate:{direction}{}' section (the first is at line {})",
-                            dialect
-                                .map(|d| format!(" {}", d.name()))
-                                .unwrap_or_default(),
-                            dup.first_line - 1
-                        ),
-                    ));
-                }
-                sections.push(Section {
-                    direction,
-                    dialect,
-                    transaction,
-                    first_line: number + 1,
-                    body: offset..text.len(),
-                });
-            } else if sections.is_empty() {
-                header
-                    .line(content)
-                    .map_err(|message| syntax(number, message))?;
+            if looks_like_marker(content) {
+                next_marker = Some((offset, index + 1));
+                break;
             }
+            offset += line.len();
+            header
+                .line(content)
+                .map_err(|message| syntax(index + 1, message))?;
+        }
+        // Each section runs from its marker to the next marker the lexer finds outside strings and comments.
+        while let Some((start, number)) = next_marker {
+            let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
+            let (direction, dialect, transaction) = parse_marker(text[start..line_end].trim())
+                .map_err(|message| syntax(number, message))?;
+            if let Some(dup) = sections
+                .iter()
+                .find(|s| s.direction == direction && s.dialect == dialect)
+            {
+                return Err(syntax(
+                    number,
+                    format!(
+                        "a second '-- migrate:{direction}{}' section (the first is at line {})",
+                        dialect
+                            .map(|d| format!(" {}", d.name()))
+                            .unwrap_or_default(),
+                        dup.first_line - 1
+                    ),
+                ));
+            }
+            let body_start = (line_end + 1).min(text.len());
+            // A section without a dialect is read with PostgreSQL's rules, whose quotes (`$$`, `E'…'`) are the
+            // ones that span lines in practice.
+            let flavor = dialect.map_or(Flavor::Postgres, SqlDialect::flavor);
+            let length = sql::section_end(&text[body_start..], flavor, number + 1, &|comment| {
+                looks_like_marker(comment)
+            })
+            .map_err(|source| ScriptError::Sql {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let body_end = body_start + length;
+            sections.push(Section {
+                direction,
+                dialect,
+                transaction,
+                first_line: number + 1,
+                body: body_start..body_end,
+            });
+            next_marker = (body_end < text.len()).then(|| {
+                let lines = text[body_start..body_end].matches('\n').count();
+                (body_end, number + 1 + lines)
+            });
         }
 
         let invalid = |message: String| ScriptError::Invalid {
@@ -244,6 +275,20 @@ impl Script {
     pub fn body(&self, section: &Section) -> &str {
         &self.text[section.body.clone()]
     }
+
+    /// A section's statements under a flavor's quoting rules, with the file's line numbers.
+    pub fn statements(
+        &self,
+        section: &Section,
+        flavor: Flavor,
+    ) -> Result<Vec<sql::Statement<'_>>, ScriptError> {
+        sql::split_from(self.body(section), flavor, section.first_line).map_err(|source| {
+            ScriptError::Sql {
+                path: self.path.clone(),
+                source,
+            }
+        })
+    }
 }
 
 #[derive(Default)]
@@ -298,7 +343,7 @@ impl Header {
                 _ => None,
             };
             if let Some(list) = list {
-                list.extend(split_list(value));
+                list.extend(split_list(key.trim(), value)?);
                 self.doc_closed = true;
                 return Ok(());
             }
@@ -312,47 +357,84 @@ impl Header {
     }
 }
 
-fn split_list(value: &str) -> impl Iterator<Item = String> + '_ {
+/// A comma-separated header list. Empty (or Alembic's `None`) is no entries; an empty entry between commas is a
+/// typo, and reading it as nothing would silently turn `Revises: , ,` into a root.
+fn split_list(key: &str, value: &str) -> Result<Vec<String>, String> {
+    if value.is_empty() || value == "None" {
+        return Ok(Vec::new());
+    }
     value
         .split(',')
         .map(str::trim)
-        .filter(|s| !s.is_empty() && *s != "None")
-        .map(str::to_string)
+        .map(|entry| {
+            if entry.is_empty() || entry == "None" {
+                Err(format!(
+                    "'{key}: {value}' has an empty entry; list ids separated by commas, or leave it empty for none"
+                ))
+            } else {
+                Ok(entry.to_string())
+            }
+        })
+        .collect()
 }
 
 type Marker = Result<(Direction, Option<SqlDialect>, bool), String>;
 
-/// Recognises `-- migrate:up [sqlite|postgresql] [transaction:false]`; None when the line is not a marker.
-fn parse_marker(line: &str) -> Option<Marker> {
+/// The word that starts every marker.
+const MIGRATE: &str = "migrate";
+
+/// The text after `-- migrate` when `line` is meant as a marker: a `--` comment whose first word is `migrate`
+/// in any letter case, followed by `:` (blanks allowed before it). Such a line is a valid marker or an error,
+/// never a comment, so that a misspelt `-- Migrate:Down` cannot let the down section run as part of the up.
+fn marker_rest(line: &str) -> Option<&str> {
     let rest = line.strip_prefix("--")?.trim_start();
-    let rest = rest.strip_prefix("migrate:")?;
+    let word = rest.get(..MIGRATE.len())?;
+    let rest = &rest[MIGRATE.len()..];
+    (word.eq_ignore_ascii_case(MIGRATE) && rest.trim_start().starts_with(':')).then_some(rest)
+}
+
+fn looks_like_marker(line: &str) -> bool {
+    marker_rest(line).is_some()
+}
+
+/// Reads `-- migrate:up [sqlite|postgresql] [transaction:false]`, in any letter case, from a line that
+/// [`looks_like_marker`].
+fn parse_marker(line: &str) -> Marker {
+    let not_a_marker =
+        || format!("'{line}' is not a valid marker; expected '-- migrate:up' or '-- migrate:down'");
+    let rest = marker_rest(line).ok_or_else(not_a_marker)?;
+    // `-- migrate :up` and `-- migrate: up` are near misses, not other spellings.
+    let rest = rest.strip_prefix(':').ok_or_else(not_a_marker)?;
+    if rest.starts_with(char::is_whitespace) {
+        return Err(not_a_marker());
+    }
     let mut words = rest.split_whitespace();
-    let direction = match words.next() {
-        Some("up") => Direction::Up,
-        Some("down") => Direction::Down,
-        other => {
-            return Some(Err(format!(
-                "unknown marker '-- migrate:{}'; expected '-- migrate:up' or '-- migrate:down'",
-                other.unwrap_or("")
-            )))
-        }
+    let first = words.next().unwrap_or("");
+    let direction = if first.eq_ignore_ascii_case("up") {
+        Direction::Up
+    } else if first.eq_ignore_ascii_case("down") {
+        Direction::Down
+    } else {
+        return Err(format!(
+            "unknown marker '-- migrate:{first}'; expected '-- migrate:up' or '-- migrate:down'"
+        ));
     };
     let mut dialect = None;
     let mut transaction = true;
     for word in words {
-        match word {
+        match word.to_ascii_lowercase().as_str() {
             "sqlite" => dialect = Some(SqlDialect::Sqlite),
             "postgresql" | "postgres" => dialect = Some(SqlDialect::Postgresql),
             "transaction:false" => transaction = false,
             "transaction:true" => transaction = true,
-            other => {
-                return Some(Err(format!(
-                    "unknown option '{other}' on '-- migrate:{direction}'; expected 'sqlite', 'postgresql' or 'transaction:false'"
-                )))
+            _ => {
+                return Err(format!(
+                    "unknown option '{word}' on '-- migrate:{direction}'; expected 'sqlite', 'postgresql' or 'transaction:false'"
+                ))
             }
         }
     }
-    Some(Ok((direction, dialect, transaction)))
+    Ok((direction, dialect, transaction))
 }
 
 /// Checks an id given with `--rev-id` or found in a header.
@@ -369,6 +451,11 @@ pub fn validate_id(id: &str) -> Result<(), String> {
     if id.is_empty() || id.chars().any(char::is_whitespace) {
         return Err(format!(
             "revision identifier '{id}' is empty or contains white space"
+        ));
+    }
+    if escapes_folder(id) {
+        return Err(format!(
+            "revision identifier '{id}' contains '/', '\\' or '..'; an id becomes part of a file name in the versions folder"
         ));
     }
     if id.len() > MAX_ID_LEN {
@@ -486,6 +573,17 @@ pub fn render(new: &NewRevision<'_>) -> String {
     out
 }
 
+/// Checks a new revision's message, which becomes the header's first comment line: one that reads as a
+/// section marker (`migrate: …`) would make the new file an error.
+pub fn validate_message(message: &str) -> Result<(), String> {
+    if looks_like_marker(&format!("-- {message}")) {
+        return Err(format!(
+            "the message '{message}' would read as a '-- migrate:' section marker in the revision file; reword it"
+        ));
+    }
+    Ok(())
+}
+
 /// The slug of a message: its words joined by `_`, lower-cased, cut at a word boundary.
 pub fn slug(message: &str, truncate_len: usize) -> String {
     let words: Vec<String> = message
@@ -512,8 +610,24 @@ pub struct TemplateValues<'a> {
     pub epoch: i64,
 }
 
-/// Expands a `%(name)s`-style file template, as the ini file writes it after interpolation.
+/// Whether a name given for a file in the versions folder could reach outside it.
+fn escapes_folder(name: &str) -> bool {
+    name.contains(['/', '\\']) || name.contains("..")
+}
+
+/// Expands a `%(name)s`-style file template, as the ini file writes it after interpolation. The result names a
+/// file directly in the versions folder: a path separator or `..` in it is an error, never a file elsewhere.
 pub fn render_file_template(template: &str, values: &TemplateValues<'_>) -> Result<String, String> {
+    let name = expand_file_template(template, values)?;
+    if name.is_empty() || escapes_folder(&name) {
+        return Err(format!(
+            "file_template '{template}' gives the file name '{name}', which is empty or contains '/', '\\' or '..'; new revisions are written directly in the versions folder"
+        ));
+    }
+    Ok(name)
+}
+
+fn expand_file_template(template: &str, values: &TemplateValues<'_>) -> Result<String, String> {
     use chrono::{Datelike, Timelike};
     let mut out = String::new();
     let mut rest = template;
@@ -691,6 +805,104 @@ mod tests {
             err.contains(":4: a second '-- migrate:up' section"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn markers_are_read_in_any_letter_case() {
+        let s = parse("-- Revision ID: a1\n-- Revises:\n-- MIGRATE:UP SQLite Transaction:False\nup;\n-- Migrate:Down\ndown;\n").unwrap();
+        let up = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        assert!(!up.transaction);
+        assert_eq!(s.body(up), "up;\n");
+        let down = s.section(Direction::Down, SqlDialect::Sqlite).unwrap();
+        assert_eq!((down.first_line, s.body(down)), (6, "down;\n"));
+    }
+
+    #[test]
+    fn a_marker_like_line_that_is_not_a_marker_is_an_error_naming_its_line() {
+        for line in ["-- migrate: down", "-- Migrate :down", "--migrate:sideways"] {
+            let text = format!("-- Revision ID: a1\n-- Revises:\n-- migrate:up\nup;\n{line}\n");
+            let err = parse(&text).unwrap_err();
+            assert!(
+                matches!(err, ScriptError::Syntax { line: 5, .. }),
+                "{line}: {err}"
+            );
+        }
+        let plain = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrated the data\nup;\n";
+        assert!(parse(plain).is_ok());
+    }
+
+    #[test]
+    fn a_marker_in_a_string_or_dollar_body_is_text_and_lines_stay_right() {
+        let text = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT '\n-- migrate:down\n';\nDO $x$\n-- migrate:down\n$x$;\n-- migrate:down\ndown;\n";
+        let s = parse(text).unwrap();
+        let up = s.section(Direction::Up, SqlDialect::Postgresql).unwrap();
+        assert_eq!(s.statements(up, Flavor::Postgres).unwrap().len(), 2);
+        let down = s.section(Direction::Down, SqlDialect::Postgresql).unwrap();
+        assert_eq!((down.first_line, s.body(down)), (11, "down;\n"));
+    }
+
+    #[test]
+    fn sql_errors_name_the_files_line() {
+        let text = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT 1;\nSELECT 'x;\n";
+        let err = parse(text).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                ScriptError::Sql {
+                    source: SplitError::UnterminatedString { line: 5 },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(err.to_string(), "v/x.sql:5: unterminated quoted string");
+    }
+
+    #[test]
+    fn empty_entries_in_header_lists_are_errors() {
+        for revises in [", ,", "a,", ",a", "a,,b"] {
+            let err =
+                parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", &format!("Revises: {revises}")))
+                    .unwrap_err();
+            assert!(
+                matches!(err, ScriptError::Syntax { line: 4, .. }),
+                "{revises}: {err}"
+            );
+        }
+        let root = parse(&EXAMPLE.replace("Revises: 8a1b2c3d4e5f", "Revises: None")).unwrap();
+        assert!(root.down.is_empty());
+    }
+
+    #[test]
+    fn a_message_that_reads_as_a_marker_is_refused() {
+        assert!(validate_message("Migrate: users").is_err());
+        assert!(validate_message("migrate users").is_ok());
+    }
+
+    #[test]
+    fn ids_and_file_names_stay_inside_the_versions_folder() {
+        for id in ["../x", "a/b", "a\\b", "..", "a..b"] {
+            assert!(
+                validate_id(id).unwrap_err().contains("'/', '\\' or '..'"),
+                "{id}"
+            );
+        }
+        let time = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
+            .unwrap()
+            .and_hms_opt(3, 4, 5)
+            .unwrap();
+        let values = TemplateValues {
+            rev: "abc",
+            slug: "s",
+            time,
+            epoch: 0,
+        };
+        for template in ["../../%(rev)s", "sub/%(rev)s", "%(rev)s\\x", ""] {
+            assert!(
+                render_file_template(template, &values).is_err(),
+                "{template}"
+            );
+        }
     }
 
     #[test]

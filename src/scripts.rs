@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::graph::{GraphError, RevisionMap};
-use crate::script::Script;
+use crate::script::{Script, ScriptError};
 
 pub struct Scripts {
     scripts: Vec<Script>,
@@ -26,18 +26,15 @@ impl Scripts {
                     location.display()
                 )));
             }
-            let mut files: Vec<PathBuf> = std::fs::read_dir(location)
-                .map_err(Error::io(location))?
-                .filter_map(|e| e.ok())
-                .filter(|e| e.path().extension().is_some_and(|x| x == "sql"))
-                // The directory listing already says what most entries are; only links need a stat.
-                .filter(|e| match e.file_type() {
-                    Ok(t) if t.is_symlink() => e.path().is_file(),
-                    Ok(t) => t.is_file(),
-                    Err(_) => e.path().is_file(),
-                })
-                .map(|e| e.path())
-                .collect();
+            let mut files: Vec<PathBuf> = Vec::new();
+            for entry in std::fs::read_dir(location).map_err(Error::io(location))? {
+                let entry = entry.map_err(Error::io(location))?;
+                let path = entry.path();
+                if path.extension().is_some_and(|x| x == "sql") {
+                    check_regular_file(&entry)?;
+                    files.push(path);
+                }
+            }
             // One directory: comparing whole paths as bytes orders them as comparing by component does.
             files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
             scripts.extend(load_all(&files)?);
@@ -117,6 +114,36 @@ impl Scripts {
             _ => None,
         }
     }
+}
+
+/// A `.sql` entry of a versions folder must be a revision, so one that cannot be read as a file (a folder, a
+/// link to nothing) is an error naming it rather than a revision silently left out of the graph.
+fn check_regular_file(entry: &std::fs::DirEntry) -> Result<()> {
+    let path = entry.path();
+    let invalid = |message: &str| {
+        Error::Script(ScriptError::Invalid {
+            path: path.clone(),
+            message: message.into(),
+        })
+    };
+    // The directory listing already says what most entries are; only links need a stat.
+    let file_type = entry.file_type().map_err(Error::io(&path))?;
+    if file_type.is_file() {
+        return Ok(());
+    }
+    if file_type.is_symlink() {
+        return match std::fs::metadata(&path) {
+            Ok(target) if target.is_file() => Ok(()),
+            Ok(_) => Err(invalid("a symbolic link to something that is not a file; every '.sql' entry in a version location must be a revision file")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(invalid("a symbolic link to a file that does not exist; every '.sql' entry in a version location must be a revision file")),
+            Err(e) => Err(Error::Io { path, source: e }),
+        };
+    }
+    Err(invalid(if file_type.is_dir() {
+        "a folder; every '.sql' entry in a version location must be a revision file"
+    } else {
+        "not a regular file; every '.sql' entry in a version location must be a revision file"
+    }))
 }
 
 /// Reads and parses files in order. Opening and reading thousands of small files is system-call bound, so

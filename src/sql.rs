@@ -5,12 +5,11 @@
 //! string, a comment, a dollar-quoted body, a `BEGIN ATOMIC` routine body or a SQLite trigger, and a general
 //! SQL parser is both heavier and, measured on real revision files, not exact. So this is a small lexer that
 //! knows exactly the quoting rules of the two databases dbkit supports and nothing more: it never interprets
-//! a statement, it only finds where each one ends.
+//! a statement beyond the few words that change how the text after it is read (`COPY … FROM stdin` with its
+//! data block, `SET standard_conforming_strings`), it only finds where each one ends.
 //!
-//! The lexer makes a single pass over the input. The only re-reading is the SQLite confirmation of a `;`,
-//! which looks at the current statement alone.
-
-use std::ffi::CString;
+//! The lexer makes a single pass over the input and never reads a byte twice: SQLite's own completeness
+//! check is followed token by token as a state machine instead of being asked again at every `;`.
 
 /// The database whose lexical rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,13 +21,21 @@ pub enum Flavor {
 /// One statement of a section, borrowed from the section's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statement<'a> {
-    /// The statement's source text, sliced from the input: it starts at the first token (leading whitespace and
-    /// comments before the statement are not included) and ends with its last token, before the terminating `;`.
-    /// Comments between the last token and the `;` are left out too, so that appending `;` to `sql` can never
-    /// land inside a line comment.
+    /// The statement's source text, sliced from the input exactly as written: it starts at the first token
+    /// (whitespace and comments before the statement are not included) and runs up to its terminating `;`, so
+    /// comments and blanks before the `;` are kept, as the `sqlite3` shell keeps them (SQLite stores that text
+    /// in `sqlite_master`). A last statement without `;` ends with its last token or the comments after it; it
+    /// never ends inside a `--` comment, so appending a newline and `;` is always safe.
     pub sql: &'a str,
-    /// 1-based line number, within the input, of the statement's first token.
+    /// 1-based line number of the statement's first token (counted from the line the input starts on).
     pub line: usize,
+    /// For `COPY … FROM stdin` (PostgreSQL): the data block that follows the statement, every line with its
+    /// newline, without the closing `\.` line.
+    pub copy_data: Option<&'a str>,
+    /// The statement changes standard_conforming_strings, and so how the server reads a `'…'` string after
+    /// it. PostgreSQL parses a whole multi-statement query before running any of it, so the statements after
+    /// this one must not share its round trip.
+    pub changes_string_syntax: bool,
 }
 
 impl Statement<'_> {
@@ -38,45 +45,101 @@ impl Statement<'_> {
     }
 }
 
-/// Why a section could not be split. Every variant carries the 1-based line where the problem starts.
+/// Why a section could not be split. Every variant carries the line where the problem starts; the message
+/// does not repeat it, because the caller puts the file and line in front.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SplitError {
     /// A line that starts with a backslash command of the interactive client; no database accepts it.
     #[error(
-        "line {line}: psql meta-command '{command}' is not SQL; revision files must contain only SQL statements"
+        "psql meta-command '{command}' is not SQL; revision files must contain only SQL statements"
     )]
     MetaCommand { line: usize, command: String },
     /// A `'…'` or `E'…'` string literal that never closes.
-    #[error("line {line}: unterminated quoted string")]
+    #[error("unterminated quoted string")]
     UnterminatedString { line: usize },
     /// A `"…"`, `[…]` or `` `…` `` identifier that never closes.
-    #[error("line {line}: unterminated quoted identifier")]
+    #[error("unterminated quoted identifier")]
     UnterminatedIdentifier { line: usize },
     /// A `$tag$` body that never meets its closing delimiter; `delimiter` is the opening one, dollars included.
-    #[error("line {line}: unterminated dollar-quoted string {delimiter}")]
+    #[error("unterminated dollar-quoted string {delimiter}")]
     UnterminatedDollarQuote { line: usize, delimiter: String },
     /// A `/*` comment that never closes.
-    #[error("line {line}: unterminated block comment")]
+    #[error("unterminated block comment")]
     UnterminatedBlockComment { line: usize },
+    /// A SQLite `CREATE TRIGGER … BEGIN` whose body never reaches `END;`.
+    #[error("CREATE TRIGGER without the 'END;' that closes its body")]
+    UnterminatedTrigger { line: usize },
+    /// `COPY … FROM stdin` without `;` and a data block closed by a line holding only `\.`.
+    #[error("COPY … FROM stdin without its data block: end the statement with ';' and the data with a line holding only '\\.'")]
+    UnterminatedCopy { line: usize },
+    /// A section that turns standard_conforming_strings off and leaves it off: on the connection the setting
+    /// would outlast the section, and the statements that follow (dbkit's bookkeeping in the same transaction,
+    /// the next revisions) are written for it on.
+    #[error("standard_conforming_strings is turned off here and not back on before the section ends; end the section with 'SET standard_conforming_strings = on'")]
+    StringsLeftOff { line: usize },
+    /// Text after `COPY … FROM stdin;` on its own line, where it would be neither SQL nor data.
+    #[error(
+        "text after 'COPY … FROM stdin;' on the same line; the data block starts on the next line"
+    )]
+    CopyTrailingText { line: usize },
 }
 
 impl SplitError {
-    /// The 1-based line the error points at.
+    /// The line the error points at.
     pub fn line(&self) -> usize {
         match self {
             SplitError::MetaCommand { line, .. }
             | SplitError::UnterminatedString { line }
             | SplitError::UnterminatedIdentifier { line }
             | SplitError::UnterminatedDollarQuote { line, .. }
-            | SplitError::UnterminatedBlockComment { line } => *line,
+            | SplitError::UnterminatedBlockComment { line }
+            | SplitError::UnterminatedTrigger { line }
+            | SplitError::UnterminatedCopy { line }
+            | SplitError::StringsLeftOff { line }
+            | SplitError::CopyTrailingText { line } => *line,
         }
     }
 }
 
-/// Splits `input` into statements. Pieces that contain only whitespace and comments produce no statement.
-/// A final statement without a trailing `;` is still a statement.
+/// Splits `input` into statements, numbering lines from 1. Pieces that contain only whitespace and comments
+/// produce no statement. A final statement without a trailing `;` is still a statement.
 pub fn split(input: &str, flavor: Flavor) -> Result<Vec<Statement<'_>>, SplitError> {
-    Splitter::new(input, flavor).run()
+    split_from(input, flavor, 1)
+}
+
+/// Like [`split`], for input that starts on line `first_line` of a file, so that statements and errors carry
+/// the file's line numbers.
+pub fn split_from(
+    input: &str,
+    flavor: Flavor,
+    first_line: usize,
+) -> Result<Vec<Statement<'_>>, SplitError> {
+    Splitter::new(input, flavor, first_line, None)
+        .run()
+        .map(|s| s.statements)
+}
+
+/// Where a section of a revision file that starts on line `first_line` ends: at the start of the first line
+/// that holds only a `--` comment (outside any string, comment or COPY data) for which `ends_section` says yes,
+/// given the comment from its `--` to the end of the line; otherwise at the end of the input. The lexer reads
+/// the section exactly as [`split`] would, so errors are found here, but collects no statements: reading a
+/// file must stay cheap for commands that never run it.
+pub fn section_end(
+    input: &str,
+    flavor: Flavor,
+    first_line: usize,
+    ends_section: &dyn Fn(&str) -> bool,
+) -> Result<usize, SplitError> {
+    let mut splitter = Splitter::new(input, flavor, first_line, Some(ends_section));
+    splitter.collect = false;
+    splitter.run().map(|s| s.end)
+}
+
+/// What one pass of the lexer found.
+struct Split<'a> {
+    statements: Vec<Statement<'a>>,
+    /// Where the input ended: the start of the line that ended the section, or the input's length.
+    end: usize,
 }
 
 /// What the lexer hands to the statement tracker. Whitespace and comments never become tokens.
@@ -84,12 +147,17 @@ enum Token<'a> {
     Semicolon,
     OpenParen,
     CloseParen,
+    Equals,
     Word(&'a str),
+    /// A `'…'` literal: the text between the quotes, escapes left as written.
+    Literal(&'a str),
     Other,
 }
 
-/// How far the statement's leading words match `CREATE [OR REPLACE] {FUNCTION | PROCEDURE}`. Only such
-/// statements can carry a `BEGIN ATOMIC` body, so only in them do `BEGIN`, `CASE` and `END` mean anything.
+/// Where a PostgreSQL statement's leading words have got to. Only a few statements change how the lexer must
+/// read on: `CREATE [OR REPLACE] {FUNCTION | PROCEDURE}` may carry a `BEGIN ATOMIC` body (so only there do
+/// `BEGIN`, `CASE` and `END` mean anything), `COPY … FROM stdin` is followed by a data block, and
+/// `SET standard_conforming_strings` / `RESET` decide whether a backslash escapes in a plain `'…'` string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Head {
     Start,
@@ -97,24 +165,172 @@ enum Head {
     CreateOr,
     CreateOrReplace,
     Routine,
+    Copy,
+    CopyFrom,
+    CopyFromStdin,
+    Set,
+    SetStrings,
+    SetStringsTo,
+    /// The statement sets standard_conforming_strings to this value when it ends.
+    Strings(bool),
+    Reset,
     Other,
+}
+
+impl Head {
+    fn next(self, token: &Token<'_>, paren_depth: usize) -> Head {
+        let is = |keyword: &str| matches!(token, Token::Word(w) if w.eq_ignore_ascii_case(keyword));
+        match self {
+            Head::Start if is("create") => Head::Create,
+            Head::Create if is("or") => Head::CreateOr,
+            Head::CreateOr if is("replace") => Head::CreateOrReplace,
+            Head::Create | Head::CreateOrReplace if is("function") || is("procedure") => {
+                Head::Routine
+            }
+            Head::Routine => Head::Routine,
+            Head::Start if is("copy") => Head::Copy,
+            // A query in parentheses (`COPY (SELECT … FROM t) TO …`) has FROMs of its own.
+            Head::Copy if paren_depth == 0 && is("from") => Head::CopyFrom,
+            Head::Copy => Head::Copy,
+            Head::CopyFrom if is("stdin") => Head::CopyFromStdin,
+            Head::CopyFromStdin => Head::CopyFromStdin,
+            Head::Start if is("set") => Head::Set,
+            Head::Set if is("session") || is("local") => Head::Set,
+            Head::Set if is("standard_conforming_strings") => Head::SetStrings,
+            Head::SetStrings if is("to") || matches!(token, Token::Equals) => Head::SetStringsTo,
+            Head::SetStringsTo => match token {
+                // The server's default is on.
+                Token::Word(w) if w.eq_ignore_ascii_case("default") => Head::Strings(true),
+                Token::Word(value) | Token::Literal(value) => {
+                    parse_bool(value).map_or(Head::Other, Head::Strings)
+                }
+                _ => Head::Other,
+            },
+            Head::Start if is("reset") => Head::Reset,
+            Head::Reset if is("standard_conforming_strings") || is("all") => Head::Strings(true),
+            _ => Head::Other,
+        }
+    }
+}
+
+/// A boolean setting as PostgreSQL reads one: `on`, `off`, `1`, `0`, or any prefix of `true`, `false`, `yes`,
+/// `no`, in any case.
+fn parse_bool(value: &str) -> Option<bool> {
+    let v = value.to_ascii_lowercase();
+    let prefix_of = |word: &str| !v.is_empty() && word.starts_with(v.as_str());
+    if v == "on" || v == "1" || prefix_of("true") || prefix_of("yes") {
+        Some(true)
+    } else if (v.len() >= 2 && prefix_of("off"))
+        || v == "0"
+        || prefix_of("false")
+        || prefix_of("no")
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The states of SQLite's `sqlite3_complete()`, which decides whether a `;` ends a statement: only inside a
+/// `CREATE [TEMP] TRIGGER` body does it not, until `END;`. Following it token by token gives the same answer
+/// as asking SQLite at every `;`, without re-reading the statement each time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lite {
+    Start,
+    Normal,
+    Explain,
+    Create,
+    Trigger,
+    /// A `;` inside a trigger body.
+    Semi,
+    /// `END` right after such a `;`.
+    End,
+}
+
+/// The tokens `sqlite3_complete()` tells apart; whitespace and comments never change its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LiteToken {
+    Semi,
+    Explain,
+    Create,
+    Temp,
+    Trigger,
+    End,
+    Other,
+}
+
+impl LiteToken {
+    fn of(token: &Token<'_>) -> LiteToken {
+        let Token::Word(word) = token else {
+            return match token {
+                Token::Semicolon => LiteToken::Semi,
+                _ => LiteToken::Other,
+            };
+        };
+        let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
+        if is("explain") {
+            LiteToken::Explain
+        } else if is("create") {
+            LiteToken::Create
+        } else if is("temp") || is("temporary") {
+            LiteToken::Temp
+        } else if is("trigger") {
+            LiteToken::Trigger
+        } else if is("end") {
+            LiteToken::End
+        } else {
+            LiteToken::Other
+        }
+    }
+}
+
+impl Lite {
+    /// One transition of the table in SQLite's complete.c.
+    fn next(self, token: LiteToken) -> Lite {
+        use LiteToken as T;
+        match (self, token) {
+            (Lite::Trigger, T::Semi) => Lite::Semi,
+            (Lite::Trigger, _) => Lite::Trigger,
+            (Lite::Semi, T::Semi) => Lite::Semi,
+            (Lite::Semi, T::End) => Lite::End,
+            (Lite::Semi, _) => Lite::Trigger,
+            (Lite::End, T::Semi) => Lite::Start,
+            (Lite::End, _) => Lite::Trigger,
+            (_, T::Semi) => Lite::Start,
+            (Lite::Start, T::Explain) => Lite::Explain,
+            (Lite::Start | Lite::Explain, T::Create) => Lite::Create,
+            (Lite::Explain, T::Other) => Lite::Explain,
+            (Lite::Create, T::Temp) => Lite::Create,
+            (Lite::Create, T::Trigger) => Lite::Trigger,
+            _ => Lite::Normal,
+        }
+    }
 }
 
 /// The statement being collected.
 struct Current {
     start: usize,
     line: usize,
+    /// The end of its last token.
     end: usize,
+    /// The end of the comments after its last token (a `--` comment with its newline).
+    tail: usize,
 }
 
-struct Splitter<'a> {
+struct Splitter<'a, 's> {
     src: &'a str,
     bytes: &'a [u8],
     flavor: Flavor,
     pos: usize,
     line: usize,
-    /// Nothing but blanks seen since the last newline; decides whether a backslash starts a client command.
+    /// Nothing but blanks seen since the last newline; decides whether a backslash starts a client command and
+    /// whether a `--` comment can end the section.
     at_line_start: bool,
+    /// Where the current line starts.
+    line_start: usize,
+    ends_section: Option<&'s dyn Fn(&str) -> bool>,
+    /// Whether to keep the statements or only find where the input ends.
+    collect: bool,
     current: Option<Current>,
     out: Vec<Statement<'a>>,
     head: Head,
@@ -123,23 +339,37 @@ struct Splitter<'a> {
     atomic_depth: usize,
     /// The previous token was a `BEGIN` that may open an atomic body if `ATOMIC` follows.
     pending_begin: bool,
+    /// PostgreSQL's standard_conforming_strings as the section's own `SET`s leave it: `Some(line of the SET)`
+    /// while it is off, when a backslash escapes the next character in a plain `'…'` string too.
+    strings_off_since: Option<usize>,
+    lite: Lite,
 }
 
-impl<'a> Splitter<'a> {
-    fn new(src: &'a str, flavor: Flavor) -> Self {
+impl<'a, 's> Splitter<'a, 's> {
+    fn new(
+        src: &'a str,
+        flavor: Flavor,
+        first_line: usize,
+        ends_section: Option<&'s dyn Fn(&str) -> bool>,
+    ) -> Self {
         Splitter {
             src,
             bytes: src.as_bytes(),
             flavor,
             pos: 0,
-            line: 1,
+            line: first_line,
             at_line_start: true,
+            line_start: 0,
+            ends_section,
+            collect: true,
             current: None,
             out: Vec::new(),
             head: Head::Start,
             paren_depth: 0,
             atomic_depth: 0,
             pending_begin: false,
+            strings_off_since: None,
+            lite: Lite::Start,
         }
     }
 
@@ -147,13 +377,22 @@ impl<'a> Splitter<'a> {
         self.bytes.get(self.pos + offset).copied()
     }
 
-    fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
+    /// Where the line that `from` is on ends (its newline, or the end of the input).
+    fn line_end(&self, from: usize) -> usize {
+        self.bytes[from..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(self.bytes.len(), |n| from + n)
+    }
+
+    fn run(mut self) -> Result<Split<'a>, SplitError> {
         while let Some(b) = self.peek(0) {
             match b {
                 b'\n' => {
                     self.line += 1;
                     self.pos += 1;
                     self.at_line_start = true;
+                    self.line_start = self.pos;
                     continue;
                 }
                 b' ' | b'\t' | b'\r' | 0x0b | 0x0c => {
@@ -161,15 +400,27 @@ impl<'a> Splitter<'a> {
                     continue;
                 }
                 b'-' if self.peek(1) == Some(b'-') => {
-                    // The newline is left for the loop so that it counts the line and resets `at_line_start`.
-                    self.pos = self.bytes[self.pos..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(self.bytes.len(), |n| self.pos + n);
+                    let end = self.line_end(self.pos);
+                    if self.at_line_start
+                        && self
+                            .ends_section
+                            .is_some_and(|ends| ends(&self.src[self.pos..end]))
+                    {
+                        let end = self.line_start;
+                        return self.finish(end);
+                    }
+                    // The newline belongs to the comment, but is left for the loop to count.
+                    if let (Some(current), true) = (&mut self.current, end < self.bytes.len()) {
+                        current.tail = end + 1;
+                    }
+                    self.pos = end;
                     continue;
                 }
                 b'/' if self.peek(1) == Some(b'*') => {
                     self.block_comment()?;
+                    if let Some(current) = &mut self.current {
+                        current.tail = self.pos;
+                    }
                     self.at_line_start = false;
                     continue;
                 }
@@ -178,12 +429,35 @@ impl<'a> Splitter<'a> {
             let (start, line) = (self.pos, self.line);
             let token = self.token(b)?;
             self.at_line_start = false;
-            self.accept(token, start, line);
+            self.accept(token, start, line)?;
         }
+        let end = self.bytes.len();
+        self.finish(end)
+    }
+
+    /// Ends the input at `end`: the statement in progress is the last one.
+    fn finish(mut self, end: usize) -> Result<Split<'a>, SplitError> {
         if let Some(current) = self.current.take() {
-            self.push(current);
+            let line = current.line;
+            if matches!(self.lite, Lite::Trigger | Lite::Semi) {
+                return Err(SplitError::UnterminatedTrigger { line });
+            }
+            if self.head == Head::CopyFromStdin {
+                return Err(SplitError::UnterminatedCopy { line });
+            }
+            let until = current.end.max(current.tail);
+            self.push(&current, until);
+            if let Head::Strings(on) = self.head {
+                self.set_strings(on, line);
+            }
         }
-        Ok(self.out)
+        if let Some(line) = self.strings_off_since {
+            return Err(SplitError::StringsLeftOff { line });
+        }
+        Ok(Split {
+            statements: self.out,
+            end,
+        })
     }
 
     /// Lexes the significant token starting with byte `b` at `self.pos`.
@@ -213,10 +487,16 @@ impl<'a> Splitter<'a> {
                 self.pos += 1;
                 Ok(Token::CloseParen)
             }
+            b'=' => {
+                self.pos += 1;
+                Ok(Token::Equals)
+            }
             b'\'' => {
-                self.quoted(b'\'', false)
+                let start = self.pos;
+                let backslash = postgres && self.strings_off_since.is_some();
+                self.quoted(b'\'', backslash)
                     .ok_or(SplitError::UnterminatedString { line })?;
-                Ok(Token::Other)
+                Ok(Token::Literal(&self.src[start + 1..self.pos - 1]))
             }
             b'"' => {
                 self.quoted(b'"', false)
@@ -292,7 +572,7 @@ impl<'a> Splitter<'a> {
     }
 
     /// Skips a block comment starting at `self.pos`. PostgreSQL nests block comments; SQLite ends one at the
-    /// first `*/`, and its own statement-completeness check does the same, so the lexer must agree with it.
+    /// first `*/`.
     fn block_comment(&mut self) -> Result<(), SplitError> {
         let line = self.line;
         let nests = self.flavor == Flavor::Postgres;
@@ -347,49 +627,100 @@ impl<'a> Splitter<'a> {
     }
 
     /// Adds the token that started at `start` on `line` to the statement being collected, or ends the statement.
-    fn accept(&mut self, token: Token<'a>, start: usize, line: usize) {
+    fn accept(&mut self, token: Token<'a>, start: usize, line: usize) -> Result<(), SplitError> {
         if let Token::Semicolon = token {
-            if let Some(current) = self.current.take() {
-                if self.semicolon_ends(&current, start) {
-                    self.push(current);
-                    self.head = Head::Start;
-                    self.paren_depth = 0;
-                    self.atomic_depth = 0;
-                    self.pending_begin = false;
-                    return;
-                }
-                self.current = Some(current);
-            } else {
+            let Some(current) = self.current.take() else {
                 // A `;` with nothing before it is an empty statement, which dbkit has no reason to run.
-                return;
+                return Ok(());
+            };
+            let ends = match self.flavor {
+                // A `;` inside parentheses belongs to the statement, which is how a rule with several actions
+                // `DO (…; …)` stays whole.
+                Flavor::Postgres => self.paren_depth == 0 && self.atomic_depth == 0,
+                Flavor::Sqlite => {
+                    self.lite = self.lite.next(LiteToken::Semi);
+                    self.lite == Lite::Start
+                }
+            };
+            if ends {
+                return self.end_statement(&current, start);
             }
+            self.current = Some(current);
         }
         let current = self.current.get_or_insert(Current {
             start,
             line,
             end: start,
+            tail: start,
         });
         current.end = self.pos;
-        if self.flavor == Flavor::Postgres {
-            self.track_routine(&token);
-        }
-    }
-
-    fn semicolon_ends(&self, current: &Current, semicolon: usize) -> bool {
+        current.tail = self.pos;
         match self.flavor {
-            // A `;` inside parentheses belongs to the statement, which is how a rule with several actions
-            // `DO (…; …)` stays whole.
-            Flavor::Postgres => self.paren_depth == 0 && self.atomic_depth == 0,
-            // A trigger body holds `;`-terminated statements between BEGIN and END; SQLite itself knows best
-            // when a statement is complete.
-            Flavor::Sqlite => sqlite_complete(&self.src[current.start..=semicolon]),
+            Flavor::Postgres => self.track_postgres(&token),
+            Flavor::Sqlite if !matches!(token, Token::Semicolon) => {
+                self.lite = self.lite.next(LiteToken::of(&token));
+            }
+            Flavor::Sqlite => {}
+        }
+        Ok(())
+    }
+
+    /// Ends the statement at the `;` at `semicolon`, and reads the data block of a `COPY … FROM stdin`.
+    fn end_statement(&mut self, current: &Current, semicolon: usize) -> Result<(), SplitError> {
+        self.push(current, semicolon);
+        let head = std::mem::replace(&mut self.head, Head::Start);
+        self.paren_depth = 0;
+        self.atomic_depth = 0;
+        self.pending_begin = false;
+        self.lite = Lite::Start;
+        match head {
+            Head::Strings(on) => self.set_strings(on, current.line),
+            Head::CopyFromStdin => {
+                let data = self.copy_data()?;
+                if let Some(statement) = self.out.last_mut() {
+                    statement.copy_data = Some(data);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Applies a `SET standard_conforming_strings` on `line`, the last statement pushed.
+    fn set_strings(&mut self, on: bool, line: usize) {
+        self.strings_off_since = (!on).then_some(line);
+        if let Some(statement) = self.out.last_mut() {
+            statement.changes_string_syntax = true;
         }
     }
 
-    fn track_routine(&mut self, token: &Token<'a>) {
+    /// The data block after `COPY … FROM stdin;`, as psql reads it: every line after the statement's own up
+    /// to a line holding only `\.`, which is consumed too.
+    fn copy_data(&mut self) -> Result<&'a str, SplitError> {
+        let eol = self.line_end(self.pos);
+        if !self.src[self.pos..eol].trim().is_empty() {
+            return Err(SplitError::CopyTrailingText { line: self.line });
+        }
+        let line = self.line;
+        let data_start = (eol + 1).min(self.bytes.len());
+        let mut at = data_start;
+        while at < self.bytes.len() {
+            let end = self.line_end(at);
+            if &self.src[at..end] == "\\." {
+                let data = &self.src[data_start..at];
+                self.skip_to((end + 1).min(self.bytes.len()));
+                self.at_line_start = true;
+                self.line_start = self.pos;
+                return Ok(data);
+            }
+            at = end + 1;
+        }
+        Err(SplitError::UnterminatedCopy { line })
+    }
+
+    fn track_postgres(&mut self, token: &Token<'a>) {
         let pending_begin = std::mem::take(&mut self.pending_begin);
-        let word = match token {
-            Token::Word(word) => *word,
+        match token {
             Token::OpenParen => {
                 self.paren_depth += 1;
                 return;
@@ -398,29 +729,18 @@ impl<'a> Splitter<'a> {
                 self.paren_depth = self.paren_depth.saturating_sub(1);
                 return;
             }
-            Token::Semicolon | Token::Other => {
-                if self.head != Head::Routine {
-                    self.head = Head::Other;
-                }
-                return;
-            }
-        };
-        let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
-        self.head = match self.head {
-            Head::Start if is("create") => Head::Create,
-            Head::Create if is("or") => Head::CreateOr,
-            Head::CreateOr if is("replace") => Head::CreateOrReplace,
-            Head::Create | Head::CreateOrReplace if is("function") || is("procedure") => {
-                Head::Routine
-            }
-            Head::Routine => Head::Routine,
-            _ => Head::Other,
+            _ => {}
+        }
+        self.head = self.head.next(token, self.paren_depth);
+        let Token::Word(word) = token else {
+            return;
         };
         // Parameter names and defaults live in parentheses, and a CASE and its END never straddle one, so
         // keywords inside parentheses are ignored.
         if self.head != Head::Routine || self.paren_depth > 0 {
             return;
         }
+        let is = |keyword: &str| word.eq_ignore_ascii_case(keyword);
         if self.atomic_depth == 0 {
             if is("begin") {
                 self.pending_begin = true;
@@ -434,10 +754,15 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    fn push(&mut self, current: Current) {
+    fn push(&mut self, current: &Current, end: usize) {
+        if !self.collect {
+            return;
+        }
         self.out.push(Statement {
-            sql: &self.src[current.start..current.end],
+            sql: &self.src[current.start..end],
             line: current.line,
+            copy_data: None,
+            changes_string_syntax: false,
         });
     }
 }
@@ -461,19 +786,6 @@ fn is_tag_char(b: u8) -> bool {
 
 fn count_newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
-}
-
-/// Asks SQLite whether `text`, which ends with a `;` the lexer saw outside any quote or comment, is a complete
-/// statement. It says no inside a trigger body that has not reached its `END;`.
-fn sqlite_complete(text: &str) -> bool {
-    // A NUL would end the C string early; a space lexes the same way everywhere it can appear.
-    let bytes: Vec<u8> = text
-        .bytes()
-        .map(|b| if b == 0 { b' ' } else { b })
-        .collect();
-    let text = CString::new(bytes).expect("NUL bytes were replaced");
-    // SAFETY: `text` is a valid NUL-terminated string that outlives the call, which only reads it.
-    unsafe { rusqlite::ffi::sqlite3_complete(text.as_ptr()) != 0 }
 }
 
 #[cfg(test)]
@@ -547,14 +859,20 @@ mod tests {
     }
 
     #[test]
-    fn comments_between_the_last_token_and_the_semicolon_are_left_out() {
-        assert_eq!(both("SELECT 1 -- one\n;"), ["SELECT 1"]);
-        assert_eq!(both("SELECT 2 /* two */ ;"), ["SELECT 2"]);
+    fn comments_and_blanks_before_the_semicolon_are_kept_as_written() {
+        assert_eq!(both("SELECT 1 -- one\n;"), ["SELECT 1 -- one\n"]);
+        assert_eq!(both("SELECT 2  /* two */ ;"), ["SELECT 2  /* two */ "]);
     }
 
     #[test]
-    fn a_trailing_comment_after_a_final_statement_is_left_out() {
-        assert_eq!(both("SELECT 1\n-- the end\n"), ["SELECT 1"]);
+    fn a_final_statement_keeps_its_trailing_comments_but_not_the_blanks_after_them() {
+        assert_eq!(both("SELECT 1\n-- the end\n\n"), ["SELECT 1\n-- the end\n"]);
+        assert_eq!(both("SELECT 1 /* x */  \n"), ["SELECT 1 /* x */"]);
+    }
+
+    #[test]
+    fn a_final_statement_never_ends_inside_a_line_comment() {
+        assert_eq!(both("SELECT 1 -- no newline"), ["SELECT 1"]);
     }
 
     #[test]
@@ -958,9 +1276,65 @@ mod tests {
     }
 
     #[test]
-    fn an_unfinished_sqlite_trigger_runs_to_the_end_of_the_input() {
-        let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2;";
+    fn an_unfinished_sqlite_trigger_is_an_error_naming_its_line() {
+        let input = "SELECT 0;\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; SELECT 2;";
+        assert_eq!(lite_err(input), SplitError::UnterminatedTrigger { line: 2 });
+        let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1";
+        assert_eq!(lite_err(input), SplitError::UnterminatedTrigger { line: 1 });
+    }
+
+    #[test]
+    fn a_sqlite_trigger_whose_end_has_no_semicolon_is_the_last_statement() {
+        let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END";
         assert_eq!(lite(input), [input]);
+    }
+
+    #[test]
+    fn the_trigger_state_machine_agrees_with_sqlite3_complete() {
+        let inputs = [
+            "SELECT 1;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;",
+            "create temp trigger t after insert on x begin select 1; end ;",
+            "CREATE TEMPORARY TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;\n end\n;",
+            "EXPLAIN CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;",
+            "EXPLAIN QUERY PLAN SELECT 1;",
+            "CREATE TABLE trigger_log (a);",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT CASE WHEN 1 THEN 2 END; END;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 'end;'; END;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; end_x; END;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; -- c\n END /* d */ ;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1;; END;",
+            "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END x;",
+            "CREATE VIEW v AS SELECT 1;",
+            "CREATE TEMP VIEW v AS SELECT 1;",
+            "CREATE [trigger] AS SELECT 1;",
+            "CREATE INDEX i ON t(a) WHERE a = ';';",
+        ];
+        for input in inputs {
+            let mut lite = Lite::Start;
+            let mut splitter = Splitter::new(input, Flavor::Sqlite, 1, None);
+            while let Some(b) = splitter.peek(0) {
+                if b.is_ascii_whitespace() {
+                    splitter.pos += 1;
+                    continue;
+                }
+                if b == b'-' && splitter.peek(1) == Some(b'-') {
+                    splitter.pos = splitter.line_end(splitter.pos);
+                    continue;
+                }
+                if b == b'/' && splitter.peek(1) == Some(b'*') {
+                    splitter.block_comment().unwrap();
+                    continue;
+                }
+                let token = splitter.token(b).unwrap();
+                lite = lite.next(LiteToken::of(&token));
+            }
+            let text = std::ffi::CString::new(input).unwrap();
+            // SAFETY: a valid NUL-terminated string that outlives the call, which only reads it.
+            let sqlite = unsafe { rusqlite::ffi::sqlite3_complete(text.as_ptr()) } != 0;
+            assert_eq!(lite == Lite::Start, sqlite, "{input}");
+        }
     }
 
     #[test]
@@ -982,7 +1356,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "line 2: psql meta-command '\\connect' is not SQL; revision files must contain only SQL statements"
+            "psql meta-command '\\connect' is not SQL; revision files must contain only SQL statements"
         );
     }
 
@@ -1001,7 +1375,7 @@ mod tests {
     fn a_meta_command_at_the_end_of_the_input_is_an_error() {
         assert_eq!(
             pg_err("\\i").to_string().split(';').next(),
-            Some("line 1: psql meta-command '\\i' is not SQL")
+            Some("psql meta-command '\\i' is not SQL")
         );
     }
 
@@ -1031,7 +1405,7 @@ mod tests {
     fn an_unterminated_string_reports_its_opening_line() {
         let err = both_err("SELECT 1;\n\nSELECT 'abc;\n");
         assert_eq!(err, SplitError::UnterminatedString { line: 3 });
-        assert_eq!(err.to_string(), "line 3: unterminated quoted string");
+        assert_eq!(err.to_string(), "unterminated quoted string");
     }
 
     #[test]
@@ -1045,7 +1419,7 @@ mod tests {
     #[test]
     fn an_unterminated_quoted_identifier_is_an_error() {
         let err = both_err("SELECT \"abc;");
-        assert_eq!(err.to_string(), "line 1: unterminated quoted identifier");
+        assert_eq!(err.to_string(), "unterminated quoted identifier");
         assert_eq!(
             lite_err("\nSELECT [abc;"),
             SplitError::UnterminatedIdentifier { line: 2 }
@@ -1066,17 +1440,14 @@ mod tests {
                 delimiter: "$body$".into()
             }
         );
-        assert_eq!(
-            err.to_string(),
-            "line 3: unterminated dollar-quoted string $body$"
-        );
+        assert_eq!(err.to_string(), "unterminated dollar-quoted string $body$");
     }
 
     #[test]
     fn an_unterminated_block_comment_is_an_error() {
         let err = both_err("SELECT 1;\n\n/* never closed;\n");
         assert_eq!(err, SplitError::UnterminatedBlockComment { line: 3 });
-        assert_eq!(err.to_string(), "line 3: unterminated block comment");
+        assert_eq!(err.to_string(), "unterminated block comment");
     }
 
     #[test]
@@ -1098,7 +1469,184 @@ mod tests {
         postgres
     }
 
+    // COPY … FROM stdin
+
+    #[test]
+    fn a_copy_from_stdin_carries_its_data_block() {
+        let input = "COPY public.t (a, b) FROM stdin;\n1\tx;y\n\\N\t'\n\\.\nSELECT 2;";
+        let statements = split(input, Flavor::Postgres).unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(statements[0].sql, "COPY public.t (a, b) FROM stdin");
+        assert_eq!(statements[0].copy_data, Some("1\tx;y\n\\N\t'\n"));
+        assert_eq!(statements[1].sql, "SELECT 2");
+        assert_eq!(statements[1].line, 5);
+        assert_eq!(statements[1].copy_data, None);
+    }
+
+    #[test]
+    fn a_copy_with_options_and_no_rows_has_an_empty_block() {
+        let statements = split(
+            "copy t from STDIN with (format csv);\n\\.\n",
+            Flavor::Postgres,
+        )
+        .unwrap();
+        assert_eq!(statements[0].copy_data, Some(""));
+    }
+
+    #[test]
+    fn other_copies_have_no_data_block() {
+        let input = "COPY (SELECT a FROM stdin) TO STDOUT; COPY t FROM '/tmp/x'; SELECT 2;";
+        let statements = split(input, Flavor::Postgres).unwrap();
+        assert_eq!(statements.len(), 3);
+        assert!(statements.iter().all(|s| s.copy_data.is_none()));
+    }
+
+    #[test]
+    fn a_copy_without_its_end_marker_or_semicolon_is_an_error() {
+        assert_eq!(
+            pg_err("SELECT 1;\nCOPY t FROM stdin;\n1\n2\n"),
+            SplitError::UnterminatedCopy { line: 2 }
+        );
+        assert_eq!(
+            pg_err("COPY t FROM stdin"),
+            SplitError::UnterminatedCopy { line: 1 }
+        );
+        assert_eq!(
+            pg_err("COPY t FROM stdin; SELECT 1;\n\\.\n"),
+            SplitError::CopyTrailingText { line: 1 }
+        );
+    }
+
+    #[test]
+    fn copy_data_in_sqlite_is_a_meta_command() {
+        assert!(matches!(
+            lite_err("COPY t FROM stdin;\n1\n\\.\n"),
+            SplitError::MetaCommand { line: 3, .. }
+        ));
+    }
+
+    // standard_conforming_strings
+
+    #[test]
+    fn with_standard_conforming_strings_off_a_backslash_escapes_a_quote() {
+        let input = "SET standard_conforming_strings = off;\nINSERT INTO t VALUES ('it\\'s; fine');\nSET standard_conforming_strings = on";
+        assert_eq!(
+            pg(input),
+            [
+                "SET standard_conforming_strings = off",
+                "INSERT INTO t VALUES ('it\\'s; fine')",
+                "SET standard_conforming_strings = on"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_section_may_not_leave_standard_conforming_strings_off() {
+        let input = "SELECT 1;\nset local standard_conforming_strings to 'off';\nSELECT 'a\\'';";
+        assert_eq!(pg_err(input), SplitError::StringsLeftOff { line: 2 });
+    }
+
+    #[test]
+    fn a_statement_that_changes_the_setting_says_so() {
+        let statements = split(
+            "SET standard_conforming_strings = off; SELECT 1; RESET ALL; SET search_path = x",
+            Flavor::Postgres,
+        )
+        .unwrap();
+        let flags: Vec<bool> = statements.iter().map(|s| s.changes_string_syntax).collect();
+        assert_eq!(flags, [true, false, true, false]);
+    }
+
+    #[test]
+    fn standard_conforming_strings_can_be_turned_back_on() {
+        for on in [
+            "SET standard_conforming_strings TO on",
+            "set session standard_conforming_strings = 'true'",
+            "SET LOCAL standard_conforming_strings TO DEFAULT",
+            "RESET standard_conforming_strings",
+            "RESET ALL",
+        ] {
+            let input =
+                format!("SET standard_conforming_strings = 'of';\n{on};\nSELECT 'a\\'; SELECT 2;");
+            assert_eq!(pg(&input).len(), 4, "{on}");
+        }
+    }
+
+    #[test]
+    fn the_setting_only_counts_as_a_whole_statement() {
+        let input = "SELECT 'SET standard_conforming_strings = off'; SELECT 'a\\'; SELECT 2;";
+        assert_eq!(pg(input).len(), 3);
+        assert!(parse_bool("o").is_none());
+        assert_eq!(parse_bool("No"), Some(false));
+        assert_eq!(parse_bool("t"), Some(true));
+    }
+
+    #[test]
+    fn sqlite_ignores_standard_conforming_strings() {
+        let input = "SET standard_conforming_strings = off; SELECT 'a\\'; SELECT 2;";
+        assert_eq!(lite(input).len(), 3);
+    }
+
+    // Sections of a revision file
+
+    fn is_marker(comment: &str) -> bool {
+        comment.starts_with("-- migrate:")
+    }
+
+    #[test]
+    fn a_section_ends_at_a_marker_comment_on_a_line_of_its_own() {
+        let input = "SELECT 1;\n  -- migrate:down\nDROP TABLE t;\n";
+        assert_eq!(section_end(input, Flavor::Postgres, 7, &is_marker), Ok(10));
+        let statements = split_from(&input[..10], Flavor::Postgres, 7).unwrap();
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0].line, 7);
+    }
+
+    #[test]
+    fn a_marker_inside_a_string_a_body_or_a_comment_does_not_end_the_section() {
+        for input in [
+            "INSERT INTO t VALUES ('\n-- migrate:down\n');\n",
+            "DO $$\n-- migrate:down\n$$;\n",
+            "/*\n-- migrate:down\n*/ SELECT 1;\n",
+            "SELECT 1; -- migrate:down\n",
+        ] {
+            let end = section_end(input, Flavor::Postgres, 1, &is_marker);
+            assert_eq!(end, Ok(input.len()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn errors_in_a_section_carry_the_file_line() {
+        let err =
+            section_end("SELECT 1;\n\nSELECT 'x;\n", Flavor::Sqlite, 10, &is_marker).unwrap_err();
+        assert_eq!(err, SplitError::UnterminatedString { line: 12 });
+    }
+
+    #[test]
+    fn an_unterminated_trigger_before_a_marker_is_an_error() {
+        let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1;\n-- migrate:down\n";
+        assert_eq!(
+            section_end(input, Flavor::Sqlite, 4, &is_marker).unwrap_err(),
+            SplitError::UnterminatedTrigger { line: 4 }
+        );
+    }
+
     // Cost
+
+    #[test]
+    fn an_unterminated_trigger_before_many_statements_is_found_in_one_pass() {
+        let input = format!(
+            "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n{}",
+            "INSERT INTO t VALUES (1);\n".repeat(80_000)
+        );
+        let start = std::time::Instant::now();
+        assert_eq!(
+            lite_err(&input),
+            SplitError::UnterminatedTrigger { line: 1 }
+        );
+        // Quadratic, this took minutes; linear, it takes milliseconds. The bound only catches the former.
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    }
 
     #[test]
     fn long_inputs_split_in_linear_time() {

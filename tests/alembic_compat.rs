@@ -6,7 +6,7 @@ use std::process::Command;
 use crate::both;
 use crate::util::*;
 use dbkit::script::{Direction, Script, SqlDialect};
-use dbkit::sql::{self, Flavor};
+use dbkit::sql::Flavor;
 
 fn alembic_bin() -> Option<PathBuf> {
     let path = std::env::var("ALEMBIC_BIN")
@@ -49,7 +49,7 @@ fn python_project(fx: &Fixture) -> PathBuf {
         let stmts = |dir: Direction, d: SqlDialect, f: Flavor| -> Vec<String> {
             s.section(dir, d)
                 .map(|sec| {
-                    sql::split(s.body(sec), f)
+                    s.statements(sec, f)
                         .unwrap()
                         .into_iter()
                         .map(|st| st.sql.to_string())

@@ -8,6 +8,8 @@ mod config;
 
 // The example schema shipped in alembic/: up, down, up again, on both dialects.
 mod example;
+// What a revision file may hold: markers, statements as written, COPY data, and what is an error.
+mod revision_files;
 // stamp, --sql, --dry-run and the version-table rules.
 mod workflow;
 // Failures: one clear error, the right exit code, nothing changed.

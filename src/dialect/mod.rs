@@ -143,6 +143,8 @@ pub trait Connection {
     /// Runs several statements at once (one round trip on a server) and returns the number of rows each
     /// changed, in order; it stops at the first error.
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError>;
+    /// Runs `COPY … FROM stdin` with its data block and returns the number of rows copied.
+    fn copy_in(&mut self, sql: &str, data: &str) -> Result<u64, DbError>;
     /// Runs one query and returns its rows as text.
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError>;
     /// The first column of a query's first row, if there is one and it is not NULL.

@@ -1,6 +1,8 @@
 //! PostgreSQL through the synchronous client. Statements go over the simple query protocol, which accepts any
 //! statement a migration may hold (including ones that cannot be prepared) and returns text values.
 
+use std::io::Write;
+
 use postgres::SimpleQueryMessage;
 
 use super::{Connection, DbError, Dialect, Row, POSTGRESQL};
@@ -66,6 +68,15 @@ impl Connection for PgConnection {
                 _ => None,
             })
             .collect())
+    }
+
+    fn copy_in(&mut self, sql: &str, data: &str) -> Result<u64, DbError> {
+        let mut writer = self.client.copy_in(sql).map_err(|e| db_error(&e))?;
+        writer.write_all(data.as_bytes()).map_err(|e| DbError {
+            message: format!("could not send the COPY data: {e}"),
+            code: None,
+        })?;
+        writer.finish().map_err(|e| db_error(&e))
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {

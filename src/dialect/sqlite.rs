@@ -120,7 +120,7 @@ impl Connection for SqliteConnection {
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
         let statements =
             crate::sql::split(sql, crate::sql::Flavor::Sqlite).map_err(|e| DbError {
-                message: e.to_string(),
+                message: format!("line {}: {e}", e.line()),
                 code: None,
             })?;
         let mut counts = Vec::with_capacity(statements.len());
@@ -131,6 +131,15 @@ impl Connection for SqliteConnection {
             counts.push(self.conn.changes());
         }
         Ok(counts)
+    }
+
+    /// Sections run on SQLite are split under SQLite's rules, which have no COPY data blocks, so the runner
+    /// never gets here; a caller that does is told plainly.
+    fn copy_in(&mut self, _sql: &str, _data: &str) -> Result<u64, DbError> {
+        Err(DbError {
+            message: "COPY … FROM stdin is PostgreSQL's; SQLite has no COPY".into(),
+            code: None,
+        })
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Row>, DbError> {
