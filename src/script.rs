@@ -978,14 +978,10 @@ mod tests {
     }
 
     #[test]
-    fn an_up_section_that_does_not_split_is_an_error_naming_the_file() {
+    fn an_up_section_that_does_not_split_is_an_error_naming_the_file_and_line() {
         let text = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT 'open;\n";
-        let err = parse(text)
-            .unwrap()
-            .up_checksum(SqlDialect::Sqlite)
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("v/x.sql: section at line 4: "), "{err}");
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.starts_with("v/x.sql:5: "), "{err}");
     }
 
     #[test]

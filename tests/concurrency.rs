@@ -30,24 +30,11 @@ both!(
             );
             prev = id;
         }
-        let children: Vec<_> = (0..8)
-            .map(|_| {
-                fx.cmd()
-                    .args(["upgrade", "head"])
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        for child in children {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "a concurrent upgrade failed:\n{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        all_succeed(8, "upgrade", || {
+            let mut c = fx.cmd();
+            c.args(["upgrade", "head"]);
+            c
+        });
         assert_eq!(fx.heads(), vec!["r12"]);
         let counts = fx.query("SELECT rev, COUNT(*) FROM applied GROUP BY rev ORDER BY rev");
         assert_eq!(counts.len(), 12, "{counts:?}");
