@@ -193,3 +193,28 @@ fn heads_history_and_show_speak_json() {
     assert_eq!(show[0]["down_revisions"], serde_json::json!(["r1"]));
     assert_eq!(show[0]["message"], "revision r2");
 }
+
+#[test]
+fn an_ini_file_that_expands_exponentially_fails_with_a_message() {
+    let dir = project();
+    let d = dir.path();
+    // Nine keys that each repeat the one before eight times: a gigabyte if expanded.
+    let mut ini = String::from("[alembic]\nk0 = xxxxxxxx\n");
+    for i in 1..=9 {
+        ini.push_str(&format!("k{i} = {}\n", format!("%(k{})s", i - 1).repeat(8)));
+    }
+    ini.push_str("script_location = %(k9)s\n");
+    std::fs::write(d.join("alembic.ini"), ini).unwrap();
+    let r = run_in(d, &["heads"]);
+    // Checked first: before the bound the process aborted, or printed the whole expansion.
+    assert!(r.stderr.len() < 1000, "{} bytes of stderr", r.stderr.len());
+    let r = r.failed_once("an exponential ini file");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "interpolation in 'script_location' in section 'alembic' grows past 1048576 bytes"
+        ),
+        "{}",
+        r.stderr
+    );
+}
