@@ -247,15 +247,17 @@ fn resolve_url(
     env: &dyn Fn(&str) -> Option<String>,
     ini_url: Option<String>,
 ) -> (String, UrlSource) {
-    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    if let Some(url) = opts.url.clone().filter(|u| !u.is_empty()) {
+    // A URL that is given but empty stays empty, so using it fails and names where it came from: falling
+    // through to the next source would quietly migrate some other database.
+    if let Some(url) = opts.url.clone() {
         return (url, UrlSource::Flag);
     }
     for name in ["DATABASE_URL", "DATABASE__URL"] {
-        if let Some(url) = nonempty(name) {
+        if let Some(url) = env(name) {
             return (url, UrlSource::Env(name));
         }
     }
+    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     if nonempty("DATABASE_HOST").is_some() || nonempty("DATABASE_NAME").is_some() {
         return (components_url(&nonempty), UrlSource::Components);
     }
@@ -325,6 +327,27 @@ mod tests {
             &[("DATABASE__URL", "sqlite:///env.db")],
         );
         assert_eq!(s.url_source, UrlSource::Env("DATABASE__URL"));
+    }
+
+    #[test]
+    fn an_empty_url_is_kept_and_fails_naming_its_source() {
+        let flag = Options {
+            url: Some(String::new()),
+            ..Options::default()
+        };
+        let s = settings(&flag, &[("DATABASE_URL", "sqlite:///env.db")]);
+        assert_eq!(s.url_source, UrlSource::Flag);
+        let message = s.database_url().unwrap_err().to_string();
+        assert!(message.starts_with("database URL is empty"), "{message}");
+        assert!(message.ends_with("(the URL came from --url)"), "{message}");
+        for name in ["DATABASE_URL", "DATABASE__URL"] {
+            let s = settings(
+                &Options::default(),
+                &[(name, " "), ("DATABASE_NAME", "app")],
+            );
+            assert_eq!(s.url_source, UrlSource::Env(name));
+            assert!(s.database_url().is_err());
+        }
     }
 
     #[test]

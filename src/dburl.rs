@@ -224,10 +224,15 @@ fn parse_sqlite(raw: &str, after_colon: &str) -> Result<SqliteTarget, UrlError> 
              write sqlite:///relative/path.db or sqlite:////absolute/path.db",
         )
     })?;
-    if path.is_empty() || path == ":memory:" {
-        Ok(SqliteTarget::Memory)
-    } else {
-        Ok(SqliteTarget::File(PathBuf::from(path)))
+    match path {
+        // Most often a variable that expanded to nothing (`sqlite:///$DB_PATH`): migrating a throwaway
+        // in-memory database would report success and change nothing.
+        "" => Err(invalid(
+            "the path is empty; write sqlite:///relative/path.db, sqlite:////absolute/path.db, \
+             or sqlite:// for an in-memory database",
+        )),
+        ":memory:" => Ok(SqliteTarget::Memory),
+        path => Ok(SqliteTarget::File(PathBuf::from(path))),
     }
 }
 
@@ -1103,15 +1108,22 @@ mod tests {
     }
 
     #[test]
-    fn empty_sqlite_urls_and_memory_mean_an_in_memory_database() {
+    fn a_bare_sqlite_url_and_memory_mean_an_in_memory_database() {
         for url in [
             "sqlite://",
             "sqlite:///:memory:",
-            "sqlite:///",
             "sqlite+pysqlite:///:memory:",
         ] {
             assert_eq!(sqlite(url), SqliteTarget::Memory, "{url}");
             assert_eq!(parse(url).masked(), "sqlite://", "{url}");
+        }
+    }
+
+    #[test]
+    fn a_sqlite_url_with_an_empty_path_is_rejected() {
+        for url in ["sqlite:///", "sqlite:///?mode=ro", "sqlite+aiosqlite:///"] {
+            let message = error(url);
+            assert!(message.contains("the path is empty"), "{url}: {message}");
         }
     }
 

@@ -218,3 +218,35 @@ fn an_ini_file_that_expands_exponentially_fails_with_a_message() {
         r.stderr
     );
 }
+
+#[test]
+fn an_empty_url_is_an_error_not_the_next_source() {
+    let dir = project();
+    let d = dir.path();
+    let r = run_in(d, &["--url", "", "upgrade", "head"]).failed_once("--url ''");
+    assert!(
+        r.stderr.contains("database URL is empty") && r.stderr.contains("came from --url"),
+        "{}",
+        r.stderr
+    );
+    for name in ["DATABASE_URL", "DATABASE__URL"] {
+        let out = bare_cmd(d)
+            .env(name, "")
+            .args(["upgrade", "head"])
+            .output()
+            .unwrap();
+        let r = Run::from(out).failed_once(name);
+        assert!(r.stderr.contains(&format!("came from {name}")), "{}", r.stderr);
+    }
+    // The same in .env.
+    std::fs::write(d.join(".env"), "DATABASE_URL=\n").unwrap();
+    run_in(d, &["upgrade", "head"]).failed_once("DATABASE_URL= in .env");
+    std::fs::remove_file(d.join(".env")).unwrap();
+
+    let r = run_in(d, &["--url", "sqlite:///", "upgrade", "head"]).failed_once("sqlite:///");
+    assert!(r.stderr.contains("the path is empty"), "{}", r.stderr);
+    assert_eq!(created(d, ALL), Vec::<String>::new(), "nothing was migrated");
+    assert!(!d.join("data").exists());
+    // Commands that read only the revision files still work.
+    run_in(d, &["--url", "", "heads"]).succeeded("heads with an empty --url");
+}
