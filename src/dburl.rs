@@ -288,6 +288,13 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
         None => (None, authority),
     };
+    if userinfo.is_none() && cut_short(tail) {
+        let found = &tail[..1];
+        return Err(invalid(format!(
+            "the user name or password holds an unencoded '{found}'; percent-encode '/', '?' and \
+             '#' there as %2F, %3F and %23"
+        )));
+    }
     let stand_in = match userinfo {
         Some(userinfo) => format!("postgresql://{userinfo}@stand-in{tail}"),
         None => format!("postgresql://stand-in{tail}"),
@@ -441,6 +448,14 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
     })
 }
 
+/// Whether the text after an authority without `@` holds the rest of the user information: an `@` before
+/// any `=`, as in `postgresql://app:pa/ss@db/app`, where the `/` of the password ended the authority early.
+/// Read as written, the password's first part would be taken for a port and its second for the database;
+/// an `@` in a query value (`?application_name=me@host`) comes after an `=`.
+fn cut_short(tail: &str) -> bool {
+    tail.find('@').is_some_and(|at| !tail[..at].contains('='))
+}
+
 /// One `host[:port]` or `[v6][:port]` entry of the authority's host list.
 fn parse_host_entry(entry: &str) -> Result<(Option<PgHost>, Option<u16>), String> {
     let (host, port) = if let Some(bracketed) = entry.strip_prefix('[') {
@@ -460,16 +475,14 @@ fn parse_host_entry(entry: &str) -> Result<(Option<PgHost>, Option<u16>), String
             None => (entry, None),
         }
     };
+    let host = decode(host).ok_or_else(|| format!("host '{host}' is not valid UTF-8"))?;
     let port = match port {
         None | Some("") => None,
-        Some(p) => Some(
-            p.parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| format!("invalid port '{p}'"))?,
-        ),
+        // Not quoted: in `user:password/…` without an `@` the password stands where the port goes.
+        Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+            format!("the port after host '{host}' is not a number from 1 to 65535")
+        })?),
     };
-    let host = decode(host).ok_or_else(|| format!("host '{host}' is not valid UTF-8"))?;
     Ok((host_from_str(&host), port))
 }
 
@@ -1000,7 +1013,22 @@ fn mask_raw(raw: &str) -> String {
             }
             &rest[at..]
         }
-        None => rest,
+        // Without an `@`, `user:password` reads as `host:port`: a port that is not a number is masked.
+        None => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let entries = rest[..end]
+                .split(',')
+                .map(|entry| match entry.rsplit_once(':') {
+                    Some((host, port))
+                        if !host.ends_with(']') && !port.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        format!("{host}:***")
+                    }
+                    _ => entry.to_string(),
+                });
+            masked.push_str(&entries.collect::<Vec<_>>().join(","));
+            &rest[end..]
+        }
     };
     match rest.find('?') {
         Some(q) => {
@@ -1459,7 +1487,42 @@ mod tests {
             "{message}"
         );
         let message = error("postgresql://db:99999/app");
-        assert!(message.contains("invalid port '99999'"), "{message}");
+        assert!(
+            message.contains("the port after host 'db' is not a number from 1 to 65535"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_password_with_an_unencoded_slash_question_mark_or_hash_never_shows() {
+        for url in [
+            "postgresql://app:s3cr/et@db/app",
+            "postgresql://app:s3cr?et@db/app",
+            "postgresql://app:s3cr#et@db/app",
+            "postgresql://app:s3cr/et=x@db/app",
+            "postgres://app:1234/5678@db:5432/app?sslmode=require",
+        ] {
+            let message = error(url);
+            for part in ["s3cr", "et", "1234", "5678"] {
+                assert!(!message.contains(part), "{url}: {message}");
+            }
+            assert!(
+                message.contains("'postgresql://app:***@db")
+                    || message.contains("'postgres://app:***@db"),
+                "{url}: {message}"
+            );
+        }
+        let message = error("postgresql://app:s3cr/et@db/app");
+        assert!(message.contains("holds an unencoded '/'"), "{message}");
+        // A user and password with no host at all: the password stands where the port goes.
+        let message = error("postgresql://app:s3cret/app");
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(message.contains("'postgresql://app:***/app'"), "{message}");
+        // An '@' in a query value is not a cut-short password.
+        assert_eq!(
+            pg("postgresql://db/app?application_name=me@host").application_name(),
+            Some("me@host")
+        );
     }
 
     /// The live-server tests need the local server; under CI they must fail rather than skip.

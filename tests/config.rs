@@ -236,7 +236,11 @@ fn an_empty_url_is_an_error_not_the_next_source() {
             .output()
             .unwrap();
         let r = Run::from(out).failed_once(name);
-        assert!(r.stderr.contains(&format!("came from {name}")), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("came from {name}")),
+            "{}",
+            r.stderr
+        );
     }
     // The same in .env.
     std::fs::write(d.join(".env"), "DATABASE_URL=\n").unwrap();
@@ -245,8 +249,35 @@ fn an_empty_url_is_an_error_not_the_next_source() {
 
     let r = run_in(d, &["--url", "sqlite:///", "upgrade", "head"]).failed_once("sqlite:///");
     assert!(r.stderr.contains("the path is empty"), "{}", r.stderr);
-    assert_eq!(created(d, ALL), Vec::<String>::new(), "nothing was migrated");
+    assert_eq!(
+        created(d, ALL),
+        Vec::<String>::new(),
+        "nothing was migrated"
+    );
     assert!(!d.join("data").exists());
     // Commands that read only the revision files still work.
     run_in(d, &["--url", "", "heads"]).succeeded("heads with an empty --url");
+}
+
+#[test]
+fn no_part_of_a_password_with_an_unencoded_slash_question_mark_or_hash_is_shown() {
+    let dir = project();
+    let d = dir.path();
+    for sep in ["/", "?", "#"] {
+        let url = format!("postgresql://app:hunter{sep}2pass@127.0.0.1:5432/app");
+        let r = run_in(d, &["--url", &url, "current"]).failed_once(&url);
+        assert!(
+            !r.stderr.contains("hunter") && !r.stderr.contains("2pass"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(&format!("holds an unencoded '{sep}'")),
+            "{}",
+            r.stderr
+        );
+    }
+    // No '@' at all: the password stands where the port goes.
+    let r = run_in(d, &["--url", "postgresql://app:hunter2/app", "current"]).failed_once("no @");
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
 }
