@@ -38,7 +38,7 @@ impl ConfigArgs {
 
     /// Loads `.env` (or `--env-file`) into the environment without overriding it.
     pub fn load_env(&self) -> dbkit::Result<()> {
-        config::load_env_file(self.env_file.as_deref())
+        Ok(config::load_env_file(self.env_file.as_deref())?)
     }
 
     /// Loads `.env`, then the settings.

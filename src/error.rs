@@ -16,6 +16,8 @@ pub enum Error {
     #[error(transparent)]
     Ini(#[from] crate::ini::IniError),
     #[error(transparent)]
+    EnvFile(#[from] crate::config::EnvFileError),
+    #[error(transparent)]
     Init(#[from] crate::init::InitError),
     #[error("{0}")]
     Config(String),

@@ -281,3 +281,44 @@ fn no_part_of_a_password_with_an_unencoded_slash_question_mark_or_hash_is_shown(
     let r = run_in(d, &["--url", "postgresql://app:hunter2/app", "current"]).failed_once("no @");
     assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
 }
+
+/// Each binary with a verb that reads the settings.
+const BINARIES: [(&str, &[&str]); 3] = [
+    (BIN, &["current"]),
+    (env!("CARGO_BIN_EXE_db-init"), &[]),
+    (env!("CARGO_BIN_EXE_db-backup"), &["list"]),
+];
+
+#[test]
+fn an_env_file_that_does_not_parse_is_named_by_file_and_line_never_shown() {
+    let dir = project();
+    let d = dir.path();
+    let text = "DATABASE_URL=postgresql://app:hunter2@db/app\nPASSWORD=\"hunter3\nNEXT=1\n";
+    std::fs::write(d.join(".env"), text).unwrap();
+    std::fs::write(d.join("custom.env"), text).unwrap();
+    for (program, verb) in BINARIES {
+        let r = Run::from(program_in(program, d).args(verb).output().unwrap()).failed_once(program);
+        assert!(
+            r.stderr.contains("'.env' line 2: expected KEY=value"),
+            "{program}: {}",
+            r.stderr
+        );
+        let r = Run::from(
+            program_in(program, d)
+                .args(["--env-file", "custom.env"])
+                .args(verb)
+                .output()
+                .unwrap(),
+        )
+        .failed_once(program);
+        assert!(
+            r.stderr.contains("'custom.env' line 2"),
+            "{program}: {}",
+            r.stderr
+        );
+        for secret in ["hunter2", "hunter3"] {
+            assert!(!r.stderr.contains(secret), "{program}: {}", r.stderr);
+        }
+    }
+    assert!(!d.join("data").exists() && !d.join("backups").exists());
+}
