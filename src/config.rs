@@ -238,6 +238,12 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     };
     let version_table = get("version_table")?.unwrap_or_else(|| "alembic_version".into());
     let history_table = get("history_table")?.unwrap_or_else(|| format!("{version_table}_history"));
+    let version_table_schema = get("version_table_schema")?;
+    crate::version::check_names(
+        &version_table,
+        &history_table,
+        version_table_schema.as_deref(),
+    )?;
     let lock_timeout =
         Duration::from_secs(parse_number(get("lock_timeout")?, "lock_timeout", 300)? as u64);
     let busy_timeout =
@@ -252,7 +258,7 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         truncate_slug_length,
         timezone: get("timezone")?,
         version_table,
-        version_table_schema: get("version_table_schema")?,
+        version_table_schema,
         history_table,
         transaction_per_migration,
         lock_timeout,

@@ -18,6 +18,8 @@ pub enum Error {
     #[error(transparent)]
     EnvFile(#[from] crate::config::EnvFileError),
     #[error(transparent)]
+    TableName(#[from] crate::version::TableNameError),
+    #[error(transparent)]
     Init(#[from] crate::init::InitError),
     #[error("{0}")]
     Config(String),

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::both;
 use crate::util::*;
 
 /// A project whose ini file names `ini.db`, with one revision.
@@ -322,3 +323,41 @@ fn an_env_file_that_does_not_parse_is_named_by_file_and_line_never_shown() {
     }
     assert!(!d.join("data").exists() && !d.join("backups").exists());
 }
+
+both!(
+    a_bad_version_table_name_fails_before_anything_is_created,
+    |fx| {
+        fx.chain(1);
+        let base = std::fs::read_to_string(fx.path().join("alembic.ini")).unwrap();
+        let long = "v".repeat(64);
+        for (setting, expected) in [
+        (
+            "history_table = alembic_version".to_string(),
+            "history_table 'alembic_version' is also the version table",
+        ),
+        (
+            "version_table = pg_class".to_string(),
+            "version_table 'pg_class' starts with 'pg_'",
+        ),
+        (
+            "version_table = sqlite_versions".to_string(),
+            "version_table 'sqlite_versions' starts with 'sqlite_'",
+        ),
+        (
+            format!("version_table = {long}"),
+            "is 64 bytes long; names are limited to 63",
+        ),
+        (
+            format!("version_table = {}", "v".repeat(60)),
+            "history_table 'vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv_history' is 68 bytes long",
+        ),
+    ] {
+        std::fs::write(fx.path().join("alembic.ini"), format!("{base}{setting}\n")).unwrap();
+        for verb in [&["upgrade", "head"][..], &["stamp", "head"], &["ensure_version"]] {
+            let r = fx.fails(verb);
+            assert!(r.stderr.contains(expected), "{setting}: {}", r.stderr);
+        }
+        assert_eq!(fx.tables(), Vec::<String>::new(), "{setting}");
+    }
+    }
+);
