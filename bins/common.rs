@@ -48,6 +48,18 @@ impl ConfigArgs {
     }
 }
 
+/// Says once on stderr that the database is the built-in default, for a command about to use it: a run in
+/// the wrong directory, or with the configuration missing, shows at once.
+pub fn note_default_url(settings: &Settings) {
+    if settings.url_source == config::UrlSource::Default {
+        eprintln!(
+            "note: no database URL is set (--url, DATABASE_URL, DATABASE__URL, DATABASE_HOST or \
+             DATABASE_NAME, sqlalchemy.url); using the default {}",
+            config::DEFAULT_URL
+        );
+    }
+}
+
 /// Ends the process for a result: success, or `FAILED: …` with the error's exit status. A closed stdout (a
 /// pager quit early) is not a failure.
 pub fn finish(result: dbkit::Result<()>) -> ExitCode {

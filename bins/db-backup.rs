@@ -121,9 +121,16 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> dbkit::Result<()> {
     let settings = cli.config.settings()?;
+    let quiet = cli.quiet;
+    let uses_database = !matches!(
+        cli.command,
+        Some(Command::List { .. } | Command::Prune { .. })
+    );
+    if !quiet && uses_database {
+        common::note_default_url(&settings);
+    }
     let project = Project::new(settings);
     let store = Store::from_settings(cli.dir.as_deref(), &|k| std::env::var(k).ok());
-    let quiet = cli.quiet;
     let mut log = move |line: &str| {
         if !quiet {
             eprintln!("{line}");

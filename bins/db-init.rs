@@ -73,6 +73,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> dbkit::Result<()> {
     let settings = cli.config.settings()?;
+    if !cli.quiet {
+        common::note_default_url(&settings);
+    }
     let env = |name: &str| std::env::var(name).ok();
     let opts = Options {
         owner: cli.owner,

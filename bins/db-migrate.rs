@@ -198,6 +198,9 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     }
     let mut settings = cli.config.settings()?;
     let quiet = cli.quiet;
+    if !quiet && cli.command.uses_database() {
+        common::note_default_url(&settings);
+    }
     let mut events = move |e: Event<'_>| {
         if quiet {
             return;
@@ -340,6 +343,32 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         Command::EnsureVersion => command::ensure_version(&Project::new(settings))?,
     }
     out.flush().map_err(common::stdout_error)
+}
+
+impl Command {
+    /// Whether the command reads the database URL; the others work from the revision files alone.
+    fn uses_database(&self) -> bool {
+        match self {
+            Command::Upgrade { .. }
+            | Command::Downgrade { .. }
+            | Command::Stamp { .. }
+            | Command::Current { .. }
+            | Command::Validate { .. }
+            | Command::EnsureVersion => true,
+            Command::History {
+                rev_range,
+                indicate_current,
+                ..
+            } => *indicate_current || rev_range.as_deref().is_some_and(|r| r.contains("current")),
+            Command::Show { rev, .. } => rev.contains("current"),
+            Command::Init { .. }
+            | Command::Revision { .. }
+            | Command::Create { .. }
+            | Command::Merge { .. }
+            | Command::Heads { .. }
+            | Command::Branches { .. } => false,
+        }
+    }
 }
 
 fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {

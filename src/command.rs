@@ -79,6 +79,12 @@ impl Project {
         dialect::connect(&url, self.settings.busy_timeout)
     }
 
+    /// Connects to a database that must already exist: what the commands that only read use.
+    pub fn connect_existing(&self) -> Result<Box<dyn Connection>> {
+        let url = self.settings.database_url()?;
+        dialect::connect_existing(&url, self.settings.busy_timeout)
+    }
+
     /// The heads in the database; empty when nothing was ever applied. Creates nothing.
     pub fn db_heads(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
         self.version_table().heads(conn)
@@ -358,7 +364,7 @@ pub fn current(
 ) -> Result<Current> {
     let url = p.settings.database_url()?;
     let db_heads = p.with_scripts_loading(|| {
-        let mut conn = dialect::connect(&url, p.settings.busy_timeout)?;
+        let mut conn = dialect::connect_existing(&url, p.settings.busy_timeout)?;
         p.db_heads(conn.as_mut())
     })?;
     let scripts = p.scripts()?;
@@ -417,7 +423,7 @@ pub fn history(
     let map = &scripts.map;
     let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
     let current = if needs_db {
-        let mut conn = p.connect()?;
+        let mut conn = p.connect_existing()?;
         p.db_heads(conn.as_mut())?
     } else {
         Vec::new()
@@ -543,7 +549,7 @@ pub fn branches(p: &Project, verbose: bool, out: &mut dyn Write) -> Result<()> {
 pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<()> {
     let scripts = p.scripts()?;
     let current = if rev.contains("current") {
-        let mut conn = p.connect()?;
+        let mut conn = p.connect_existing()?;
         p.db_heads(conn.as_mut())?
     } else {
         Vec::new()
@@ -583,7 +589,7 @@ pub fn validate(
     out: &mut dyn Write,
 ) -> Result<Vec<Finding>> {
     let scripts = p.scripts()?;
-    let mut conn = p.connect()?;
+    let mut conn = p.connect_existing()?;
     let conn = conn.as_mut();
     let history = p.history_table();
     let heads = p.db_heads(conn)?;

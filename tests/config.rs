@@ -361,3 +361,84 @@ both!(
     }
     }
 );
+
+const NOTE: &str = "note: no database URL is set";
+
+/// Files and directories under `dir`, besides the revision files.
+fn contents(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "alembic")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_read_command_on_a_missing_sqlite_file_fails_and_creates_nothing() {
+    let dir = project();
+    let d = dir.path();
+    // No ini file: the URL is the built-in default, as in a run from the wrong directory.
+    std::fs::rename(d.join("alembic.ini"), d.join("elsewhere.ini")).unwrap();
+    let reads: [&[&str]; 5] = [
+        &["current"],
+        &["current", "--check-heads"],
+        &["history", "-i"],
+        &["validate"],
+        &["show", "current"],
+    ];
+    for args in reads {
+        let r = run_in(d, args).failed_once(&format!("{args:?}"));
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains(&format!(
+                "no SQLite database at 'data/app.db' ({}); 'db-migrate upgrade' or 'db-init' creates it",
+                d.join("data/app.db").display()
+            )),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_eq!(r.stderr.matches(NOTE).count(), 1, "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        assert_eq!(contents(d), ["elsewhere.ini"], "{args:?} created something");
+    }
+    // A URL that is not the default gets no note; the files only commands need no database.
+    let r = run_in(d, &["--url", "sqlite:///sub/x.db", "current"]).failed_once("--url");
+    assert!(r.stderr.contains("no SQLite database at 'sub/x.db'") && !r.stderr.contains(NOTE));
+    let r = run_in(d, &["heads"]).succeeded("heads");
+    assert!(!r.stderr.contains(NOTE), "{}", r.stderr);
+    // db-backup on a missing file: an error, and still nothing created.
+    let r = Run::from(
+        program_in(env!("CARGO_BIN_EXE_db-backup"), d)
+            .output()
+            .unwrap(),
+    )
+    .failed_once("db-backup");
+    assert_eq!(r.stderr.matches(NOTE).count(), 1, "{}", r.stderr);
+    assert_eq!(contents(d), ["elsewhere.ini"]);
+
+    // The commands that write create the file.
+    let r = run_in(d, &["upgrade", "head"]).succeeded("upgrade");
+    assert_eq!(r.stderr.matches(NOTE).count(), 1, "{}", r.stderr);
+    assert!(d.join("data/app.db").is_file());
+    assert_eq!(
+        run_in(d, &["current"]).succeeded("current").stdout,
+        "r1 (head)\n"
+    );
+    for (args, file) in [
+        (&["--url", "sqlite:///s.db", "stamp", "head"][..], "s.db"),
+        (&["--url", "sqlite:///e.db", "ensure_version"], "e.db"),
+    ] {
+        run_in(d, args).succeeded(&format!("{args:?}"));
+        assert!(d.join(file).is_file(), "{args:?}");
+    }
+    Run::from(
+        program_in(env!("CARGO_BIN_EXE_db-init"), d)
+            .args(["--url", "sqlite:///i.db"])
+            .output()
+            .unwrap(),
+    )
+    .succeeded("db-init");
+    assert!(d.join("i.db").is_file());
+}
