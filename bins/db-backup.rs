@@ -9,7 +9,7 @@ use std::process::ExitCode;
 mod common;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use common::ConfigArgs;
+use common::GlobalArgs;
 use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
 use dbkit::command::Project;
 
@@ -21,13 +21,10 @@ use dbkit::command::Project;
 )]
 struct Cli {
     #[command(flatten)]
-    config: ConfigArgs,
-    /// Where backups are kept (default: $BACKUP_DIR, else ./backups).
-    #[arg(long, global = true)]
+    global: GlobalArgs,
+    /// Where backups are kept [env: BACKUP_DIR] [default: ./backups].
+    #[arg(long, value_name = "DIR", global = true)]
     dir: Option<PathBuf>,
-    /// Print no details or progress on stderr.
-    #[arg(short = 'q', long = "quiet", global = true)]
-    quiet: bool,
     /// With no verb, db-backup creates a backup and takes create's flags here.
     #[command(flatten)]
     create: CreateFlags,
@@ -56,6 +53,7 @@ enum Command {
     Create(CreateFlags),
     /// List the backups, newest first.
     List {
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -120,14 +118,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let settings = cli.config.settings()?;
-    let quiet = cli.quiet;
-    let uses_database = !matches!(
+    let settings = cli.global.settings()?;
+    let quiet = cli.global.quiet;
+    if !matches!(
         cli.command,
         Some(Command::List { .. } | Command::Prune { .. })
-    );
-    if !quiet && uses_database {
-        common::note_default_url(&settings);
+    ) {
+        cli.global.note_default_url(&settings);
     }
     let project = Project::new(settings);
     let store = Store::from_settings(cli.dir.as_deref(), &|k| std::env::var(k).ok());
@@ -243,4 +240,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
     }
     out.flush().map_err(common::stdout_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_and_verb_is_described() {
+        crate::common::assert_documented(super::Cli::command());
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 mod common;
 
 use clap::Parser;
-use common::ConfigArgs;
+use common::GlobalArgs;
 use dbkit::command::Project;
 use dbkit::init::{self, JournalMode, Options};
 
@@ -21,7 +21,7 @@ use dbkit::init::{self, JournalMode, Options};
 )]
 struct Cli {
     #[command(flatten)]
-    config: ConfigArgs,
+    global: GlobalArgs,
     /// PostgreSQL: the owner of a new database (default: the connecting role).
     #[arg(long, value_name = "ROLE")]
     owner: Option<String>,
@@ -62,9 +62,6 @@ struct Cli {
     /// Print the report as JSON on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
-    /// Print no progress lines.
-    #[arg(short = 'q', long)]
-    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -72,10 +69,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let settings = cli.config.settings()?;
-    if !cli.quiet {
-        common::note_default_url(&settings);
-    }
+    let settings = cli.global.settings()?;
+    cli.global.note_default_url(&settings);
     let env = |name: &str| std::env::var(name).ok();
     let opts = Options {
         owner: cli.owner,
@@ -92,7 +87,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         force_production: cli.force_production,
         production: init::production(&env),
     };
-    let (quiet, json) = (cli.quiet, cli.json);
+    let (quiet, json) = (cli.global.quiet, cli.json);
     // Progress on stderr, the report on stdout, as db-migrate does.
     let mut say = |line: &str| {
         if !quiet {
@@ -111,4 +106,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(common::stdout_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_and_verb_is_described() {
+        crate::common::assert_documented(super::Cli::command());
+    }
 }

@@ -874,11 +874,12 @@ mod tls {
 /// and the chain would repeat it. Boxed to keep `Result`s small.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "could not connect to {} as '{}' (database '{}'): {}",
+    "could not connect to {} as '{}' (database '{}'): {}{}",
     .0.target,
     .0.user,
     .0.dbname,
-    .0.detail
+    .0.detail,
+    if self.is_missing_database() { "; 'db-init' creates it" } else { "" }
 )]
 pub struct ConnectError(Box<Failure>);
 
@@ -926,6 +927,11 @@ impl ConnectError {
     /// overloaded, or the network timed out. Wrong credentials or a missing database are final.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
+    }
+
+    /// Whether the server has no database of that name (SQLSTATE 3D000).
+    pub fn is_missing_database(&self) -> bool {
+        self.code() == Some("3D000")
     }
 
     /// The server's SQLSTATE, e.g. `28P01` for a wrong password or `3D000` for a missing database.
@@ -1679,8 +1685,9 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "could not connect to 127.0.0.1:5432 as 'postgres' (database 'dbkit_no_such_db'): \
-             database \"dbkit_no_such_db\" does not exist (3D000)"
+             database \"dbkit_no_such_db\" does not exist (3D000); 'db-init' creates it"
         );
+        assert!(e.is_missing_database());
         assert_eq!(e.code(), Some("3D000"));
         assert!(!e.is_retryable());
         assert!(!e.to_string().contains("topsecret"));
