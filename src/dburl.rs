@@ -292,7 +292,7 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
         let found = &tail[..1];
         return Err(invalid(format!(
             "the user name or password holds an unencoded '{found}'; percent-encode '/', '?' and \
-             '#' there as %2F, %3F and %23"
+             '#' there as %2F, %3F and %23 (and an '@' after the host as %40)"
         )));
     }
     let stand_in = match userinfo {
