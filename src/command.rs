@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::dialect::{self, Connection, Dialect};
+use crate::dialect::{self, Access, Connection, Dialect};
 use crate::display::{self, LineParts, RevisionJson};
 use crate::error::{Error, Result};
 use crate::graph::{Revision, RevisionMap, Step};
@@ -75,14 +75,17 @@ impl Project {
     }
 
     pub fn connect(&self) -> Result<Box<dyn Connection>> {
-        let url = self.settings.database_url()?;
-        dialect::connect(&url, self.settings.busy_timeout)
+        self.open(Access::CreateIfMissing)
     }
 
     /// Connects to a database that must already exist: what the commands that only read use.
     pub fn connect_existing(&self) -> Result<Box<dyn Connection>> {
+        self.open(Access::MustExist)
+    }
+
+    fn open(&self, access: Access) -> Result<Box<dyn Connection>> {
         let url = self.settings.database_url()?;
-        dialect::connect_existing(&url, self.settings.busy_timeout)
+        dialect::open(&url, self.settings.busy_timeout, access)
     }
 
     /// The heads in the database; empty when nothing was ever applied. Creates nothing.
@@ -160,7 +163,21 @@ pub fn migrate(
         return Err(Error::Plan("Range revision not allowed".into()));
     }
     let planner = |heads: &[String]| plan(heads, target);
-    online(p, o, verb == Verb::Upgrade, false, &planner, out, events)
+    // There is nothing to revert in a database that does not exist: a downgrade must find one.
+    let access = match verb {
+        Verb::Upgrade => Access::CreateIfMissing,
+        Verb::Downgrade => Access::MustExist,
+    };
+    online(
+        p,
+        o,
+        access,
+        verb == Verb::Upgrade,
+        false,
+        &planner,
+        out,
+        events,
+    )
 }
 
 /// `stamp REV…`: moves the version table without running SQL.
@@ -201,7 +218,16 @@ pub fn stamp(
         );
     }
     let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
-    online(p, o, false, purge, &planner, out, events)
+    online(
+        p,
+        o,
+        Access::CreateIfMissing,
+        false,
+        purge,
+        &planner,
+        out,
+        events,
+    )
 }
 
 /// Prints the SQL of a plan made from `heads` (no connection).
@@ -223,9 +249,11 @@ fn offline(
 
 /// Plans from the database's real heads and either prints the plan (dry run) or runs it under the lock.
 /// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
+#[allow(clippy::too_many_arguments)]
 fn online(
     p: &Project,
     o: &RunOptions,
+    access: Access,
     verify_checksums: bool,
     purge: bool,
     planner: &runner::Planner<'_>,
@@ -233,7 +261,7 @@ fn online(
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<usize> {
     let scripts = p.scripts()?;
-    let mut conn = p.connect()?;
+    let mut conn = p.open(access)?;
     let conn = conn.as_mut();
     let version = p.version_table();
     if o.dry_run {
@@ -364,7 +392,7 @@ pub fn current(
 ) -> Result<Current> {
     let url = p.settings.database_url()?;
     let db_heads = p.with_scripts_loading(|| {
-        let mut conn = dialect::connect_existing(&url, p.settings.busy_timeout)?;
+        let mut conn = dialect::open(&url, p.settings.busy_timeout, Access::MustExist)?;
         p.db_heads(conn.as_mut())
     })?;
     let scripts = p.scripts()?;

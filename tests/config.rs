@@ -442,3 +442,18 @@ fn a_read_command_on_a_missing_sqlite_file_fails_and_creates_nothing() {
     .succeeded("db-init");
     assert!(d.join("i.db").is_file());
 }
+
+#[test]
+fn a_downgrade_on_a_missing_sqlite_file_fails_and_creates_nothing() {
+    let dir = project();
+    let d = dir.path();
+    for target in ["base", "-1"] {
+        let r = run_in(d, &["downgrade", target]).failed_once("downgrade");
+        assert!(
+            r.stderr.contains("no SQLite database at 'ini.db'"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(contents(d), ["alembic.ini"], "downgrade {target}");
+    }
+}

@@ -142,15 +142,8 @@ pub fn connect(
     open(url, busy_timeout, Access::CreateIfMissing)
 }
 
-/// Opens a connection to a database that must already exist.
-pub fn connect_existing(
-    url: &DatabaseUrl,
-    busy_timeout: std::time::Duration,
-) -> Result<Box<dyn Connection>, crate::Error> {
-    open(url, busy_timeout, Access::MustExist)
-}
-
-fn open(
+/// Opens a connection for a URL; `access` says whether a SQLite file may be created.
+pub fn open(
     url: &DatabaseUrl,
     busy_timeout: std::time::Duration,
     access: Access,
