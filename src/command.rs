@@ -163,21 +163,11 @@ pub fn migrate(
         return Err(Error::Plan("Range revision not allowed".into()));
     }
     let planner = |heads: &[String]| plan(heads, target);
-    // There is nothing to revert in a database that does not exist: a downgrade must find one.
-    let access = match verb {
-        Verb::Upgrade => Access::CreateIfMissing,
-        Verb::Downgrade => Access::MustExist,
+    let run = match verb {
+        Verb::Upgrade => Online::Upgrade,
+        Verb::Downgrade => Online::Downgrade,
     };
-    online(
-        p,
-        o,
-        access,
-        verb == Verb::Upgrade,
-        false,
-        &planner,
-        out,
-        events,
-    )
+    online(p, o, run, &planner, out, events)
 }
 
 /// `stamp REV…`: moves the version table without running SQL.
@@ -218,16 +208,7 @@ pub fn stamp(
         );
     }
     let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
-    online(
-        p,
-        o,
-        Access::CreateIfMissing,
-        false,
-        purge,
-        &planner,
-        out,
-        events,
-    )
+    online(p, o, Online::Stamp { purge }, &planner, out, events)
 }
 
 /// Prints the SQL of a plan made from `heads` (no connection).
@@ -247,19 +228,33 @@ fn offline(
     Ok(steps.len())
 }
 
+/// Which command an online run is, for what it checks and whether it may create the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Online {
+    Upgrade,
+    Downgrade,
+    /// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
+    Stamp {
+        purge: bool,
+    },
+}
+
 /// Plans from the database's real heads and either prints the plan (dry run) or runs it under the lock.
-/// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
-#[allow(clippy::too_many_arguments)]
 fn online(
     p: &Project,
     o: &RunOptions,
-    access: Access,
-    verify_checksums: bool,
-    purge: bool,
+    run: Online,
     planner: &runner::Planner<'_>,
     out: &mut dyn Write,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<usize> {
+    let verify_checksums = run == Online::Upgrade;
+    let purge = run == Online::Stamp { purge: true };
+    // There is nothing to revert in a database that does not exist: a downgrade must find one.
+    let access = match run {
+        Online::Downgrade => Access::MustExist,
+        Online::Upgrade | Online::Stamp { .. } => Access::CreateIfMissing,
+    };
     let scripts = p.scripts()?;
     let mut conn = p.open(access)?;
     let conn = conn.as_mut();
