@@ -1,5 +1,5 @@
-//! What the three binaries share: the configuration flags, loading `.env` and the settings, and how an error
-//! ends the process (`FAILED: <message>` on stderr, the error's exit status).
+//! What the three binaries share: the global options, loading `.env` and the settings, and how an error ends
+//! the process (`FAILED: <message>` on stderr, the error's exit status).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -9,24 +9,36 @@ use clap::Args;
 use dbkit::config::{self, Options, Settings};
 use dbkit::Error;
 
-/// Where settings come from; flattened into each binary's top-level arguments.
+/// The options every binary takes, before or after its verb; flattened into each binary's top-level
+/// arguments.
 #[derive(Args, Debug, Clone)]
-pub struct ConfigArgs {
-    /// The ini file (default: $ALEMBIC_CONFIG, ./alembic.ini, then ./alembic/alembic.ini).
-    #[arg(short = 'c', long = "config")]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// The ini file [env: ALEMBIC_CONFIG] [default: ./alembic.ini, else ./alembic/alembic.ini].
+    #[arg(short = 'c', long = "config", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
-    /// The ini section to read.
-    #[arg(short = 'n', long = "name", default_value = "alembic")]
+    /// The ini file's section to read.
+    #[arg(
+        short = 'n',
+        long = "name",
+        value_name = "SECTION",
+        default_value = "alembic",
+        global = true
+    )]
     pub name: String,
-    /// The database URL (wins over DATABASE_URL and the ini file).
-    #[arg(short = 'u', long = "url", global = true)]
+    /// The database URL [env: DATABASE_URL, DATABASE__URL, DATABASE_HOST/PORT/NAME/USER/PASSWORD]
+    /// [default: the ini file's sqlalchemy.url, else sqlite:///data/app.db].
+    #[arg(short = 'u', long = "url", value_name = "URL", global = true)]
     pub url: Option<String>,
-    /// An env file to load instead of ./.env (real environment variables still win).
-    #[arg(long = "env-file", global = true)]
+    /// An env file to load instead of ./.env; variables already set in the environment win over it.
+    #[arg(long = "env-file", value_name = "FILE", global = true)]
     pub env_file: Option<PathBuf>,
+    /// Print nothing on stderr but errors: no progress, details or notes.
+    #[arg(short = 'q', long = "quiet", global = true)]
+    pub quiet: bool,
 }
 
-impl ConfigArgs {
+impl GlobalArgs {
     pub fn options(&self) -> Options {
         Options {
             config: self.config.clone(),
@@ -38,7 +50,19 @@ impl ConfigArgs {
 
     /// Loads `.env` (or `--env-file`) into the environment without overriding it.
     pub fn load_env(&self) -> dbkit::Result<()> {
-        config::load_env_file(self.env_file.as_deref())
+        Ok(config::load_env_file(self.env_file.as_deref())?)
+    }
+
+    /// Says once on stderr, unless quiet, that the database is the built-in default, for a command about to
+    /// use it: a run in the wrong directory, or with the configuration missing, shows at once.
+    pub fn note_default_url(&self, settings: &Settings) {
+        if !self.quiet && settings.url_source == config::UrlSource::Default {
+            eprintln!(
+                "note: no database URL is set (--url, DATABASE_URL, DATABASE__URL, DATABASE_HOST or \
+                 DATABASE_NAME, sqlalchemy.url); using the default {}",
+                config::DEFAULT_URL
+            );
+        }
     }
 
     /// Loads `.env`, then the settings.
@@ -70,4 +94,29 @@ pub fn stdout_error(source: io::Error) -> Error {
         path: PathBuf::from("<stdout>"),
         source,
     }
+}
+
+/// Checks a binary's command line: clap's own consistency checks (no option defined twice, which a global
+/// option and a verb's option could otherwise do), and a description on every argument, option and verb.
+#[cfg(test)]
+pub fn assert_documented(command: clap::Command) {
+    command.clone().debug_assert();
+    let mut missing = Vec::new();
+    let mut pending = vec![(command.get_name().to_string(), command)];
+    while let Some((path, command)) = pending.pop() {
+        if command.get_about().is_none() && path.contains(' ') {
+            missing.push(path.clone());
+        }
+        for arg in command.get_arguments() {
+            if arg.get_help().is_none() && !matches!(arg.get_id().as_str(), "help" | "version") {
+                missing.push(format!("{path} {}", arg.get_id()));
+            }
+        }
+        for sub in command.get_subcommands() {
+            if sub.get_name() != "help" {
+                pending.push((format!("{path} {}", sub.get_name()), sub.clone()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no description: {missing:?}");
 }

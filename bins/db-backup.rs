@@ -9,7 +9,7 @@ use std::process::ExitCode;
 mod common;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use common::ConfigArgs;
+use common::GlobalArgs;
 use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
 use dbkit::command::Project;
 
@@ -17,17 +17,25 @@ use dbkit::command::Project;
 #[command(
     name = "db-backup",
     version,
-    about = "Backups of the SQLite or PostgreSQL database, with a manifest beside each"
+    about = "Backups of the SQLite or PostgreSQL database, with a manifest beside each",
+    after_help = "\
+The database URL comes from the same settings as db-migrate: --url, else DATABASE_URL, else DATABASE__URL,
+else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in
+the ini file (--config, else ALEMBIC_CONFIG, else ./alembic.ini), else sqlite:///data/app.db. ./.env (or
+--env-file) is loaded first. PG_DUMP and PG_RESTORE name the PostgreSQL client tools to run.
+
+Examples:
+  db-backup --label pre-deploy     back the database up; prints the backup's path
+  db-backup verify latest --deep   check the newest backup by restoring it into a scratch database
+  db-backup restore latest --yes   put the newest backup back
+  db-backup prune --keep 7         delete all but the newest seven"
 )]
 struct Cli {
     #[command(flatten)]
-    config: ConfigArgs,
-    /// Where backups are kept (default: $BACKUP_DIR, else ./backups).
-    #[arg(long, global = true)]
+    global: GlobalArgs,
+    /// Where backups are kept [env: BACKUP_DIR] [default: ./backups].
+    #[arg(long, value_name = "DIR", global = true)]
     dir: Option<PathBuf>,
-    /// Print no details or progress on stderr.
-    #[arg(short = 'q', long = "quiet", global = true)]
-    quiet: bool,
     /// With no verb, db-backup creates a backup and takes create's flags here.
     #[command(flatten)]
     create: CreateFlags,
@@ -56,6 +64,7 @@ enum Command {
     Create(CreateFlags),
     /// List the backups, newest first.
     List {
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
     },
@@ -120,10 +129,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let settings = cli.config.settings()?;
+    let settings = cli.global.settings()?;
+    let quiet = cli.global.quiet;
+    if !matches!(
+        cli.command,
+        Some(Command::List { .. } | Command::Prune { .. })
+    ) {
+        cli.global.note_default_url(&settings);
+    }
     let project = Project::new(settings);
     let store = Store::from_settings(cli.dir.as_deref(), &|k| std::env::var(k).ok());
-    let quiet = cli.quiet;
     let mut log = move |line: &str| {
         if !quiet {
             eprintln!("{line}");
@@ -243,4 +258,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
     }
     out.flush().map_err(common::stdout_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_and_verb_is_described() {
+        crate::common::assert_documented(super::Cli::command());
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 mod common;
 
 use clap::Parser;
-use common::ConfigArgs;
+use common::GlobalArgs;
 use dbkit::command::Project;
 use dbkit::init::{self, JournalMode, Options};
 
@@ -17,11 +17,20 @@ use dbkit::init::{self, JournalMode, Options};
     name = "db-init",
     version,
     about = "Create the database (and its extensions) if it does not exist, then verify it",
-    after_help = "The database URL comes from the same settings as db-migrate (--url, DATABASE_URL, .env, the ini file)."
+    after_help = "\
+The database URL comes from the same settings as db-migrate: --url, else DATABASE_URL, else DATABASE__URL,
+else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in
+the ini file (--config, else ALEMBIC_CONFIG, else ./alembic.ini), else sqlite:///data/app.db. ./.env (or
+--env-file) is loaded first.
+
+Examples:
+  db-init --wait                   wait for the server, then create the database if it is missing
+  db-init --extension citext       create this extension instead of uuid-ossp and pgcrypto
+  db-init --recreate --yes         drop the database and create it again"
 )]
 struct Cli {
     #[command(flatten)]
-    config: ConfigArgs,
+    global: GlobalArgs,
     /// PostgreSQL: the owner of a new database (default: the connecting role).
     #[arg(long, value_name = "ROLE")]
     owner: Option<String>,
@@ -62,9 +71,6 @@ struct Cli {
     /// Print the report as JSON on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
-    /// Print no progress lines.
-    #[arg(short = 'q', long)]
-    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -72,7 +78,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let settings = cli.config.settings()?;
+    let settings = cli.global.settings()?;
+    cli.global.note_default_url(&settings);
     let env = |name: &str| std::env::var(name).ok();
     let opts = Options {
         owner: cli.owner,
@@ -89,7 +96,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         force_production: cli.force_production,
         production: init::production(&env),
     };
-    let (quiet, json) = (cli.quiet, cli.json);
+    let (quiet, json) = (cli.global.quiet, cli.json);
     // Progress on stderr, the report on stdout, as db-migrate does.
     let mut say = |line: &str| {
         if !quiet {
@@ -108,4 +115,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(common::stdout_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_and_verb_is_described() {
+        crate::common::assert_documented(super::Cli::command());
+    }
 }

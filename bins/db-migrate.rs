@@ -9,24 +9,46 @@ use std::time::Duration;
 mod common;
 
 use clap::{Args, Parser, Subcommand};
-use common::ConfigArgs;
+use common::GlobalArgs;
 use dbkit::command::{self, NewRevisionArgs, Project, RunOptions, Verb};
 use dbkit::config;
 use dbkit::runner::Event;
 use dbkit::Error;
 
+/// Shown after `--help`: where settings come from, the revision grammar, examples.
+const AFTER_HELP: &str = "\
+Settings: the database URL is --url, else DATABASE_URL, else DATABASE__URL, else DATABASE_HOST,
+DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in the ini file,
+else sqlite:///data/app.db. The ini file is --config, else ALEMBIC_CONFIG, else ./alembic.ini, else
+./alembic/alembic.ini. ./.env (or --env-file) is loaded first; variables already set win over it.
+
+Revisions: head (the one head), heads (every head), base (before the first), an id or a unique prefix of
+4+ characters, a branch label, label@head, label@base, +2 or -1 (relative to the database's revision),
+3f2a+2 or head-1 (relative to a revision), current (history -r and show).
+
+Examples:
+  db-migrate upgrade                    migrate to the head
+  db-migrate downgrade -1               revert the last revision
+  db-migrate upgrade head --sql         print the SQL instead of running it
+  db-migrate -c deploy/alembic.ini current --check-heads
+  db-migrate history -r-3:current       the last three revisions up to the database's
+  db-migrate revision -m \"add user bio\"";
+
+/// Shown after a verb's `--help` when it takes revisions.
+const REVISION_HELP: &str = "\
+Revisions: head, heads, base, an id or a unique prefix of 4+ characters, a branch label, label@head,
++2 or -1 (relative to the database's revision), 3f2a+2 or head-1 (relative to a revision).";
+
 #[derive(Parser)]
 #[command(
     name = "db-migrate",
     version,
-    about = "Alembic-compatible migrations over SQL revision files, for SQLite and PostgreSQL"
+    about = "Alembic-compatible migrations over SQL revision files, for SQLite and PostgreSQL",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(flatten)]
-    config: ConfigArgs,
-    /// Print no progress lines.
-    #[arg(short = 'q', long = "quiet", global = true)]
-    quiet: bool,
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,9 +94,13 @@ struct NewFlags {
 #[derive(Subcommand)]
 enum Command {
     /// Create a scripts folder with versions/ and an ini file.
-    Init { directory: PathBuf },
+    Init {
+        /// The folder to create; it must not exist or be empty.
+        directory: PathBuf,
+    },
     /// Create a new, empty revision file.
     Revision {
+        /// The revision's message; its words name the file.
         #[arg(short = 'm', long = "message")]
         message: Option<String>,
         /// Not supported yet: revisions are written by hand.
@@ -85,6 +111,7 @@ enum Command {
     },
     /// Create a new revision with MESSAGE (the form Make targets use).
     Create {
+        /// The revision's message; its words name the file.
         message: String,
         /// Write an empty revision (the only kind for now).
         #[arg(long = "no-autogenerate")]
@@ -93,75 +120,97 @@ enum Command {
         new: NewFlags,
     },
     /// Create a revision that merges revisions (`heads` for all heads).
+    #[command(after_help = REVISION_HELP)]
     Merge {
+        /// The revisions to merge, at least two (or `heads`).
         #[arg(required = true)]
         revisions: Vec<String>,
+        /// The merge revision's message.
         #[arg(short = 'm', long = "message")]
         message: Option<String>,
+        /// A branch label for the merge revision.
         #[arg(long = "branch-label")]
         branch_label: Option<String>,
+        /// Use this id instead of a random one.
         #[arg(long = "rev-id")]
         rev_id: Option<String>,
     },
     /// Upgrade to a later revision (default: head).
+    #[command(after_help = REVISION_HELP)]
     Upgrade {
-        #[arg(default_value = "head", allow_hyphen_values = true)]
+        /// Where to go: head, heads, an id, +1, a label@head... (with --sql, FROM:TO).
+        #[arg(default_value = "head", allow_negative_numbers = true)]
         revision: String,
         #[command(flatten)]
         run: RunFlags,
     },
     /// Revert to an earlier revision (e.g. -1, base, an id).
+    #[command(after_help = REVISION_HELP)]
     Downgrade {
-        #[arg(allow_hyphen_values = true)]
+        /// Where to go: -1, base, an id, head-2... (with --sql, FROM:TO).
+        #[arg(allow_negative_numbers = true)]
         revision: String,
         #[command(flatten)]
         run: RunFlags,
     },
     /// Show the revision(s) the database is at.
     Current {
+        /// Show the URL (password masked) and each revision in full.
         #[arg(short = 'v', long)]
         verbose: bool,
-        /// Exit with status 3 unless the database is at every head.
-        #[arg(short = 'c', long = "check-heads")]
+        /// Exit with status 3 unless the database is at every head (-c is --config here).
+        #[arg(long = "check-heads")]
         check_heads: bool,
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// List revisions, newest first.
+    #[command(after_help = REVISION_HELP)]
     History {
-        /// A range `[start]:[end]`.
-        #[arg(short = 'r', long = "rev-range", allow_hyphen_values = true)]
+        /// A range [START]:[END], e.g. base:head or -r-3:current (a leading '-' needs no space).
+        #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
         rev_range: Option<String>,
+        /// Show each revision in full.
         #[arg(short = 'v', long)]
         verbose: bool,
         /// Mark the database's current revision(s).
         #[arg(short = 'i', long = "indicate-current")]
         indicate_current: bool,
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Show the head revisions.
     Heads {
+        /// Show each head in full.
         #[arg(short = 'v', long)]
         verbose: bool,
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Show branch points.
     Branches {
+        /// Show each branch point in full.
         #[arg(short = 'v', long)]
         verbose: bool,
     },
     /// Show a revision in detail (`current` for the database's).
+    #[command(after_help = REVISION_HELP)]
     Show {
-        #[arg(allow_hyphen_values = true)]
+        /// The revision(s): an id, head, heads, a label, current...
+        #[arg(allow_negative_numbers = true)]
         rev: String,
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
     },
     /// Set the version table to revisions without running any SQL.
+    #[command(after_help = REVISION_HELP)]
     Stamp {
-        #[arg(required = true)]
+        /// The revision(s) to record: head, heads, base, an id...
+        #[arg(required = true, allow_negative_numbers = true)]
         revisions: Vec<String>,
         /// Empty the version table first.
         #[arg(long)]
@@ -172,8 +221,9 @@ enum Command {
     /// Check applied revisions against their files (checksums, missing files, unknown revisions).
     Validate {
         /// Record the current checksum of this revision after reviewing its change.
-        #[arg(long)]
+        #[arg(long, value_name = "REV")]
         accept: Option<String>,
+        /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
         /// Seconds `--accept` waits for a migration that is running to finish.
@@ -195,16 +245,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> dbkit::Result<()> {
     if let Command::Init { directory } = &cli.command {
-        cli.config.load_env()?;
+        cli.global.load_env()?;
         let ini = cli
-            .config
+            .global
             .config
             .clone()
             .unwrap_or_else(|| PathBuf::from("alembic.ini"));
         return command::init(directory, &ini, &mut io::stdout());
     }
-    let mut settings = cli.config.settings()?;
-    let quiet = cli.quiet;
+    let mut settings = cli.global.settings()?;
+    let quiet = cli.global.quiet;
+    if cli.command.uses_database() {
+        cli.global.note_default_url(&settings);
+    }
     // -q silences progress, never a warning.
     let mut events = move |e: Event<'_>| match e {
         Event::Waiting(m) | Event::NothingToDo(m) if !quiet => eprintln!("{m}"),
@@ -370,6 +423,32 @@ fn override_lock_timeout(settings: &mut config::Settings, seconds: Option<u64>) 
     }
 }
 
+impl Command {
+    /// Whether the command reads the database URL; the others work from the revision files alone.
+    fn uses_database(&self) -> bool {
+        match self {
+            Command::Upgrade { .. }
+            | Command::Downgrade { .. }
+            | Command::Stamp { .. }
+            | Command::Current { .. }
+            | Command::Validate { .. }
+            | Command::EnsureVersion { .. } => true,
+            Command::History {
+                rev_range,
+                indicate_current,
+                ..
+            } => *indicate_current || rev_range.as_deref().is_some_and(|r| r.contains("current")),
+            Command::Show { rev, .. } => rev.contains("current"),
+            Command::Init { .. }
+            | Command::Revision { .. }
+            | Command::Create { .. }
+            | Command::Merge { .. }
+            | Command::Heads { .. }
+            | Command::Branches { .. } => false,
+        }
+    }
+}
+
 fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
     NewRevisionArgs {
         message,
@@ -385,4 +464,14 @@ fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
 /// A step's duration for its progress line.
 fn millis(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_and_verb_is_described() {
+        crate::common::assert_documented(super::Cli::command());
+    }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::config::Settings;
-use crate::dialect::{self, Connection, Dialect};
+use crate::dialect::{self, Access, Connection, Dialect};
 use crate::display::{self, LineParts, RevisionJson};
 use crate::error::{Error, Result};
 use crate::graph::{Revision, RevisionMap, Step};
@@ -75,8 +75,17 @@ impl Project {
     }
 
     pub fn connect(&self) -> Result<Box<dyn Connection>> {
+        self.open(Access::CreateIfMissing)
+    }
+
+    /// Connects to a database that must already exist: what the commands that only read use.
+    pub fn connect_existing(&self) -> Result<Box<dyn Connection>> {
+        self.open(Access::MustExist)
+    }
+
+    fn open(&self, access: Access) -> Result<Box<dyn Connection>> {
         let url = self.settings.database_url()?;
-        dialect::connect(&url, self.settings.busy_timeout)
+        dialect::open(&url, self.settings.busy_timeout, access)
     }
 
     /// The heads in the database; empty when nothing was ever applied. Creates nothing.
@@ -154,7 +163,11 @@ pub fn migrate(
         return Err(Error::Plan("Range revision not allowed".into()));
     }
     let planner = |heads: &[String]| plan(heads, target);
-    online(p, o, verb == Verb::Upgrade, false, &planner, out, events)
+    let run = match verb {
+        Verb::Upgrade => Online::Upgrade,
+        Verb::Downgrade => Online::Downgrade,
+    };
+    online(p, o, run, &planner, out, events)
 }
 
 /// `stamp REV…`: moves the version table without running SQL.
@@ -195,7 +208,7 @@ pub fn stamp(
         );
     }
     let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
-    online(p, o, false, purge, &planner, out, events)
+    online(p, o, Online::Stamp { purge }, &planner, out, events)
 }
 
 /// Prints the SQL of a plan made from `heads` (no connection).
@@ -217,20 +230,37 @@ fn offline(
     Ok(steps.len())
 }
 
+/// Which command an online run is, for what it checks and whether it may create the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Online {
+    Upgrade,
+    Downgrade,
+    /// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
+    Stamp {
+        purge: bool,
+    },
+}
+
 /// Plans from the database's real heads and either prints the plan (dry run) or runs it under the lock.
 /// An `upgrade` first checks that the applied revisions' files still say what ran, and says when it has
-/// nothing to do. `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
+/// nothing to do.
 fn online(
     p: &Project,
     o: &RunOptions,
-    upgrade: bool,
-    purge: bool,
+    run: Online,
     planner: &runner::Planner<'_>,
     out: &mut dyn Write,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<usize> {
+    let upgrade = run == Online::Upgrade;
+    let purge = run == Online::Stamp { purge: true };
+    // There is nothing to revert in a database that does not exist: a downgrade must find one.
+    let access = match run {
+        Online::Downgrade => Access::MustExist,
+        Online::Upgrade | Online::Stamp { .. } => Access::CreateIfMissing,
+    };
     let scripts = p.scripts()?;
-    let mut conn = p.connect()?;
+    let mut conn = p.open(access)?;
     let conn = conn.as_mut();
     let version = p.version_table();
     if o.dry_run {
@@ -411,7 +441,7 @@ pub fn current(
 ) -> Result<Current> {
     let url = p.settings.database_url()?;
     let (version_table_exists, db_heads) = p.with_scripts_loading(|| {
-        let mut conn = dialect::connect(&url, p.settings.busy_timeout)?;
+        let mut conn = dialect::open(&url, p.settings.busy_timeout, Access::MustExist)?;
         let version = p.version_table();
         if !version.exists(conn.as_mut())? {
             return Ok((false, Vec::new()));
@@ -475,7 +505,7 @@ pub fn history(
     let map = &scripts.map;
     let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
     let current = if needs_db {
-        let mut conn = p.connect()?;
+        let mut conn = p.connect_existing()?;
         p.db_heads(conn.as_mut())?
     } else {
         Vec::new()
@@ -605,7 +635,7 @@ pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<(
     let scripts = p.scripts()?;
     let reads_db = rev.contains("current");
     let current = if reads_db {
-        let mut conn = p.connect()?;
+        let mut conn = p.connect_existing()?;
         p.db_heads(conn.as_mut())?
     } else {
         Vec::new()
@@ -648,7 +678,7 @@ pub fn validate(
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<Finding>> {
     let scripts = p.scripts()?;
-    let mut conn = p.connect()?;
+    let mut conn = p.connect_existing()?;
     let conn = conn.as_mut();
     let history = p.history_table();
     // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.

@@ -98,17 +98,93 @@ impl Settings {
     }
 }
 
-/// Loads `.env` (or `--env-file`) into the process environment without overriding real variables.
-pub fn load_env_file(explicit: Option<&Path>) -> Result<()> {
-    match explicit {
-        Some(path) => dotenvy::from_path(path).map_err(|e| {
-            Error::Config(format!("could not read env file '{}': {e}", path.display()))
-        }),
-        None => match dotenvy::from_path(".env") {
-            Ok(()) => Ok(()),
-            Err(e) if e.not_found() => Ok(()),
-            Err(e) => Err(Error::Config(format!("could not read '.env': {e}"))),
-        },
+/// Why an env file could not be loaded. A line that does not parse is named by number only: it may hold a
+/// password.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvFileError {
+    #[error("could not read env file '{}': {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "'{}' line {line}: expected KEY=value (the line is not shown, as it may hold a password); \
+         quote a value that holds spaces, quotes or '#', and close every quote",
+        .path.display()
+    )]
+    Syntax { path: PathBuf, line: usize },
+}
+
+/// Loads `.env` (or `--env-file`) into the process environment without overriding real variables. The
+/// whole file is parsed before any variable is set, so a bad line changes nothing.
+pub fn load_env_file(explicit: Option<&Path>) -> Result<(), EnvFileError> {
+    let path = explicit.unwrap_or(Path::new(".env"));
+    let read_error = |source| EnvFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(read_error(e)),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let handed = std::rc::Rc::new(std::cell::Cell::new(0));
+    let reader = LineByLine {
+        text: text.as_bytes(),
+        handed: handed.clone(),
+    };
+    let mut pairs = Vec::new();
+    for item in dotenvy::from_read_iter(reader) {
+        match item {
+            Ok(pair) => pairs.push(pair),
+            Err(dotenvy::Error::Io(e)) => return Err(read_error(e)),
+            Err(e) => {
+                let seen = &text[..handed.get()];
+                // The parser's error holds the text it stopped on (the line, or the value); it is the last
+                // occurrence of that text in what the parser has been given.
+                let start = match e {
+                    dotenvy::Error::LineParse(content, _) => {
+                        let content = content.trim_end_matches(['\r', '\n']);
+                        seen.rfind(content).filter(|_| !content.trim().is_empty())
+                    }
+                    _ => None,
+                };
+                let start = start.unwrap_or_else(|| seen.trim_end_matches('\n').len());
+                return Err(EnvFileError::Syntax {
+                    path: path.to_path_buf(),
+                    line: text[..start].matches('\n').count() + 1,
+                });
+            }
+        }
+    }
+    for (key, value) in pairs {
+        // The first occurrence of a key wins, as with any other loader of these files.
+        if std::env::var_os(&key).is_none() {
+            std::env::set_var(key, value);
+        }
+    }
+    Ok(())
+}
+
+/// Gives the env-file parser at most one line per read, so after an error, what it has been given ends with
+/// the line it failed on.
+struct LineByLine<'a> {
+    text: &'a [u8],
+    handed: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl std::io::Read for LineByLine<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.text[self.handed.get()..];
+        let line = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(rest.len(), |i| i + 1);
+        let n = line.min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.handed.set(self.handed.get() + n);
+        Ok(n)
     }
 }
 
@@ -162,6 +238,12 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     };
     let version_table = get("version_table")?.unwrap_or_else(|| "alembic_version".into());
     let history_table = get("history_table")?.unwrap_or_else(|| format!("{version_table}_history"));
+    let version_table_schema = get("version_table_schema")?;
+    crate::version::check_names(
+        &version_table,
+        &history_table,
+        version_table_schema.as_deref(),
+    )?;
     let lock_timeout =
         Duration::from_secs(parse_number(get("lock_timeout")?, "lock_timeout", 300)? as u64);
     let busy_timeout =
@@ -176,7 +258,7 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         truncate_slug_length,
         timezone: get("timezone")?,
         version_table,
-        version_table_schema: get("version_table_schema")?,
+        version_table_schema,
         history_table,
         transaction_per_migration,
         lock_timeout,
@@ -247,15 +329,17 @@ fn resolve_url(
     env: &dyn Fn(&str) -> Option<String>,
     ini_url: Option<String>,
 ) -> (String, UrlSource) {
-    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-    if let Some(url) = opts.url.clone().filter(|u| !u.is_empty()) {
+    // A URL that is given but empty stays empty, so using it fails and names where it came from: falling
+    // through to the next source would quietly migrate some other database.
+    if let Some(url) = opts.url.clone() {
         return (url, UrlSource::Flag);
     }
     for name in ["DATABASE_URL", "DATABASE__URL"] {
-        if let Some(url) = nonempty(name) {
+        if let Some(url) = env(name) {
             return (url, UrlSource::Env(name));
         }
     }
+    let nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
     if nonempty("DATABASE_HOST").is_some() || nonempty("DATABASE_NAME").is_some() {
         return (components_url(&nonempty), UrlSource::Components);
     }
@@ -325,6 +409,61 @@ mod tests {
             &[("DATABASE__URL", "sqlite:///env.db")],
         );
         assert_eq!(s.url_source, UrlSource::Env("DATABASE__URL"));
+    }
+
+    #[test]
+    fn an_empty_url_is_kept_and_fails_naming_its_source() {
+        let flag = Options {
+            url: Some(String::new()),
+            ..Options::default()
+        };
+        let s = settings(&flag, &[("DATABASE_URL", "sqlite:///env.db")]);
+        assert_eq!(s.url_source, UrlSource::Flag);
+        let message = s.database_url().unwrap_err().to_string();
+        assert!(message.starts_with("database URL is empty"), "{message}");
+        assert!(message.ends_with("(the URL came from --url)"), "{message}");
+        for name in ["DATABASE_URL", "DATABASE__URL"] {
+            let s = settings(
+                &Options::default(),
+                &[(name, " "), ("DATABASE_NAME", "app")],
+            );
+            assert_eq!(s.url_source, UrlSource::Env(name));
+            assert!(s.database_url().is_err());
+        }
+    }
+
+    fn env_file_error(text: &str) -> EnvFileError {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.env");
+        std::fs::write(&path, text).unwrap();
+        load_env_file(Some(&path)).unwrap_err()
+    }
+
+    #[test]
+    fn an_env_file_that_does_not_parse_names_the_line_and_never_shows_it() {
+        for (text, line) in [
+            (
+                "A_DBKIT_T1=postgresql://u:hunter2@h/db\nBAD hunter2 LINE\n",
+                2,
+            ),
+            (
+                "# c\n\nA_DBKIT_T2=1\nB_DBKIT_T2=\"unterminated hunter2\n\n",
+                4,
+            ),
+            ("A_DBKIT_T3='ok\nstill ok'\nB_DBKIT_T3=1 hunter2'\n", 3),
+            ("A_DBKIT_T4=x\r\n=hunter2\r\n", 2),
+        ] {
+            let e = env_file_error(text);
+            let message = e.to_string();
+            assert!(
+                matches!(e, EnvFileError::Syntax { line: l, .. } if l == line),
+                "{text:?}: {message}"
+            );
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        // Nothing was set: the file is parsed before any variable is.
+        assert!(std::env::var_os("A_DBKIT_T1").is_none());
+        assert!(std::env::var_os("A_DBKIT_T2").is_none());
     }
 
     #[test]

@@ -224,10 +224,15 @@ fn parse_sqlite(raw: &str, after_colon: &str) -> Result<SqliteTarget, UrlError> 
              write sqlite:///relative/path.db or sqlite:////absolute/path.db",
         )
     })?;
-    if path.is_empty() || path == ":memory:" {
-        Ok(SqliteTarget::Memory)
-    } else {
-        Ok(SqliteTarget::File(PathBuf::from(path)))
+    match path {
+        // Most often a variable that expanded to nothing (`sqlite:///$DB_PATH`): migrating a throwaway
+        // in-memory database would report success and change nothing.
+        "" => Err(invalid(
+            "the path is empty; write sqlite:///relative/path.db, sqlite:////absolute/path.db, \
+             or sqlite:// for an in-memory database",
+        )),
+        ":memory:" => Ok(SqliteTarget::Memory),
+        path => Ok(SqliteTarget::File(PathBuf::from(path))),
     }
 }
 
@@ -283,6 +288,13 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
         None => (None, authority),
     };
+    if userinfo.is_none() && cut_short(tail) {
+        let found = &tail[..1];
+        return Err(invalid(format!(
+            "the user name or password holds an unencoded '{found}'; percent-encode '/', '?' and \
+             '#' there as %2F, %3F and %23 (and an '@' after the host as %40)"
+        )));
+    }
     let stand_in = match userinfo {
         Some(userinfo) => format!("postgresql://{userinfo}@stand-in{tail}"),
         None => format!("postgresql://stand-in{tail}"),
@@ -436,6 +448,14 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
     })
 }
 
+/// Whether the text after an authority without `@` holds the rest of the user information: an `@` before
+/// any `=`, as in `postgresql://app:pa/ss@db/app`, where the `/` of the password ended the authority early.
+/// Read as written, the password's first part would be taken for a port and its second for the database;
+/// an `@` in a query value (`?application_name=me@host`) comes after an `=`.
+fn cut_short(tail: &str) -> bool {
+    tail.find('@').is_some_and(|at| !tail[..at].contains('='))
+}
+
 /// One `host[:port]` or `[v6][:port]` entry of the authority's host list.
 fn parse_host_entry(entry: &str) -> Result<(Option<PgHost>, Option<u16>), String> {
     let (host, port) = if let Some(bracketed) = entry.strip_prefix('[') {
@@ -455,16 +475,14 @@ fn parse_host_entry(entry: &str) -> Result<(Option<PgHost>, Option<u16>), String
             None => (entry, None),
         }
     };
+    let host = decode(host).ok_or_else(|| format!("host '{host}' is not valid UTF-8"))?;
     let port = match port {
         None | Some("") => None,
-        Some(p) => Some(
-            p.parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| format!("invalid port '{p}'"))?,
-        ),
+        // Not quoted: in `user:password/…` without an `@` the password stands where the port goes.
+        Some(p) => Some(p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| {
+            format!("the port after host '{host}' is not a number from 1 to 65535")
+        })?),
     };
-    let host = decode(host).ok_or_else(|| format!("host '{host}' is not valid UTF-8"))?;
     Ok((host_from_str(&host), port))
 }
 
@@ -856,11 +874,12 @@ mod tls {
 /// and the chain would repeat it. Boxed to keep `Result`s small.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "could not connect to {} as '{}' (database '{}'): {}",
+    "could not connect to {} as '{}' (database '{}'): {}{}",
     .0.target,
     .0.user,
     .0.dbname,
-    .0.detail
+    .0.detail,
+    if self.is_missing_database() { "; 'db-init' creates it" } else { "" }
 )]
 pub struct ConnectError(Box<Failure>);
 
@@ -908,6 +927,11 @@ impl ConnectError {
     /// overloaded, or the network timed out. Wrong credentials or a missing database are final.
     pub fn is_retryable(&self) -> bool {
         self.0.retryable
+    }
+
+    /// Whether the server has no database of that name (SQLSTATE 3D000).
+    pub fn is_missing_database(&self) -> bool {
+        self.code() == Some("3D000")
     }
 
     /// The server's SQLSTATE, e.g. `28P01` for a wrong password or `3D000` for a missing database.
@@ -995,7 +1019,22 @@ fn mask_raw(raw: &str) -> String {
             }
             &rest[at..]
         }
-        None => rest,
+        // Without an `@`, `user:password` reads as `host:port`: a port that is not a number is masked.
+        None => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let entries = rest[..end]
+                .split(',')
+                .map(|entry| match entry.rsplit_once(':') {
+                    Some((host, port))
+                        if !host.ends_with(']') && !port.bytes().all(|b| b.is_ascii_digit()) =>
+                    {
+                        format!("{host}:***")
+                    }
+                    _ => entry.to_string(),
+                });
+            masked.push_str(&entries.collect::<Vec<_>>().join(","));
+            &rest[end..]
+        }
     };
     match rest.find('?') {
         Some(q) => {
@@ -1103,15 +1142,22 @@ mod tests {
     }
 
     #[test]
-    fn empty_sqlite_urls_and_memory_mean_an_in_memory_database() {
+    fn a_bare_sqlite_url_and_memory_mean_an_in_memory_database() {
         for url in [
             "sqlite://",
             "sqlite:///:memory:",
-            "sqlite:///",
             "sqlite+pysqlite:///:memory:",
         ] {
             assert_eq!(sqlite(url), SqliteTarget::Memory, "{url}");
             assert_eq!(parse(url).masked(), "sqlite://", "{url}");
+        }
+    }
+
+    #[test]
+    fn a_sqlite_url_with_an_empty_path_is_rejected() {
+        for url in ["sqlite:///", "sqlite:///?mode=ro", "sqlite+aiosqlite:///"] {
+            let message = error(url);
+            assert!(message.contains("the path is empty"), "{url}: {message}");
         }
     }
 
@@ -1447,7 +1493,42 @@ mod tests {
             "{message}"
         );
         let message = error("postgresql://db:99999/app");
-        assert!(message.contains("invalid port '99999'"), "{message}");
+        assert!(
+            message.contains("the port after host 'db' is not a number from 1 to 65535"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_password_with_an_unencoded_slash_question_mark_or_hash_never_shows() {
+        for url in [
+            "postgresql://app:s3cr/et@db/app",
+            "postgresql://app:s3cr?et@db/app",
+            "postgresql://app:s3cr#et@db/app",
+            "postgresql://app:s3cr/et=x@db/app",
+            "postgres://app:1234/5678@db:5432/app?sslmode=require",
+        ] {
+            let message = error(url);
+            for part in ["s3cr", "et", "1234", "5678"] {
+                assert!(!message.contains(part), "{url}: {message}");
+            }
+            assert!(
+                message.contains("'postgresql://app:***@db")
+                    || message.contains("'postgres://app:***@db"),
+                "{url}: {message}"
+            );
+        }
+        let message = error("postgresql://app:s3cr/et@db/app");
+        assert!(message.contains("holds an unencoded '/'"), "{message}");
+        // A user and password with no host at all: the password stands where the port goes.
+        let message = error("postgresql://app:s3cret/app");
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(message.contains("'postgresql://app:***/app'"), "{message}");
+        // An '@' in a query value is not a cut-short password.
+        assert_eq!(
+            pg("postgresql://db/app?application_name=me@host").application_name(),
+            Some("me@host")
+        );
     }
 
     /// The live-server tests need the local server; under CI they must fail rather than skip.
@@ -1604,8 +1685,9 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "could not connect to 127.0.0.1:5432 as 'postgres' (database 'dbkit_no_such_db'): \
-             database \"dbkit_no_such_db\" does not exist (3D000)"
+             database \"dbkit_no_such_db\" does not exist (3D000); 'db-init' creates it"
         );
+        assert!(e.is_missing_database());
         assert_eq!(e.code(), Some("3D000"));
         assert!(!e.is_retryable());
         assert!(!e.to_string().contains("topsecret"));

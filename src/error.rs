@@ -11,10 +11,21 @@ pub enum Error {
     Url(#[from] crate::dburl::UrlError),
     #[error("{0}")]
     Connect(String),
+    /// A command that only reads found no SQLite file where the URL points.
+    #[error(
+        "no SQLite database at '{}'{}; 'db-migrate upgrade' or 'db-init' creates it",
+        .path.display(),
+        absolute_if_relative(.path)
+    )]
+    NoDatabase { path: PathBuf },
     #[error(transparent)]
     PgConnect(#[from] crate::dburl::ConnectError),
     #[error(transparent)]
     Ini(#[from] crate::ini::IniError),
+    #[error(transparent)]
+    EnvFile(#[from] crate::config::EnvFileError),
+    #[error(transparent)]
+    TableName(#[from] crate::version::TableNameError),
     #[error(transparent)]
     Init(#[from] crate::init::InitError),
     #[error("{0}")]
@@ -61,6 +72,14 @@ pub enum Error {
     /// Boxed: backup errors carry several paths and messages, and would otherwise grow every `Result`.
     #[error(transparent)]
     Backup(Box<crate::backup::BackupError>),
+}
+
+/// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
+fn absolute_if_relative(path: &std::path::Path) -> String {
+    match std::path::absolute(path) {
+        Ok(absolute) if path.is_relative() => format!(" ({})", absolute.display()),
+        _ => String::new(),
+    }
 }
 
 impl From<crate::backup::BackupError> for Error {

@@ -15,11 +15,18 @@
 //!
 //! Values can hold credentials (a database URL), so neither `Debug` nor any error shows a value.
 
+use std::cell::Cell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How deep `%(name)s` references may nest before a cycle is assumed.
 const MAX_INTERPOLATION_DEPTH: usize = 10;
+
+/// How much work reading one value may take, counted as bytes appended plus references resolved. Ten
+/// levels of references that each repeat the next several times grow exponentially (nine keys of eight
+/// references are a gigabyte, or a hundred million references to empty values), so the bound is on the
+/// work, far above what any real path, URL or template needs.
+pub const MAX_EXPANSION: usize = 1 << 20;
 
 const DEFAULT_SECTION: &str = "DEFAULT";
 
@@ -53,6 +60,11 @@ pub enum IniError {
          {MAX_INTERPOLATION_DEPTH} levels deep; is there a cycle?"
     )]
     TooDeep { section: String, key: String },
+    #[error(
+        "interpolation in '{key}' in section '{section}' grows past {MAX_EXPANSION} bytes or \
+         references; do its references repeat each other?"
+    )]
+    TooLarge { section: String, key: String },
 }
 
 fn file_prefix(path: &Option<PathBuf>) -> String {
@@ -261,6 +273,7 @@ impl Ini {
             ini: self,
             section,
             key: &key,
+            spent: Cell::new(0),
         };
         scope.interpolate(raw, None, 1, &mut out)?;
         Ok(Some(out))
@@ -325,6 +338,8 @@ struct Scope<'a> {
     ini: &'a Ini,
     section: &'a str,
     key: &'a str,
+    /// See [`MAX_EXPANSION`].
+    spent: Cell<usize>,
 }
 
 impl Scope<'_> {
@@ -345,6 +360,7 @@ impl Scope<'_> {
         }
         let mut rest = value;
         while let Some(percent) = rest.find('%') {
+            self.spend(percent + 1)?;
             out.push_str(&rest[..percent]);
             rest = &rest[percent..];
             if let Some(after) = rest.strip_prefix("%%") {
@@ -383,11 +399,26 @@ impl Scope<'_> {
             if referenced.contains('%') {
                 self.interpolate(referenced, Some(&name), depth + 1, out)?;
             } else {
+                self.spend(referenced.len())?;
                 out.push_str(referenced);
             }
             rest = &after[1..];
         }
+        self.spend(rest.len())?;
         out.push_str(rest);
+        Ok(())
+    }
+
+    /// Counts work before it is done: every append, and every reference (which may append nothing).
+    fn spend(&self, amount: usize) -> Result<(), IniError> {
+        let spent = self.spent.get() + amount;
+        self.spent.set(spent);
+        if spent > MAX_EXPANSION {
+            return Err(IniError::TooLarge {
+                section: self.section.to_string(),
+                key: self.key.to_string(),
+            });
+        }
         Ok(())
     }
 }
@@ -652,6 +683,38 @@ datefmt = %%H:%%M:%%S
             .collect();
         let ini = parse(&format!("[a]\n{chain}k10 = end\n"));
         assert_eq!(get(&ini, "a", "k1"), "end");
+    }
+
+    /// Nine keys that each reference the one before eight times: 8^9 copies of the first.
+    fn exponential(first: &str) -> String {
+        let mut text = format!("[a]\nk0 = {first}\n");
+        for i in 1..=9 {
+            let reference = format!("%(k{})s", i - 1);
+            text.push_str(&format!("k{i} = {}\n", reference.repeat(8)));
+        }
+        text
+    }
+
+    #[test]
+    fn exponential_expansion_stops_at_the_bound() {
+        for first in ["x", ""] {
+            let ini = parse(&exponential(first));
+            let started = std::time::Instant::now();
+            let message = ini.get("a", "k9").unwrap_err().to_string();
+            assert_eq!(
+                message,
+                format!(
+                    "interpolation in 'k9' in section 'a' grows past {MAX_EXPANSION} bytes or \
+                     references; do its references repeat each other?"
+                ),
+                "first = {first:?}"
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        }
+        // A value just under the bound still reads.
+        let big = "y".repeat(MAX_EXPANSION / 2 - 10);
+        let ini = parse(&format!("[a]\nbig = {big}\ntwice = %(big)s%(big)s\n"));
+        assert_eq!(get(&ini, "a", "twice").len(), big.len() * 2);
     }
 
     #[test]

@@ -5,6 +5,85 @@ use crate::dialect::{qualified, quote_ident, quote_literal, Connection};
 use crate::error::{Error, Result};
 use crate::graph::VersionOp;
 
+/// The longest name PostgreSQL keeps; a longer one is cut short without an error, so the table created and
+/// the table looked for would differ. Held to on SQLite too, so a project can move between the two.
+pub const MAX_NAME_LEN: usize = 63;
+
+/// Prefixes the engines keep for their own objects: SQLite refuses to create `sqlite_*` tables, and a
+/// `pg_*` name can resolve to a system catalog (`pg_class`) instead of a table of ours.
+const RESERVED_PREFIXES: [&str; 2] = ["sqlite_", "pg_"];
+
+/// Why a configured table or schema name cannot be used. Checked when the settings load, before anything
+/// connects, so a bad name never leaves one table created and the other not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableNameError {
+    #[error(
+        "{key} '{name}' is {len} bytes long; names are limited to {MAX_NAME_LEN} \
+         (PostgreSQL would silently cut it short)"
+    )]
+    TooLong {
+        key: &'static str,
+        name: String,
+        len: usize,
+    },
+    #[error("{key} '{}' holds a control character", .name.escape_debug())]
+    Control { key: &'static str, name: String },
+    #[error("{key} '{name}' starts with '{prefix}', which the database keeps for its own objects")]
+    Reserved {
+        key: &'static str,
+        name: String,
+        prefix: &'static str,
+    },
+    #[error(
+        "history_table '{name}' is also the version table; give the two tables different names"
+    )]
+    SameAsVersionTable { name: String },
+}
+
+/// Checks the configured names of the version table, the history table and their schema.
+pub fn check_names(
+    version_table: &str,
+    history_table: &str,
+    schema: Option<&str>,
+) -> Result<(), TableNameError> {
+    let names = [
+        ("version_table", Some(version_table)),
+        ("history_table", Some(history_table)),
+        ("version_table_schema", schema),
+    ];
+    for (key, name) in names {
+        let Some(name) = name else { continue };
+        if name.len() > MAX_NAME_LEN {
+            return Err(TableNameError::TooLong {
+                key,
+                name: name.to_string(),
+                len: name.len(),
+            });
+        }
+        if name.chars().any(char::is_control) {
+            return Err(TableNameError::Control {
+                key,
+                name: name.to_string(),
+            });
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(prefix) = RESERVED_PREFIXES.into_iter().find(|p| lower.starts_with(p)) {
+            return Err(TableNameError::Reserved {
+                key,
+                name: name.to_string(),
+                prefix,
+            });
+        }
+    }
+    // SQLite compares table names without regard to case.
+    if version_table.eq_ignore_ascii_case(history_table) {
+        return Err(TableNameError::SameAsVersionTable {
+            name: history_table.to_string(),
+        });
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone)]
 pub struct VersionTable {
     pub schema: Option<String>,
@@ -130,6 +209,60 @@ impl VersionTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_checked_before_use() {
+        assert_eq!(
+            check_names("alembic_version", "alembic_version_history", None),
+            Ok(())
+        );
+        assert_eq!(
+            check_names("My Versions", "my history", Some("ops")),
+            Ok(())
+        );
+        let long = "v".repeat(64);
+        assert!(matches!(
+            check_names(&long, "h", None),
+            Err(TableNameError::TooLong {
+                key: "version_table",
+                len: 64,
+                ..
+            })
+        ));
+        assert!(check_names(&"v".repeat(63), "h", None).is_ok());
+        assert!(matches!(
+            check_names("v", "h", Some(&long)),
+            Err(TableNameError::TooLong {
+                key: "version_table_schema",
+                ..
+            })
+        ));
+        assert!(matches!(
+            check_names("v", "pg_class", None),
+            Err(TableNameError::Reserved {
+                key: "history_table",
+                prefix: "pg_",
+                ..
+            })
+        ));
+        assert!(matches!(
+            check_names("SQLite_v", "h", None),
+            Err(TableNameError::Reserved {
+                prefix: "sqlite_",
+                ..
+            })
+        ));
+        assert!(matches!(
+            check_names("v\nw", "h", None),
+            Err(TableNameError::Control { .. })
+        ));
+        assert_eq!(
+            check_names("Versions", "versions", None),
+            Err(TableNameError::SameAsVersionTable {
+                name: "versions".into()
+            })
+        );
+    }
 
     #[test]
     fn statements_match_the_existing_wording() {

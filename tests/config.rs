@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::both;
 use crate::util::*;
 
 /// A project whose ini file names `ini.db`, with one revision.
@@ -192,4 +193,267 @@ fn heads_history_and_show_speak_json() {
     let show = json(&["show", "r2", "--json"]);
     assert_eq!(show[0]["down_revisions"], serde_json::json!(["r1"]));
     assert_eq!(show[0]["message"], "revision r2");
+}
+
+#[test]
+fn an_ini_file_that_expands_exponentially_fails_with_a_message() {
+    let dir = project();
+    let d = dir.path();
+    // Nine keys that each repeat the one before eight times: a gigabyte if expanded.
+    let mut ini = String::from("[alembic]\nk0 = xxxxxxxx\n");
+    for i in 1..=9 {
+        ini.push_str(&format!("k{i} = {}\n", format!("%(k{})s", i - 1).repeat(8)));
+    }
+    ini.push_str("script_location = %(k9)s\n");
+    std::fs::write(d.join("alembic.ini"), ini).unwrap();
+    let r = run_in(d, &["heads"]);
+    // Checked first: before the bound the process aborted, or printed the whole expansion.
+    assert!(r.stderr.len() < 1000, "{} bytes of stderr", r.stderr.len());
+    let r = r.failed_once("an exponential ini file");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "interpolation in 'script_location' in section 'alembic' grows past 1048576 bytes"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn an_empty_url_is_an_error_not_the_next_source() {
+    let dir = project();
+    let d = dir.path();
+    let r = run_in(d, &["--url", "", "upgrade", "head"]).failed_once("--url ''");
+    assert!(
+        r.stderr.contains("database URL is empty") && r.stderr.contains("came from --url"),
+        "{}",
+        r.stderr
+    );
+    for name in ["DATABASE_URL", "DATABASE__URL"] {
+        let out = bare_cmd(d)
+            .env(name, "")
+            .args(["upgrade", "head"])
+            .output()
+            .unwrap();
+        let r = Run::from(out).failed_once(name);
+        assert!(
+            r.stderr.contains(&format!("came from {name}")),
+            "{}",
+            r.stderr
+        );
+    }
+    // The same in .env.
+    std::fs::write(d.join(".env"), "DATABASE_URL=\n").unwrap();
+    run_in(d, &["upgrade", "head"]).failed_once("DATABASE_URL= in .env");
+    std::fs::remove_file(d.join(".env")).unwrap();
+
+    let r = run_in(d, &["--url", "sqlite:///", "upgrade", "head"]).failed_once("sqlite:///");
+    assert!(r.stderr.contains("the path is empty"), "{}", r.stderr);
+    assert_eq!(
+        created(d, ALL),
+        Vec::<String>::new(),
+        "nothing was migrated"
+    );
+    assert!(!d.join("data").exists());
+    // Commands that read only the revision files still work.
+    run_in(d, &["--url", "", "heads"]).succeeded("heads with an empty --url");
+}
+
+#[test]
+fn no_part_of_a_password_with_an_unencoded_slash_question_mark_or_hash_is_shown() {
+    let dir = project();
+    let d = dir.path();
+    for sep in ["/", "?", "#"] {
+        let url = format!("postgresql://app:hunter{sep}2pass@127.0.0.1:5432/app");
+        let r = run_in(d, &["--url", &url, "current"]).failed_once(&url);
+        assert!(
+            !r.stderr.contains("hunter") && !r.stderr.contains("2pass"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains(&format!("holds an unencoded '{sep}'")),
+            "{}",
+            r.stderr
+        );
+    }
+    // No '@' at all: the password stands where the port goes.
+    let r = run_in(d, &["--url", "postgresql://app:hunter2/app", "current"]).failed_once("no @");
+    assert!(!r.stderr.contains("hunter2"), "{}", r.stderr);
+}
+
+/// Each binary with a verb that reads the settings.
+const BINARIES: [(&str, &[&str]); 3] = [
+    (BIN, &["current"]),
+    (env!("CARGO_BIN_EXE_db-init"), &[]),
+    (env!("CARGO_BIN_EXE_db-backup"), &["list"]),
+];
+
+#[test]
+fn an_env_file_that_does_not_parse_is_named_by_file_and_line_never_shown() {
+    let dir = project();
+    let d = dir.path();
+    let text = "DATABASE_URL=postgresql://app:hunter2@db/app\nPASSWORD=\"hunter3\nNEXT=1\n";
+    std::fs::write(d.join(".env"), text).unwrap();
+    std::fs::write(d.join("custom.env"), text).unwrap();
+    for (program, verb) in BINARIES {
+        let r = Run::from(program_in(program, d).args(verb).output().unwrap()).failed_once(program);
+        assert!(
+            r.stderr.contains("'.env' line 2: expected KEY=value"),
+            "{program}: {}",
+            r.stderr
+        );
+        let r = Run::from(
+            program_in(program, d)
+                .args(["--env-file", "custom.env"])
+                .args(verb)
+                .output()
+                .unwrap(),
+        )
+        .failed_once(program);
+        assert!(
+            r.stderr.contains("'custom.env' line 2"),
+            "{program}: {}",
+            r.stderr
+        );
+        for secret in ["hunter2", "hunter3"] {
+            assert!(!r.stderr.contains(secret), "{program}: {}", r.stderr);
+        }
+    }
+    assert!(!d.join("data").exists() && !d.join("backups").exists());
+}
+
+both!(
+    a_bad_version_table_name_fails_before_anything_is_created,
+    |fx| {
+        fx.chain(1);
+        let base = std::fs::read_to_string(fx.path().join("alembic.ini")).unwrap();
+        let long = "v".repeat(64);
+        for (setting, expected) in [
+        (
+            "history_table = alembic_version".to_string(),
+            "history_table 'alembic_version' is also the version table",
+        ),
+        (
+            "version_table = pg_class".to_string(),
+            "version_table 'pg_class' starts with 'pg_'",
+        ),
+        (
+            "version_table = sqlite_versions".to_string(),
+            "version_table 'sqlite_versions' starts with 'sqlite_'",
+        ),
+        (
+            format!("version_table = {long}"),
+            "is 64 bytes long; names are limited to 63",
+        ),
+        (
+            format!("version_table = {}", "v".repeat(60)),
+            "history_table 'vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv_history' is 68 bytes long",
+        ),
+    ] {
+        std::fs::write(fx.path().join("alembic.ini"), format!("{base}{setting}\n")).unwrap();
+        for verb in [&["upgrade", "head"][..], &["stamp", "head"], &["ensure_version"]] {
+            let r = fx.fails(verb);
+            assert!(r.stderr.contains(expected), "{setting}: {}", r.stderr);
+        }
+        assert_eq!(fx.tables(), Vec::<String>::new(), "{setting}");
+    }
+    }
+);
+
+const NOTE: &str = "note: no database URL is set";
+
+/// Files and directories under `dir`, besides the revision files.
+fn contents(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "alembic")
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_read_command_on_a_missing_sqlite_file_fails_and_creates_nothing() {
+    let dir = project();
+    let d = dir.path();
+    // No ini file: the URL is the built-in default, as in a run from the wrong directory.
+    std::fs::rename(d.join("alembic.ini"), d.join("elsewhere.ini")).unwrap();
+    let reads: [&[&str]; 5] = [
+        &["current"],
+        &["current", "--check-heads"],
+        &["history", "-i"],
+        &["validate"],
+        &["show", "current"],
+    ];
+    for args in reads {
+        let r = run_in(d, args).failed_once(&format!("{args:?}"));
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains(&format!(
+                "no SQLite database at 'data/app.db' ({}); 'db-migrate upgrade' or 'db-init' creates it",
+                d.join("data/app.db").display()
+            )),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_eq!(r.stderr.matches(NOTE).count(), 1, "{}", r.stderr);
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        assert_eq!(contents(d), ["elsewhere.ini"], "{args:?} created something");
+    }
+    // A URL that is not the default gets no note; the files only commands need no database.
+    let r = run_in(d, &["--url", "sqlite:///sub/x.db", "current"]).failed_once("--url");
+    assert!(r.stderr.contains("no SQLite database at 'sub/x.db'") && !r.stderr.contains(NOTE));
+    let r = run_in(d, &["heads"]).succeeded("heads");
+    assert!(!r.stderr.contains(NOTE), "{}", r.stderr);
+    // db-backup on a missing file: an error, and still nothing created.
+    let r = Run::from(
+        program_in(env!("CARGO_BIN_EXE_db-backup"), d)
+            .output()
+            .unwrap(),
+    )
+    .failed_once("db-backup");
+    assert_eq!(r.stderr.matches(NOTE).count(), 1, "{}", r.stderr);
+    assert_eq!(contents(d), ["elsewhere.ini"]);
+
+    // The commands that write create the file.
+    let r = run_in(d, &["upgrade", "head"]).succeeded("upgrade");
+    assert_eq!(r.stderr.matches(NOTE).count(), 1, "{}", r.stderr);
+    assert!(d.join("data/app.db").is_file());
+    assert_eq!(
+        run_in(d, &["current"]).succeeded("current").stdout,
+        "r1 (head)\n"
+    );
+    for (args, file) in [
+        (&["--url", "sqlite:///s.db", "stamp", "head"][..], "s.db"),
+        (&["--url", "sqlite:///e.db", "ensure_version"], "e.db"),
+    ] {
+        run_in(d, args).succeeded(&format!("{args:?}"));
+        assert!(d.join(file).is_file(), "{args:?}");
+    }
+    Run::from(
+        program_in(env!("CARGO_BIN_EXE_db-init"), d)
+            .args(["--url", "sqlite:///i.db"])
+            .output()
+            .unwrap(),
+    )
+    .succeeded("db-init");
+    assert!(d.join("i.db").is_file());
+}
+
+#[test]
+fn a_downgrade_on_a_missing_sqlite_file_fails_and_creates_nothing() {
+    let dir = project();
+    let d = dir.path();
+    for target in ["base", "-1"] {
+        let r = run_in(d, &["downgrade", target]).failed_once("downgrade");
+        assert!(
+            r.stderr.contains("no SQLite database at 'ini.db'"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(contents(d), ["alembic.ini"], "downgrade {target}");
+    }
 }

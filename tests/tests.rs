@@ -5,6 +5,8 @@ mod util;
 
 // Where settings come from: flags, the environment, .env and the ini file.
 mod config;
+// The command line: global options anywhere, usage errors, help.
+mod command_line;
 
 // The example schema shipped in alembic/: up, down, up again, on both dialects.
 mod example;

@@ -170,15 +170,34 @@ pub trait Connection {
     fn server_version(&mut self) -> Result<String, DbError>;
 }
 
-/// Opens a connection for a URL.
+/// Whether opening a SQLite database may create its file. Commands that only read must not: run in the
+/// wrong directory, they would leave an empty database behind and report it as one with no revision.
+/// (A PostgreSQL database is never created by connecting.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    CreateIfMissing,
+    MustExist,
+}
+
+/// Opens a connection for a URL, creating a SQLite file (and its directory) that does not exist yet.
 pub fn connect(
     url: &DatabaseUrl,
     busy_timeout: std::time::Duration,
+) -> Result<Box<dyn Connection>, crate::Error> {
+    open(url, busy_timeout, Access::CreateIfMissing)
+}
+
+/// Opens a connection for a URL; `access` says whether a SQLite file may be created.
+pub fn open(
+    url: &DatabaseUrl,
+    busy_timeout: std::time::Duration,
+    access: Access,
 ) -> Result<Box<dyn Connection>, crate::Error> {
     match url {
         DatabaseUrl::Sqlite(target) => Ok(Box::new(sqlite::SqliteConnection::open(
             target,
             busy_timeout,
+            access,
         )?)),
         DatabaseUrl::Postgres(target) => Ok(Box::new(postgres::PgConnection::open(target)?)),
     }

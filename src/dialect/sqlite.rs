@@ -4,8 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::types::ValueRef;
+use rusqlite::OpenFlags;
 
-use super::{Connection, DanglingReference, DbError, Dialect, Row, SQLITE};
+use super::{Access, Connection, DanglingReference, DbError, Dialect, Row, SQLITE};
 use crate::dburl::SqliteTarget;
 
 pub struct SqliteConnection {
@@ -38,12 +39,23 @@ impl SqliteConnection {
     pub fn open(
         target: &SqliteTarget,
         busy_timeout: Duration,
+        access: Access,
     ) -> Result<SqliteConnection, crate::Error> {
-        let conn = match target {
-            SqliteTarget::Memory => rusqlite::Connection::open_in_memory(),
-            SqliteTarget::File(path) => {
+        let conn = match (target, access) {
+            (SqliteTarget::Memory, _) => rusqlite::Connection::open_in_memory(),
+            (SqliteTarget::File(path), Access::CreateIfMissing) => {
                 create_parent(path)?;
                 rusqlite::Connection::open(path)
+            }
+            (SqliteTarget::File(path), Access::MustExist) => {
+                if !path.exists() {
+                    return Err(crate::Error::NoDatabase { path: path.clone() });
+                }
+                // Without the create flag, a file removed after the check above is an error too.
+                rusqlite::Connection::open_with_flags(
+                    path,
+                    OpenFlags::default().difference(OpenFlags::SQLITE_OPEN_CREATE),
+                )
             }
         }
         .map_err(|e| {
