@@ -221,7 +221,12 @@ mod tests {
     use super::*;
 
     fn memory() -> SqliteConnection {
-        SqliteConnection::open(&SqliteTarget::Memory, Duration::ZERO).unwrap()
+        SqliteConnection::open(
+            &SqliteTarget::Memory,
+            Duration::ZERO,
+            Access::CreateIfMissing,
+        )
+        .unwrap()
     }
 
     #[test]
