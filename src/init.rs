@@ -436,24 +436,29 @@ fn sqlite(
     };
     let mut state = State::Created;
     let mut created_directory = None;
+    // Replicas that start together take turns under the migration lock: switching to WAL needs the file to
+    // itself, and SQLite refuses it at once rather than wait when other connections are switching too. It is
+    // taken before the file is looked at, so `--recreate` never removes a database a migration is writing.
+    let mut _held = None;
     if let Some(path) = path {
         let what = format!("'{}'", path.display());
         if opts.recreate {
             guard_recreate(opts, &what)?;
-        }
-        if path.exists() {
-            state = State::Existing;
-            if opts.recreate {
-                say(&format!("removing {what} and its -wal and -shm files"));
-                remove_sqlite_files(path)?;
-                state = State::Recreated;
-            }
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.exists() {
                 say(&format!("creating directory '{}'", dir.display()));
                 std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
                 created_directory = Some(dir.display().to_string());
+            }
+        }
+        _held = Some(lock::acquire_file(path, settings.lock_timeout, say)?);
+        if path.exists() {
+            state = State::Existing;
+            if opts.recreate {
+                say(&format!("removing {what} and its -wal and -shm files"));
+                remove_sqlite_files(path)?;
+                state = State::Recreated;
             }
         }
         if state != State::Existing {
@@ -466,9 +471,6 @@ fn sqlite(
     }
     let mut conn = dialect::connect(url, settings.busy_timeout)?;
     let conn = conn.as_mut();
-    // Switching to WAL needs the file to itself, and SQLite refuses it at once rather than wait when other
-    // connections are switching too; replicas that start together take turns under the migration lock.
-    let _lock = lock::acquire(conn, &version.qualified(), settings.lock_timeout, say)?;
     let name = path.map_or_else(|| "in memory".to_string(), |p| p.display().to_string());
 
     let journal_mode = match path {

@@ -26,9 +26,21 @@ pub fn key(qualified_table: &str) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
-/// The lock file for an SQLite database file: `app.db` is locked through `app.db-migrate.lock`.
+/// The lock file for an SQLite database file: `app.db` is locked through `app.db-migrate.lock`. The path is the
+/// real one (links and `..` resolved, as SQLite resolves them), so that every process and every spelling of
+/// the path finds the same lock file, whether or not the database exists yet.
 pub fn file_for(database: &Path) -> PathBuf {
-    let mut name = OsString::from(database.as_os_str());
+    let real = std::fs::canonicalize(database)
+        .or_else(|_| {
+            let parent = database
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let name = database.file_name().unwrap_or(database.as_os_str());
+            std::fs::canonicalize(parent).map(|dir| dir.join(name))
+        })
+        .unwrap_or_else(|_| database.to_path_buf());
+    let mut name = OsString::from(real.as_os_str());
     name.push("-migrate.lock");
     PathBuf::from(name)
 }
@@ -75,26 +87,34 @@ pub fn acquire(
             })?;
             Ok(Guard::Advisory(key))
         }
-        RunLock::File => {
-            let Some(database) = conn.file() else {
-                return Ok(Guard::Unneeded);
-            };
-            let path = file_for(&database);
-            let mut file = open(&path)?;
-            poll(
-                &path.display().to_string(),
-                timeout,
-                waiting,
-                || match file.try_lock() {
-                    Ok(()) => Ok(None),
-                    Err(TryLockError::WouldBlock) => Ok(Some(file_holder(&path))),
-                    Err(TryLockError::Error(e)) => Err(Error::io(&path)(e)),
-                },
-            )?;
-            sign(&mut file);
-            Ok(Guard::File(file))
-        }
+        RunLock::File => match conn.file() {
+            Some(database) => acquire_file(&database, timeout, waiting),
+            None => Ok(Guard::Unneeded),
+        },
     }
+}
+
+/// Takes the lock of an SQLite database file, which need not exist yet: for what replaces or removes the file
+/// itself (a restore, `db-init --recreate`) and so must not open it first. Its directory must exist.
+pub fn acquire_file(
+    database: &Path,
+    timeout: Duration,
+    waiting: &mut dyn FnMut(&str),
+) -> Result<Guard> {
+    let path = file_for(database);
+    let mut file = open(&path)?;
+    poll(
+        &path.display().to_string(),
+        timeout,
+        waiting,
+        || match file.try_lock() {
+            Ok(()) => Ok(None),
+            Err(TryLockError::WouldBlock) => Ok(Some(file_holder(&path))),
+            Err(TryLockError::Error(e)) => Err(Error::io(&path)(e)),
+        },
+    )?;
+    sign(&mut file);
+    Ok(Guard::File(file))
 }
 
 /// Calls `attempt` until it takes the lock (`None`) or `timeout` passes; while the lock is held, `attempt`

@@ -7,6 +7,7 @@ use crate::both;
 use crate::util::{admin_url, program_in, Fixture, Kind};
 
 const INIT: &str = env!("CARGO_BIN_EXE_db-init");
+const BACKUP: &str = env!("CARGO_BIN_EXE_db-backup");
 
 both!(
     eight_concurrent_upgrades_apply_every_revision_exactly_once,
@@ -292,4 +293,77 @@ both!(concurrent_db_init_on_a_missing_database_all_succeed, |fx| {
             }
         }
     }
+});
+
+both!(a_restore_waits_for_the_migration_lock, |fx| {
+    fx.chain(1);
+    fx.ok(&["upgrade", "head"]);
+    let ini = fx.path().join("alembic.ini");
+    let mut text = std::fs::read_to_string(&ini).unwrap();
+    text.push_str("lock_timeout = 1\n");
+    std::fs::write(&ini, text).unwrap();
+    let backup = || {
+        let mut c = program_in(BACKUP, fx.path());
+        c.env("DATABASE_URL", &fx.url);
+        c
+    };
+    assert!(backup().arg("create").output().unwrap().status.success());
+
+    // What a migration running in another process holds.
+    let (mut conn, held) = match fx.kind {
+        Kind::Sqlite => {
+            let file = std::fs::File::open(fx.path().join("app.db-migrate.lock")).unwrap();
+            file.lock().unwrap();
+            (None, Some(file))
+        }
+        Kind::Postgres => {
+            let mut conn = fx.connect();
+            let key = dbkit::lock::key("alembic_version");
+            conn.batch(&format!("SELECT pg_advisory_lock({key})"))
+                .unwrap();
+            (Some(conn), None)
+        }
+    };
+    let out = backup()
+        .args(["restore", "latest", "--yes"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("timed out after 1s waiting for the migration lock"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("pre-restore"),
+        "no safety backup: {stderr}"
+    );
+    if fx.kind == Kind::Sqlite {
+        // db-init --recreate removes the file: never while a migration holds it.
+        let out = program_in(INIT, fx.path())
+            .env("DATABASE_URL", &fx.url)
+            .args(["--recreate", "--yes"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("waiting for the migration lock"),
+            "{stderr}"
+        );
+        assert!(fx.table_exists("t1"));
+    }
+
+    drop(held);
+    drop(conn.take());
+    let out = backup()
+        .args(["restore", "latest", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fx.heads(), vec!["r1"]);
 });

@@ -346,6 +346,10 @@ both!(
         let current = |fx: &Fixture| -> serde_json::Value {
             serde_json::from_str(&fx.ok(&["current", "--json"]).stdout).unwrap()
         };
+        if fx.kind == Kind::Sqlite {
+            // An empty file: a database with no version table (a missing file is an error of its own).
+            std::fs::File::create(fx.dir.path().join("app.db")).unwrap();
+        }
         let fresh = current(fx);
         assert_eq!(fresh["version_table_exists"], false, "{fresh}");
         assert_eq!(fresh["heads"], serde_json::json!([]));

@@ -25,6 +25,7 @@ pub use store::{Backup, Listing, Store};
 use crate::command::Project;
 use crate::dburl::{DatabaseUrl, SqliteTarget};
 use crate::error::{Error, Result};
+use crate::lock;
 
 /// Why a backup could not be made, checked or restored. Paths are quoted; no message carries a password.
 #[derive(Debug, thiserror::Error)]
@@ -426,6 +427,9 @@ pub fn restore(
             sqlite::materialize(&backup.path, m.compression.is_some(), &tmp)?;
             sqlite::check(&tmp, &backup.path)?;
             confirm(&question)?;
+            // No migration may run between the safety backup and the replacement, nor be writing the file
+            // that is replaced.
+            let _held = lock::acquire_file(live, p.settings.lock_timeout, &mut *log)?;
             if o.safety_backup && live.exists() {
                 safety = Some(create(p, store, &safety_options, log)?);
             }
@@ -434,11 +438,19 @@ pub fn restore(
         DatabaseUrl::Postgres(target) => {
             let toc = postgres::read_toc(&backup.path, manifest_server_version(m))?;
             confirm(&question)?;
+            let mut conn = p.connect()?;
+            let held = lock::acquire(
+                conn.as_mut(),
+                &p.version_table().qualified(),
+                p.settings.lock_timeout,
+                &mut *log,
+            )?;
             if o.safety_backup {
                 safety = Some(create(p, store, &safety_options, log)?);
             }
             postgres::restore(target, &backup.path, log)?;
             left_in_place = postgres::tables_not_in(target, &toc)?;
+            held.release(conn.as_mut())?;
         }
     }
     let mut conn = p.connect()?;
