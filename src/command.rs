@@ -260,9 +260,20 @@ fn online(
         Online::Upgrade | Online::Stamp { .. } => Access::CreateIfMissing,
     };
     let scripts = p.scripts()?;
-    let mut conn = p.open(access)?;
-    let conn = conn.as_mut();
     let version = p.version_table();
+    // A dry run changes nothing, not even by creating the file: a database that is not there yet is planned as
+    // the empty one the run would create.
+    let opened = p.open(if o.dry_run { Access::MustExist } else { access });
+    let mut conn = match opened {
+        Err(Error::NoDatabase { .. }) if o.dry_run && access == Access::CreateIfMissing => {
+            let url = p.settings.database_url()?;
+            let steps = runner::prepare(scripts, &Dialect::for_url(&url), planner(&[])?)?;
+            dry_run_report(&steps, &version, true, single(p, o), out)?;
+            return Ok(steps.len());
+        }
+        other => other?,
+    };
+    let conn = conn.as_mut();
     if o.dry_run {
         let exists = version.exists(conn)?;
         let heads = if purge {

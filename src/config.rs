@@ -350,10 +350,17 @@ fn resolve_url(
 }
 
 fn components_url(get: &dyn Fn(&str) -> Option<String>) -> String {
+    // Everything but the unreserved characters percent-encoded, so any user, password or name reads back
+    // exactly as given.
     let enc = |s: &str| {
-        url::form_urlencoded::byte_serialize(s.as_bytes())
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                b => format!("%{b:02X}"),
+            })
             .collect::<String>()
-            .replace('+', "%20")
     };
     let host = get("DATABASE_HOST").unwrap_or_else(|| "localhost".into());
     let port = get("DATABASE_PORT").unwrap_or_else(|| "5432".into());

@@ -278,10 +278,9 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
         .strip_prefix("//")
         .ok_or_else(|| invalid("expected postgresql://user:password@host:port/dbname".into()))?;
 
-    // The url crate cannot express two forms PostgreSQL accepts: an empty host after credentials
-    // (`postgresql://app@/db`, meaning the local socket) and a host list with a port per host
-    // (`h1:5432,h2:5433`). So the host part is split off and parsed here, and the url crate
-    // parses the rest against a stand-in host.
+    // Split as PostgreSQL's own client splits a URL: the user and password before the authority's last '@',
+    // then hosts (a list, each with its own port, or empty for the local socket: `postgresql://app@/db`), the
+    // database up to '?', the parameters up to '#'. Each part is percent-decoded on its own.
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     let (userinfo, hostspec) = match authority.rfind('@') {
@@ -295,23 +294,27 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
              '#' there as %2F, %3F and %23 (and an '@' after the host as %40)"
         )));
     }
-    let stand_in = match userinfo {
-        Some(userinfo) => format!("postgresql://{userinfo}@stand-in{tail}"),
-        None => format!("postgresql://stand-in{tail}"),
+    let (encoded_user, encoded_password) = match userinfo {
+        Some(info) => match info.split_once(':') {
+            Some((user, password)) => (user, Some(password)),
+            None => (info, None),
+        },
+        None => ("", None),
     };
-    let url = url::Url::parse(&stand_in).map_err(|e| invalid(e.to_string()))?;
+    let tail = tail.split_once('#').map_or(tail, |(before, _)| before);
+    let (path, query) = tail.split_once('?').unwrap_or((tail, ""));
 
-    let mut user = match url.username() {
+    let mut user = match encoded_user {
         "" => None,
         encoded => Some(decode(encoded).ok_or_else(|| invalid("user is not valid UTF-8".into()))?),
     };
-    let mut password = match url.password() {
+    let mut password = match encoded_password {
         None => None,
         Some(encoded) => {
             Some(decode(encoded).ok_or_else(|| invalid("password is not valid UTF-8".into()))?)
         }
     };
-    let mut dbname = match url.path().trim_start_matches('/') {
+    let mut dbname = match path.trim_start_matches('/') {
         "" => None,
         encoded => Some(
             decode(encoded).ok_or_else(|| invalid("database name is not valid UTF-8".into()))?,
@@ -338,7 +341,7 @@ fn parse_postgres(raw: &str, after_colon: &str) -> Result<PgTarget, UrlError> {
     let mut fallback_application_name = None;
     let mut connect_timeout = None;
     let mut options = None;
-    for pair in url.query().unwrap_or_default().split('&') {
+    for pair in query.split('&') {
         if pair.is_empty() {
             continue;
         }

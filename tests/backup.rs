@@ -707,8 +707,15 @@ fn bad_input_is_one_clear_error_and_changes_nothing() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
     // No database file yet: nothing to back up, and no backups directory made for nothing.
     let r = fails(backup_cmd(&fx).arg("create"));
-    assert!(r.stderr.contains("SQLite database '") && r.stderr.contains("does not exist"));
+    assert!(
+        r.stderr.contains("SQLite database '")
+            && r.stderr
+                .contains("does not exist; 'db-init' or 'db-migrate upgrade' creates it"),
+        "{}",
+        r.stderr
+    );
     assert!(!fx.path().join("backups").exists());
+    assert!(!fx.path().join("app.db").exists());
 
     items_schema(&fx);
     fx.ok(&["upgrade", "r1"]);

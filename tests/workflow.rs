@@ -58,6 +58,12 @@ both!(dry_run_prints_the_plan_and_changes_nothing, |fx| {
         "{}",
         r.stdout
     );
+    if fx.kind == Kind::Sqlite {
+        assert!(
+            !fx.path().join("app.db").exists(),
+            "a dry run created the database file"
+        );
+    }
     assert!(fx.tables().is_empty(), "dry run created {:?}", fx.tables());
     fx.ok(&["upgrade", "r1"]);
     let r = fx.ok(&["upgrade", "head", "--dry-run"]);

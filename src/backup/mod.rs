@@ -32,7 +32,7 @@ use crate::lock;
 pub enum BackupError {
     #[error("cannot back up or restore an in-memory SQLite database")]
     InMemory,
-    #[error("SQLite database '{}' does not exist", .0.display())]
+    #[error("SQLite database '{}' does not exist; 'db-init' or 'db-migrate upgrade' creates it", .0.display())]
     NoDatabase(PathBuf),
     #[error("invalid label '{0}': use letters, digits, '.', '_' and '-', at most 64 characters, not starting with '.' or '-'")]
     Label(String),
