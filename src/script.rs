@@ -242,15 +242,7 @@ impl Script {
         let Some(section) = self.section(Direction::Up, dialect) else {
             return Ok(sql_checksum([]));
         };
-        let flavor = match dialect {
-            SqlDialect::Sqlite => crate::sql::Flavor::Sqlite,
-            SqlDialect::Postgresql => crate::sql::Flavor::Postgres,
-        };
-        let statements =
-            crate::sql::split(self.body(section), flavor).map_err(|e| ScriptError::Invalid {
-                path: self.path.clone(),
-                message: format!("section at line {}: {e}", section.first_line - 1),
-            })?;
+        let statements = self.statements(section, dialect.flavor())?;
         Ok(sql_checksum(statements.iter().map(|s| s.sql)))
     }
 
