@@ -23,7 +23,7 @@ else sqlite:///data/app.db. The ini file is --config, else ALEMBIC_CONFIG, else 
 ./alembic/alembic.ini. ./.env (or --env-file) is loaded first; variables already set win over it.
 
 Revisions: head (the one head), heads (every head), base (before the first), an id or a unique prefix of
-4+ characters, a branch label, label@head, label@base, +2 or -1 (relative to the database's revision),
+one (any length), a branch label, label@head, label@base, +2 or -1 (relative to the database's revision),
 3f2a+2 or head-1 (relative to a revision), current (history -r and show).
 
 Examples:
@@ -36,7 +36,7 @@ Examples:
 
 /// Shown after a verb's `--help` when it takes revisions.
 const REVISION_HELP: &str = "\
-Revisions: head, heads, base, an id or a unique prefix of 4+ characters, a branch label, label@head,
+Revisions: head, heads, base, an id or a unique prefix of one (any length), a branch label, label@head,
 +2 or -1 (relative to the database's revision), 3f2a+2 or head-1 (relative to a revision).";
 
 #[derive(Parser)]

@@ -1023,7 +1023,12 @@ pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(Error::io(dir))?;
+    // Created as any file is (0666 less the umask), not private as temporary files are: revision files and the
+    // ini file are read by the application and by other users of the project.
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(Error::io(dir))?;
     tmp.write_all(text.as_bytes()).map_err(Error::io(path))?;
     tmp.as_file().sync_all().map_err(Error::io(path))?;
     tmp.persist_noclobber(path).map_err(|e| Error::Io {

@@ -189,3 +189,38 @@ fn the_timezone_key_sets_the_create_date_zone() {
         r.stderr
     );
 }
+
+/// New files are made as any file is, 0666 less the umask, so the application and other users can read them.
+#[test]
+fn new_files_are_readable_as_the_umask_allows() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    for (umask, expected) in [("022", 0o644), ("077", 0o600)] {
+        let project = dir.path().join(format!("p{umask}"));
+        std::fs::create_dir(&project).unwrap();
+        let run = |args: &str| {
+            let out = program_in("sh", &project)
+                .args(["-c", &format!("umask {umask} && exec \"$0\" {args}"), BIN])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run("init migrations");
+        run("revision -m first");
+        assert_eq!(
+            mode(&project.join("alembic.ini")),
+            expected,
+            "umask {umask}"
+        );
+        let versions = project.join("migrations/versions");
+        for entry in std::fs::read_dir(&versions).unwrap() {
+            assert_eq!(mode(&entry.unwrap().path()), expected, "umask {umask}");
+        }
+    }
+}
