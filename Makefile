@@ -36,15 +36,16 @@ $(BINARIES) &: $(SOURCES)
 	@touch -c $(BINARIES)
 
 ## Tests: formatting, lints, then every unit and integration test (real SQLite files, a real PostgreSQL server,
-## and real Python Alembic for the compatibility tests). The tests build in the release profile, so they share
-## every compiled dependency with the binaries that `make db-upgrade` built. Without TEST_DATABASE_URL,
+## and real Python Alembic for the compatibility tests). Lints and tests use the release profile, so they share
+## every compiled dependency and build script (the bundled SQLite's C code above all) with the binaries that
+## `make db-upgrade` built. Without TEST_DATABASE_URL,
 ## scripts/test-postgres.sh runs them against a private, throwaway PostgreSQL server (installing the server
 ## package only where there is none), so the machine's own server is never touched.
 TEST_CMD = env ALEMBIC_BIN=$(ALEMBIC_VENV)/bin/alembic $(CARGO) test --release --locked $(TEST_ARGS)
 
 test: test-deps
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 	$(call with_postgres,$(TEST_CMD))
 
 # Runs a command against TEST_DATABASE_URL when it is set, else against a private server started for it.
@@ -52,7 +53,7 @@ with_postgres = @if [ -n "$$TEST_DATABASE_URL" ]; then $(1); else $(ROOT)scripts
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --release --locked --all-targets -- -D warnings
 
 ## Benchmark (bench/bench.py): dbkit against the database's own client and the peer tools, which it installs
 ## into bench/.cache/ on first use. `make bench` writes bench/RESULTS.md; BENCH_ARGS passes options through
