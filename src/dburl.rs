@@ -473,7 +473,7 @@ fn parse_host_entry(entry: &str) -> Result<(Option<PgHost>, Option<u16>), String
             },
         }
     } else {
-        match entry.rsplit_once(':') {
+        match entry.split_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (entry, None),
         }
@@ -1500,6 +1500,19 @@ mod tests {
             message.contains("the port after host 'db' is not a number from 1 to 65535"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_host_with_two_ports_is_an_error() {
+        let err = "postgresql://u:pw@h:5432:5433/db"
+            .parse::<DatabaseUrl>()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the port after host 'h' is not a number from 1 to 65535"),
+            "{err}"
+        );
+        assert!(!err.contains("pw@"), "{err}");
     }
 
     #[test]
