@@ -205,11 +205,7 @@ fn new_files_are_readable_as_the_umask_allows() {
                 .args(["-c", &format!("umask {umask} && exec \"$0\" {args}"), BIN])
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            Run::from(out).succeeded(args);
         };
         run("init migrations");
         run("revision -m first");

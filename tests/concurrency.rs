@@ -4,7 +4,7 @@ use std::time::Duration;
 use dbkit::dialect::{self, Connection};
 
 use crate::both;
-use crate::util::{admin_url, program_in, Fixture, Kind};
+use crate::util::{admin_url, program_in, Fixture, Kind, Run};
 
 const INIT: &str = env!("CARGO_BIN_EXE_db-init");
 const BACKUP: &str = env!("CARGO_BIN_EXE_db-backup");
@@ -307,7 +307,7 @@ both!(a_restore_waits_for_the_migration_lock, |fx| {
         c.env("DATABASE_URL", &fx.url);
         c
     };
-    assert!(backup().arg("create").output().unwrap().status.success());
+    Run::from(backup().arg("create").output().unwrap()).succeeded("db-backup create");
 
     // What a migration running in another process holds.
     let (mut conn, held) = match fx.kind {
@@ -324,19 +324,23 @@ both!(a_restore_waits_for_the_migration_lock, |fx| {
             (Some(conn), None)
         }
     };
-    let out = backup()
-        .args(["restore", "latest", "--yes"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let restore = || {
+        backup()
+            .args(["restore", "latest", "--yes"])
+            .output()
+            .unwrap()
+    };
+    let r = Run::from(restore()).failed_once("db-backup restore");
     assert!(
-        stderr.contains("timed out after 1s waiting for the migration lock"),
-        "{stderr}"
+        r.stderr
+            .contains("timed out after 1s waiting for the migration lock"),
+        "{}",
+        r.stderr
     );
     assert!(
-        !stderr.contains("pre-restore"),
-        "no safety backup: {stderr}"
+        !r.stderr.contains("pre-restore"),
+        "no safety backup: {}",
+        r.stderr
     );
     if fx.kind == Kind::Sqlite {
         // db-init --recreate removes the file: never while a migration holds it.
@@ -345,25 +349,17 @@ both!(a_restore_waits_for_the_migration_lock, |fx| {
             .args(["--recreate", "--yes"])
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        let r = Run::from(out).failed_once("db-init --recreate");
         assert!(
-            stderr.contains("waiting for the migration lock"),
-            "{stderr}"
+            r.stderr.contains("waiting for the migration lock"),
+            "{}",
+            r.stderr
         );
         assert!(fx.table_exists("t1"));
     }
 
     drop(held);
     drop(conn.take());
-    let out = backup()
-        .args(["restore", "latest", "--yes"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    Run::from(restore()).succeeded("db-backup restore");
     assert_eq!(fx.heads(), vec!["r1"]);
 });
