@@ -378,6 +378,104 @@ fn a_failing_copy_names_its_statement_and_changes_nothing() {
     assert!(fx.heads().is_empty() && !fx.table_exists("people"));
 }
 
+/// A COPY the server rejects before its data: the revision fails with the server's reason at the COPY's line,
+/// is rolled back (with the COPY that went before it), and the same connection records the failure.
+fn a_copy_rejected_before_its_data_fails_cleanly(
+    section: &str,
+    line: usize,
+    statement: &str,
+    reason: &str,
+    args: &[&str],
+) {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.revision("r1", &[], "CREATE TABLE s (a text);", Some("DROP TABLE s;"));
+    let single = args.contains(&"--single-transaction");
+    if !single {
+        fx.ok(&["upgrade", "head"]);
+    }
+    let path = write_revision(&fx, "r2", "r1", section);
+    let r = fx.fails(args);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:{line}: upgrade of revision 'r2' failed at `{statement}`: {reason}",
+            path.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    if single {
+        assert!(fx.heads().is_empty() && !fx.table_exists("s"));
+    } else {
+        assert_eq!(fx.heads(), ["r1"]);
+        assert!(
+            fx.query("SELECT a FROM s").is_empty(),
+            "the good COPY was rolled back"
+        );
+    }
+    let failed = fx
+        .query("SELECT revision, direction, error FROM alembic_version_history WHERE NOT success");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0][..2], ["r2", "upgrade"]);
+    assert!(failed[0][2].contains(reason), "{failed:?}");
+    // The connection that failed is in step with the server: the next run gets the same answer.
+    let again = fx.fails(args);
+    assert!(again.stderr.contains(reason), "{}", again.stderr);
+}
+
+const COPY_BAD_COLUMN: &str =
+    "-- migrate:up\nCOPY s (a) FROM stdin;\nok\n\\.\nCOPY s (a, nosuchcol) FROM stdin;\nx\tx\n\\.\n";
+const COPY_BAD_COLUMN_REASON: &str =
+    "column \"nosuchcol\" of relation \"s\" does not exist (SQLSTATE 42703)";
+const COPY_NO_TABLE: &str = "-- migrate:up\nCOPY nosuch (a) FROM stdin;\nx\n\\.\n";
+const COPY_NO_TABLE_REASON: &str = "relation \"nosuch\" does not exist (SQLSTATE 42P01)";
+
+#[test]
+fn a_copy_of_a_missing_column_fails_with_the_servers_reason_and_is_recorded() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_BAD_COLUMN,
+        9,
+        "COPY s (a, nosuchcol) FROM stdin",
+        COPY_BAD_COLUMN_REASON,
+        &["upgrade", "head"],
+    );
+}
+
+#[test]
+fn a_copy_of_a_missing_column_fails_cleanly_in_a_single_transaction() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_BAD_COLUMN,
+        9,
+        "COPY s (a, nosuchcol) FROM stdin",
+        COPY_BAD_COLUMN_REASON,
+        &["upgrade", "head", "--single-transaction"],
+    );
+}
+
+#[test]
+fn a_copy_into_a_missing_table_fails_with_the_servers_reason_and_is_recorded() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_NO_TABLE,
+        6,
+        "COPY nosuch (a) FROM stdin",
+        COPY_NO_TABLE_REASON,
+        &["upgrade", "head"],
+    );
+}
+
+#[test]
+fn a_copy_into_a_missing_table_fails_cleanly_in_a_single_transaction() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_NO_TABLE,
+        6,
+        "COPY nosuch (a) FROM stdin",
+        COPY_NO_TABLE_REASON,
+        &["upgrade", "head", "--single-transaction"],
+    );
+}
+
 #[test]
 fn a_copy_data_block_in_a_sqlite_section_is_an_error_naming_the_line() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();

@@ -194,7 +194,17 @@ where
 {
     debug!("executing copy in statement {}", statement.name());
 
-    let buf = query::encode(client, &statement, slice_iter(&[]))?;
+    // Bind and Execute end with a Flush, not a Sync: the Sync that ends the COPY (after CopyDone, or after
+    // the CopyFail sent when the sink is dropped) is its only one. With a Sync here as well, a COPY the server
+    // rejects before the data (a missing table or column) answered both Syncs with ReadyForQuery, and the
+    // extra one was taken as the answer to the connection's next request, which left every later request
+    // reading the answer to the one before it.
+    let buf = client.with_buf(|buf| {
+        query::encode_bind(&statement, slice_iter(&[]), "", buf)?;
+        frontend::execute("", 0, buf).map_err(Error::encode)?;
+        frontend::flush(buf);
+        Ok::<_, Error>(buf.split().freeze())
+    })?;
 
     let (mut sender, receiver) = mpsc::channel(1);
     let receiver = CopyInReceiver::new(receiver);
