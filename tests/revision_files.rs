@@ -76,6 +76,52 @@ both!(
     }
 );
 
+both!(
+    a_marker_spelt_with_other_separators_or_words_is_an_error_not_a_comment,
+    |fx| {
+        for marker in [
+            "-- migrate down",
+            "-- Migrate Down",
+            "-- migrate_down",
+            "-- migrate-down",
+            "-- migrations:down",
+            "-- migration:down",
+            "-- migrate.down",
+            "-- migrate",
+        ] {
+            let path = write_revision(
+                fx,
+                "r1",
+                "",
+                &format!("-- migrate:up\nCREATE TABLE t (id INTEGER);\n{marker}\nDROP TABLE t;\n"),
+            );
+            let r = fx.fails(&["upgrade", "head"]);
+            assert_eq!(r.code, 1);
+            assert!(
+                r.stderr.contains(&format!(
+                    "{}:7: '{marker}' is not a valid marker",
+                    path.display()
+                )),
+                "{marker}: {}",
+                r.stderr
+            );
+            assert!(
+                !fx.table_exists("t") && fx.heads().is_empty(),
+                "{marker}: nothing ran"
+            );
+        }
+        // Prose about migrating stays a comment.
+        write_revision(
+            fx,
+            "r1",
+            "",
+            "-- migrate:up\n-- migrate the users table to the new layout\n-- migration notes: t is new\nCREATE TABLE t (id INTEGER);\n-- migrate:down\nDROP TABLE t;\n",
+        );
+        fx.ok(&["upgrade", "head"]);
+        assert!(fx.table_exists("t"));
+    }
+);
+
 both!(a_marker_line_inside_a_string_is_text, |fx| {
     write_revision(
         fx,
@@ -578,13 +624,16 @@ fn rev_ids_and_file_templates_cannot_write_outside_the_versions_folder() {
 #[test]
 fn a_message_that_would_read_as_a_marker_writes_no_file() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
-    let r = fx.fails(&["revision", "-m", "Migrate: users"]);
-    assert!(
-        r.stderr
-            .contains("the message 'Migrate: users' would read as a '-- migrate:' section marker"),
-        "{}",
-        r.stderr
-    );
+    for message in ["Migrate: users", "migrate down", "Migrations:up"] {
+        let r = fx.fails(&["revision", "-m", message]);
+        assert!(
+            r.stderr.contains(&format!(
+                "the message '{message}' would read as a section marker"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
     assert_eq!(std::fs::read_dir(fx.versions()).unwrap().count(), 0);
     fx.ok(&["revision", "-m", "migrate users"]);
     fx.ok(&["heads"]);
