@@ -10,7 +10,7 @@ BINARIES     := $(RELEASE)/db-migrate $(RELEASE)/db-init $(RELEASE)/db-backup
 DB_MIGRATE   ?= $(RELEASE)/db-migrate
 DB_INIT      ?= $(RELEASE)/db-init
 DB_BACKUP    ?= $(RELEASE)/db-backup
-SOURCES      := $(shell find $(ROOT)src $(ROOT)bins -name '*.rs' 2>/dev/null) $(ROOT)Cargo.toml $(wildcard $(ROOT)Cargo.lock)
+SOURCES      := $(shell find $(ROOT)src $(ROOT)bins $(ROOT)vendor -name '*.rs' 2>/dev/null) $(ROOT)Cargo.toml $(wildcard $(ROOT)Cargo.lock)
 ALEMBIC_VENV ?= $(ROOT).venv-alembic
 
 # The message reaches the binary through the environment, unexpanded, so quotes, $ and backticks survive intact.

@@ -406,15 +406,7 @@ impl Runner<'_> {
                 None => self.conn.batch(&st.sql),
             };
             if let Err(cause) = ran {
-                let s = p.script.expect("only revisions have statements");
-                return Err(Error::Statement(Box::new(crate::error::FailedStatement {
-                    revision: s.id.clone(),
-                    direction: p.direction_word(),
-                    file: s.path.display().to_string(),
-                    line: st.line,
-                    statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
-                    cause,
-                })));
+                return Err(failed_statement(p, st, cause));
             }
         }
         self.check_references(p)
@@ -465,9 +457,15 @@ impl Runner<'_> {
             // must have run before the server parses the next: what is queued goes first. A section with
             // neither stays one round trip.
             if st.copy_data.is_some() || st.ends_batch {
-                sent = self.conn.batch(&std::mem::take(&mut sql));
+                if !sql.is_empty() {
+                    sent = self.conn.batch(&std::mem::take(&mut sql));
+                }
                 if let (Ok(()), Some(data)) = (&sent, &st.copy_data) {
-                    sent = self.conn.copy_in(&st.sql, data).map(drop);
+                    // A COPY runs on its own, so its failure needs no search: it is this statement's (the
+                    // caller rolls back).
+                    if let Err(cause) = self.conn.copy_in(&st.sql, data) {
+                        return Err((failed_statement(p, st, cause), true));
+                    }
                 }
                 if sent.is_err() {
                     break;
@@ -540,6 +538,19 @@ impl Runner<'_> {
             .history
             .record(self.conn, &entry(p, elapsed, Some(&text)));
     }
+}
+
+/// A revision's statement that the database refused, with its file and line.
+fn failed_statement(p: &Prepared<'_>, st: &Statement, cause: crate::dialect::DbError) -> Error {
+    let s = p.script.expect("only revisions have statements");
+    Error::Statement(Box::new(crate::error::FailedStatement {
+        revision: s.id.clone(),
+        direction: p.direction_word(),
+        file: s.path.display().to_string(),
+        line: st.line,
+        statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
+        cause,
+    }))
 }
 
 fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> Entry<'a> {

@@ -375,18 +375,35 @@ type Marker = Result<(Direction, Option<SqlDialect>, bool), String>;
 /// The word that starts every marker.
 const MIGRATE: &str = "migrate";
 
-/// The text after `-- migrate` when `line` is meant as a marker: a `--` comment whose first word is `migrate`
-/// in any letter case, followed by `:` (blanks allowed before it). Such a line is a valid marker or an error,
-/// never a comment, so that a misspelt `-- Migrate:Down` cannot let the down section run as part of the up.
-fn marker_rest(line: &str) -> Option<&str> {
-    let rest = line.strip_prefix("--")?.trim_start();
-    let word = rest.get(..MIGRATE.len())?;
-    let rest = &rest[MIGRATE.len()..];
-    (word.eq_ignore_ascii_case(MIGRATE) && rest.trim_start().starts_with(':')).then_some(rest)
-}
-
+/// Whether `line` is meant as a marker: a `--` comment whose first word starts with `migrat` in any letter case
+/// and either is the whole comment, is `migrate` followed by `:`, or is followed (after any of `:` `_` `-` `.`
+/// and blanks) by the word `up` or `down`. Such a line is a valid marker or an error, never a comment, so that a
+/// misspelt `-- migrate down` or `-- migrations:down` cannot let the down section run as part of the up; prose
+/// such as `-- migrate the users table` or `-- migration notes: …` stays a comment.
 fn looks_like_marker(line: &str) -> bool {
-    marker_rest(line).is_some()
+    fn split_word(text: &str) -> (&str, &str) {
+        text.split_at(
+            text.find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(text.len()),
+        )
+    }
+    let Some(comment) = line.strip_prefix("--") else {
+        return false;
+    };
+    let (word, rest) = split_word(comment.trim_start());
+    if !word
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("migrat"))
+    {
+        return false;
+    }
+    if word.eq_ignore_ascii_case(MIGRATE) && rest.trim_start().starts_with(':') {
+        return true;
+    }
+    let rest =
+        rest.trim_start_matches(|c: char| matches!(c, ':' | '_' | '-' | '.') || c.is_whitespace());
+    let (next, _) = split_word(rest);
+    rest.is_empty() || next.eq_ignore_ascii_case("up") || next.eq_ignore_ascii_case("down")
 }
 
 /// Reads `-- migrate:up [sqlite|postgresql] [transaction:false]`, in any letter case, from a line that
@@ -394,9 +411,13 @@ fn looks_like_marker(line: &str) -> bool {
 fn parse_marker(line: &str) -> Marker {
     let not_a_marker =
         || format!("'{line}' is not a valid marker; expected '-- migrate:up' or '-- migrate:down'");
-    let rest = marker_rest(line).ok_or_else(not_a_marker)?;
-    // `-- migrate :up` and `-- migrate: up` are near misses, not other spellings.
-    let rest = rest.strip_prefix(':').ok_or_else(not_a_marker)?;
+    let comment = line.strip_prefix("--").unwrap_or(line).trim_start();
+    // `-- migrate down`, `-- migrate :up` and `-- migrate: up` are near misses, not other spellings.
+    let rest = comment
+        .get(..MIGRATE.len())
+        .filter(|word| word.eq_ignore_ascii_case(MIGRATE))
+        .and_then(|_| comment[MIGRATE.len()..].strip_prefix(':'))
+        .ok_or_else(not_a_marker)?;
     if rest.starts_with(char::is_whitespace) {
         return Err(not_a_marker());
     }
@@ -566,11 +587,11 @@ pub fn render(new: &NewRevision<'_>) -> String {
 }
 
 /// Checks a new revision's message, which becomes the header's first comment line: one that reads as a
-/// section marker (`migrate: …`) would make the new file an error.
+/// section marker (`migrate: …`, `migrate down`) would make the new file an error.
 pub fn validate_message(message: &str) -> Result<(), String> {
     if looks_like_marker(&format!("-- {message}")) {
         return Err(format!(
-            "the message '{message}' would read as a '-- migrate:' section marker in the revision file; reword it"
+            "the message '{message}' would read as a section marker ('-- migrate:up', '-- migrate:down') in the revision file; reword it"
         ));
     }
     Ok(())
@@ -811,7 +832,7 @@ mod tests {
 
     #[test]
     fn a_marker_like_line_that_is_not_a_marker_is_an_error_naming_its_line() {
-        for line in ["-- migrate: down", "-- Migrate :down", "--migrate:sideways"] {
+        for line in NEAR_MISSES {
             let text = format!("-- Revision ID: a1\n-- Revises:\n-- migrate:up\nup;\n{line}\n");
             let err = parse(&text).unwrap_err();
             assert!(
@@ -819,9 +840,41 @@ mod tests {
                 "{line}: {err}"
             );
         }
-        let plain = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\n-- migrated the data\nup;\n";
-        assert!(parse(plain).is_ok());
+        for comment in PROSE {
+            let text = format!("-- Revision ID: a1\n-- Revises:\n-- migrate:up\n{comment}\nup;\n");
+            let s = parse(&text).unwrap_or_else(|e| panic!("{comment}: {e}"));
+            assert_eq!(s.sections.len(), 1, "{comment}");
+        }
     }
+
+    /// Lines meant as markers but not valid ones.
+    const NEAR_MISSES: [&str; 15] = [
+        "-- migrate: down",
+        "-- Migrate :down",
+        "--migrate:sideways",
+        "-- migrate down",
+        "-- Migrate Down",
+        "-- migrate_down",
+        "-- migrate-down",
+        "-- migrations:down",
+        "-- migration:down",
+        "-- migrate.down",
+        "-- migrate",
+        "-- MIGRATE UP postgresql",
+        "-- migrating up",
+        "--migrate:",
+        "-- migrate  ",
+    ];
+
+    /// Comments that mention migrating and are no markers.
+    const PROSE: [&str; 6] = [
+        "-- migrate the users table to the new layout",
+        "-- migration notes: keep the old column for a week",
+        "-- migrated the data",
+        "-- Migrations upgrade the schema",
+        "-- migrate 2 tables",
+        "-- the migrate:down below drops it",
+    ];
 
     #[test]
     fn a_marker_in_a_string_or_dollar_body_is_text_and_lines_stay_right() {
@@ -867,6 +920,14 @@ mod tests {
 
     #[test]
     fn a_message_that_reads_as_a_marker_is_refused() {
+        for line in NEAR_MISSES {
+            let message = line.trim_start_matches('-').trim_start();
+            assert!(validate_message(message).is_err(), "{message}");
+        }
+        for line in PROSE {
+            let message = line.trim_start_matches('-').trim_start();
+            assert!(validate_message(message).is_ok(), "{message}");
+        }
         assert!(validate_message("Migrate: users").is_err());
         assert!(validate_message("migrate users").is_ok());
     }

@@ -76,6 +76,52 @@ both!(
     }
 );
 
+both!(
+    a_marker_spelt_with_other_separators_or_words_is_an_error_not_a_comment,
+    |fx| {
+        for marker in [
+            "-- migrate down",
+            "-- Migrate Down",
+            "-- migrate_down",
+            "-- migrate-down",
+            "-- migrations:down",
+            "-- migration:down",
+            "-- migrate.down",
+            "-- migrate",
+        ] {
+            let path = write_revision(
+                fx,
+                "r1",
+                "",
+                &format!("-- migrate:up\nCREATE TABLE t (id INTEGER);\n{marker}\nDROP TABLE t;\n"),
+            );
+            let r = fx.fails(&["upgrade", "head"]);
+            assert_eq!(r.code, 1);
+            assert!(
+                r.stderr.contains(&format!(
+                    "{}:7: '{marker}' is not a valid marker",
+                    path.display()
+                )),
+                "{marker}: {}",
+                r.stderr
+            );
+            assert!(
+                !fx.table_exists("t") && fx.heads().is_empty(),
+                "{marker}: nothing ran"
+            );
+        }
+        // Prose about migrating stays a comment.
+        write_revision(
+            fx,
+            "r1",
+            "",
+            "-- migrate:up\n-- migrate the users table to the new layout\n-- migration notes: t is new\nCREATE TABLE t (id INTEGER);\n-- migrate:down\nDROP TABLE t;\n",
+        );
+        fx.ok(&["upgrade", "head"]);
+        assert!(fx.table_exists("t"));
+    }
+);
+
 both!(a_marker_line_inside_a_string_is_text, |fx| {
     write_revision(
         fx,
@@ -378,6 +424,104 @@ fn a_failing_copy_names_its_statement_and_changes_nothing() {
     assert!(fx.heads().is_empty() && !fx.table_exists("people"));
 }
 
+/// A COPY the server rejects before its data: the revision fails with the server's reason at the COPY's line,
+/// is rolled back (with the COPY that went before it), and the same connection records the failure.
+fn a_copy_rejected_before_its_data_fails_cleanly(
+    section: &str,
+    line: usize,
+    statement: &str,
+    reason: &str,
+    args: &[&str],
+) {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.revision("r1", &[], "CREATE TABLE s (a text);", Some("DROP TABLE s;"));
+    let single = args.contains(&"--single-transaction");
+    if !single {
+        fx.ok(&["upgrade", "head"]);
+    }
+    let path = write_revision(&fx, "r2", "r1", section);
+    let r = fx.fails(args);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(&format!(
+            "{}:{line}: upgrade of revision 'r2' failed at `{statement}`: {reason}",
+            path.display()
+        )),
+        "{}",
+        r.stderr
+    );
+    if single {
+        assert!(fx.heads().is_empty() && !fx.table_exists("s"));
+    } else {
+        assert_eq!(fx.heads(), ["r1"]);
+        assert!(
+            fx.query("SELECT a FROM s").is_empty(),
+            "the good COPY was rolled back"
+        );
+    }
+    let failed = fx
+        .query("SELECT revision, direction, error FROM alembic_version_history WHERE NOT success");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0][..2], ["r2", "upgrade"]);
+    assert!(failed[0][2].contains(reason), "{failed:?}");
+    // The connection that failed is in step with the server: the next run gets the same answer.
+    let again = fx.fails(args);
+    assert!(again.stderr.contains(reason), "{}", again.stderr);
+}
+
+const COPY_BAD_COLUMN: &str =
+    "-- migrate:up\nCOPY s (a) FROM stdin;\nok\n\\.\nCOPY s (a, nosuchcol) FROM stdin;\nx\tx\n\\.\n";
+const COPY_BAD_COLUMN_REASON: &str =
+    "column \"nosuchcol\" of relation \"s\" does not exist (SQLSTATE 42703)";
+const COPY_NO_TABLE: &str = "-- migrate:up\nCOPY nosuch (a) FROM stdin;\nx\n\\.\n";
+const COPY_NO_TABLE_REASON: &str = "relation \"nosuch\" does not exist (SQLSTATE 42P01)";
+
+#[test]
+fn a_copy_of_a_missing_column_fails_with_the_servers_reason_and_is_recorded() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_BAD_COLUMN,
+        9,
+        "COPY s (a, nosuchcol) FROM stdin",
+        COPY_BAD_COLUMN_REASON,
+        &["upgrade", "head"],
+    );
+}
+
+#[test]
+fn a_copy_of_a_missing_column_fails_cleanly_in_a_single_transaction() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_BAD_COLUMN,
+        9,
+        "COPY s (a, nosuchcol) FROM stdin",
+        COPY_BAD_COLUMN_REASON,
+        &["upgrade", "head", "--single-transaction"],
+    );
+}
+
+#[test]
+fn a_copy_into_a_missing_table_fails_with_the_servers_reason_and_is_recorded() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_NO_TABLE,
+        6,
+        "COPY nosuch (a) FROM stdin",
+        COPY_NO_TABLE_REASON,
+        &["upgrade", "head"],
+    );
+}
+
+#[test]
+fn a_copy_into_a_missing_table_fails_cleanly_in_a_single_transaction() {
+    a_copy_rejected_before_its_data_fails_cleanly(
+        COPY_NO_TABLE,
+        6,
+        "COPY nosuch (a) FROM stdin",
+        COPY_NO_TABLE_REASON,
+        &["upgrade", "head", "--single-transaction"],
+    );
+}
+
 #[test]
 fn a_copy_data_block_in_a_sqlite_section_is_an_error_naming_the_line() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
@@ -480,13 +624,16 @@ fn rev_ids_and_file_templates_cannot_write_outside_the_versions_folder() {
 #[test]
 fn a_message_that_would_read_as_a_marker_writes_no_file() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
-    let r = fx.fails(&["revision", "-m", "Migrate: users"]);
-    assert!(
-        r.stderr
-            .contains("the message 'Migrate: users' would read as a '-- migrate:' section marker"),
-        "{}",
-        r.stderr
-    );
+    for message in ["Migrate: users", "migrate down", "Migrations:up"] {
+        let r = fx.fails(&["revision", "-m", message]);
+        assert!(
+            r.stderr.contains(&format!(
+                "the message '{message}' would read as a section marker"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
     assert_eq!(std::fs::read_dir(fx.versions()).unwrap().count(), 0);
     fx.ok(&["revision", "-m", "migrate users"]);
     fx.ok(&["heads"]);
