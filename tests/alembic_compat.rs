@@ -472,3 +472,35 @@ both!(a_downgrade_that_counts_up_says_to_count_down, |fx| {
     alembic(fx, &bin, &py, &["downgrade", "r2+1"]);
     assert_eq!(fx.heads(), ["r3"]);
 });
+
+// `base-N` counts down from base, where there is nothing. Alembic walks down from above the heads instead, so to it
+// `base-1` is the head: `upgrade base-1` upgrades to the head. dbkit refuses with Alembic's words for a walk off the
+// graph and changes nothing; counting up from base agrees.
+both!(a_count_down_from_base_walks_too_far, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    fx.chain(2);
+    let py = python_project(fx);
+    fx.ok(&["upgrade", "r1"]);
+    alembic(fx, &bin, &py, &["upgrade", "base-1"]);
+    assert_eq!(fx.heads(), ["r2"], "Alembic takes base-1 for the head");
+    fx.ok(&["downgrade", "r1"]);
+    for verb in ["upgrade", "downgrade"] {
+        for target in ["base-1", "base-2"] {
+            let r = fx.fails(&[verb, target]);
+            assert_eq!(r.code, 1);
+            assert!(
+                r.stderr.contains(&format!(
+                    "FAILED: Walked too far: '{target}' goes down past base"
+                )),
+                "{verb} {target}: {}",
+                r.stderr
+            );
+            assert_eq!(fx.heads(), ["r1"]);
+            assert!(fx.table_exists("t1") && !fx.table_exists("t2"));
+        }
+    }
+    fx.ok(&["upgrade", "base+2"]);
+    assert_eq!(fx.heads(), ["r2"]);
+    alembic(fx, &bin, &py, &["downgrade", "base+1"]);
+    assert_eq!(fx.heads(), ["r1"]);
+});
