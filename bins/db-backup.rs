@@ -163,13 +163,13 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
         Command::List { json } => {
             let listing = store.list()?;
-            for (_, error) in &listing.skipped {
-                log(&format!("warning: skipped a manifest: {error}"));
-            }
-            if listing.backups.is_empty() && !json {
+            if listing.backups.is_empty() && listing.skipped.is_empty() && !json {
                 log(&format!("no backups in '{}'", store.dir().display()));
             }
             backup::write_list(&listing, json, chrono::Utc::now(), &mut out)?;
+            // What could be read is shown first; then the unreadable manifests fail the command.
+            out.flush().map_err(common::stdout_error)?;
+            listing.check_complete(store.dir())?;
         }
         Command::Verify { backup: spec, deep } => {
             let found = backup::find(&project, &store, &spec)?;
@@ -234,8 +234,8 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 dry_run,
             };
             let pruned = backup::prune(&project, &store, &o, chrono::Utc::now())?;
-            for error in &pruned.skipped {
-                log(&format!("warning: skipped a manifest: {error}"));
+            for kept in &pruned.kept {
+                log(&kept.to_string());
             }
             let verb = if dry_run { "would delete" } else { "deleted" };
             for b in &pruned.backups {

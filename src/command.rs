@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::dialect::{self, Access, Connection, Dialect};
 use crate::display::{self, LineParts, RevisionJson};
 use crate::error::{Error, Result};
-use crate::graph::{Revision, RevisionMap, Step};
+use crate::graph::{GraphError, Revision, RevisionMap, Step};
 use crate::history::{self, Action, Change, Entry, Fingerprint, HistoryTable, Identity};
 use crate::lock;
 use crate::runner::{self, Event, Runner, Scope};
@@ -894,9 +894,7 @@ fn resolve_heads(scripts: &Scripts, specs: &[String], multiple: &str) -> Result<
     for spec in specs {
         match scripts.map.resolve(spec, &[]) {
             Ok(ids) => heads.extend(ids.into_iter().map(str::to_string)),
-            Err(e) if e.to_string().starts_with("Multiple head revisions") => {
-                return Err(Error::Plan(multiple.into()))
-            }
+            Err(GraphError::MultipleHeads { .. }) => return Err(Error::Plan(multiple.into())),
             Err(e) => return Err(e.into()),
         }
     }
@@ -916,8 +914,13 @@ fn write_revision(
 ) -> Result<PathBuf> {
     let map = &scripts.map;
     if !args.splice {
+        // As in Alembic, a revision no other revises is a head here even when another depends on it (an effective
+        // head): `upgrade head` counts it, so merging it in must not need --splice.
         for h in &heads {
-            if !map.info(h).is_some_and(|i| i.is_head) {
+            if !map
+                .info(h)
+                .is_some_and(|i| i.is_head || i.is_effective_head)
+            {
                 return Err(Error::Plan(format!(
                     "Revision {h} is not a head revision; please specify --splice to create a new branch from this revision"
                 )));

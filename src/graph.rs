@@ -1221,19 +1221,12 @@ impl RevisionMap {
                     .map(At::Rev)
                     .collect()
             } else {
+                // Nothing lies below `base`. (Alembic walks down from the heads here, so that `base-1` means
+                // the head; the callers refuse a count down from base instead.)
                 match cur {
-                    At::Base => Vec::new(),
-                    At::Nothing | At::Rev(_) => {
-                        let down: &[usize] = match cur {
-                            At::Rev(r) => &self.nodes[r].down,
-                            _ => &self.heads,
-                        };
-                        if down.is_empty() {
-                            vec![At::Base]
-                        } else {
-                            down.iter().map(|&d| At::Rev(d)).collect()
-                        }
-                    }
+                    At::Base | At::Nothing => Vec::new(),
+                    At::Rev(r) if self.nodes[r].down.is_empty() => vec![At::Base],
+                    At::Rev(r) => self.nodes[r].down.iter().map(|&d| At::Rev(d)).collect(),
                 }
             };
             match children.len() {
@@ -1334,6 +1327,9 @@ impl RevisionMap {
                 Some(l) => self.get_revision_at(&format!("{l}@{symbol}"))?,
                 None => self.get_revision_at(symbol)?,
             };
+            if start == At::Nothing {
+                return Err(walked_too_far(t));
+            }
             Ok(vec![self.walk_from(start, rel.value, None, assert_len)?])
         }
     }
@@ -1414,6 +1410,9 @@ impl RevisionMap {
                 None => self.get_revision_at(&symbol)?,
                 Some(l) => self.get_revision_at(&format!("{l}@{symbol}"))?,
             };
+            if start == At::Nothing {
+                return Err(walked_too_far(target));
+            }
             let r = self.walk_from(start, rel.value, None, assert_len)?;
             if r == At::Nothing {
                 return Err(if relative_to_current {
@@ -2702,6 +2701,23 @@ mod tests {
                 target: "a1-2".into(),
                 end: GraphEnd::Base,
             }
+        );
+        // Nothing lies below base, whichever way the command goes and whatever the label.
+        for target in ["base-1", "base-2", "c3@base-1"] {
+            let past_base = GraphError::WalkedTooFar {
+                target: target.into(),
+                end: GraphEnd::Base,
+            };
+            assert_eq!(m.plan_downgrade(&d4, target).unwrap_err(), past_base);
+            assert_eq!(
+                m.plan_upgrade(&rows(&["a1"]), target).unwrap_err(),
+                past_base
+            );
+        }
+        // Counting up from base is fine.
+        assert_eq!(
+            order(&m.plan_upgrade(&rows(&[]), "base+2").unwrap()),
+            ["a1", "b2"]
         );
     }
 

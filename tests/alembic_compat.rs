@@ -472,3 +472,126 @@ both!(a_downgrade_that_counts_up_says_to_count_down, |fx| {
     alembic(fx, &bin, &py, &["downgrade", "r2+1"]);
     assert_eq!(fx.heads(), ["r3"]);
 });
+
+// `base-N` counts down from base, where there is nothing. Alembic walks down from above the heads instead, so to it
+// `base-1` is the head: `upgrade base-1` upgrades to the head. dbkit refuses with Alembic's words for a walk off the
+// graph and changes nothing; counting up from base agrees.
+both!(a_count_down_from_base_walks_too_far, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    fx.chain(2);
+    let py = python_project(fx);
+    fx.ok(&["upgrade", "r1"]);
+    alembic(fx, &bin, &py, &["upgrade", "base-1"]);
+    assert_eq!(fx.heads(), ["r2"], "Alembic takes base-1 for the head");
+    fx.ok(&["downgrade", "r1"]);
+    for verb in ["upgrade", "downgrade"] {
+        for target in ["base-1", "base-2"] {
+            let r = fx.fails(&[verb, target]);
+            assert_eq!(r.code, 1);
+            assert!(
+                r.stderr.contains(&format!(
+                    "FAILED: Walked too far: '{target}' goes down past base"
+                )),
+                "{verb} {target}: {}",
+                r.stderr
+            );
+            assert_eq!(fx.heads(), ["r1"]);
+            assert!(fx.table_exists("t1") && !fx.table_exists("t2"));
+        }
+    }
+    fx.ok(&["upgrade", "base+2"]);
+    assert_eq!(fx.heads(), ["r2"]);
+    alembic(fx, &bin, &py, &["downgrade", "base+1"]);
+    assert_eq!(fx.heads(), ["r1"]);
+});
+
+/// The `Revises` of the merge revision `id` written by dbkit, and the `down_revision` of Alembic's, as sorted ids.
+fn merge_parents(fx: &Fixture, py: &Path, id: &str) -> (Vec<String>, Vec<String>) {
+    let find = |dir: &Path, prefix: &str| -> Vec<String> {
+        let file = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_name().unwrap().to_string_lossy().contains(id))
+            .unwrap_or_else(|| panic!("no {id} in {}", dir.display()));
+        let text = std::fs::read_to_string(&file).unwrap();
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("{text}"));
+        let mut ids: Vec<String> = line
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        ids
+    };
+    (
+        find(&fx.versions(), "-- Revises: "),
+        find(&py.join("versions"), "down_revision = "),
+    )
+}
+
+// A labelled revision another depends on is an effective head: `merge heads` leaves it out, so `upgrade head` still
+// finds two heads, in both tools; merging it in by name needs no --splice in either, and then `upgrade head` works.
+both!(merging_an_effective_head_matches_alembic, |fx| {
+    let Some(bin) = alembic_bin() else { return };
+    let table = |t: &str| format!("CREATE TABLE {t} (id INTEGER);");
+    let drop = |t: &str| format!("DROP TABLE {t};");
+    fx.revision("aaa111", &[], &table("a1"), Some(&drop("a1")));
+    fx.revision_with(
+        "bbb222",
+        &[],
+        "-- Branch Labels: lib\n",
+        &table("b2"),
+        Some(&drop("b2")),
+    );
+    fx.revision_with(
+        "ccc333",
+        &["aaa111"],
+        "-- Depends On: bbb222\n",
+        &table("c3"),
+        Some(&drop("c3")),
+    );
+    fx.revision("ddd444", &[], &table("d4"), Some(&drop("d4")));
+    let py = python_project(fx);
+    std::fs::write(
+        py.join("script.py.mako"),
+        "revision = ${repr(up_revision)}\ndown_revision = ${repr(down_revision)}\nbranch_labels = None\n\
+         depends_on = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n",
+    )
+    .unwrap();
+
+    let merge = |args: &[&str]| {
+        fx.ok(&[&["merge", "-m", "join"], args].concat());
+        alembic(fx, &bin, &py, &[&["merge", "-m", "join"], args].concat());
+    };
+    merge(&["heads", "--rev-id", "eee555"]);
+    let (ours, theirs) = merge_parents(fx, &py, "eee555");
+    assert_eq!(ours, theirs);
+    assert_eq!(ours, ["ccc333", "ddd444"]);
+    let theirs = try_alembic(fx, &bin, &py, &["upgrade", "head"]).unwrap_err();
+    assert!(
+        theirs.starts_with("Multiple head revisions are present"),
+        "{theirs}"
+    );
+    let r = fx.fails(&["upgrade", "head"]);
+    assert!(
+        r.stderr.contains(&format!("FAILED: {theirs}")),
+        "{}",
+        r.stderr
+    );
+    assert!(!fx.table_exists("a1"));
+
+    merge(&["bbb222", "eee555", "--rev-id", "fff666"]);
+    let (ours, theirs) = merge_parents(fx, &py, "fff666");
+    assert_eq!(ours, theirs);
+    alembic(fx, &bin, &py, &["upgrade", "head"]);
+    let (their_heads, their_tables) = (fx.heads(), fx.tables());
+    assert_eq!(their_heads, ["fff666"]);
+    alembic(fx, &bin, &py, &["downgrade", "base"]);
+    assert!(fx.heads().is_empty() && !fx.table_exists("a1"));
+    fx.ok(&["upgrade", "head"]);
+    assert_eq!(fx.heads(), their_heads);
+    assert_eq!(fx.tables(), their_tables);
+});

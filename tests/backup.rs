@@ -422,6 +422,16 @@ fn prune_keeps_the_newest_and_honours_keep_older_than_and_dry_run() {
         r.stdout
     );
     assert!(!dead.exists() && running.exists());
+    // The one kept is named with why.
+    let kept = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("kept backups/.backup-running.partial: written to "))
+        .unwrap_or_else(|| panic!("{}", r.stderr));
+    assert!(
+        kept.ends_with("s ago; a backup's leftover goes after a day idle"),
+        "{kept}"
+    );
 
     // Even when everything is old enough, the newest stays.
     backup(&fx, &["prune", "--keep", "1", "--older-than", "0s"]);
@@ -902,11 +912,15 @@ both!(
         };
         assert_eq!(manifests(), 2, "no safety backup was taken");
 
-        // list and prune warn about it by name and leave it alone.
-        let r = backup(fx, &["list"]);
+        // list shows what it can read, then fails naming the manifest it cannot; it never says there are none.
+        let failed = format!("FAILED: could not read 1 manifest in 'backups': {shown}");
+        let r = fails(backup_cmd(fx).args(["list"]));
+        assert_eq!(r.code, 1);
         assert!(
-            r.stderr
-                .contains(&format!("warning: skipped a manifest: {shown}")),
+            r.stderr.contains(&failed)
+                && r.stderr
+                    .contains("the list above leaves their backups out; repair or remove them")
+                && !r.stderr.contains("no backups"),
             "{}",
             r.stderr
         );
@@ -915,14 +929,37 @@ both!(
             "{}",
             r.stdout
         );
-        let r = backup(fx, &["prune", "--keep", "1"]);
+        let r = fails(backup_cmd(fx).args(["list", "--json"]));
+        assert!(r.stderr.contains(&failed), "{}", r.stderr);
+        let listed: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1, "{}", r.stdout);
+        // prune deletes nothing rather than guess which backups are the newest, and says so.
+        for args in [
+            &["prune", "--keep", "1"][..],
+            &["prune", "--keep", "1", "--dry-run"],
+        ] {
+            let r = fails(backup_cmd(fx).args(args));
+            assert_eq!(r.code, 1);
+            assert!(
+                r.stderr.contains(&failed) && r.stderr.contains("prune deleted nothing"),
+                "{args:?}: {}",
+                r.stderr
+            );
+            assert_eq!(r.stdout, "", "{args:?}");
+        }
+        assert!(older.exists() && newer.exists() && broken.exists());
+        // With only the unreadable one left, list still names it rather than say there are no backups.
+        let older_manifest = manifest_path(&older);
+        let aside = fx.path().join("older.json.aside");
+        std::fs::rename(&older_manifest, &aside).unwrap();
+        let r = fails(backup_cmd(fx).args(["list"]));
         assert!(
-            r.stderr
-                .contains(&format!("warning: skipped a manifest: {shown}")),
+            r.stderr.contains(&failed) && !r.stderr.contains("no backups"),
             "{}",
             r.stderr
         );
-        assert!(older.exists() && newer.exists() && broken.exists());
+        assert_eq!(r.stdout, "");
+        std::fs::rename(&aside, &older_manifest).unwrap();
 
         // A manifest that points at another file is refused the same way, saying so.
         let mut m = manifest(&older);
@@ -1075,6 +1112,18 @@ fn a_killed_restore_leaves_a_partial_that_the_next_restore_and_prune_remove() {
         r.stdout
     );
     assert!(!killed_restore.exists() && !killed_backup.exists());
+    assert!(
+        r.stderr.contains(&format!(
+            "kept {}: a running restore holds it\n",
+            held.display()
+        )) && r
+            .stderr
+            .contains(&format!("kept {}: written to ", fresh.display()))
+            && r.stderr
+                .contains("s ago; a restore's leftover goes once unheld and a minute idle\n"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(restore_partials(fx.path()), vec![fresh, held]);
     drop(lock);
 }

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 pub use manifest::Manifest;
 pub use prune::PruneOptions;
-pub use store::{Backup, Listing, Store};
+pub use store::{Backup, InUse, Leftover, Listing, Store};
 
 use crate::command::Project;
 use crate::dburl::{DatabaseUrl, SqliteTarget};
@@ -53,6 +53,16 @@ pub enum BackupError {
         name: String,
         others: usize,
     },
+    /// `list` showed the backups it could read; these manifests it could not (each error names one).
+    #[error(
+        "{}: the list above leaves their backups out; repair or remove them",
+        unreadable(dir, errors)
+    )]
+    ListIncomplete { dir: PathBuf, errors: Vec<Error> },
+    /// Which backups `prune` keeps depends on every manifest (an unreadable one may be a database's newest), so
+    /// it deletes nothing rather than guess.
+    #[error("{}: prune deleted nothing, since which backups to keep depends on them; repair or remove them", unreadable(dir, errors))]
+    PruneUnreadable { dir: PathBuf, errors: Vec<Error> },
     #[error("backup '{}' does not exist", .0.display())]
     NotFound(PathBuf),
     #[error("backup '{}' has no manifest '{}', so it cannot be checked", backup.display(), manifest.display())]
@@ -120,6 +130,20 @@ pub enum BackupError {
     NeedsYes { database: String },
     #[error("restore cancelled; nothing was changed")]
     Cancelled,
+}
+
+/// `could not read 2 manifests in 'backups': <first error>; <second error>`.
+fn unreadable(dir: &Path, errors: &[Error]) -> String {
+    let what = match errors.len() {
+        1 => "1 manifest".to_string(),
+        n => format!("{n} manifests"),
+    };
+    let each: Vec<String> = errors.iter().map(Error::to_string).collect();
+    format!(
+        "could not read {what} in '{}': {}",
+        dir.display(),
+        each.join("; ")
+    )
 }
 
 /// How a SQLite backup is compressed.
@@ -413,7 +437,10 @@ pub fn restore(
             let dir = beside(live);
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
             // A killed restore left its copy here, as large as the database: make room before making another.
-            for path in store::stale_restores(dir)? {
+            let stale = store::restore_leftovers(dir)?
+                .into_iter()
+                .filter(|(_, judged)| *judged == Leftover::Stale);
+            for (path, _) in stale {
                 std::fs::remove_file(&path).map_err(Error::io(&path))?;
                 log(&format!(
                     "Removed {}, left by a restore that never finished",
@@ -513,13 +540,41 @@ pub struct Pruned {
     pub unfinished: Vec<PathBuf>,
     /// Temporary files of restores that never finished, beside the configured SQLite database.
     pub unfinished_restores: Vec<PathBuf>,
-    /// Manifests that could not be read, so their backups were neither kept nor deleted: each error names one.
-    pub skipped: Vec<Error>,
+    /// Temporary files seen but kept, since they may belong to a backup or restore still running.
+    pub kept: Vec<Kept>,
+}
+
+/// A temporary file `prune` saw and kept; it displays as `kept <path>: <why>`.
+#[derive(Debug)]
+pub struct Kept {
+    pub path: PathBuf,
+    /// Of a restore (beside the database) rather than of a backup.
+    pub restore: bool,
+    pub why: InUse,
+}
+
+impl std::fmt::Display for Kept {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "kept {}: ", self.path.display())?;
+        match self.why {
+            InUse::Held => write!(f, "a running restore holds it"),
+            InUse::Written(idle) => write!(
+                f,
+                "written to {} ago; {}",
+                human_age(idle.as_secs() as i64),
+                if self.restore {
+                    "a restore's leftover goes once unheld and a minute idle"
+                } else {
+                    "a backup's leftover goes after a day idle"
+                }
+            ),
+        }
+    }
 }
 
 /// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests,
 /// the temporary files of backups killed a day or more ago, and those of killed restores beside the configured
-/// SQLite database (see [`store::stale_restores`]).
+/// SQLite database (see [`store::restore_leftovers`]). With a manifest it cannot read it deletes nothing.
 pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
     // Everything that can fail before a file is deleted is done first, so a bad option deletes nothing.
     let restore_dir = match p.settings.database_url()? {
@@ -527,11 +582,15 @@ pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -
         _ => None,
     };
     let listing = store.list()?;
+    if !listing.skipped.is_empty() {
+        return Err(BackupError::PruneUnreadable {
+            dir: store.dir().to_path_buf(),
+            errors: listing.skipped.into_iter().map(|(_, e)| e).collect(),
+        }
+        .into());
+    }
     let chosen = prune::select(&listing.backups, o, now)?;
-    let mut pruned = Pruned {
-        skipped: listing.skipped.into_iter().map(|(_, e)| e).collect(),
-        ..Pruned::default()
-    };
+    let mut pruned = Pruned::default();
     for i in chosen {
         let backup = listing.backups[i].clone();
         if !o.dry_run {
@@ -545,14 +604,25 @@ pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -
         }
         Ok(())
     };
-    for path in store.unfinished(prune::UNFINISHED_AGE)? {
+    let restores = match restore_dir {
+        Some(dir) => store::restore_leftovers(&dir)?,
+        None => Vec::new(),
+    };
+    let found = store
+        .unfinished(prune::UNFINISHED_AGE)?
+        .into_iter()
+        .map(|found| (found, false))
+        .chain(restores.into_iter().map(|found| (found, true)));
+    for ((path, why), restore) in found {
+        if let Leftover::Live(why) = why {
+            pruned.kept.push(Kept { path, restore, why });
+            continue;
+        }
         remove(&path)?;
-        pruned.unfinished.push(path);
-    }
-    if let Some(dir) = restore_dir {
-        for path in store::stale_restores(&dir)? {
-            remove(&path)?;
+        if restore {
             pruned.unfinished_restores.push(path);
+        } else {
+            pruned.unfinished.push(path);
         }
     }
     Ok(pruned)

@@ -53,6 +53,21 @@ pub struct Listing {
     pub skipped: Vec<(PathBuf, Error)>,
 }
 
+impl Listing {
+    /// Fails naming every manifest that could not be read, so that a listing with gaps is never taken for the
+    /// whole directory.
+    pub fn check_complete(self, dir: &Path) -> Result<()> {
+        if self.skipped.is_empty() {
+            return Ok(());
+        }
+        Err(BackupError::ListIncomplete {
+            dir: dir.to_path_buf(),
+            errors: self.skipped.into_iter().map(|(_, e)| e).collect(),
+        }
+        .into())
+    }
+}
+
 /// The backups directory.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -255,15 +270,16 @@ impl Store {
         Ok(Backup { path, manifest: m })
     }
 
-    /// Temporary files left by backups that never finished (the process was killed before it could remove
-    /// them), untouched for longer than `age`; a running backup keeps writing to its file. A restore's
-    /// temporary file is left to [`stale_restores`], which knows whether a restore still holds it.
-    pub fn unfinished(&self, age: std::time::Duration) -> Result<Vec<PathBuf>> {
+    /// The temporary files of backups in the directory, each with what it is taken for: the remains of a backup
+    /// that never finished (the process was killed before it could remove it) once untouched for longer than
+    /// `age`, since a running backup keeps writing to its file. A restore's temporary file is left to
+    /// [`restore_leftovers`], which knows whether a restore still holds it.
+    pub fn unfinished(&self, age: std::time::Duration) -> Result<Vec<(PathBuf, Leftover)>> {
         let restore = format!(".{RESTORE_PURPOSE}-");
         Ok(partials(&self.dir)?
             .into_iter()
-            .filter(|(path, idle)| !file_name_starts(path, &restore) && *idle > age)
-            .map(|(path, _)| path)
+            .filter(|(path, _)| !file_name_starts(path, &restore))
+            .map(|(path, idle)| (path, Leftover::judge(idle, age)))
             .collect())
     }
 
@@ -342,7 +358,7 @@ pub fn temp_file_in(dir: &Path, purpose: &str) -> Result<TempPath> {
 pub const RESTORE_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Takes the lock a running restore holds on its temporary file until the file is renamed over the database, so
-/// that [`stale_restores`] (in another restore, or `prune`) never takes it for the remains of a killed one. The
+/// that [`restore_leftovers`] (in another restore, or `prune`) never takes it for the remains of a killed one. The
 /// lock goes with the returned handle, or with the process.
 pub fn hold(path: &Path) -> Result<fs::File> {
     let file = fs::OpenOptions::new()
@@ -353,13 +369,47 @@ pub fn hold(path: &Path) -> Result<fs::File> {
     Ok(file)
 }
 
-/// Temporary files in `dir` left by restores that never finished: no process holds the lock a running restore
-/// keeps on its file (see [`hold`]), and nothing has written to it for [`RESTORE_IDLE`].
-pub fn stale_restores(dir: &Path) -> Result<Vec<PathBuf>> {
+/// What a temporary file found in passing is taken for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leftover {
+    /// The remains of a backup or restore that never finished: safe to remove.
+    Stale,
+    /// Maybe the file of one still running: kept.
+    Live(InUse),
+}
+
+/// Why a temporary file may still be in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InUse {
+    /// Written to this long ago: too recently to tell from the file of one still running.
+    Written(std::time::Duration),
+    /// A running restore holds its lock.
+    Held,
+}
+
+impl Leftover {
+    fn judge(idle: std::time::Duration, age: std::time::Duration) -> Leftover {
+        if idle > age {
+            Leftover::Stale
+        } else {
+            Leftover::Live(InUse::Written(idle))
+        }
+    }
+}
+
+/// The temporary files in `dir` of restores, each with what it is taken for: left by a restore that never
+/// finished when no process holds the lock a running restore keeps on its file (see [`hold`]) and nothing has
+/// written to it for [`RESTORE_IDLE`].
+pub fn restore_leftovers(dir: &Path) -> Result<Vec<(PathBuf, Leftover)>> {
     let prefix = format!(".{RESTORE_PURPOSE}-");
-    let mut stale = Vec::new();
+    let mut found = Vec::new();
     for (path, idle) in partials(dir)? {
-        if !file_name_starts(&path, &prefix) || idle <= RESTORE_IDLE {
+        if !file_name_starts(&path, &prefix) {
+            continue;
+        }
+        let judged = Leftover::judge(idle, RESTORE_IDLE);
+        if judged != Leftover::Stale {
+            found.push((path, judged));
             continue;
         }
         let file = match fs::File::open(&path) {
@@ -369,12 +419,12 @@ pub fn stale_restores(dir: &Path) -> Result<Vec<PathBuf>> {
             Err(e) => return Err(Error::io(&path)(e)),
         };
         match file.try_lock() {
-            Ok(()) => stale.push(path),
-            Err(fs::TryLockError::WouldBlock) => {}
+            Ok(()) => found.push((path, Leftover::Stale)),
+            Err(fs::TryLockError::WouldBlock) => found.push((path, Leftover::Live(InUse::Held))),
             Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path)(e)),
         }
     }
-    Ok(stale)
+    Ok(found)
 }
 
 /// Every temporary file in `dir` (`.<purpose>-XXXXXX.partial`) with how long it has gone unwritten, sorted by
@@ -465,19 +515,30 @@ mod tests {
         };
         let killed = file(".restore-killed.partial", 120);
         let held = file(".restore-held.partial", 120);
-        file(".restore-fresh.partial", 0);
+        let fresh = file(".restore-fresh.partial", 0);
         let backup = file(".backup-old.partial", 3 * 86400);
+        let running = file(".backup-new.partial", 3600);
         let _lock = hold(&held).unwrap();
-        assert_eq!(stale_restores(dir.path()).unwrap(), [killed]);
+        let found = restore_leftovers(dir.path()).unwrap();
+        let judged = |path: &Path| found.iter().find(|(p, _)| p == path).unwrap().1;
+        assert_eq!(found.len(), 3);
+        assert_eq!(judged(&killed), Leftover::Stale);
+        assert_eq!(judged(&held), Leftover::Live(InUse::Held));
+        assert!(
+            matches!(judged(&fresh), Leftover::Live(InUse::Written(idle)) if idle < RESTORE_IDLE)
+        );
         // The backups directory's own sweep leaves restore partials to this one.
         let store = Store::new(dir.path());
-        assert_eq!(
-            store
-                .unfinished(std::time::Duration::from_secs(86400))
-                .unwrap(),
-            [backup]
+        let found = store
+            .unfinished(std::time::Duration::from_secs(86400))
+            .unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].0, running);
+        assert!(
+            matches!(found[0].1, Leftover::Live(InUse::Written(idle)) if idle.as_secs() >= 3600)
         );
-        assert!(stale_restores(&dir.path().join("missing"))
+        assert_eq!(found[1], (backup, Leftover::Stale));
+        assert!(restore_leftovers(&dir.path().join("missing"))
             .unwrap()
             .is_empty());
     }
