@@ -9,6 +9,18 @@ use clap::Args;
 use dbkit::config::{self, Options, Settings};
 use dbkit::Error;
 
+/// Where every binary's settings come from, for the end of its `--help` (a macro so that each binary can
+/// `concat!` its own lines after it at compile time).
+macro_rules! settings_help {
+    () => {
+        "\
+Settings: the database URL is --url, else DATABASE_URL, else DATABASE__URL, else DATABASE_HOST,
+DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in the ini file,
+else sqlite:///data/app.db. The ini file is --config, else ALEMBIC_CONFIG, else ./alembic.ini, else
+./alembic/alembic.ini. ./.env (or --env-file) is loaded first; variables already set win over it."
+    };
+}
+
 /// The options every binary takes, before or after its verb; flattened into each binary's top-level
 /// arguments.
 #[derive(Args, Debug, Clone)]

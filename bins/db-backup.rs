@@ -6,6 +6,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[macro_use]
 mod common;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
@@ -18,17 +19,17 @@ use dbkit::command::Project;
     name = "db-backup",
     version,
     about = "Backups of the SQLite or PostgreSQL database, with a manifest beside each",
-    after_help = "\
-The database URL comes from the same settings as db-migrate: --url, else DATABASE_URL, else DATABASE__URL,
-else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in
-the ini file (--config, else ALEMBIC_CONFIG, else ./alembic.ini), else sqlite:///data/app.db. ./.env (or
---env-file) is loaded first. PG_DUMP and PG_RESTORE name the PostgreSQL client tools to run.
+    after_help = concat!(
+        settings_help!(),
+        "
+PG_DUMP and PG_RESTORE name the PostgreSQL client tools to run.
 
 Examples:
   db-backup --label pre-deploy     back the database up; prints the backup's path
   db-backup verify latest --deep   check the newest backup by restoring it into a scratch database
   db-backup restore latest --yes   put the newest backup back
   db-backup prune --keep 7         delete all but the newest seven"
+    )
 )]
 struct Cli {
     #[command(flatten)]

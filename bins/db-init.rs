@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[macro_use]
 mod common;
 
 use clap::Parser;
@@ -17,16 +18,15 @@ use dbkit::init::{self, JournalMode, Options};
     name = "db-init",
     version,
     about = "Create the database (and its extensions) if it does not exist, then verify it",
-    after_help = "\
-The database URL comes from the same settings as db-migrate: --url, else DATABASE_URL, else DATABASE__URL,
-else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in
-the ini file (--config, else ALEMBIC_CONFIG, else ./alembic.ini), else sqlite:///data/app.db. ./.env (or
---env-file) is loaded first.
+    after_help = concat!(
+        settings_help!(),
+        "
 
 Examples:
   db-init --wait                   wait for the server, then create the database if it is missing
   db-init --extension citext       create this extension instead of uuid-ossp and pgcrypto
   db-init --recreate --yes         drop the database and create it again"
+    )
 )]
 struct Cli {
     #[command(flatten)]

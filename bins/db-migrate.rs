@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[macro_use]
 mod common;
 
 use clap::{Args, Parser, Subcommand};
@@ -16,12 +17,9 @@ use dbkit::runner::Event;
 use dbkit::Error;
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
-const AFTER_HELP: &str = "\
-Settings: the database URL is --url, else DATABASE_URL, else DATABASE__URL, else DATABASE_HOST,
-DATABASE_PORT, DATABASE_NAME, DATABASE_USER and DATABASE_PASSWORD, else sqlalchemy.url in the ini file,
-else sqlite:///data/app.db. The ini file is --config, else ALEMBIC_CONFIG, else ./alembic.ini, else
-./alembic/alembic.ini. ./.env (or --env-file) is loaded first; variables already set win over it.
-
+const AFTER_HELP: &str = concat!(
+    settings_help!(),
+    "\n
 Revisions: head (the one head), heads (every head), base (before the first), an id or a unique prefix of
 one (any length), a branch label, label@head, label@base, +2 or -1 (relative to the database's revision),
 3f2a+2 or head-1 (relative to a revision), current (history -r and show).
@@ -32,7 +30,8 @@ Examples:
   db-migrate upgrade head --sql         print the SQL instead of running it
   db-migrate -c deploy/alembic.ini current --check-heads
   db-migrate history -r-3:current       the last three revisions up to the database's
-  db-migrate revision -m \"add user bio\"";
+  db-migrate revision -m \"add user bio\""
+);
 
 /// Shown after a verb's `--help` when it takes revisions.
 const REVISION_HELP: &str = "\

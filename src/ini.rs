@@ -699,7 +699,6 @@ datefmt = %%H:%%M:%%S
     fn exponential_expansion_stops_at_the_bound() {
         for first in ["x", ""] {
             let ini = parse(&exponential(first));
-            let started = std::time::Instant::now();
             let message = ini.get("a", "k9").unwrap_err().to_string();
             assert_eq!(
                 message,
@@ -709,7 +708,6 @@ datefmt = %%H:%%M:%%S
                 ),
                 "first = {first:?}"
             );
-            assert!(started.elapsed() < std::time::Duration::from_secs(5));
         }
         // A value just under the bound still reads.
         let big = "y".repeat(MAX_EXPANSION / 2 - 10);

@@ -456,19 +456,20 @@ impl Runner<'_> {
             // A COPY's data has a sub-protocol of its own, and a statement that changes how strings are read
             // must have run before the server parses the next: what is queued goes first. A section with
             // neither stays one round trip.
-            if st.copy_data.is_some() || st.ends_batch {
-                if !sql.is_empty() {
-                    sent = self.conn.batch(&std::mem::take(&mut sql));
-                }
-                if let (Ok(()), Some(data)) = (&sent, &st.copy_data) {
-                    // A COPY runs on its own, so its failure needs no search: it is this statement's (the
-                    // caller rolls back).
-                    if let Err(cause) = self.conn.copy_in(&st.sql, data) {
-                        return Err((failed_statement(p, st, cause), true));
-                    }
-                }
+            if st.copy_data.is_none() && !st.ends_batch {
+                continue;
+            }
+            if !sql.is_empty() {
+                sent = self.conn.batch(&std::mem::take(&mut sql));
                 if sent.is_err() {
                     break;
+                }
+            }
+            if let Some(data) = &st.copy_data {
+                // A COPY runs on its own, so its failure needs no search: it is this statement's (the caller
+                // rolls back).
+                if let Err(cause) = self.conn.copy_in(&st.sql, data) {
+                    return Err((failed_statement(p, st, cause), true));
                 }
             }
         }

@@ -1639,21 +1639,18 @@ mod tests {
             "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n{}",
             "INSERT INTO t VALUES (1);\n".repeat(80_000)
         );
-        let start = std::time::Instant::now();
+        // Quadratic, this took minutes; linear, it takes milliseconds. How fast is the benchmark's business:
+        // a regression shows as a suite that does not finish.
         assert_eq!(
             lite_err(&input),
             SplitError::UnterminatedTrigger { line: 1 }
         );
-        // Quadratic, this took minutes; linear, it takes milliseconds. The bound only catches the former.
-        assert!(start.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
     fn long_inputs_split_in_linear_time() {
         let input = "INSERT INTO t VALUES ('a;b', $$c$$); -- x;\n".repeat(20_000);
-        let start = std::time::Instant::now();
         assert_eq!(pg(&input).len(), 20_000);
         assert_eq!(lite(&input).len(), 20_000);
-        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 }

@@ -246,11 +246,9 @@ fn a_trigger_without_end_before_80000_statements_fails_at_once_naming_its_line()
         ),
         Some("DROP TABLE t;"),
     );
-    let started = std::time::Instant::now();
-    let r = fx.fails(&["upgrade", "head"]);
     // Splitting re-read the growing statement at every ';' and took minutes; one pass takes well under a
-    // second. The bound is far above the latter so that a busy machine cannot make it flake.
-    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // second (the benchmark measures speed; here a regression shows as a run that does not end).
+    let r = fx.fails(&["upgrade", "head"]);
     assert!(
         r.stderr.contains(&format!(
             "{}:9: CREATE TRIGGER without the 'END;'",
