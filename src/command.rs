@@ -357,10 +357,7 @@ fn dry_run_report(
 
 /// What an upgrade that ran nothing says: where the database is.
 fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
-    let at_head = !heads.is_empty()
-        && heads.iter().map(String::as_str).collect::<HashSet<_>>()
-            == map.heads().into_iter().collect::<HashSet<_>>();
-    if at_head {
+    if !heads.is_empty() && map.at_heads(heads) {
         format!("Already at head: {}", heads.join(", "))
     } else if map.is_empty() {
         "Nothing to upgrade: there are no revisions".into()
@@ -462,8 +459,7 @@ pub fn current(
     let scripts = p.scripts()?;
     let map = &scripts.map;
     let revisions = map.current_revisions(&db_heads)?;
-    let script_heads: HashSet<&str> = map.heads().into_iter().collect();
-    let at_head = db_heads.iter().map(String::as_str).collect::<HashSet<_>>() == script_heads;
+    let at_head = map.at_heads(&db_heads);
     let mut text = String::new();
     if verbose {
         text.push_str(&format!("Current revision(s) for {}:\n", url.masked()));

@@ -765,6 +765,13 @@ impl RevisionMap {
         self.names(&self.real_heads)
     }
 
+    /// Whether version-table rows are exactly the real heads (what `current --check-heads` asks). With no
+    /// revisions at all, an empty table is.
+    pub fn at_heads(&self, rows: &[String]) -> bool {
+        let rows: HashSet<&str> = rows.iter().map(String::as_str).collect();
+        rows == self.heads().into_iter().collect()
+    }
+
     /// Revisions that nothing revises, including depended-on ones ("effective heads");
     /// this is what the `heads` command lists unless asked to resolve dependencies.
     pub fn versioned_heads(&self) -> Vec<&str> {

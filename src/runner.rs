@@ -31,9 +31,6 @@ pub struct Prepared<'s> {
     pub script: Option<&'s Script>,
     pub statements: Vec<Statement>,
     pub transactional: bool,
-    /// What the step runs, for the history: the checksum of its statements (for a stamp, of the up statements it
-    /// declares have run) and the revision's identity.
-    pub fingerprint: Option<Fingerprint>,
 }
 
 impl Prepared<'_> {
@@ -158,25 +155,11 @@ pub fn prepare<'s>(
                 }
                 _ => (Vec::new(), true),
             };
-            let fingerprint = script
-                .map(|s| -> Result<Fingerprint> {
-                    let checksum = match direction {
-                        Some(_) => script::sql_checksum(statements.iter().map(|st| st.sql.as_str())),
-                        None => s.up_checksum(dialect.sql)?,
-                    };
-                    let info = scripts.map.info(&s.id).expect("scripts are in the map");
-                    Ok(Fingerprint {
-                        checksum,
-                        identity: Identity::of(&info),
-                    })
-                })
-                .transpose()?;
             Ok(Prepared {
                 step,
                 script,
                 statements,
                 transactional,
-                fingerprint,
             })
         })
         .collect()
@@ -303,9 +286,10 @@ impl Runner<'_> {
                 if batched {
                     // The version rows went with the statements; the history row and COMMIT share a trip.
                     let d = self.conn.dialect();
-                    let insert = self
-                        .history
-                        .insert_sql(&d, &entry(current, started.elapsed(), None));
+                    let insert = self.history.insert_sql(
+                        &d,
+                        &entry(current, &self.ran(current)?, started.elapsed(), None),
+                    );
                     return self
                         .conn
                         .batch(&format!("{insert};\nCOMMIT"))
@@ -529,15 +513,42 @@ impl Runner<'_> {
         for op in &p.step.version_ops {
             self.version.apply(self.conn, op)?;
         }
-        self.history.record(self.conn, &entry(p, elapsed, None))
+        let ran = self.ran(p)?;
+        self.history
+            .record(self.conn, &entry(p, &ran, elapsed, None))
+    }
+
+    /// What the history records a step as having run: the checksum of its statements (for a stamp, of the
+    /// up statements it declares have run) and the revision's place in the graph. Made only when a step is
+    /// recorded, so plans that are only printed never compute it.
+    fn ran(&self, p: &Prepared<'_>) -> Result<Option<Fingerprint>> {
+        let Some(s) = p.script else {
+            return Ok(None);
+        };
+        let checksum = match p.step.direction {
+            Direction::Stamp => s.up_checksum(self.conn.dialect().sql)?,
+            Direction::Upgrade | Direction::Downgrade => {
+                script::sql_checksum(p.statements.iter().map(|st| st.sql.as_str()))
+            }
+        };
+        let info = self
+            .scripts
+            .map
+            .info(&s.id)
+            .expect("scripts are in the map");
+        Ok(Some(Fingerprint {
+            checksum,
+            identity: Identity::of(&info),
+        }))
     }
 
     /// A failure is recorded in its own transaction, after the rollback, so the record survives it.
     fn record_failure(&mut self, p: &Prepared<'_>, elapsed: Duration, e: &Error) {
         let text = e.to_string();
+        let ran = self.ran(p).ok().flatten();
         let _ = self
             .history
-            .record(self.conn, &entry(p, elapsed, Some(&text)));
+            .record(self.conn, &entry(p, &ran, elapsed, Some(&text)));
     }
 }
 
@@ -554,7 +565,12 @@ fn failed_statement(p: &Prepared<'_>, st: &Statement, cause: crate::dialect::DbE
     }))
 }
 
-fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> Entry<'a> {
+fn entry<'a>(
+    p: &'a Prepared<'_>,
+    ran: &'a Option<Fingerprint>,
+    elapsed: Duration,
+    error: Option<&'a str>,
+) -> Entry<'a> {
     Entry {
         revision: p
             .step
@@ -564,7 +580,7 @@ fn entry<'a>(p: &'a Prepared<'_>, elapsed: Duration, error: Option<&'a str>) -> 
             .unwrap_or("base"),
         action: p.action(),
         message: p.script.map(Script::message).unwrap_or(""),
-        fingerprint: p.fingerprint.as_ref(),
+        fingerprint: ran.as_ref(),
         duration_ms: elapsed.as_millis() as u64,
         success: error.is_none(),
         error,

@@ -450,13 +450,13 @@ pub fn restore(
             // The new file is prepared and checked beside the database before anything else happens, and held
             // until it has replaced the database.
             let tmp = store::temp_file_in(dir, store::RESTORE_PURPOSE)?;
-            let _held = store::hold(&tmp)?;
+            let _partial = store::hold(&tmp)?;
             sqlite::materialize(&backup.path, m.compression.is_some(), &tmp)?;
             sqlite::check(&tmp, &backup.path)?;
             confirm(&question)?;
             // No migration may run between the safety backup and the replacement, nor be writing the file
             // that is replaced.
-            let _held = lock::acquire_file(live, p.settings.lock_timeout, &mut *log)?;
+            let _migrations = lock::acquire_file(live, p.settings.lock_timeout, &mut *log)?;
             if o.safety_backup && live.exists() {
                 safety = Some(create(p, store, &safety_options, log)?);
             }

@@ -164,13 +164,10 @@ impl Store {
             .into_iter()
             .find(|b| b.manifest.dialect == dialect && b.manifest.name == name);
         let prefix = format!("{name}-");
-        let unreadable = listing.skipped.into_iter().find(|(path, _)| {
-            found.is_none()
-                || path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&prefix))
-        });
+        let unreadable = listing
+            .skipped
+            .into_iter()
+            .find(|(path, _)| found.is_none() || file_name_starts(path, &prefix));
         if let Some((_, error)) = unreadable {
             return Err(BackupError::LatestUnknown {
                 dir: self.dir.clone(),
