@@ -12,7 +12,7 @@ mod common;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use common::GlobalArgs;
 use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
-use dbkit::command::Project;
+use dbkit::project::Project;
 
 #[derive(Parser)]
 #[command(

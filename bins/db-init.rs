@@ -10,8 +10,8 @@ mod common;
 
 use clap::Parser;
 use common::GlobalArgs;
-use dbkit::command::Project;
 use dbkit::init::{self, JournalMode, Options};
+use dbkit::project::Project;
 
 #[derive(Parser)]
 #[command(

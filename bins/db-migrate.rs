@@ -11,10 +11,10 @@ mod common;
 
 use clap::{Args, Parser, Subcommand};
 use common::GlobalArgs;
-use dbkit::command::{self, NewRevisionArgs, Project, RunOptions, Verb};
-use dbkit::config;
+use dbkit::command::{self, NewRevisionArgs, RunOptions, Verb};
+use dbkit::error::CommandError;
+use dbkit::project::Project;
 use dbkit::runner::Event;
-use dbkit::Error;
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
 const AFTER_HELP: &str = concat!(
@@ -252,10 +252,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             .unwrap_or_else(|| PathBuf::from("alembic.ini"));
         return command::init(directory, &ini, &mut io::stdout());
     }
-    let mut settings = cli.global.settings()?;
+    let settings = cli.global.settings()?;
     let quiet = cli.global.quiet;
     if cli.command.uses_database() {
         cli.global.note_default_url(&settings);
+    }
+    let mut project = Project::new(settings);
+    if let Some(seconds) = cli.command.lock_timeout() {
+        project.set_lock_timeout(Duration::from_secs(seconds));
     }
     // -q silences progress, never a warning.
     let mut events = move |e: Event<'_>| match e {
@@ -271,13 +275,10 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
     };
     let mut out = io::stdout().lock();
-    let run_options = |run: &RunFlags, settings: &mut config::Settings| {
-        override_lock_timeout(settings, run.lock_timeout);
-        RunOptions {
-            sql: run.sql,
-            dry_run: run.dry_run,
-            single_transaction: run.single_transaction,
-        }
+    let run_options = |run: &RunFlags| RunOptions {
+        sql: run.sql,
+        dry_run: run.dry_run,
+        single_transaction: run.single_transaction,
     };
     match cli.command {
         Command::Init { .. } => unreachable!("handled above"),
@@ -287,23 +288,16 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             new,
         } => {
             if autogenerate {
-                return Err(Error::Plan(
-                    "--autogenerate is not supported yet; write the SQL in the new file's sections"
-                        .into(),
-                ));
+                return Err(CommandError::AutogenerateUnsupported.into());
             }
-            command::revision(&Project::new(settings), &new_args(message, new), &mut out)?;
+            command::revision(&project, &new_args(message, new), &mut out)?;
         }
         Command::Create {
             message,
             no_autogenerate: _,
             new,
         } => {
-            command::revision(
-                &Project::new(settings),
-                &new_args(Some(message), new),
-                &mut out,
-            )?;
+            command::revision(&project, &new_args(Some(message), new), &mut out)?;
         }
         Command::Merge {
             revisions,
@@ -317,26 +311,24 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 rev_id,
                 ..NewRevisionArgs::default()
             };
-            command::merge(&Project::new(settings), &revisions, &args, &mut out)?;
+            command::merge(&project, &revisions, &args, &mut out)?;
         }
         Command::Upgrade { revision, run } => {
-            let o = run_options(&run, &mut settings);
             command::migrate(
-                &Project::new(settings),
+                &project,
                 Verb::Upgrade,
                 &revision,
-                &o,
+                &run_options(&run),
                 &mut out,
                 &mut events,
             )?;
         }
         Command::Downgrade { revision, run } => {
-            let o = run_options(&run, &mut settings);
             command::migrate(
-                &Project::new(settings),
+                &project,
                 Verb::Downgrade,
                 &revision,
-                &o,
+                &run_options(&run),
                 &mut out,
                 &mut events,
             )?;
@@ -346,12 +338,11 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             purge,
             run,
         } => {
-            let o = run_options(&run, &mut settings);
             command::stamp(
-                &Project::new(settings),
+                &project,
                 &revisions,
                 purge,
-                &o,
+                &run_options(&run),
                 &mut out,
                 &mut events,
             )?;
@@ -361,13 +352,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             check_heads,
             json,
         } => {
-            command::current(
-                &Project::new(settings),
-                verbose,
-                check_heads,
-                json,
-                &mut out,
-            )?;
+            command::current(&project, verbose, check_heads, json, &mut out)?;
         }
         Command::History {
             rev_range,
@@ -376,7 +361,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             json,
         } => {
             command::history(
-                &Project::new(settings),
+                &project,
                 rev_range.as_deref(),
                 verbose,
                 indicate_current,
@@ -384,45 +369,45 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 &mut out,
             )?;
         }
-        Command::Heads { verbose, json } => {
-            command::heads(&Project::new(settings), verbose, json, &mut out)?
-        }
-        Command::Branches { verbose } => {
-            command::branches(&Project::new(settings), verbose, &mut out)?
-        }
-        Command::Show { rev, json } => {
-            command::show(&Project::new(settings), &rev, json, &mut out)?
-        }
+        Command::Heads { verbose, json } => command::heads(&project, verbose, json, &mut out)?,
+        Command::Branches { verbose } => command::branches(&project, verbose, &mut out)?,
+        Command::Show { rev, json } => command::show(&project, &rev, json, &mut out)?,
         Command::Validate {
             accept,
             json,
-            lock_timeout,
+            lock_timeout: _,
         } => {
-            override_lock_timeout(&mut settings, lock_timeout);
-            command::validate(
-                &Project::new(settings),
-                accept.as_deref(),
-                json,
-                &mut out,
-                &mut events,
-            )?;
+            command::validate(&project, accept.as_deref(), json, &mut out, &mut events)?;
         }
-        Command::EnsureVersion { lock_timeout } => {
-            override_lock_timeout(&mut settings, lock_timeout);
-            command::ensure_version(&Project::new(settings), &mut events)?
+        Command::EnsureVersion { lock_timeout: _ } => {
+            command::ensure_version(&project, &mut events)?
         }
     }
     out.flush().map_err(common::stdout_error)
 }
 
-/// `--lock-timeout`, where given, over the ini file's `lock_timeout`.
-fn override_lock_timeout(settings: &mut config::Settings, seconds: Option<u64>) {
-    if let Some(s) = seconds {
-        settings.lock_timeout = Duration::from_secs(s);
-    }
-}
-
 impl Command {
+    /// `--lock-timeout`, where the verb takes it and it was given: it wins over the ini file's `lock_timeout`.
+    fn lock_timeout(&self) -> Option<u64> {
+        match self {
+            Command::Upgrade { run, .. }
+            | Command::Downgrade { run, .. }
+            | Command::Stamp { run, .. } => run.lock_timeout,
+            Command::Validate { lock_timeout, .. } | Command::EnsureVersion { lock_timeout } => {
+                *lock_timeout
+            }
+            Command::Init { .. }
+            | Command::Revision { .. }
+            | Command::Create { .. }
+            | Command::Merge { .. }
+            | Command::Current { .. }
+            | Command::History { .. }
+            | Command::Heads { .. }
+            | Command::Branches { .. }
+            | Command::Show { .. } => None,
+        }
+    }
+
     /// Whether the command reads the database URL; the others work from the revision files alone.
     fn uses_database(&self) -> bool {
         match self {

@@ -72,6 +72,8 @@ pub enum Error {
     /// Boxed: backup errors carry several paths and messages, and would otherwise grow every `Result`.
     #[error(transparent)]
     Backup(Box<crate::backup::BackupError>),
+    #[error(transparent)]
+    Command(#[from] CommandError),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -138,6 +140,56 @@ impl Error {
             _ => crate::EXIT_ERROR,
         }
     }
+}
+
+/// What a `db-migrate` verb refuses to do with the arguments it was given, before it changes anything. One
+/// variant per refusal, so a caller tells them apart by type; the messages are Alembic's where Alembic has one.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("downgrade with --sql requires <fromrev>:<torev>")]
+    OfflineDowngradeWithoutRange,
+    /// A `from:to` range outside `--sql`, where the start is the database's state.
+    #[error("Range revision not allowed")]
+    RangeNotAllowed,
+    #[error("Can't use --purge with --sql mode")]
+    PurgeWithSql,
+    #[error("Stamp operation with --sql only supports one starting revision at a time")]
+    SeveralStampStarts,
+    /// `validate --accept` records one revision's file; `revision` named `count` of them.
+    #[error("'{revision}' names {count} revisions; accept one at a time")]
+    AcceptOneAtATime { revision: String, count: usize },
+    #[error("No revision files indicated by symbol '{symbol}'")]
+    NothingToShow { symbol: String },
+    /// A new revision needs one place to go, and `head` names several.
+    #[error("Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.")]
+    AmbiguousHead,
+    /// A revision given to `merge` names several heads.
+    #[error("Multiple heads are present")]
+    MultipleHeads,
+    #[error("Duplicate head revisions specified")]
+    DuplicateHeads,
+    /// `revisions` is what the command line said, `count` how many revisions it named.
+    #[error("a merge needs at least two revisions; '{revisions}' names {count}")]
+    MergeOfOne { revisions: String, count: usize },
+    #[error("Revision {revision} is not a head revision; please specify --splice to create a new branch from this revision")]
+    NotAHead { revision: String },
+    /// `--rev-id` is not a usable id; the message says why.
+    #[error("{0}")]
+    InvalidId(String),
+    #[error("revision '{id}' already exists")]
+    RevisionExists { id: String },
+    /// A new revision's message would not read back as the one given; the message says why.
+    #[error("{0}")]
+    InvalidMessage(String),
+    /// The ini file's `file_template` cannot name the new file; the message says why.
+    #[error("{0}")]
+    FileTemplate(String),
+    #[error("Multiple version locations present, please specify --version-path")]
+    NoVersionPath,
+    #[error("Directory {} already exists and is not empty", .directory.display())]
+    DirectoryNotEmpty { directory: PathBuf },
+    #[error("--autogenerate is not supported yet; write the SQL in the new file's sections")]
+    AutogenerateUnsupported,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -320,6 +320,23 @@ impl HistoryTable {
             quote_literal(file_checksum),
         )
     }
+
+    /// Brings the `outdated` records of a [`Comparison`] up to date, in one batch.
+    pub fn upgrade_records(
+        &self,
+        conn: &mut dyn Connection,
+        outdated: &[(String, String, Fingerprint)],
+    ) -> Result<()> {
+        if outdated.is_empty() {
+            return Ok(());
+        }
+        let sql: Vec<String> = outdated
+            .iter()
+            .map(|(revision, old, ran)| self.upgrade_record_sql(revision, old, ran))
+            .collect();
+        conn.batch(&sql.join(";\n"))
+            .map_err(Error::db(format!("could not update {}", self.qualified())))
+    }
 }
 
 /// How an applied revision's file differs from what ran on this database.

@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::command::Project;
 use crate::config::Settings;
 use crate::dburl::{ConnectError, DatabaseUrl, PgTarget, SqliteTarget};
 use crate::dialect::{self, pg_db_error, quote_literal, Connection};
 use crate::error::{Error, Result};
 use crate::lock;
+use crate::project::Project;
 use crate::version::VersionTable;
 
 /// Extensions created when neither `--extension` nor `DB_EXTENSIONS` names any.

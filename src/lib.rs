@@ -14,6 +14,7 @@ pub mod history;
 pub mod ini;
 pub mod init;
 pub mod lock;
+pub mod project;
 pub mod runner;
 pub mod script;
 pub mod scripts;

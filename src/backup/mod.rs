@@ -22,10 +22,10 @@ pub use manifest::Manifest;
 pub use prune::PruneOptions;
 pub use store::{Backup, InUse, Leftover, Listing, Store};
 
-use crate::command::Project;
 use crate::dburl::{DatabaseUrl, SqliteTarget};
 use crate::error::{Error, Result};
 use crate::lock;
+use crate::project::Project;
 
 /// Why a backup could not be made, checked or restored. Paths are quoted; no message carries a password.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,193 @@
+//! `validate`: compares the revisions applied to the database with their files, and with `--accept` records
+//! a reviewed change to one of them as what ran.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{emit, stdout_err, take_lock};
+use crate::error::{CommandError, Error, Result};
+use crate::history::{self, Action, Change, Entry, Fingerprint, Identity};
+use crate::project::Project;
+use crate::runner::Event;
+
+/// One problem `validate` found.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub revision: String,
+    pub file: Option<String>,
+    pub detail: String,
+}
+
+/// Compares the applied revisions with their files: changed SQL or parents, revisions counted as applied that
+/// never ran, applied revisions whose file is gone, and version-table rows no file declares. With `accept`,
+/// records the file of that revision as what ran, unless that would count SQL that never ran as applied.
+pub fn validate(
+    p: &Project,
+    accept: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<Vec<Finding>> {
+    let scripts = p.scripts()?;
+    let mut conn = p.connect_existing()?;
+    let conn = conn.as_mut();
+    let history = p.history_table();
+    // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.
+    let guard = accept.map(|_| take_lock(p, conn, events)).transpose()?;
+    let heads = p.db_heads(conn)?;
+    let dialect = conn.dialect().sql;
+    let known: Vec<String> = heads
+        .iter()
+        .filter(|h| scripts.map.contains(h))
+        .cloned()
+        .collect();
+    if let Some(rev) = accept {
+        let ids = scripts.map.resolve(rev, &heads)?;
+        let [id] = ids.as_slice() else {
+            return Err(CommandError::AcceptOneAtATime {
+                revision: rev.to_string(),
+                count: ids.len(),
+            }
+            .into());
+        };
+        let script = scripts.get(id)?;
+        let records = history.records(conn)?;
+        let found = history::compare(scripts, &records, &known, dialect)?;
+        if let Some(changed) = found.changed.into_iter().find(|c| c.revision == *id) {
+            if !changed.may_accept() {
+                return Err(Error::AcceptRefused(Box::new(changed)));
+            }
+        }
+        let info = scripts
+            .map
+            .info(id)
+            .expect("resolved revisions are in the map");
+        let ran = Fingerprint {
+            checksum: script.up_checksum(dialect)?,
+            identity: Identity::of(&info),
+        };
+        history.ensure(conn)?;
+        history.record(
+            conn,
+            &Entry {
+                revision: id,
+                action: Action::Accept,
+                message: script.message(),
+                fingerprint: Some(&ran),
+                duration_ms: 0,
+                success: true,
+                error: None,
+            },
+        )?;
+        out.write_all(
+            format!(
+                "accepted {} for revision {id} ({})\n",
+                ran.checksum,
+                script.path.display()
+            )
+            .as_bytes(),
+        )
+        .map_err(stdout_err)?;
+    }
+    if let Some(guard) = guard {
+        guard.release(conn)?;
+    }
+    let records = history.records(conn)?;
+    let mut findings = Vec::new();
+    for h in &heads {
+        if !scripts.map.contains(h) {
+            findings.push(Finding {
+                kind: "unknown",
+                revision: h.clone(),
+                file: None,
+                detail: format!("the version table holds '{h}', which no revision file declares"),
+            });
+        }
+    }
+    let mut gone: Vec<&String> = records
+        .applied
+        .keys()
+        .filter(|id| scripts.find(id).is_none() && records.ran.contains(*id))
+        .collect();
+    gone.sort();
+    for id in gone {
+        findings.push(Finding {
+            kind: "missing",
+            revision: id.clone(),
+            file: None,
+            detail: format!("revision '{id}' was applied but its file is gone"),
+        });
+    }
+    for changed in history::compare(scripts, &records, &known, dialect)?.changed {
+        let detail = format!("{}. {}", changed.what(), changed.remedy());
+        if let Change::Identity {
+            never_ran, dropped, ..
+        } = &changed.change
+        {
+            let finding = |kind, id: &String, detail| Finding {
+                kind,
+                revision: id.clone(),
+                file: scripts.find(id).map(|s| s.path.display().to_string()),
+                detail,
+            };
+            for id in never_ran {
+                findings.push(finding(
+                    "not_run",
+                    id,
+                    format!(
+                        "counted as applied because '{}' now builds on it, but it never ran on this database",
+                        changed.revision
+                    ),
+                ));
+            }
+            for id in dropped {
+                findings.push(finding(
+                    "not_counted",
+                    id,
+                    format!(
+                        "ran on this database, but no longer counts as applied since '{}' stopped building on it; an upgrade would run it again",
+                        changed.revision
+                    ),
+                ));
+            }
+        }
+        findings.push(Finding {
+            kind: match changed.change {
+                Change::Identity { .. } => "reparented",
+                Change::Sql { .. } | Change::FilledIn | Change::File { .. } => "modified",
+            },
+            revision: changed.revision,
+            file: Some(changed.file),
+            detail,
+        });
+    }
+    let mut text = String::new();
+    for f in &findings {
+        text.push_str(&format!(
+            "{}: {}{}: {}\n",
+            f.kind,
+            f.revision,
+            f.file
+                .as_ref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default(),
+            f.detail
+        ));
+    }
+    if findings.is_empty() {
+        text.push_str(&format!(
+            "ok: {} applied revision(s) match their files\n",
+            scripts.map.applied(&known)?.len()
+        ));
+    }
+    emit(out, json, &findings, &text)?;
+    if !findings.is_empty() {
+        return Err(Error::Validation(format!(
+            "validate found {} problem(s)",
+            findings.len()
+        )));
+    }
+    Ok(findings)
+}
