@@ -385,7 +385,7 @@ fn check_applied(
     }
     let history = p.history_table();
     let records = history.records(conn)?;
-    let found = history::compare(p.scripts()?, &records, heads, conn.dialect().sql)?;
+    let found = history::compare(p.scripts()?, &records, heads, conn.dialect().engine)?;
     if let Some(changed) = found.changed.into_iter().next() {
         return Err(Error::Modified(Box::new(changed)));
     }
@@ -691,7 +691,7 @@ pub fn validate(
     // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.
     let guard = accept.map(|_| take_lock(p, conn, events)).transpose()?;
     let heads = p.db_heads(conn)?;
-    let dialect = conn.dialect().sql;
+    let dialect = conn.dialect().engine;
     let known: Vec<String> = heads
         .iter()
         .filter(|h| scripts.map.contains(h))
