@@ -50,7 +50,7 @@ pub enum BackupError {
     #[error("no backup of {dialect} database '{name}' in '{}' ({others} of other databases; name one by its file)", dir.display())]
     NoBackupOf {
         dir: PathBuf,
-        dialect: String,
+        dialect: Engine,
         name: String,
         others: usize,
     },
@@ -93,7 +93,7 @@ pub enum BackupError {
     #[error("backup '{}' is of a {backup} database; the configured database is {database}", path.display())]
     DialectMismatch {
         path: PathBuf,
-        backup: String,
+        backup: Engine,
         database: String,
     },
     #[error("timed out after {seconds}s waiting for a lock on SQLite database '{}'", path.display())]
@@ -347,7 +347,7 @@ pub fn verify(
                     other => {
                         return Err(BackupError::DialectMismatch {
                             path: backup.path.clone(),
-                            backup: m.dialect.to_string(),
+                            backup: m.dialect,
                             database: format!("{} ({})", other.engine(), other.masked()),
                         }
                         .into())
@@ -393,7 +393,7 @@ pub fn restore(
     if url.engine() != m.dialect {
         return Err(BackupError::DialectMismatch {
             path: backup.path.clone(),
-            backup: m.dialect.to_string(),
+            backup: m.dialect,
             database: format!("{} ({})", url.engine(), url.masked()),
         }
         .into());

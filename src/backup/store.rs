@@ -182,7 +182,7 @@ impl Store {
             } else {
                 BackupError::NoBackupOf {
                     dir: self.dir.clone(),
-                    dialect: dialect.to_string(),
+                    dialect,
                     name: name.to_string(),
                     others: total,
                 }

@@ -22,6 +22,7 @@ const MAINTENANCE_DATABASES: &[&str] = &["postgres", "template1"];
 /// PostgreSQL truncates longer identifiers, so a longer name would never be found again after creation.
 const MAX_IDENTIFIER_BYTES: usize = 63;
 
+/// An identifier in double quotes, always: in the statements shown to an administrator it reads the same
 /// whatever the name.
 fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
