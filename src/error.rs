@@ -19,7 +19,7 @@ pub enum Error {
     )]
     NoDatabase { path: PathBuf },
     #[error(transparent)]
-    PgConnect(#[from] crate::dburl::ConnectError),
+    PgConnect(#[from] crate::dialect::postgres::ConnectError),
     #[error(transparent)]
     Ini(#[from] crate::ini::IniError),
     #[error(transparent)]

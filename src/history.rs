@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::dialect::{qualified, quote_literal, Connection, Dialect};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::graph::RevInfo;
-use crate::script::{SqlDialect, SQL_CHECKSUM_PREFIX};
+use crate::script::SQL_CHECKSUM_PREFIX;
 use crate::scripts::Scripts;
 
 #[derive(Debug, Clone)]
@@ -140,10 +141,7 @@ impl HistoryTable {
     }
 
     pub fn create_sql(&self, d: &Dialect) -> String {
-        let (ts, boolean) = match d.sql {
-            SqlDialect::Sqlite => ("TEXT", "INTEGER"),
-            SqlDialect::Postgresql => ("TIMESTAMP WITH TIME ZONE", "BOOLEAN"),
-        };
+        let (ts, boolean) = (d.timestamp_type, d.boolean_type);
         format!(
             "CREATE TABLE IF NOT EXISTS {} (\n    id {},\n    revision VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    message TEXT,\n    checksum VARCHAR(80),\n    applied_at {ts} NOT NULL,\n    duration_ms BIGINT NOT NULL,\n    applied_by TEXT NOT NULL,\n    success {boolean} NOT NULL,\n    error TEXT,\n    dbkit_version VARCHAR(32) NOT NULL,\n    down_revisions TEXT,\n    depends_on TEXT\n)",
             self.qualified(),
@@ -153,8 +151,8 @@ impl HistoryTable {
 
     /// The table's columns in one query, which also says whether it exists.
     fn shape(&self, conn: &mut dyn Connection) -> Result<Shape> {
-        let sql = match conn.dialect().sql {
-            SqlDialect::Sqlite => format!(
+        let sql = match conn.dialect().engine {
+            Engine::Sqlite => format!(
                 "SELECT name FROM pragma_table_info({}{})",
                 quote_literal(&self.name),
                 self.schema
@@ -162,7 +160,7 @@ impl HistoryTable {
                     .map(|s| format!(", {}", quote_literal(s)))
                     .unwrap_or_default()
             ),
-            SqlDialect::Postgresql => format!(
+            Engine::Postgresql => format!(
                 "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped",
                 quote_literal(&self.qualified())
             ),
@@ -371,7 +369,7 @@ pub enum Change {
 pub struct Changed {
     pub revision: String,
     pub file: String,
-    pub dialect: SqlDialect,
+    pub dialect: Engine,
     /// Its parents now (`Revises:`).
     pub down: Vec<String>,
     /// No applied revision comes after it.
@@ -547,7 +545,7 @@ pub fn compare(
     scripts: &Scripts,
     records: &Records,
     heads: &[String],
-    dialect: SqlDialect,
+    dialect: Engine,
 ) -> Result<Comparison> {
     let map = &scripts.map;
     let mut out = Comparison::default();
@@ -699,7 +697,7 @@ mod tests {
         Changed {
             revision: "devB01".into(),
             file: "v/devB01.sql".into(),
-            dialect: SqlDialect::Sqlite,
+            dialect: Engine::Sqlite,
             down: ids(down),
             at_head,
             change,

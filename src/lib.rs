@@ -8,6 +8,7 @@ pub mod config;
 pub mod dburl;
 pub mod dialect;
 pub mod display;
+pub mod engine;
 pub mod error;
 pub mod graph;
 pub mod history;

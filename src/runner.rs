@@ -118,12 +118,12 @@ pub fn prepare<'s>(
             };
             let (statements, transactional) = match (direction, script) {
                 (Some(direction), Some(s)) => {
-                    let section = s.section(direction, dialect.sql).ok_or_else(|| {
+                    let section = s.section(direction, dialect.engine).ok_or_else(|| {
                         Error::Plan(format!(
                             "revision '{}' ({}) has no '-- migrate:{direction}' section for {}{}",
                             s.id,
                             s.path.display(),
-                            dialect.name(),
+                            dialect.engine.name(),
                             if direction == script::Direction::Down {
                                 "; it cannot be downgraded"
                             } else {
@@ -132,7 +132,7 @@ pub fn prepare<'s>(
                         ))
                     })?;
                     let statements: Vec<Statement> = s
-                        .statements(section, dialect.flavor)?
+                        .statements(section, dialect.engine)?
                         .into_iter()
                         .map(|st| Statement {
                             sql: st.sql.to_string(),
@@ -526,7 +526,7 @@ impl Runner<'_> {
             return Ok(None);
         };
         let checksum = match p.step.direction {
-            Direction::Stamp => s.up_checksum(self.conn.dialect().sql)?,
+            Direction::Stamp => s.up_checksum(self.conn.dialect().engine)?,
             Direction::Upgrade | Direction::Downgrade => {
                 script::sql_checksum(p.statements.iter().map(|st| st.sql.as_str()))
             }

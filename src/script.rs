@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::sql::{self, Flavor, SplitError};
+use crate::engine::Engine;
+use crate::sql::{self, SplitError};
 
 /// A revision id may not contain these, because the revision grammar gives them meaning.
 pub const RESERVED_ID_CHARS: &[char] = &['@', '-', '+', ':'];
@@ -49,35 +50,11 @@ impl fmt::Display for Direction {
     }
 }
 
-/// The SQL dialects a section may be written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SqlDialect {
-    Sqlite,
-    Postgresql,
-}
-
-impl SqlDialect {
-    pub fn name(self) -> &'static str {
-        match self {
-            SqlDialect::Sqlite => "sqlite",
-            SqlDialect::Postgresql => "postgresql",
-        }
-    }
-
-    /// The quoting rules of the dialect.
-    pub fn flavor(self) -> Flavor {
-        match self {
-            SqlDialect::Sqlite => Flavor::Sqlite,
-            SqlDialect::Postgresql => Flavor::Postgres,
-        }
-    }
-}
-
 /// One `-- migrate:up|down [dialect] [transaction:false]` section.
 #[derive(Debug, Clone)]
 pub struct Section {
     pub direction: Direction,
-    pub dialect: Option<SqlDialect>,
+    pub dialect: Option<Engine>,
     pub transaction: bool,
     /// Line number (1-based, in the file) of the first line of the body.
     pub first_line: usize,
@@ -165,8 +142,8 @@ impl Script {
             let body_start = (line_end + 1).min(text.len());
             // A section without a dialect is read with PostgreSQL's rules, whose quotes (`$$`, `E'…'`) are the
             // ones that span lines in practice.
-            let flavor = dialect.map_or(Flavor::Postgres, SqlDialect::flavor);
-            let length = sql::section_end(&text[body_start..], flavor, number + 1, &|comment| {
+            let engine = dialect.unwrap_or(Engine::Postgresql);
+            let length = sql::section_end(&text[body_start..], engine, number + 1, &|comment| {
                 looks_like_marker(comment)
             })
             .map_err(|source| ScriptError::Sql {
@@ -238,11 +215,11 @@ impl Script {
 
     /// The checksum of what an upgrade runs on a dialect (see [`sql_checksum`]). A file without an up section
     /// for the dialect runs nothing there.
-    pub fn up_checksum(&self, dialect: SqlDialect) -> Result<String, ScriptError> {
+    pub fn up_checksum(&self, dialect: Engine) -> Result<String, ScriptError> {
         let Some(section) = self.section(Direction::Up, dialect) else {
             return Ok(sql_checksum([]));
         };
-        let statements = self.statements(section, dialect.flavor())?;
+        let statements = self.statements(section, dialect)?;
         Ok(sql_checksum(statements.iter().map(|s| s.sql)))
     }
 
@@ -252,7 +229,7 @@ impl Script {
     }
 
     /// The section to run for a direction on a dialect: the dialect's own section wins over the plain one.
-    pub fn section(&self, direction: Direction, dialect: SqlDialect) -> Option<&Section> {
+    pub fn section(&self, direction: Direction, dialect: Engine) -> Option<&Section> {
         let mut plain = None;
         for s in self.sections.iter().filter(|s| s.direction == direction) {
             match s.dialect {
@@ -268,13 +245,13 @@ impl Script {
         &self.text[section.body.clone()]
     }
 
-    /// A section's statements under a flavor's quoting rules, with the file's line numbers.
+    /// A section's statements under an engine's quoting rules, with the file's line numbers.
     pub fn statements(
         &self,
         section: &Section,
-        flavor: Flavor,
+        engine: Engine,
     ) -> Result<Vec<sql::Statement<'_>>, ScriptError> {
-        sql::split_from(self.body(section), flavor, section.first_line).map_err(|source| {
+        sql::split_from(self.body(section), engine, section.first_line).map_err(|source| {
             ScriptError::Sql {
                 path: self.path.clone(),
                 source,
@@ -370,7 +347,7 @@ fn split_list(key: &str, value: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
-type Marker = Result<(Direction, Option<SqlDialect>, bool), String>;
+type Marker = Result<(Direction, Option<Engine>, bool), String>;
 
 /// The word that starts every marker.
 const MIGRATE: &str = "migrate";
@@ -436,8 +413,8 @@ fn parse_marker(line: &str) -> Marker {
     let mut transaction = true;
     for word in words {
         match word.to_ascii_lowercase().as_str() {
-            "sqlite" => dialect = Some(SqlDialect::Sqlite),
-            "postgresql" | "postgres" => dialect = Some(SqlDialect::Postgresql),
+            "sqlite" => dialect = Some(Engine::Sqlite),
+            "postgresql" | "postgres" => dialect = Some(Engine::Postgresql),
             "transaction:false" => transaction = false,
             "transaction:true" => transaction = true,
             _ => {
@@ -746,10 +723,10 @@ mod tests {
         assert_eq!(s.branch_labels, vec!["accounts"]);
         assert_eq!(s.depends_on, vec!["5f0e1d2c3b4a"]);
         assert_eq!(s.message(), "add user profile fields");
-        let up = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        let up = s.section(Direction::Up, Engine::Sqlite).unwrap();
         assert_eq!(up.first_line, 10);
         assert_eq!(s.body(up).trim(), "ALTER TABLE users ADD COLUMN bio TEXT;");
-        let down = s.section(Direction::Down, SqlDialect::Postgresql).unwrap();
+        let down = s.section(Direction::Down, Engine::Postgresql).unwrap();
         assert_eq!(s.body(down).trim(), "ALTER TABLE users DROP COLUMN bio;");
     }
 
@@ -766,12 +743,12 @@ mod tests {
     fn a_dialect_section_wins_over_the_plain_one() {
         let text = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\nplain;\n-- migrate:up postgresql transaction:false\npg;\n-- migrate:down sqlite\nsq;\n";
         let s = parse(text).unwrap();
-        let pg = s.section(Direction::Up, SqlDialect::Postgresql).unwrap();
+        let pg = s.section(Direction::Up, Engine::Postgresql).unwrap();
         assert_eq!(s.body(pg).trim(), "pg;");
         assert!(!pg.transaction);
-        let sq = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        let sq = s.section(Direction::Up, Engine::Sqlite).unwrap();
         assert_eq!(s.body(sq).trim(), "plain;");
-        assert!(s.section(Direction::Down, SqlDialect::Postgresql).is_none());
+        assert!(s.section(Direction::Down, Engine::Postgresql).is_none());
     }
 
     #[test]
@@ -823,10 +800,10 @@ mod tests {
     #[test]
     fn markers_are_read_in_any_letter_case() {
         let s = parse("-- Revision ID: a1\n-- Revises:\n-- MIGRATE:UP SQLite Transaction:False\nup;\n-- Migrate:Down\ndown;\n").unwrap();
-        let up = s.section(Direction::Up, SqlDialect::Sqlite).unwrap();
+        let up = s.section(Direction::Up, Engine::Sqlite).unwrap();
         assert!(!up.transaction);
         assert_eq!(s.body(up), "up;\n");
-        let down = s.section(Direction::Down, SqlDialect::Sqlite).unwrap();
+        let down = s.section(Direction::Down, Engine::Sqlite).unwrap();
         assert_eq!((down.first_line, s.body(down)), (6, "down;\n"));
     }
 
@@ -880,9 +857,9 @@ mod tests {
     fn a_marker_in_a_string_or_dollar_body_is_text_and_lines_stay_right() {
         let text = "-- Revision ID: a1\n-- Revises:\n-- migrate:up\nSELECT '\n-- migrate:down\n';\nDO $x$\n-- migrate:down\n$x$;\n-- migrate:down\ndown;\n";
         let s = parse(text).unwrap();
-        let up = s.section(Direction::Up, SqlDialect::Postgresql).unwrap();
-        assert_eq!(s.statements(up, Flavor::Postgres).unwrap().len(), 2);
-        let down = s.section(Direction::Down, SqlDialect::Postgresql).unwrap();
+        let up = s.section(Direction::Up, Engine::Postgresql).unwrap();
+        assert_eq!(s.statements(up, Engine::Postgresql).unwrap().len(), 2);
+        let down = s.section(Direction::Down, Engine::Postgresql).unwrap();
         assert_eq!((down.first_line, s.body(down)), (11, "down;\n"));
     }
 
@@ -979,12 +956,7 @@ mod tests {
         );
         assert!(file_checksum(EXAMPLE).starts_with("sha256:"));
         assert_eq!(file_checksum(EXAMPLE).len(), 7 + 64);
-        let up = |text: &str| {
-            parse(text)
-                .unwrap()
-                .up_checksum(SqlDialect::Sqlite)
-                .unwrap()
-        };
+        let up = |text: &str| parse(text).unwrap().up_checksum(Engine::Sqlite).unwrap();
         assert_eq!(up(EXAMPLE), up(&crlf));
         assert_eq!(up(EXAMPLE), up(&bom));
     }
@@ -992,7 +964,7 @@ mod tests {
     #[test]
     fn the_up_checksum_covers_only_the_statements_a_dialect_runs() {
         let up = |text: &str, d| parse(text).unwrap().up_checksum(d).unwrap();
-        let sqlite = up(EXAMPLE, SqlDialect::Sqlite);
+        let sqlite = up(EXAMPLE, Engine::Sqlite);
         assert!(sqlite.starts_with(SQL_CHECKSUM_PREFIX));
         assert_eq!(sqlite.len(), SQL_CHECKSUM_PREFIX.len() + 64);
         assert_eq!(
@@ -1005,29 +977,27 @@ mod tests {
             EXAMPLE.replace("-- migrate:up\n", "-- migrate:up\n-- why: profiles\n\n"),
             format!("{EXAMPLE}\n-- migrate:up postgresql\nALTER TABLE users ADD COLUMN bio TEXT NULL;\n"),
         ] {
-            assert_eq!(up(&unchanged, SqlDialect::Sqlite), sqlite, "{unchanged}");
+            assert_eq!(up(&unchanged, Engine::Sqlite), sqlite, "{unchanged}");
         }
         let edited = EXAMPLE.replace("bio TEXT", "bio VARCHAR(200)");
-        assert_ne!(up(&edited, SqlDialect::Sqlite), sqlite);
+        assert_ne!(up(&edited, Engine::Sqlite), sqlite);
         let split = EXAMPLE.replace("ADD COLUMN bio TEXT;", "ADD COLUMN bio TEXT; SELECT 1;");
-        assert_ne!(up(&split, SqlDialect::Sqlite), sqlite);
+        assert_ne!(up(&split, Engine::Sqlite), sqlite);
         let own = format!("{EXAMPLE}\n-- migrate:up sqlite\nSELECT 1;\n");
-        assert_ne!(up(&own, SqlDialect::Sqlite), sqlite);
-        assert_eq!(up(&own, SqlDialect::Postgresql), sqlite);
+        assert_ne!(up(&own, Engine::Sqlite), sqlite);
+        assert_eq!(up(&own, Engine::Postgresql), sqlite);
     }
 
     #[test]
     fn an_empty_or_absent_up_section_has_the_checksum_of_no_sql() {
         let empty = "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up\n\n-- only a comment\n-- migrate:down\n";
         let s = parse(empty).unwrap();
-        assert!(is_empty_sql(&s.up_checksum(SqlDialect::Sqlite).unwrap()));
+        assert!(is_empty_sql(&s.up_checksum(Engine::Sqlite).unwrap()));
         let pg_only =
             "-- m\n-- Revision ID: a1\n-- Revises:\n-- migrate:up postgresql\nSELECT 1;\n";
         let s = parse(pg_only).unwrap();
-        assert!(is_empty_sql(&s.up_checksum(SqlDialect::Sqlite).unwrap()));
-        assert!(!is_empty_sql(
-            &s.up_checksum(SqlDialect::Postgresql).unwrap()
-        ));
+        assert!(is_empty_sql(&s.up_checksum(Engine::Sqlite).unwrap()));
+        assert!(!is_empty_sql(&s.up_checksum(Engine::Postgresql).unwrap()));
     }
 
     #[test]
@@ -1053,7 +1023,7 @@ mod tests {
         assert_eq!(s.down, down);
         assert_eq!(s.message(), "merge heads");
         assert_eq!(
-            s.body(s.section(Direction::Up, SqlDialect::Sqlite).unwrap())
+            s.body(s.section(Direction::Up, Engine::Sqlite).unwrap())
                 .trim(),
             ""
         );

@@ -11,12 +11,7 @@
 //! The lexer makes a single pass over the input and never reads a byte twice: SQLite's own completeness
 //! check is followed token by token as a state machine instead of being asked again at every `;`.
 
-/// The database whose lexical rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    Sqlite,
-    Postgres,
-}
+use crate::engine::Engine;
 
 /// One statement of a section, borrowed from the section's text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,18 +98,18 @@ impl SplitError {
 
 /// Splits `input` into statements, numbering lines from 1. Pieces that contain only whitespace and comments
 /// produce no statement. A final statement without a trailing `;` is still a statement.
-pub fn split(input: &str, flavor: Flavor) -> Result<Vec<Statement<'_>>, SplitError> {
-    split_from(input, flavor, 1)
+pub fn split(input: &str, engine: Engine) -> Result<Vec<Statement<'_>>, SplitError> {
+    split_from(input, engine, 1)
 }
 
 /// Like [`split`], for input that starts on line `first_line` of a file, so that statements and errors carry
 /// the file's line numbers.
 pub fn split_from(
     input: &str,
-    flavor: Flavor,
+    engine: Engine,
     first_line: usize,
 ) -> Result<Vec<Statement<'_>>, SplitError> {
-    Splitter::new(input, flavor, first_line, None)
+    Splitter::new(input, engine, first_line, None)
         .run()
         .map(|s| s.statements)
 }
@@ -126,11 +121,11 @@ pub fn split_from(
 /// file must stay cheap for commands that never run it.
 pub fn section_end(
     input: &str,
-    flavor: Flavor,
+    engine: Engine,
     first_line: usize,
     ends_section: &dyn Fn(&str) -> bool,
 ) -> Result<usize, SplitError> {
-    let mut splitter = Splitter::new(input, flavor, first_line, Some(ends_section));
+    let mut splitter = Splitter::new(input, engine, first_line, Some(ends_section));
     splitter.collect = false;
     splitter.run().map(|s| s.end)
 }
@@ -320,7 +315,7 @@ struct Current {
 struct Splitter<'a, 's> {
     src: &'a str,
     bytes: &'a [u8],
-    flavor: Flavor,
+    engine: Engine,
     pos: usize,
     line: usize,
     /// Nothing but blanks seen since the last newline; decides whether a backslash starts a client command and
@@ -348,14 +343,14 @@ struct Splitter<'a, 's> {
 impl<'a, 's> Splitter<'a, 's> {
     fn new(
         src: &'a str,
-        flavor: Flavor,
+        engine: Engine,
         first_line: usize,
         ends_section: Option<&'s dyn Fn(&str) -> bool>,
     ) -> Self {
         Splitter {
             src,
             bytes: src.as_bytes(),
-            flavor,
+            engine,
             pos: 0,
             line: first_line,
             at_line_start: true,
@@ -463,7 +458,7 @@ impl<'a, 's> Splitter<'a, 's> {
     /// Lexes the significant token starting with byte `b` at `self.pos`.
     fn token(&mut self, b: u8) -> Result<Token<'a>, SplitError> {
         let line = self.line;
-        let postgres = self.flavor == Flavor::Postgres;
+        let postgres = self.engine == Engine::Postgresql;
         match b {
             b'\\' if self.at_line_start => {
                 let rest = &self.src[self.pos..];
@@ -575,7 +570,7 @@ impl<'a, 's> Splitter<'a, 's> {
     /// first `*/`.
     fn block_comment(&mut self) -> Result<(), SplitError> {
         let line = self.line;
-        let nests = self.flavor == Flavor::Postgres;
+        let nests = self.engine == Engine::Postgresql;
         let mut depth = 1usize;
         let mut i = self.pos + 2;
         while i < self.bytes.len() {
@@ -633,11 +628,11 @@ impl<'a, 's> Splitter<'a, 's> {
                 // A `;` with nothing before it is an empty statement, which dbkit has no reason to run.
                 return Ok(());
             };
-            let ends = match self.flavor {
+            let ends = match self.engine {
                 // A `;` inside parentheses belongs to the statement, which is how a rule with several actions
                 // `DO (…; …)` stays whole.
-                Flavor::Postgres => self.paren_depth == 0 && self.atomic_depth == 0,
-                Flavor::Sqlite => {
+                Engine::Postgresql => self.paren_depth == 0 && self.atomic_depth == 0,
+                Engine::Sqlite => {
                     self.lite = self.lite.next(LiteToken::Semi);
                     self.lite == Lite::Start
                 }
@@ -655,12 +650,12 @@ impl<'a, 's> Splitter<'a, 's> {
         });
         current.end = self.pos;
         current.tail = self.pos;
-        match self.flavor {
-            Flavor::Postgres => self.track_postgres(&token),
-            Flavor::Sqlite if !matches!(token, Token::Semicolon) => {
+        match self.engine {
+            Engine::Postgresql => self.track_postgres(&token),
+            Engine::Sqlite if !matches!(token, Token::Semicolon) => {
                 self.lite = self.lite.next(LiteToken::of(&token));
             }
-            Flavor::Sqlite => {}
+            Engine::Sqlite => {}
         }
         Ok(())
     }
@@ -792,8 +787,8 @@ fn count_newlines(bytes: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    fn sqls(input: &str, flavor: Flavor) -> Vec<&str> {
-        split(input, flavor)
+    fn sqls(input: &str, engine: Engine) -> Vec<&str> {
+        split(input, engine)
             .unwrap()
             .into_iter()
             .map(|s| s.sql)
@@ -801,11 +796,11 @@ mod tests {
     }
 
     fn pg(input: &str) -> Vec<&str> {
-        sqls(input, Flavor::Postgres)
+        sqls(input, Engine::Postgresql)
     }
 
     fn lite(input: &str) -> Vec<&str> {
-        sqls(input, Flavor::Sqlite)
+        sqls(input, Engine::Sqlite)
     }
 
     fn both(input: &str) -> Vec<&str> {
@@ -815,11 +810,11 @@ mod tests {
     }
 
     fn pg_err(input: &str) -> SplitError {
-        split(input, Flavor::Postgres).unwrap_err()
+        split(input, Engine::Postgresql).unwrap_err()
     }
 
     fn lite_err(input: &str) -> SplitError {
-        split(input, Flavor::Sqlite).unwrap_err()
+        split(input, Engine::Sqlite).unwrap_err()
     }
 
     // Statements and their boundaries
@@ -883,7 +878,7 @@ mod tests {
     #[test]
     fn statements_are_slices_of_the_input() {
         let input = "SELECT 1;\nSELECT 2;";
-        let statements = split(input, Flavor::Sqlite).unwrap();
+        let statements = split(input, Engine::Sqlite).unwrap();
         let offset = statements[1].sql.as_ptr() as usize - input.as_ptr() as usize;
         assert_eq!(offset, 10);
     }
@@ -892,14 +887,14 @@ mod tests {
 
     #[test]
     fn the_first_statement_is_on_line_one() {
-        let statements = split("SELECT 1;", Flavor::Postgres).unwrap();
+        let statements = split("SELECT 1;", Engine::Postgresql).unwrap();
         assert_eq!(statements[0].line, 1);
     }
 
     #[test]
     fn later_statements_report_the_line_of_their_first_token() {
         let input = "SELECT 1;\n\n-- comment\nSELECT\n 2;\n  /* x\n y */ SELECT 3;";
-        let lines: Vec<usize> = split(input, Flavor::Postgres)
+        let lines: Vec<usize> = split(input, Engine::Postgresql)
             .unwrap()
             .iter()
             .map(|s| s.line)
@@ -910,7 +905,7 @@ mod tests {
     #[test]
     fn line_numbers_count_newlines_inside_strings_and_dollar_quotes() {
         let input = "SELECT 'a\nb';\nDO $$\n\n$$;\nSELECT 3;";
-        let lines: Vec<usize> = split(input, Flavor::Postgres)
+        let lines: Vec<usize> = split(input, Engine::Postgresql)
             .unwrap()
             .iter()
             .map(|s| s.line)
@@ -921,20 +916,20 @@ mod tests {
     #[test]
     fn crlf_line_endings_count_one_line_each() {
         let input = "SELECT 1;\r\n\r\nSELECT 2;\r\n";
-        let statements = split(input, Flavor::Sqlite).unwrap();
+        let statements = split(input, Engine::Sqlite).unwrap();
         assert_eq!(statements[1].line, 3);
         assert_eq!(statements[1].sql, "SELECT 2");
     }
 
     #[test]
     fn first_line_is_the_trimmed_first_line_of_the_statement() {
-        let statements = split("  CREATE TABLE t (  \r\n  a int\n);", Flavor::Postgres).unwrap();
+        let statements = split("  CREATE TABLE t (  \r\n  a int\n);", Engine::Postgresql).unwrap();
         assert_eq!(statements[0].first_line(), "CREATE TABLE t (");
     }
 
     #[test]
     fn first_line_of_a_single_line_statement_is_the_statement() {
-        let statements = split("SELECT 1;", Flavor::Sqlite).unwrap();
+        let statements = split("SELECT 1;", Engine::Sqlite).unwrap();
         assert_eq!(statements[0].first_line(), "SELECT 1");
     }
 
@@ -1180,7 +1175,7 @@ mod tests {
     #[test]
     fn a_begin_atomic_body_with_case_is_one_statement() {
         let input = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 1 END; END;\nSELECT 2;";
-        let statements = split(input, Flavor::Postgres).unwrap();
+        let statements = split(input, Engine::Postgresql).unwrap();
         assert_eq!(statements.len(), 2);
         assert_eq!(
             statements[0].sql,
@@ -1259,7 +1254,7 @@ mod tests {
     #[test]
     fn a_sqlite_trigger_body_is_one_statement() {
         let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  INSERT INTO log VALUES (1);\n  DELETE FROM q;\nEND;\nSELECT 2;";
-        let statements = split(input, Flavor::Sqlite).unwrap();
+        let statements = split(input, Engine::Sqlite).unwrap();
         assert_eq!(statements.len(), 2);
         assert!(statements[0].sql.ends_with("DELETE FROM q;\nEND"));
         assert_eq!(statements[1].line, 5);
@@ -1268,7 +1263,7 @@ mod tests {
     #[test]
     fn a_sqlite_trigger_with_case_end_and_a_semicolon_string_is_one_statement() {
         let input = "CREATE TEMP TRIGGER tr AFTER UPDATE ON t BEGIN\n  UPDATE t SET a = CASE WHEN new.a > 0 THEN ';' ELSE 'x' END;\n  SELECT ';';\nEND;\nSELECT 2;";
-        let statements = split(input, Flavor::Sqlite).unwrap();
+        let statements = split(input, Engine::Sqlite).unwrap();
         assert_eq!(statements.len(), 2);
         assert!(statements[0].sql.starts_with("CREATE TEMP TRIGGER"));
         assert!(statements[0].sql.ends_with("SELECT ';';\nEND"));
@@ -1313,7 +1308,7 @@ mod tests {
         ];
         for input in inputs {
             let mut lite = Lite::Start;
-            let mut splitter = Splitter::new(input, Flavor::Sqlite, 1, None);
+            let mut splitter = Splitter::new(input, Engine::Sqlite, 1, None);
             while let Some(b) = splitter.peek(0) {
                 if b.is_ascii_whitespace() {
                     splitter.pos += 1;
@@ -1474,7 +1469,7 @@ mod tests {
     #[test]
     fn a_copy_from_stdin_carries_its_data_block() {
         let input = "COPY public.t (a, b) FROM stdin;\n1\tx;y\n\\N\t'\n\\.\nSELECT 2;";
-        let statements = split(input, Flavor::Postgres).unwrap();
+        let statements = split(input, Engine::Postgresql).unwrap();
         assert_eq!(statements.len(), 2);
         assert_eq!(statements[0].sql, "COPY public.t (a, b) FROM stdin");
         assert_eq!(statements[0].copy_data, Some("1\tx;y\n\\N\t'\n"));
@@ -1487,7 +1482,7 @@ mod tests {
     fn a_copy_with_options_and_no_rows_has_an_empty_block() {
         let statements = split(
             "copy t from STDIN with (format csv);\n\\.\n",
-            Flavor::Postgres,
+            Engine::Postgresql,
         )
         .unwrap();
         assert_eq!(statements[0].copy_data, Some(""));
@@ -1496,7 +1491,7 @@ mod tests {
     #[test]
     fn other_copies_have_no_data_block() {
         let input = "COPY (SELECT a FROM stdin) TO STDOUT; COPY t FROM '/tmp/x'; SELECT 2;";
-        let statements = split(input, Flavor::Postgres).unwrap();
+        let statements = split(input, Engine::Postgresql).unwrap();
         assert_eq!(statements.len(), 3);
         assert!(statements.iter().all(|s| s.copy_data.is_none()));
     }
@@ -1550,7 +1545,7 @@ mod tests {
     fn a_statement_that_changes_the_setting_says_so() {
         let statements = split(
             "SET standard_conforming_strings = off; SELECT 1; RESET ALL; SET search_path = x",
-            Flavor::Postgres,
+            Engine::Postgresql,
         )
         .unwrap();
         let flags: Vec<bool> = statements.iter().map(|s| s.changes_string_syntax).collect();
@@ -1596,8 +1591,11 @@ mod tests {
     #[test]
     fn a_section_ends_at_a_marker_comment_on_a_line_of_its_own() {
         let input = "SELECT 1;\n  -- migrate:down\nDROP TABLE t;\n";
-        assert_eq!(section_end(input, Flavor::Postgres, 7, &is_marker), Ok(10));
-        let statements = split_from(&input[..10], Flavor::Postgres, 7).unwrap();
+        assert_eq!(
+            section_end(input, Engine::Postgresql, 7, &is_marker),
+            Ok(10)
+        );
+        let statements = split_from(&input[..10], Engine::Postgresql, 7).unwrap();
         assert_eq!(statements.len(), 1);
         assert_eq!(statements[0].line, 7);
     }
@@ -1610,7 +1608,7 @@ mod tests {
             "/*\n-- migrate:down\n*/ SELECT 1;\n",
             "SELECT 1; -- migrate:down\n",
         ] {
-            let end = section_end(input, Flavor::Postgres, 1, &is_marker);
+            let end = section_end(input, Engine::Postgresql, 1, &is_marker);
             assert_eq!(end, Ok(input.len()), "{input:?}");
         }
     }
@@ -1618,7 +1616,7 @@ mod tests {
     #[test]
     fn errors_in_a_section_carry_the_file_line() {
         let err =
-            section_end("SELECT 1;\n\nSELECT 'x;\n", Flavor::Sqlite, 10, &is_marker).unwrap_err();
+            section_end("SELECT 1;\n\nSELECT 'x;\n", Engine::Sqlite, 10, &is_marker).unwrap_err();
         assert_eq!(err, SplitError::UnterminatedString { line: 12 });
     }
 
@@ -1626,7 +1624,7 @@ mod tests {
     fn an_unterminated_trigger_before_a_marker_is_an_error() {
         let input = "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1;\n-- migrate:down\n";
         assert_eq!(
-            section_end(input, Flavor::Sqlite, 4, &is_marker).unwrap_err(),
+            section_end(input, Engine::Sqlite, 4, &is_marker).unwrap_err(),
             SplitError::UnterminatedTrigger { line: 4 }
         );
     }

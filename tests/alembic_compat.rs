@@ -5,8 +5,8 @@ use std::process::Command;
 
 use crate::both;
 use crate::util::*;
-use dbkit::script::{Direction, Script, SqlDialect};
-use dbkit::sql::Flavor;
+use dbkit::engine::Engine;
+use dbkit::script::{Direction, Script};
 
 fn alembic_bin() -> Option<PathBuf> {
     let path = std::env::var("ALEMBIC_BIN")
@@ -46,10 +46,10 @@ fn python_project(fx: &Fixture) -> PathBuf {
     for entry in std::fs::read_dir(fx.versions()).unwrap() {
         let path = entry.unwrap().path();
         let s = Script::load(&path).unwrap();
-        let stmts = |dir: Direction, d: SqlDialect, f: Flavor| -> Vec<String> {
-            s.section(dir, d)
+        let stmts = |dir: Direction, engine: Engine| -> Vec<String> {
+            s.section(dir, engine)
                 .map(|sec| {
-                    s.statements(sec, f)
+                    s.statements(sec, engine)
                         .unwrap()
                         .into_iter()
                         .map(|st| st.sql.to_string())
@@ -60,8 +60,8 @@ fn python_project(fx: &Fixture) -> PathBuf {
         let table = |dir: Direction| {
             format!(
                 "{{'sqlite': {:?}, 'postgresql': {:?}}}",
-                stmts(dir, SqlDialect::Sqlite, Flavor::Sqlite),
-                stmts(dir, SqlDialect::Postgresql, Flavor::Postgres)
+                stmts(dir, Engine::Sqlite),
+                stmts(dir, Engine::Postgresql)
             )
         };
         let down = if s.down.is_empty() {

@@ -318,7 +318,7 @@ both!(a_restore_waits_for_the_migration_lock, |fx| {
         }
         Kind::Postgres => {
             let mut conn = fx.connect();
-            let key = dbkit::lock::key("alembic_version");
+            let key = dbkit::dialect::postgres::lock::key("alembic_version");
             conn.batch(&format!("SELECT pg_advisory_lock({key})"))
                 .unwrap();
             (Some(conn), None)

@@ -11,6 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use dbkit::dburl::{DatabaseUrl, PgHost, PgTarget, SslMode};
+use dbkit::dialect::postgres::PgConnection;
 use dbkit::dialect::{self, Connection};
 
 use crate::both;
@@ -142,8 +143,7 @@ impl TempDb {
     }
 
     fn query(&self, sql: &str) -> Vec<String> {
-        let url: DatabaseUrl = self.url().parse().unwrap();
-        let mut conn = dialect::connect(&url, Duration::from_secs(5)).unwrap();
+        let mut conn = PgConnection::open(&admin_target().with_dbname(&self.name)).unwrap();
         conn.query(sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
             .into_iter()

@@ -239,7 +239,7 @@ fn a_held_migration_lock_makes_upgrade_wait_then_give_up_naming_the_holder() {
     };
     fx.chain(1);
     let mut holder = fx.connect();
-    let key = dbkit::lock::key("alembic_version");
+    let key = dbkit::dialect::postgres::lock::key("alembic_version");
     holder
         .batch(&format!("SELECT pg_advisory_lock({key})"))
         .unwrap();

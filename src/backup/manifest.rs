@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::BackupError;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 
 /// The manifest layout this version writes; readers accept it and ignore fields they do not know.
@@ -20,8 +21,8 @@ pub struct Manifest {
     pub format: u32,
     /// The backup's file name, in the same directory as the manifest.
     pub file: String,
-    /// `sqlite` or `postgresql`.
-    pub dialect: String,
+    /// Written as `sqlite` or `postgresql`.
+    pub dialect: Engine,
     /// The database's short name, the first part of the file name: the SQLite file's stem or the PostgreSQL
     /// database name.
     pub name: String,
@@ -155,7 +156,7 @@ mod tests {
         Manifest {
             format: FORMAT,
             file: file.into(),
-            dialect: "sqlite".into(),
+            dialect: Engine::Sqlite,
             name: "app".into(),
             database: "sqlite:////srv/app.db".into(),
             server_version: "SQLite 3.50.0".into(),

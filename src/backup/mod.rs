@@ -6,7 +6,6 @@
 //! before anything trusts it; and a restore refuses a bad file before it touches the live database.
 
 pub mod manifest;
-pub mod pgtool;
 mod postgres;
 pub mod prune;
 mod sqlite;
@@ -23,6 +22,8 @@ pub use prune::PruneOptions;
 pub use store::{Backup, InUse, Leftover, Listing, Store};
 
 use crate::dburl::{DatabaseUrl, SqliteTarget};
+use crate::dialect::{self, postgres::pgtool};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::lock;
 use crate::project::Project;
@@ -49,7 +50,7 @@ pub enum BackupError {
     #[error("no backup of {dialect} database '{name}' in '{}' ({others} of other databases; name one by its file)", dir.display())]
     NoBackupOf {
         dir: PathBuf,
-        dialect: String,
+        dialect: Engine,
         name: String,
         others: usize,
     },
@@ -92,34 +93,15 @@ pub enum BackupError {
     #[error("backup '{}' is of a {backup} database; the configured database is {database}", path.display())]
     DialectMismatch {
         path: PathBuf,
-        backup: String,
+        backup: Engine,
         database: String,
     },
     #[error("timed out after {seconds}s waiting for a lock on SQLite database '{}'", path.display())]
     Busy { path: PathBuf, seconds: u64 },
     #[error("SQLite database '{}': {message}", path.display())]
     Sqlite { path: PathBuf, message: String },
-    #[error("{tool} not found: {detail}; install the PostgreSQL client tools or set {variable}")]
-    ToolNotFound {
-        tool: &'static str,
-        variable: &'static str,
-        detail: String,
-    },
-    #[error("'{}' is {version}, older than the server ({server}); install the version {major} client tools or point {variable} at a {tool} of version {major} or newer", path.display())]
-    ToolTooOld {
-        tool: &'static str,
-        path: PathBuf,
-        version: String,
-        server: String,
-        major: String,
-        variable: &'static str,
-    },
-    #[error("{tool} failed ({status}): {stderr}")]
-    ToolFailed {
-        tool: &'static str,
-        status: String,
-        stderr: String,
-    },
+    #[error(transparent)]
+    Tool(#[from] pgtool::ToolError),
     #[error(
         "invalid duration '{0}': write a number and a unit (s, m, h, d, w), e.g. 30d, 12h or 1d12h"
     )]
@@ -130,6 +112,13 @@ pub enum BackupError {
     NeedsYes { database: String },
     #[error("restore cancelled; nothing was changed")]
     Cancelled,
+}
+
+/// A client tool that fails during a backup verb fails the verb, reported like any backup error.
+impl From<pgtool::ToolError> for Error {
+    fn from(e: pgtool::ToolError) -> Error {
+        BackupError::Tool(e).into()
+    }
 }
 
 /// `could not read 2 manifests in 'backups': <first error>; <second error>`.
@@ -268,7 +257,7 @@ pub fn create(
     let m = Manifest {
         format: manifest::FORMAT,
         file: String::new(),
-        dialect: url.dialect_name().to_string(),
+        dialect: url.engine(),
         name: name.clone(),
         database: recorded_url(&url),
         server_version: snapshot.server_version,
@@ -298,7 +287,7 @@ pub fn create(
 pub fn find(p: &Project, store: &Store, spec: &str) -> Result<Backup> {
     if spec == "latest" {
         let url = p.settings.database_url()?;
-        return store.latest(url.dialect_name(), &short_name(&url)?);
+        return store.latest(url.engine(), &short_name(&url)?);
     }
     store.open(spec)
 }
@@ -324,8 +313,8 @@ pub fn verify(
     let m = &backup.manifest;
     let table = p.version_table();
     let mut revisions = m.revisions.clone();
-    match m.dialect.as_str() {
-        "sqlite" => {
+    match m.dialect {
+        Engine::Sqlite => {
             let compressed = m.compression.is_some();
             if deep || compressed {
                 // Beside the backup keeps a large copy on the same disk; a read-only backup volume falls
@@ -349,7 +338,7 @@ pub fn verify(
                 checks.push("PRAGMA integrity_check: ok".into());
             }
         }
-        "postgresql" => {
+        Engine::Postgresql => {
             let toc = postgres::read_toc(&backup.path, manifest_server_version(m))?;
             checks.push(format!("pg_restore --list reads {} entries", toc.entries));
             if deep {
@@ -358,8 +347,8 @@ pub fn verify(
                     other => {
                         return Err(BackupError::DialectMismatch {
                             path: backup.path.clone(),
-                            backup: m.dialect.clone(),
-                            database: format!("{} ({})", other.dialect_name(), other.masked()),
+                            backup: m.dialect,
+                            database: format!("{} ({})", other.engine(), other.masked()),
                         }
                         .into())
                     }
@@ -371,13 +360,6 @@ pub fn verify(
                     revisions_text(&revisions)
                 ));
             }
-        }
-        other => {
-            return Err(BackupError::BadManifest {
-                path: backup.manifest_path(),
-                reason: format!("unknown dialect '{other}'"),
-            }
-            .into())
         }
     }
     // Another project's configuration may name another version table; only the same table can disagree.
@@ -408,11 +390,11 @@ pub fn restore(
 ) -> Result<Restored> {
     let url = p.settings.database_url()?;
     let m = &backup.manifest;
-    if url.dialect_name() != m.dialect {
+    if url.engine() != m.dialect {
         return Err(BackupError::DialectMismatch {
             path: backup.path.clone(),
-            backup: m.dialect.clone(),
-            database: format!("{} ({})", url.dialect_name(), url.masked()),
+            backup: m.dialect,
+            database: format!("{} ({})", url.engine(), url.masked()),
         }
         .into());
     }
@@ -456,7 +438,8 @@ pub fn restore(
             confirm(&question)?;
             // No migration may run between the safety backup and the replacement, nor be writing the file
             // that is replaced.
-            let _migrations = lock::acquire_file(live, p.settings.lock_timeout, &mut *log)?;
+            let _migrations =
+                dialect::sqlite::lock::acquire_file(live, p.settings.lock_timeout, &mut *log)?;
             if o.safety_backup && live.exists() {
                 safety = Some(create(p, store, &safety_options, log)?);
             }

@@ -12,12 +12,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tempfile::TempPath;
 
-use super::pgtool::{dbname_arg, PgTool, PgVersion};
 use super::sqlite::Snapshot;
 use super::store::Store;
 use super::BackupError;
-use crate::dburl::{DatabaseUrl, PgTarget};
-use crate::dialect::{self, quote_ident, Connection};
+use crate::dburl::PgTarget;
+use crate::dialect::postgres::pgtool::{dbname_arg, PgTool, PgVersion, ToolError};
+use crate::dialect::postgres::PgConnection;
+use crate::dialect::{quote_ident, Connection};
 use crate::error::{Error, Result};
 use crate::version::VersionTable;
 
@@ -32,11 +33,7 @@ const RESTORE_FLAGS: &[&str] = &[
 ];
 
 fn connect(target: &PgTarget) -> Result<Box<dyn Connection>> {
-    // The busy timeout only concerns SQLite.
-    dialect::connect(
-        &DatabaseUrl::Postgres(target.clone()),
-        std::time::Duration::ZERO,
-    )
+    Ok(Box::new(PgConnection::open(target)?))
 }
 
 /// The server's version as a number and as text (`PostgreSQL 15.4`).
@@ -117,17 +114,14 @@ pub fn read_toc(file: &Path, server: Option<PgVersion>) -> Result<Toc> {
     let tool = PgTool::pg_restore(server)?;
     let out = match tool.run(None, &args(&["--list"], [file.as_os_str().to_owned()])) {
         Ok(out) => out,
-        Err(Error::Backup(e)) => match *e {
-            BackupError::ToolFailed { stderr, .. } => {
-                return Err(BackupError::Integrity {
-                    path: file.to_path_buf(),
-                    detail: format!("pg_restore --list cannot read it: {stderr}"),
-                }
-                .into())
+        Err(ToolError::Failed { stderr, .. }) => {
+            return Err(BackupError::Integrity {
+                path: file.to_path_buf(),
+                detail: format!("pg_restore --list cannot read it: {stderr}"),
             }
-            other => return Err(other.into()),
-        },
-        Err(e) => return Err(e),
+            .into())
+        }
+        Err(e) => return Err(e.into()),
     };
     Ok(parse_toc(&out.stdout))
 }

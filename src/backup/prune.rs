@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::store::Backup;
 use super::BackupError;
+use crate::engine::Engine;
 use crate::error::Result;
 
 /// How long a temporary file must have been left alone before `prune` takes it for the remains of a killed
@@ -62,13 +63,10 @@ pub fn select(backups: &[Backup], o: &PruneOptions, now: DateTime<Utc>) -> Resul
     if o.keep == 0 {
         return Err(BackupError::KeepZero.into());
     }
-    let mut seen: Vec<(&str, &str, usize)> = Vec::new();
+    let mut seen: Vec<(Engine, &str, usize)> = Vec::new();
     let mut chosen = Vec::new();
     for (i, backup) in backups.iter().enumerate() {
-        let key = (
-            backup.manifest.dialect.as_str(),
-            backup.manifest.name.as_str(),
-        );
+        let key = (backup.manifest.dialect, backup.manifest.name.as_str());
         let rank = match seen.iter_mut().find(|(d, n, _)| (*d, *n) == key) {
             Some(entry) => {
                 entry.2 += 1;
@@ -109,7 +107,7 @@ mod tests {
             manifest: Manifest {
                 format: 1,
                 file: format!("{name}-{hours_ago}"),
-                dialect: "sqlite".into(),
+                dialect: Engine::Sqlite,
                 name: name.into(),
                 database: String::new(),
                 server_version: String::new(),

@@ -12,6 +12,7 @@ use tempfile::TempPath;
 
 use super::manifest::{self, Manifest};
 use super::BackupError;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 
 /// Where backups go when neither `--dir` nor `BACKUP_DIR` says.
@@ -156,7 +157,7 @@ impl Store {
     ///
     /// A manifest that cannot be read may be the newest backup of this database (its file name starts with the
     /// database's name), so rather than fall back to an older backup, or say there is none, `latest` names it.
-    pub fn latest(&self, dialect: &str, name: &str) -> Result<Backup> {
+    pub fn latest(&self, dialect: Engine, name: &str) -> Result<Backup> {
         let listing = self.list()?;
         let total = listing.backups.len();
         let found = listing
@@ -181,7 +182,7 @@ impl Store {
             } else {
                 BackupError::NoBackupOf {
                     dir: self.dir.clone(),
-                    dialect: dialect.to_string(),
+                    dialect,
                     name: name.to_string(),
                     others: total,
                 }
@@ -573,7 +574,7 @@ mod tests {
             let m = Manifest {
                 format: manifest::FORMAT,
                 file: String::new(),
-                dialect: "sqlite".into(),
+                dialect: Engine::Sqlite,
                 name: "app".into(),
                 database: "sqlite:///app.db".into(),
                 server_version: String::new(),

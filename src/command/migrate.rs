@@ -295,7 +295,7 @@ fn check_applied(
     }
     let history = p.history_table();
     let records = history.records(conn)?;
-    let found = history::compare(p.scripts()?, &records, heads, conn.dialect().sql)?;
+    let found = history::compare(p.scripts()?, &records, heads, conn.dialect().engine)?;
     if let Some(changed) = found.changed.into_iter().next() {
         return Err(Error::Modified(Box::new(changed)));
     }

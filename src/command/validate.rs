@@ -37,7 +37,7 @@ pub fn validate(
     // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.
     let guard = accept.map(|_| take_lock(p, conn, events)).transpose()?;
     let heads = p.db_heads(conn)?;
-    let dialect = conn.dialect().sql;
+    let dialect = conn.dialect().engine;
     let known: Vec<String> = heads
         .iter()
         .filter(|h| scripts.map.contains(h))

@@ -1,8 +1,12 @@
-//! The two database engines behind one small trait. Everything that differs between them is stated once here,
-//! as capability flags and SQL fragments on [`Dialect`], so the runner never asks "is this SQLite?".
+//! The two database engines behind one small trait. Every difference between them is stated under this
+//! folder: the capability flags, column types and SQL fragments on [`Dialect`], so the runner never asks "is
+//! this SQLite?", and one folder per engine for everything that talks to it: [`sqlite`] (opening the file, the
+//! lock file beside it) and [`postgres`] (connecting with TLS, the advisory lock, `pg_dump` and `pg_restore`).
+//! The two verbs whose work itself differs per engine, `db-init` and `db-backup`, keep their per-engine halves
+//! beside their own flow (`init/{sqlite,postgres}.rs`, `backup/{sqlite,postgres}.rs`), built on what is here.
 
-mod postgres;
-mod sqlite;
+pub mod postgres;
+pub mod sqlite;
 
 pub(crate) use postgres::db_error as pg_db_error;
 pub use sqlite::SqliteConnection;
@@ -10,14 +14,13 @@ pub use sqlite::SqliteConnection;
 use std::fmt;
 
 use crate::dburl::DatabaseUrl;
-use crate::script::SqlDialect;
-use crate::sql::Flavor;
+use crate::engine::Engine;
 
 /// What an engine can do and how it spells things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dialect {
-    pub sql: SqlDialect,
-    pub flavor: Flavor,
+    /// Which engine this is; also the lexical rules its SQL is split by.
+    pub engine: Engine,
     /// How a migration's transaction starts. SQLite takes the write lock up front, so two processes queue
     /// on the busy timeout instead of one of them failing to upgrade a read lock.
     pub begin: &'static str,
@@ -27,28 +30,34 @@ pub struct Dialect {
     pub batch_sections: bool,
     /// The history table's key column.
     pub serial_pk: &'static str,
+    /// The history table's column type for a point in time.
+    pub timestamp_type: &'static str,
+    /// The history table's column type for a flag.
+    pub boolean_type: &'static str,
     pub true_literal: &'static str,
     pub false_literal: &'static str,
 }
 
 pub const SQLITE: Dialect = Dialect {
-    sql: SqlDialect::Sqlite,
-    flavor: Flavor::Sqlite,
+    engine: Engine::Sqlite,
     begin: "BEGIN IMMEDIATE",
     run_lock: RunLock::File,
     batch_sections: false,
     serial_pk: "INTEGER PRIMARY KEY AUTOINCREMENT",
+    timestamp_type: "TEXT",
+    boolean_type: "INTEGER",
     true_literal: "1",
     false_literal: "0",
 };
 
 pub const POSTGRESQL: Dialect = Dialect {
-    sql: SqlDialect::Postgresql,
-    flavor: Flavor::Postgres,
+    engine: Engine::Postgresql,
     begin: "BEGIN",
     run_lock: RunLock::Advisory,
     batch_sections: true,
     serial_pk: "BIGSERIAL PRIMARY KEY",
+    timestamp_type: "TIMESTAMP WITH TIME ZONE",
+    boolean_type: "BOOLEAN",
     true_literal: "true",
     false_literal: "false",
 };
@@ -64,14 +73,14 @@ pub enum RunLock {
 
 impl Dialect {
     pub fn for_url(url: &DatabaseUrl) -> Dialect {
-        match url {
-            DatabaseUrl::Sqlite(_) => SQLITE,
-            DatabaseUrl::Postgres(_) => POSTGRESQL,
-        }
+        Dialect::of(url.engine())
     }
 
-    pub fn name(&self) -> &'static str {
-        self.sql.name()
+    pub fn of(engine: Engine) -> Dialect {
+        match engine {
+            Engine::Sqlite => SQLITE,
+            Engine::Postgresql => POSTGRESQL,
+        }
     }
 
     pub fn bool_literal(&self, value: bool) -> &'static str {

@@ -1,12 +1,12 @@
-//! PostgreSQL through the synchronous client. Statements go over the simple query protocol, which accepts any
-//! statement a migration may hold (including ones that cannot be prepared) and returns text values.
+//! A PostgreSQL session seen through [`Connection`]. Statements go over the simple query protocol, which
+//! accepts any statement a migration may hold (including ones that cannot be prepared) and returns text values.
 
 use std::io::Write;
 
 use postgres::SimpleQueryMessage;
 
-use super::{Connection, DbError, Dialect, Row, POSTGRESQL};
 use crate::dburl::PgTarget;
+use crate::dialect::{qualified, quote_literal, Connection, DbError, Dialect, Row, POSTGRESQL};
 
 pub struct PgConnection {
     client: postgres::Client,
@@ -14,7 +14,7 @@ pub struct PgConnection {
 
 impl PgConnection {
     pub fn open(target: &PgTarget) -> Result<PgConnection, crate::Error> {
-        let client = target.connect()?;
+        let client = super::connect(target)?;
         Ok(PgConnection { client })
     }
 }
@@ -95,10 +95,10 @@ impl Connection for PgConnection {
     }
 
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
-        let name = super::qualified(schema, table);
+        let name = qualified(schema, table);
         let exists = self.value(&format!(
             "SELECT to_regclass({}) IS NOT NULL",
-            super::quote_literal(&name)
+            quote_literal(&name)
         ))?;
         Ok(exists.as_deref() == Some("t"))
     }

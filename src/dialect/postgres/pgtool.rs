@@ -1,4 +1,5 @@
-//! Finding and running PostgreSQL's client tools (`pg_dump`, `pg_restore`). One place decides which binary
+//! Finding and running PostgreSQL's client tools (`pg_dump`, `pg_restore`), for backups and for anything else
+//! that needs the server's own dump format. One place decides which binary
 //! runs, refuses one older than the server, hands it the connection through its environment (the password
 //! never appears in an argument list, where any user on the machine could read it), and turns a failure into
 //! an error that carries the tool's own message.
@@ -6,9 +7,41 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::BackupError;
 use crate::dburl::{PgHost, PgTarget};
-use crate::error::Result;
+
+/// Why a client tool could not be found or run. Paths are quoted; no message carries a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error("{tool} not found: {detail}; install the PostgreSQL client tools or set {variable}")]
+    NotFound {
+        tool: &'static str,
+        variable: &'static str,
+        detail: String,
+    },
+    /// Boxed: it carries several paths and messages, and would otherwise grow every `Result`.
+    #[error(transparent)]
+    TooOld(Box<TooOld>),
+    #[error("{tool} failed ({status}): {stderr}")]
+    Failed {
+        tool: &'static str,
+        status: String,
+        stderr: String,
+    },
+}
+
+/// A tool older than the server, which cannot read the server's catalogs faithfully.
+#[derive(Debug, thiserror::Error)]
+#[error("'{}' is {version}, older than the server ({server}); install the version {major} client tools or point {variable} at a {tool} of version {major} or newer", path.display())]
+pub struct TooOld {
+    pub tool: &'static str,
+    pub path: PathBuf,
+    pub version: String,
+    pub server: String,
+    pub major: String,
+    pub variable: &'static str,
+}
+
+type Result<T> = std::result::Result<T, ToolError>;
 
 /// Where some Linux packages install each major version's tools side by side; `/usr/bin` then holds only a
 /// wrapper that picks one by its own rules.
@@ -95,7 +128,7 @@ impl PgTool {
         variable: &'static str,
         server: Option<PgVersion>,
     ) -> Result<PgTool> {
-        let not_found = |detail: String| BackupError::ToolNotFound {
+        let not_found = |detail: String| ToolError::NotFound {
             tool: name,
             variable,
             detail,
@@ -120,7 +153,7 @@ impl PgTool {
             .stderr_capture()
             .unchecked()
             .run()
-            .map_err(|e| BackupError::ToolFailed {
+            .map_err(|e| ToolError::Failed {
                 tool: name,
                 status: "could not start".into(),
                 stderr: format!("{}: {e}", path.display()),
@@ -128,7 +161,7 @@ impl PgTool {
         let version_text = String::from_utf8_lossy(&output.stdout).trim().to_string();
         let version = PgVersion::parse(&version_text)
             .filter(|_| output.status.success())
-            .ok_or_else(|| BackupError::ToolFailed {
+            .ok_or_else(|| ToolError::Failed {
                 tool: name,
                 status: format!("{}", output.status),
                 stderr: format!(
@@ -149,15 +182,14 @@ impl PgTool {
     /// An older tool cannot read a newer server's catalogs faithfully, so it is refused before it runs.
     pub fn require_not_older_than(&self, server: PgVersion, server_text: &str) -> Result<()> {
         if self.version.is_older_major_than(server) {
-            return Err(BackupError::ToolTooOld {
+            return Err(ToolError::TooOld(Box::new(TooOld {
                 tool: self.name,
                 path: self.path.clone(),
                 version: self.version_text.clone(),
                 server: server_text.to_string(),
                 major: server.major(),
                 variable: self.variable,
-            }
-            .into());
+            })));
         }
         Ok(())
     }
@@ -178,7 +210,7 @@ impl PgTool {
                 };
             }
         }
-        let output = cmd.run().map_err(|e| BackupError::ToolFailed {
+        let output = cmd.run().map_err(|e| ToolError::Failed {
             tool: self.name,
             status: "could not start".into(),
             stderr: format!("{}: {e}", self.path.display()),
@@ -192,12 +224,11 @@ impl PgTool {
         };
         let stderr = redact(&output.stderr);
         if !output.status.success() {
-            return Err(BackupError::ToolFailed {
+            return Err(ToolError::Failed {
                 tool: self.name,
                 status: format!("{}", output.status),
                 stderr: stderr.trim().to_string(),
-            }
-            .into());
+            });
         }
         Ok(ToolOutput {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -1,4 +1,5 @@
-//! SQLite through the bundled library: no server, no system SQLite needed.
+//! A SQLite database seen through [`Connection`], through the bundled library: no server, no system SQLite
+//! needed. Opening sets what every connection needs (the busy timeout, foreign keys off).
 
 use std::path::Path;
 use std::time::Duration;
@@ -6,8 +7,11 @@ use std::time::Duration;
 use rusqlite::types::ValueRef;
 use rusqlite::OpenFlags;
 
-use super::{Access, Connection, DanglingReference, DbError, Dialect, Row, SQLITE};
 use crate::dburl::SqliteTarget;
+use crate::dialect::{
+    quote_ident, quote_literal, Access, Connection, DanglingReference, DbError, Dialect, Row,
+    SQLITE,
+};
 
 pub struct SqliteConnection {
     conn: rusqlite::Connection,
@@ -131,7 +135,7 @@ impl Connection for SqliteConnection {
 
     fn batch_counts(&mut self, sql: &str) -> Result<Vec<u64>, DbError> {
         let statements =
-            crate::sql::split(sql, crate::sql::Flavor::Sqlite).map_err(|e| DbError {
+            crate::sql::split(sql, crate::engine::Engine::Sqlite).map_err(|e| DbError {
                 message: format!("line {}: {e}", e.line()),
                 code: None,
             })?;
@@ -171,12 +175,12 @@ impl Connection for SqliteConnection {
 
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
         let master = match schema {
-            Some(s) => format!("{}.sqlite_master", super::quote_ident(s)),
+            Some(s) => format!("{}.sqlite_master", quote_ident(s)),
             None => "sqlite_master".into(),
         };
         let rows = self.query(&format!(
             "SELECT 1 FROM {master} WHERE type = 'table' AND name = {}",
-            super::quote_literal(table)
+            quote_literal(table)
         ))?;
         Ok(!rows.is_empty())
     }
