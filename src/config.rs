@@ -72,11 +72,7 @@ impl Settings {
         };
         let tz = jiff::tz::TimeZone::get(name)
             .or_else(|_| jiff::tz::TimeZone::get(&name.to_uppercase()))
-            .map_err(|_| {
-                Error::Config(format!(
-                    "unknown timezone '{name}' (the ini file's timezone key takes a time-zone database name such as UTC or Europe/Berlin)"
-                ))
-            })?;
+            .map_err(|_| SettingsError::UnknownTimezone { name: name.clone() })?;
         let z = jiff::Timestamp::now().to_zoned(tz);
         chrono::NaiveDate::from_ymd_opt(i32::from(z.year()), z.month() as u32, z.day() as u32)
             .and_then(|d| {
@@ -87,15 +83,35 @@ impl Settings {
                     (z.subsec_nanosecond() / 1000) as u32,
                 )
             })
-            .ok_or_else(|| Error::Config(format!("the time in timezone '{name}' is out of range")))
+            .ok_or_else(|| SettingsError::TimeOutOfRange { name: name.clone() }.into())
     }
 
     /// The database URL, parsed. Errors never contain the password.
     pub fn database_url(&self) -> Result<DatabaseUrl> {
         self.url
             .parse::<DatabaseUrl>()
-            .map_err(|e| Error::Config(format!("{e} (the URL came from {})", self.url_source)))
+            .map_err(|source| Error::Url {
+                source: Box::new(source),
+                origin: self.url_source.clone(),
+            })
     }
+}
+
+/// Why the settings could not be resolved: a missing or inconsistent ini file, or a value that does not parse.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("config file '{}'{} does not exist", .path.display(), if *.from_env { " (from ALEMBIC_CONFIG)" } else { "" })]
+    NoConfigFile { path: PathBuf, from_env: bool },
+    #[error("no [{section}] section in '{}'", .path.display())]
+    NoSection { section: String, path: PathBuf },
+    #[error("{key} must be a whole number, not '{value}'")]
+    NotANumber { key: &'static str, value: String },
+    #[error("{key} must be 'true' or 'false', not '{value}'")]
+    NotABoolean { key: &'static str, value: String },
+    #[error("unknown timezone '{name}' (the ini file's timezone key takes a time-zone database name such as UTC or Europe/Berlin)")]
+    UnknownTimezone { name: String },
+    #[error("the time in timezone '{name}' is out of range")]
+    TimeOutOfRange { name: String },
 }
 
 /// Why an env file could not be loaded. A line that does not parse is named by number only: it may hold a
@@ -199,10 +215,11 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let section = opts.name.clone().unwrap_or_else(|| "alembic".into());
     if let (Some(ini), Some(path)) = (&ini, &ini_path) {
         if !ini.has_section(&section) {
-            return Err(Error::Config(format!(
-                "no [{section}] section in '{}'",
-                path.display()
-            )));
+            return Err(SettingsError::NoSection {
+                section,
+                path: path.clone(),
+            }
+            .into());
         }
     }
     let get = |key: &str| -> Result<Option<String>> {
@@ -231,9 +248,11 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         Some("true") => true,
         Some("false") => false,
         Some(other) => {
-            return Err(Error::Config(format!(
-                "transaction_per_migration must be 'true' or 'false', not '{other}'"
-            )))
+            return Err(SettingsError::NotABoolean {
+                key: "transaction_per_migration",
+                value: other.to_string(),
+            }
+            .into())
         }
     };
     let version_table = get("version_table")?.unwrap_or_else(|| "alembic_version".into());
@@ -268,33 +287,35 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     })
 }
 
-fn parse_number(value: Option<String>, key: &str, default: usize) -> Result<usize> {
+fn parse_number(value: Option<String>, key: &'static str, default: usize) -> Result<usize> {
     match value {
         None => Ok(default),
         Some(v) => v
             .trim()
             .parse()
-            .map_err(|_| Error::Config(format!("{key} must be a whole number, not '{v}'"))),
+            .map_err(|_| SettingsError::NotANumber { key, value: v }.into()),
     }
 }
 
 fn find_ini(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<PathBuf>> {
     if let Some(path) = &opts.config {
         if !path.is_file() {
-            return Err(Error::Config(format!(
-                "config file '{}' does not exist",
-                path.display()
-            )));
+            return Err(SettingsError::NoConfigFile {
+                path: path.clone(),
+                from_env: false,
+            }
+            .into());
         }
         return Ok(Some(path.clone()));
     }
     if let Some(path) = env("ALEMBIC_CONFIG").filter(|p| !p.is_empty()) {
         let path = PathBuf::from(path);
         if !path.is_file() {
-            return Err(Error::Config(format!(
-                "config file '{}' (from ALEMBIC_CONFIG) does not exist",
-                path.display()
-            )));
+            return Err(SettingsError::NoConfigFile {
+                path,
+                from_env: true,
+            }
+            .into());
         }
         return Ok(Some(path));
     }
@@ -387,6 +408,7 @@ pub(crate) fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dburl::UrlError;
 
     fn settings(opts: &Options, pairs: &[(&str, &str)]) -> Settings {
         let env = env_of(pairs);
@@ -401,7 +423,13 @@ mod tests {
             ..Options::default()
         };
         // An explicit config that is missing is an error, even before the URL.
-        assert!(load(&opts, &env_of(&[])).is_err());
+        assert!(matches!(
+            load(&opts, &env_of(&[])),
+            Err(Error::Settings(SettingsError::NoConfigFile {
+                from_env: false,
+                ..
+            }))
+        ));
         let opts = Options {
             url: Some("sqlite:///flag.db".into()),
             ..Options::default()
@@ -426,7 +454,12 @@ mod tests {
         };
         let s = settings(&flag, &[("DATABASE_URL", "sqlite:///env.db")]);
         assert_eq!(s.url_source, UrlSource::Flag);
-        let message = s.database_url().unwrap_err().to_string();
+        let e = s.database_url().unwrap_err();
+        assert!(matches!(
+            &e,
+            Error::Url { source, origin: UrlSource::Flag } if **source == UrlError::Empty
+        ));
+        let message = e.to_string();
         assert!(message.starts_with("database URL is empty"), "{message}");
         assert!(message.ends_with("(the URL came from --url)"), "{message}");
         for name in ["DATABASE_URL", "DATABASE__URL"] {
@@ -435,7 +468,10 @@ mod tests {
                 &[(name, " "), ("DATABASE_NAME", "app")],
             );
             assert_eq!(s.url_source, UrlSource::Env(name));
-            assert!(s.database_url().is_err());
+            assert!(matches!(
+                s.database_url(),
+                Err(Error::Url { origin, .. }) if origin == UrlSource::Env(name)
+            ));
         }
     }
 

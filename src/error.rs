@@ -7,8 +7,14 @@ use crate::dialect::{DanglingReference, DbError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(transparent)]
-    Url(#[from] crate::dburl::UrlError),
+    /// The database URL does not parse. `origin` is named because the URL may come from the environment or
+    /// the ini file rather than the command line. Boxed: URL errors quote the URL, which would otherwise grow
+    /// every `Result`.
+    #[error("{source} (the URL came from {origin})")]
+    Url {
+        source: Box<crate::dburl::UrlError>,
+        origin: crate::config::UrlSource,
+    },
     #[error("{0}")]
     Connect(String),
     /// A command that only reads found no SQLite file where the URL points.
@@ -23,17 +29,23 @@ pub enum Error {
     #[error(transparent)]
     Ini(#[from] crate::ini::IniError),
     #[error(transparent)]
+    Settings(#[from] crate::config::SettingsError),
+    #[error(transparent)]
     EnvFile(#[from] crate::config::EnvFileError),
     #[error(transparent)]
     TableName(#[from] crate::version::TableNameError),
     #[error(transparent)]
+    RowCount(#[from] crate::version::RowCountError),
+    #[error(transparent)]
     Init(#[from] crate::init::InitError),
-    #[error("{0}")]
-    Config(String),
     #[error(transparent)]
     Script(#[from] crate::script::ScriptError),
     #[error(transparent)]
     Graph(#[from] crate::graph::GraphError),
+    /// The revision files do not make a usable set (the graph's errors with the files they name among them).
+    /// Boxed: a graph error and its files would otherwise grow every `Result`.
+    #[error(transparent)]
+    Scripts(Box<crate::scripts::ScriptsError>),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -46,11 +58,11 @@ pub enum Error {
     /// unenforced and checks them before each revision commits).
     #[error(transparent)]
     DanglingReferences(Box<DanglingReferences>),
+    #[error(transparent)]
+    Run(#[from] crate::runner::RunError),
     /// Bookkeeping or inspection on the database failed.
     #[error("{context}: {cause}")]
     Database { context: String, cause: DbError },
-    #[error("{0}")]
-    Plan(String),
     /// An applied revision's file no longer says what ran on this database; the message says what changed and
     /// the way out.
     #[error("{0}")]
@@ -81,6 +93,12 @@ fn absolute_if_relative(path: &std::path::Path) -> String {
     match std::path::absolute(path) {
         Ok(absolute) if path.is_relative() => format!(" ({})", absolute.display()),
         _ => String::new(),
+    }
+}
+
+impl From<crate::scripts::ScriptsError> for Error {
+    fn from(e: crate::scripts::ScriptsError) -> Error {
+        Error::Scripts(Box::new(e))
     }
 }
 

@@ -4,6 +4,7 @@
 //! before it runs, the heads are read again inside that transaction, and a plan that another process has
 //! overtaken is made again from the real heads, so concurrent runs never apply a revision twice.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::dialect::{Connection, Dialect};
@@ -13,6 +14,46 @@ use crate::history::{Action, Entry, Fingerprint, HistoryTable, Identity};
 use crate::script::{self, Script};
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
+
+/// Why a plan cannot run, or stopped: each names the revision and its file. All but the last are found while
+/// the plan is prepared, before anything runs.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "revision '{id}' ({}) has no '-- migrate:{direction}' section for {engine}{}",
+        .path.display(),
+        if *.direction == script::Direction::Down { "; it cannot be downgraded" } else { "" }
+    )]
+    NoSection {
+        id: String,
+        path: PathBuf,
+        direction: script::Direction,
+        engine: crate::engine::Engine,
+    },
+    /// `statement` is the statement's first line.
+    #[error(
+        "{}:{line}: `{statement}` would end the transaction dbkit runs each revision in; remove it, or mark the section '-- migrate:{direction} transaction:false'",
+        .path.display()
+    )]
+    EndsTransaction {
+        path: PathBuf,
+        line: usize,
+        statement: String,
+        direction: script::Direction,
+    },
+    #[error(
+        "revision '{id}' ({}) has a transaction:false section, which cannot run inside --single-transaction; nothing was run",
+        .path.display()
+    )]
+    NotTransactional { id: String, path: PathBuf },
+    /// A batched revision got fewer statement results back than it sent statements.
+    #[error("the server answered {answered} statements of {sent} for revision {revision}")]
+    ShortAnswer {
+        answered: usize,
+        sent: usize,
+        revision: String,
+    },
+}
 
 /// One statement ready to run, with its line in the file.
 #[derive(Debug, Clone)]
@@ -119,17 +160,12 @@ pub fn prepare<'s>(
             let (statements, transactional) = match (direction, script) {
                 (Some(direction), Some(s)) => {
                     let section = s.section(direction, dialect.engine).ok_or_else(|| {
-                        Error::Plan(format!(
-                            "revision '{}' ({}) has no '-- migrate:{direction}' section for {}{}",
-                            s.id,
-                            s.path.display(),
-                            dialect.engine.name(),
-                            if direction == script::Direction::Down {
-                                "; it cannot be downgraded"
-                            } else {
-                                ""
-                            }
-                        ))
+                        RunError::NoSection {
+                            id: s.id.clone(),
+                            path: s.path.clone(),
+                            direction,
+                            engine: dialect.engine,
+                        }
                     })?;
                     let statements: Vec<Statement> = s
                         .statements(section, dialect.engine)?
@@ -142,13 +178,15 @@ pub fn prepare<'s>(
                         })
                         .collect();
                     if section.transaction {
-                        if let Some(st) = statements.iter().find(|st| controls_transaction(&st.sql)) {
-                            return Err(Error::Plan(format!(
-                                "{}:{}: `{}` would end the transaction dbkit runs each revision in; remove it, or mark the section '-- migrate:{direction} transaction:false'",
-                                s.path.display(),
-                                st.line,
-                                st.sql.lines().next().unwrap_or("").trim()
-                            )));
+                        if let Some(st) = statements.iter().find(|st| controls_transaction(&st.sql))
+                        {
+                            return Err(RunError::EndsTransaction {
+                                path: s.path.clone(),
+                                line: st.line,
+                                statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
+                                direction,
+                            }
+                            .into());
                         }
                     }
                     (statements, section.transaction)
@@ -349,11 +387,11 @@ impl Runner<'_> {
             .find_map(|p| p.script)
         {
             let _ = self.conn.batch("ROLLBACK");
-            return Err(Error::Plan(format!(
-                "revision '{}' ({}) has a transaction:false section, which cannot run inside --single-transaction; nothing was run",
-                s.id,
-                s.path.display()
-            )));
+            return Err(RunError::NotTransactional {
+                id: s.id.clone(),
+                path: s.path.clone(),
+            }
+            .into());
         }
         let mut finished = Vec::with_capacity(steps.len());
         for p in &steps {
@@ -466,15 +504,12 @@ impl Runner<'_> {
                 let ops = &p.step.version_ops;
                 let tail = &counts[counts.len().saturating_sub(ops.len())..];
                 if tail.len() != ops.len() {
-                    return Err((
-                        Error::Plan(format!(
-                            "the server answered {} statements of {} for revision {}",
-                            counts.len(),
-                            p.statements.len() + ops.len(),
-                            p.step.revision.as_deref().unwrap_or("base")
-                        )),
-                        false,
-                    ));
+                    let short = RunError::ShortAnswer {
+                        answered: counts.len(),
+                        sent: p.statements.len() + ops.len(),
+                        revision: p.step.revision.as_deref().unwrap_or("base").to_string(),
+                    };
+                    return Err((short.into(), false));
                 }
                 for (op, n) in ops.iter().zip(tail) {
                     self.version.check(op, *n).map_err(|e| (e, false))?;

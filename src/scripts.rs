@@ -9,6 +9,30 @@ use crate::error::{Error, Result};
 use crate::graph::{GraphError, RevisionMap};
 use crate::script::{Script, ScriptError};
 
+/// Why a project's revision files do not make a usable set. Each names the files at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptsError {
+    #[error("Path doesn't exist: {}.  Please use the 'init' command to create a new scripts folder.", .path.display())]
+    NoVersionLocation { path: PathBuf },
+    #[error("revision '{id}' is declared more than once: in '{}' and in '{}'", .first.display(), .second.display())]
+    DuplicateRevision {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    /// The revisions do not form a valid graph; `files` are those of the revisions the error names.
+    #[error("{source} ({})", comma_joined(.files))]
+    Graph {
+        source: GraphError,
+        files: Vec<PathBuf>,
+    },
+}
+
+fn comma_joined(files: &[PathBuf]) -> String {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    names.join(", ")
+}
+
 pub struct Scripts {
     scripts: Vec<Script>,
     index: HashMap<String, usize>,
@@ -21,10 +45,10 @@ impl Scripts {
         let mut scripts = Vec::new();
         for location in locations {
             if !location.is_dir() {
-                return Err(Error::Config(format!(
-                    "Path doesn't exist: {}.  Please use the 'init' command to create a new scripts folder.",
-                    location.display()
-                )));
+                return Err(ScriptsError::NoVersionLocation {
+                    path: location.clone(),
+                }
+                .into());
             }
             let mut files: Vec<PathBuf> = Vec::new();
             for entry in std::fs::read_dir(location).map_err(Error::io(location))? {
@@ -43,12 +67,12 @@ impl Scripts {
         for (i, s) in scripts.iter().enumerate() {
             if let Some(&first) = index.get(&s.id) {
                 let first: &Script = &scripts[first];
-                return Err(Error::Config(format!(
-                    "revision '{}' is declared more than once: in '{}' and in '{}'",
-                    s.id,
-                    first.path.display(),
-                    s.path.display()
-                )));
+                return Err(ScriptsError::DuplicateRevision {
+                    id: s.id.clone(),
+                    first: first.path.clone(),
+                    second: s.path.clone(),
+                }
+                .into());
             }
             index.insert(s.id.clone(), i);
         }
@@ -66,18 +90,14 @@ impl Scripts {
                 }
                 _ => Vec::new(),
             };
-            let files: Vec<String> = at_fault
+            let files: Vec<PathBuf> = at_fault
                 .iter()
-                .filter_map(|id| {
-                    index
-                        .get(*id)
-                        .map(|&i| scripts[i].path.display().to_string())
-                })
+                .filter_map(|id| index.get(*id).map(|&i| scripts[i].path.clone()))
                 .collect();
             if files.is_empty() {
                 Error::Graph(e)
             } else {
-                Error::Config(format!("{e} ({})", files.join(", ")))
+                ScriptsError::Graph { source: e, files }.into()
             }
         })?;
         Ok(Scripts {
@@ -92,7 +112,11 @@ impl Scripts {
         self.index
             .get(id)
             .map(|&i| &self.scripts[i])
-            .ok_or_else(|| Error::Plan(format!("Can't locate revision identified by '{id}'")))
+            .ok_or_else(|| {
+                Error::Graph(GraphError::UnknownRevision {
+                    argument: id.to_string(),
+                })
+            })
     }
 
     pub fn find(&self, id: &str) -> Option<&Script> {
@@ -179,4 +203,49 @@ fn load_all(files: &[PathBuf]) -> Result<Vec<Script>> {
         }
         Ok(out)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revision(id: &str, revises: &str) -> String {
+        format!("-- {id}\n--\n-- Revision ID: {id}\n-- Revises: {revises}\n\n-- migrate:up\nSELECT 1;\n\n-- migrate:down\nSELECT 1;\n")
+    }
+
+    #[test]
+    fn a_graph_error_keeps_its_kind_and_names_the_files_at_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let orphan = dir.path().join("orphan.sql");
+        std::fs::write(dir.path().join("root.sql"), revision("root", "")).unwrap();
+        std::fs::write(&orphan, revision("orphan", "gone")).unwrap();
+        let Err(Error::Scripts(e)) = Scripts::load(&[dir.path().to_path_buf()]) else {
+            panic!("a missing parent must fail with the files at fault");
+        };
+        let ScriptsError::Graph { source, files } = e.as_ref() else {
+            panic!("expected a graph error, got {e}");
+        };
+        assert!(
+            matches!(source, GraphError::MissingParent { revision, parent }
+            if revision == "orphan" && parent == "gone")
+        );
+        assert_eq!(files, std::slice::from_ref(&orphan));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "revision 'orphan' revises 'gone', which does not exist ({})",
+                orphan.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_missing_version_location_is_its_own_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("versions");
+        let Err(Error::Scripts(e)) = Scripts::load(std::slice::from_ref(&missing)) else {
+            panic!("a missing location must fail");
+        };
+        assert!(matches!(e.as_ref(), ScriptsError::NoVersionLocation { path } if *path == missing));
+    }
 }

@@ -40,6 +40,25 @@ pub enum TableNameError {
     SameAsVersionTable { name: String },
 }
 
+/// A change to the version table that did not touch exactly one row: something else changed the table while
+/// the plan ran, so the run stops rather than record a state the database is not in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Online migration expected to match one row when {} in '{table}'; {found} found", describe(.op))]
+pub struct RowCountError {
+    pub op: VersionOp,
+    pub table: String,
+    pub found: u64,
+}
+
+/// The change as the message names it.
+fn describe(op: &VersionOp) -> String {
+    match op {
+        VersionOp::Insert(rev) => format!("inserting '{rev}'"),
+        VersionOp::Delete(rev) => format!("deleting '{rev}'"),
+        VersionOp::Update { from, to } => format!("updating '{from}' to '{to}'"),
+    }
+}
+
 /// Checks the configured names of the version table, the history table and their schema.
 pub fn check_names(
     version_table: &str,
@@ -192,15 +211,12 @@ impl VersionTable {
     /// Each change must touch exactly one row, as the other tool checks.
     pub fn check(&self, op: &VersionOp, n: u64) -> Result<()> {
         if n != 1 {
-            let what = match op {
-                VersionOp::Insert(rev) => format!("inserting '{rev}'"),
-                VersionOp::Delete(rev) => format!("deleting '{rev}'"),
-                VersionOp::Update { from, to } => format!("updating '{from}' to '{to}'"),
-            };
-            return Err(Error::Plan(format!(
-                "Online migration expected to match one row when {what} in '{}'; {n} found",
-                self.name
-            )));
+            return Err(RowCountError {
+                op: op.clone(),
+                table: self.name.clone(),
+                found: n,
+            }
+            .into());
         }
         Ok(())
     }

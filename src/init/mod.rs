@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::project::Project;
 use crate::dburl::DatabaseUrl;
 use crate::dialect::postgres::ConnectError;
 use crate::dialect::Connection;
 use crate::error::Result;
+use crate::project::Project;
 use crate::version::VersionTable;
 
 /// Extensions created when neither `--extension` nor `DB_EXTENSIONS` names any.
@@ -130,6 +130,11 @@ pub enum InitError {
     },
     #[error("database name '{name}' is {bytes} bytes long; PostgreSQL allows at most 63")]
     NameTooLong { name: String, bytes: usize },
+    /// The encoding or locale asked for differs from the template database's.
+    #[error("{context}: {cause}; an encoding or locale other than the template's needs --template template0")]
+    TemplateMismatch { context: String, cause: String },
+    #[error("{context}: {cause}; give a --locale that suits the encoding (C suits any), with --template template0")]
+    LocaleMismatch { context: String, cause: String },
     /// A statement failed for want of a privilege; `advice` says what an administrator can run.
     #[error("{context}: {cause}; {advice}")]
     Privilege {

@@ -381,14 +381,18 @@ fn create_database(
                     .into())
                 }
                 Some("22023") if cause.message.contains("template database") => {
-                    Err(Error::Config(format!(
-                        "{context}: {cause}; an encoding or locale other than the template's needs --template template0"
-                    )))
+                    Err(InitError::TemplateMismatch {
+                        context,
+                        cause: cause.to_string(),
+                    }
+                    .into())
                 }
                 Some("22023") if cause.message.contains("does not match locale") => {
-                    Err(Error::Config(format!(
-                        "{context}: {cause}; give a --locale that suits the encoding (C suits any), with --template template0"
-                    )))
+                    Err(InitError::LocaleMismatch {
+                        context,
+                        cause: cause.to_string(),
+                    }
+                    .into())
                 }
                 _ => Err(Error::db(context)(cause)),
             }
