@@ -151,29 +151,12 @@ impl HistoryTable {
 
     /// The table's columns in one query, which also says whether it exists.
     fn shape(&self, conn: &mut dyn Connection) -> Result<Shape> {
-        let sql = match conn.dialect().engine {
-            Engine::Sqlite => format!(
-                "SELECT name FROM pragma_table_info({}{})",
-                quote_literal(&self.name),
-                self.schema
-                    .as_deref()
-                    .map(|s| format!(", {}", quote_literal(s)))
-                    .unwrap_or_default()
-            ),
-            Engine::Postgresql => format!(
-                "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped",
-                quote_literal(&self.qualified())
-            ),
-        };
-        let columns: Vec<String> = conn
-            .query(&sql)
+        let columns = conn
+            .column_names(self.schema.as_deref(), &self.name)
             .map_err(Error::db(format!(
                 "could not look for table {}",
                 self.qualified()
-            )))?
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().flatten())
-            .collect();
+            )))?;
         Ok(if columns.is_empty() {
             Shape::Missing
         } else if IDENTITY_COLUMNS

@@ -166,6 +166,8 @@ pub trait Connection {
     }
     /// Whether a table exists (in `schema`, or the default search path).
     fn table_exists(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
+    /// A table's column names, in one query; none when the table does not exist.
+    fn column_names(&mut self, schema: Option<&str>, table: &str) -> Result<Vec<String>, DbError>;
     /// Up to `limit` rows whose foreign keys match no parent row. A server enforces its constraints as statements run, so
     /// only an engine whose migrations run with enforcement off (SQLite) has any to report.
     fn dangling_references(&mut self, _limit: usize) -> Result<Vec<DanglingReference>, DbError> {
@@ -210,6 +212,14 @@ pub fn open(
         )?)),
         DatabaseUrl::Postgres(target) => Ok(Box::new(postgres::PgConnection::open(target)?)),
     }
+}
+
+/// The first value of every row, skipping NULLs.
+fn first_column(rows: Vec<Row>) -> Result<Vec<String>, DbError> {
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect())
 }
 
 /// A string as an SQL literal. Standard quoting is correct on both engines (PostgreSQL has

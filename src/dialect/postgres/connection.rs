@@ -6,7 +6,9 @@ use std::io::Write;
 use postgres::SimpleQueryMessage;
 
 use crate::dburl::PgTarget;
-use crate::dialect::{qualified, quote_literal, Connection, DbError, Dialect, Row, POSTGRESQL};
+use crate::dialect::{
+    first_column, qualified, quote_literal, Connection, DbError, Dialect, Row, POSTGRESQL,
+};
 
 pub struct PgConnection {
     client: postgres::Client,
@@ -101,6 +103,14 @@ impl Connection for PgConnection {
             quote_literal(&name)
         ))?;
         Ok(exists.as_deref() == Some("t"))
+    }
+
+    fn column_names(&mut self, schema: Option<&str>, table: &str) -> Result<Vec<String>, DbError> {
+        let sql = format!(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({}) AND attnum > 0 AND NOT attisdropped",
+            quote_literal(&qualified(schema, table))
+        );
+        first_column(self.query(&sql)?)
     }
 
     fn server_version(&mut self) -> Result<String, DbError> {

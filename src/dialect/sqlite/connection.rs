@@ -9,8 +9,8 @@ use rusqlite::OpenFlags;
 
 use crate::dburl::SqliteTarget;
 use crate::dialect::{
-    quote_ident, quote_literal, Access, Connection, DanglingReference, DbError, Dialect, Row,
-    SQLITE,
+    first_column, quote_ident, quote_literal, Access, Connection, DanglingReference, DbError,
+    Dialect, Row, SQLITE,
 };
 
 pub struct SqliteConnection {
@@ -183,6 +183,17 @@ impl Connection for SqliteConnection {
             quote_literal(table)
         ))?;
         Ok(!rows.is_empty())
+    }
+
+    fn column_names(&mut self, schema: Option<&str>, table: &str) -> Result<Vec<String>, DbError> {
+        let schema = schema
+            .map(|s| format!(", {}", quote_literal(s)))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT name FROM pragma_table_info({}{schema})",
+            quote_literal(table)
+        );
+        first_column(self.query(&sql)?)
     }
 
     fn dangling_references(&mut self, limit: usize) -> Result<Vec<DanglingReference>, DbError> {
