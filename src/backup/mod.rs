@@ -643,8 +643,10 @@ pub struct ListEntry {
 #[serde(transparent)]
 pub struct BackupList {
     pub entries: Vec<ListEntry>,
+    /// The store's listing with its backups moved into `entries`: what is left is the unreadable manifests.
     #[serde(skip)]
     pub listing: Listing,
+    /// The backups directory, which the unreadable manifests' error names.
     #[serde(skip)]
     pub dir: PathBuf,
 }
