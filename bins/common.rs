@@ -1,5 +1,6 @@
-//! What the three binaries share: the global options, loading `.env` and the settings, and how an error ends
-//! the process (`FAILED: <message>` on stderr, the error's exit status).
+//! What the three binaries share: the global options, loading `.env` and the settings, how a report is printed
+//! (`--json` or its text, on stdout), where progress goes (stderr, silenced by `-q` but for warnings), and how
+//! an error ends the process (`FAILED: <message>` on stderr, the error's exit status).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -7,7 +8,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 use dbkit::config::{self, Options, Settings};
+use dbkit::progress::Event;
+use dbkit::render::{self, Render};
 use dbkit::Error;
+use serde::Serialize;
 
 /// Where every binary's settings come from, for the end of its `--help` (a macro so that each binary can
 /// `concat!` its own lines after it at compile time).
@@ -81,6 +85,33 @@ impl GlobalArgs {
     pub fn settings(&self) -> dbkit::Result<Settings> {
         self.load_env()?;
         config::load(&self.options(), &|k| std::env::var(k).ok())
+    }
+}
+
+/// Prints a verb's report on stdout: pretty JSON and a newline with `json`, else its text form.
+pub fn print<R: Render + Serialize>(report: &R, json: bool) -> dbkit::Result<()> {
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(report).expect("plain data serialises");
+        s.push('\n');
+        s
+    } else {
+        report.text()
+    };
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
+}
+
+/// Where a verb's progress goes: each event's line on stderr, unless `quiet`; a warning always.
+pub fn progress(quiet: bool) -> impl FnMut(Event<'_>) {
+    move |event: Event<'_>| {
+        if !quiet {
+            eprintln!("{}", render::progress::line(&event));
+        }
+        if let Some(warning) = render::progress::warning(&event) {
+            eprintln!("{warning}");
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! Arguments in, output out; the work is in the library. Scripts read stdout: `create` prints the backup's
 //! path and nothing else, `restore` the revision the database is now at; details go to stderr.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +12,9 @@ mod common;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use common::GlobalArgs;
 use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
+use dbkit::progress::Event;
 use dbkit::project::Project;
+use dbkit::render;
 
 #[derive(Parser)]
 #[command(
@@ -77,6 +79,9 @@ enum Command {
         /// Also restore it into a scratch database and read its version table.
         #[arg(long)]
         deep: bool,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Replace the database's contents with a backup; prints the revision it is now at.
     Restore {
@@ -140,12 +145,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     }
     let project = Project::new(settings);
     let store = Store::from_settings(cli.dir.as_deref(), &|k| std::env::var(k).ok());
-    let mut log = move |line: &str| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
-    let mut out = io::stdout().lock();
+    let mut events = common::progress(quiet);
     match cli
         .command
         .unwrap_or(Command::Create(CreateFlags::default()))
@@ -159,34 +159,24 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 compression: flags.compress.map(|CompressArg::Zstd| Compression::Zstd),
                 progress: !quiet,
             };
-            let created = backup::create(&project, &store, &o, &mut log)?;
-            writeln!(out, "{}", created.path.display()).map_err(common::stdout_error)?;
+            common::print(&backup::create(&project, &store, &o, &mut events)?, false)
         }
         Command::List { json } => {
-            let listing = store.list()?;
-            if listing.backups.is_empty() && listing.skipped.is_empty() && !json {
-                log(&format!("no backups in '{}'", store.dir().display()));
+            let list = backup::list(&store, chrono::Utc::now())?;
+            if list.is_empty() && !json {
+                events(Event::Note(&render::backup::no_backups(store.dir())));
             }
-            backup::write_list(&listing, json, chrono::Utc::now(), &mut out)?;
             // What could be read is shown first; then the unreadable manifests fail the command.
-            out.flush().map_err(common::stdout_error)?;
-            listing.check_complete(store.dir())?;
+            common::print(&list, json)?;
+            list.check_complete()
         }
-        Command::Verify { backup: spec, deep } => {
+        Command::Verify {
+            backup: spec,
+            deep,
+            json,
+        } => {
             let found = backup::find(&project, &store, &spec)?;
-            let v = backup::verify(&project, found, deep, &mut log)?;
-            let mut text = format!("ok: {}\n", v.backup.path.display());
-            for check in &v.checks {
-                text.push_str(&format!("  {check}\n"));
-            }
-            if !v.deep {
-                text.push_str(&format!(
-                    "  manifest: {}\n",
-                    backup::revisions_text(&v.revisions)
-                ));
-            }
-            out.write_all(text.as_bytes())
-                .map_err(common::stdout_error)?;
+            common::print(&backup::verify(&project, found, deep, &mut events)?, json)
         }
         Command::Restore {
             backup: spec,
@@ -210,16 +200,9 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 safety_backup: !no_safety_backup,
                 progress: !quiet,
             };
-            let restored = backup::restore(&project, &store, &found, &o, &mut confirm, &mut log)?;
-            if let Some(safety) = &restored.safety {
-                log(&format!(
-                    "The database as it was before is in {}",
-                    safety.path.display()
-                ));
-            }
-            for revision in &restored.revisions {
-                writeln!(out, "{revision}").map_err(common::stdout_error)?;
-            }
+            let restored =
+                backup::restore(&project, &store, &found, &o, &mut confirm, &mut events)?;
+            common::print(&restored, false)
         }
         Command::Prune {
             keep,
@@ -234,31 +217,12 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                     .transpose()?,
                 dry_run,
             };
-            let pruned = backup::prune(&project, &store, &o, chrono::Utc::now())?;
-            for kept in &pruned.kept {
-                log(&kept.to_string());
-            }
-            let verb = if dry_run { "would delete" } else { "deleted" };
-            for b in &pruned.backups {
-                writeln!(out, "{verb} {}", b.path.display()).map_err(common::stdout_error)?;
-            }
-            for path in &pruned.unfinished {
-                writeln!(out, "{verb} {} (an unfinished backup)", path.display())
-                    .map_err(common::stdout_error)?;
-            }
-            for path in &pruned.unfinished_restores {
-                writeln!(out, "{verb} {} (an unfinished restore)", path.display())
-                    .map_err(common::stdout_error)?;
-            }
-            log(&format!(
-                "{} {} backup(s) in '{}'",
-                if dry_run { "Would delete" } else { "Deleted" },
-                pruned.backups.len(),
-                store.dir().display()
-            ));
+            let pruned = backup::prune(&project, &store, &o, chrono::Utc::now(), &mut events)?;
+            common::print(&pruned, false)?;
+            events(Event::Note(&render::backup::prune_summary(&pruned)));
+            Ok(())
         }
     }
-    out.flush().map_err(common::stdout_error)
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `db-init`: creates the database the settings point at, with its extensions, and reports what it found.
 //! Arguments in, output out; the work is in the library.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -96,25 +95,10 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         force_production: cli.force_production,
         production: init::production(&env),
     };
-    let (quiet, json) = (cli.global.quiet, cli.json);
     // Progress on stderr, the report on stdout, as db-migrate does.
-    let mut say = |line: &str| {
-        if !quiet {
-            eprintln!("{line}");
-        }
-    };
-    let report = init::run(&Project::new(settings), &opts, &mut say)?;
-    let mut out = io::stdout().lock();
-    let text = if json {
-        let mut s = serde_json::to_string_pretty(&report).expect("plain data serialises");
-        s.push('\n');
-        s
-    } else {
-        report.text()
-    };
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(common::stdout_error)
+    let mut events = common::progress(cli.global.quiet);
+    let report = init::run(&Project::new(settings), &opts, &mut events)?;
+    common::print(&report, cli.json)
 }
 
 #[cfg(test)]

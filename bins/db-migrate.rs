@@ -1,7 +1,6 @@
 //! `db-migrate`: the revision workflow's verbs over SQL revision files. Arguments in, output out; the work is
 //! in the library.
 
-use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -14,7 +13,6 @@ use common::GlobalArgs;
 use dbkit::command::{self, NewRevisionArgs, RunOptions, Verb};
 use dbkit::error::CommandError;
 use dbkit::project::Project;
-use dbkit::runner::Event;
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
 const AFTER_HELP: &str = concat!(
@@ -194,6 +192,9 @@ enum Command {
         /// Show each branch point in full.
         #[arg(short = 'v', long)]
         verbose: bool,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Show a revision in detail (`current` for the database's).
     #[command(after_help = REVISION_HELP)]
@@ -250,10 +251,9 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             .config
             .clone()
             .unwrap_or_else(|| PathBuf::from("alembic.ini"));
-        return command::init(directory, &ini, &mut io::stdout());
+        return common::print(&command::init(directory, &ini)?, false);
     }
     let settings = cli.global.settings()?;
-    let quiet = cli.global.quiet;
     if cli.command.uses_database() {
         cli.global.note_default_url(&settings);
     }
@@ -261,20 +261,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
     if let Some(seconds) = cli.command.lock_timeout() {
         project.set_lock_timeout(Duration::from_secs(seconds));
     }
-    // -q silences progress, never a warning.
-    let mut events = move |e: Event<'_>| match e {
-        Event::Waiting(m) | Event::NothingToDo(m) if !quiet => eprintln!("{m}"),
-        Event::Waiting(_) | Event::NothingToDo(_) => {}
-        Event::Done(step, elapsed) => {
-            if !quiet {
-                eprintln!("{} ({})", step.log_line(true), millis(elapsed))
-            }
-            if let Some(warning) = step.warning() {
-                eprintln!("WARNING: {warning}");
-            }
-        }
-    };
-    let mut out = io::stdout().lock();
+    let mut events = common::progress(cli.global.quiet);
     let run_options = |run: &RunFlags| RunOptions {
         sql: run.sql,
         dry_run: run.dry_run,
@@ -290,15 +277,19 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             if autogenerate {
                 return Err(CommandError::AutogenerateUnsupported.into());
             }
-            command::revision(&project, &new_args(message, new), &mut out)?;
+            common::print(
+                &command::revision(&project, &new_args(message, new))?,
+                false,
+            )
         }
         Command::Create {
             message,
             no_autogenerate: _,
             new,
-        } => {
-            command::revision(&project, &new_args(Some(message), new), &mut out)?;
-        }
+        } => common::print(
+            &command::revision(&project, &new_args(Some(message), new))?,
+            false,
+        ),
         Command::Merge {
             revisions,
             message,
@@ -311,79 +302,72 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 rev_id,
                 ..NewRevisionArgs::default()
             };
-            command::merge(&project, &revisions, &args, &mut out)?;
+            common::print(&command::merge(&project, &revisions, &args)?, false)
         }
         Command::Upgrade { revision, run } => {
-            command::migrate(
-                &project,
-                Verb::Upgrade,
-                &revision,
-                &run_options(&run),
-                &mut out,
-                &mut events,
-            )?;
+            let o = run_options(&run);
+            let done = command::migrate(&project, Verb::Upgrade, &revision, &o, &mut events)?;
+            common::print(&done, false)
         }
         Command::Downgrade { revision, run } => {
-            command::migrate(
-                &project,
-                Verb::Downgrade,
-                &revision,
-                &run_options(&run),
-                &mut out,
-                &mut events,
-            )?;
+            let o = run_options(&run);
+            let done = command::migrate(&project, Verb::Downgrade, &revision, &o, &mut events)?;
+            common::print(&done, false)
         }
         Command::Stamp {
             revisions,
             purge,
             run,
         } => {
-            command::stamp(
-                &project,
-                &revisions,
-                purge,
-                &run_options(&run),
-                &mut out,
-                &mut events,
-            )?;
+            let o = run_options(&run);
+            let done = command::stamp(&project, &revisions, purge, &o, &mut events)?;
+            common::print(&done, false)
         }
         Command::Current {
             verbose,
             check_heads,
             json,
         } => {
-            command::current(&project, verbose, check_heads, json, &mut out)?;
+            let current = command::current(&project, verbose)?;
+            common::print(&current, json)?;
+            if check_heads {
+                current.check_heads()?;
+            }
+            Ok(())
         }
         Command::History {
             rev_range,
             verbose,
             indicate_current,
             json,
-        } => {
-            command::history(
-                &project,
-                rev_range.as_deref(),
-                verbose,
-                indicate_current,
-                json,
-                &mut out,
-            )?;
+        } => common::print(
+            &command::history(&project, rev_range.as_deref(), verbose, indicate_current)?,
+            json,
+        ),
+        Command::Heads { verbose, json } => {
+            common::print(&command::heads(&project, verbose)?, json)
         }
-        Command::Heads { verbose, json } => command::heads(&project, verbose, json, &mut out)?,
-        Command::Branches { verbose } => command::branches(&project, verbose, &mut out)?,
-        Command::Show { rev, json } => command::show(&project, &rev, json, &mut out)?,
+        Command::Branches { verbose, json } => {
+            common::print(&command::branches(&project, verbose)?, json)
+        }
+        Command::Show { rev, json } => common::print(&command::show(&project, &rev)?, json),
         Command::Validate {
             accept,
             json,
             lock_timeout: _,
         } => {
-            command::validate(&project, accept.as_deref(), json, &mut out, &mut events)?;
+            if let Some(rev) = accept {
+                // What was accepted is said as text, before the findings in either form.
+                common::print(&command::accept(&project, &rev, &mut events)?, false)?;
+            }
+            let findings = command::validate(&project)?;
+            common::print(&findings, json)?;
+            findings.check()
         }
         Command::EnsureVersion { lock_timeout: _ } => {
-            command::ensure_version(&project, &mut events)?
+            common::print(&command::ensure_version(&project, &mut events)?, false)
         }
     }
-    out.flush().map_err(common::stdout_error)
 }
 
 impl Command {
@@ -443,11 +427,6 @@ fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
         rev_id: f.rev_id,
         version_path: f.version_path,
     }
-}
-
-/// A step's duration for its progress line.
-fn millis(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 #[cfg(test)]

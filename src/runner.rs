@@ -11,6 +11,7 @@ use crate::dialect::{Connection, Dialect};
 use crate::error::{DanglingReferences, Error, Result};
 use crate::graph::{Direction, Step, VersionOp};
 use crate::history::{Action, Entry, Fingerprint, HistoryTable, Identity};
+use crate::progress::Event;
 use crate::script::{self, Script};
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
@@ -234,16 +235,6 @@ pub fn apply_ops(heads: &mut Vec<String>, ops: &[VersionOp]) {
         }
     }
     heads.sort();
-}
-
-/// What the runner tells its caller as it goes.
-pub enum Event<'a> {
-    /// Another process holds the migration lock.
-    Waiting(&'a str),
-    /// A step finished.
-    Done(&'a Prepared<'a>, Duration),
-    /// An upgrade found nothing to run; the text says where the database is.
-    NothingToDo(&'a str),
 }
 
 /// Makes the plan from the heads the database really has.

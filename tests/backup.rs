@@ -328,6 +328,45 @@ both!(
     }
 );
 
+both!(
+    verify_json_gives_the_backup_its_manifest_and_the_checks_that_passed,
+    |fx| {
+        items_schema(fx);
+        fx.ok(&["upgrade", "head"]);
+        let path = create(fx, &["--label", "checked"]);
+        let r = backup(fx, &["verify", path.to_str().unwrap(), "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["path"], path.to_str().unwrap());
+        assert_eq!(v["deep"], false);
+        assert_eq!(v["revisions"], serde_json::json!(["r2"]));
+        assert_eq!(
+            v["manifest"],
+            manifest(&path),
+            "the manifest as written beside it"
+        );
+        let checks = v["checks"].as_array().unwrap();
+        assert!(
+            checks[0]
+                .as_str()
+                .unwrap()
+                .starts_with("size and SHA-256 match the manifest"),
+            "{}",
+            r.stdout
+        );
+        assert!(checks.len() >= 2, "{}", r.stdout);
+        let r = backup(fx, &["verify", "latest", "--deep", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(v["deep"], true);
+        assert_eq!(v["revisions"], serde_json::json!(["r2"]));
+        assert_eq!(v["manifest"]["label"], "checked");
+        // A backup that fails verification prints no JSON, only the error.
+        std::fs::write(&path, b"not a backup").unwrap();
+        let r = fails(backup_cmd(fx).args(["verify", path.to_str().unwrap(), "--json"]));
+        assert!(r.stdout.is_empty(), "{}", r.stdout);
+        assert!(r.stderr.contains("is corrupt"), "{}", r.stderr);
+    }
+);
+
 #[test]
 fn a_compressed_sqlite_backup_verifies_deeply_and_restores() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();

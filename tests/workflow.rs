@@ -381,3 +381,42 @@ both!(
         assert_eq!(history[0]["is_current"], true, "{history}");
     }
 );
+
+#[test]
+fn branches_json_lists_each_branch_point_with_the_revisions_it_branches_into() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    fx.revision("aaaa01", &[], "SELECT 1;", None);
+    fx.revision("bbbb02", &["aaaa01"], "SELECT 1;", None);
+    fx.revision_with(
+        "cccc03",
+        &["aaaa01"],
+        "-- Branch Labels: feature\n",
+        "SELECT 1;",
+        None,
+    );
+    let text = fx.ok(&["branches"]).stdout;
+    let r = fx.ok(&["branches", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let points = json.as_array().expect("an array of branch points");
+    assert_eq!(points.len(), 1, "{}", r.stdout);
+    let point = &points[0];
+    assert_eq!(point["revision"], "aaaa01");
+    assert_eq!(point["is_branch_point"], true);
+    assert_eq!(point["down_revisions"], serde_json::json!([]));
+    assert_eq!(point["is_current"], serde_json::Value::Null);
+    let branches: Vec<&str> = point["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["revision"].as_str().unwrap())
+        .collect();
+    assert_eq!(branches, ["bbbb02", "cccc03"]);
+    let labelled = &point["branches"][1];
+    assert_eq!(labelled["branch_labels"], serde_json::json!(["feature"]));
+    assert_eq!(labelled["down_revisions"], serde_json::json!(["aaaa01"]));
+    assert_eq!(labelled["is_head"], true);
+    assert!(r.stdout.ends_with("}\n]\n"), "{}", r.stdout);
+    // The text form lists the same branch point, and no revision file is read differently for JSON.
+    assert!(text.starts_with("aaaa01 (branchpoint)\n"), "{text}");
+    assert!(fx.ok(&["branches", "-v", "--json"]).stdout == r.stdout);
+}

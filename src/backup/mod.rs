@@ -1,5 +1,6 @@
 //! Backups of the database, each beside a JSON manifest that says what it holds: the verbs of `db-backup`
-//! (`create`, `list`, `verify`, `restore`, `prune`) as functions, so the binary only parses and prints.
+//! (`create`, `list`, `verify`, `restore`, `prune`) as functions that return reports (their text form is in
+//! [`crate::render::backup`]), so the binary only parses and prints.
 //!
 //! The rules every verb keeps: a backup is written under a temporary name and only renamed into place once it
 //! is complete and synced; files are readable by their owner only; a backup is checked against its manifest
@@ -26,7 +27,9 @@ use crate::dialect::{self, postgres::pgtool};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::lock;
+use crate::progress::Event;
 use crate::project::Project;
+use crate::render::backup::{human_size, revisions_text};
 
 /// Why a backup could not be made, checked or restored. Paths are quoted; no message carries a password.
 #[derive(Debug, thiserror::Error)]
@@ -158,19 +161,21 @@ pub struct RestoreOptions {
     pub progress: bool,
 }
 
-/// What `verify` checked.
-#[derive(Debug)]
+/// What `verify` checked: the backup's path and manifest, then the checks that passed.
+#[derive(Debug, Serialize)]
 pub struct Verification {
+    #[serde(flatten)]
     pub backup: Backup,
     /// One line per check that passed.
     pub checks: Vec<String>,
     /// The version table of the restored copy (`--deep`), else the manifest's.
     pub revisions: Vec<String>,
+    /// `--deep`: restored into a scratch database.
     pub deep: bool,
 }
 
 /// What `restore` did.
-#[derive(Debug)]
+#[derive(Debug, Serialize)]
 pub struct Restored {
     /// The version table after the restore.
     pub revisions: Vec<String>,
@@ -220,7 +225,7 @@ pub fn create(
     p: &Project,
     store: &Store,
     o: &CreateOptions,
-    log: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Backup> {
     if let Some(label) = &o.label {
         store::check_label(label)?;
@@ -250,7 +255,7 @@ pub fn create(
             if o.compression.is_some() {
                 return Err(BackupError::CompressPostgres.into());
             }
-            let (tmp, snapshot) = postgres::dump(target, store, &table, log)?;
+            let (tmp, snapshot) = postgres::dump(target, store, &table, events)?;
             (tmp, snapshot, "dump")
         }
     };
@@ -272,14 +277,14 @@ pub fn create(
     };
     let base = store::base_name(&name, created, o.label.as_deref());
     let backup = store.publish(tmp, &base, ext, m)?;
-    log(&format!(
+    events(Event::Note(&format!(
         "Backed up {} at {} to {} ({}, sha256 {})",
         backup.manifest.database,
         revisions_text(&backup.manifest.revisions),
         backup.path.display(),
         human_size(backup.manifest.size),
         &backup.manifest.sha256[..12],
-    ));
+    )));
     Ok(backup)
 }
 
@@ -302,7 +307,7 @@ pub fn verify(
     p: &Project,
     backup: Backup,
     deep: bool,
-    log: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Verification> {
     manifest::check_file(&backup.path, &backup.manifest)?;
     let mut checks = vec![format!(
@@ -353,7 +358,7 @@ pub fn verify(
                         .into())
                     }
                 };
-                revisions = postgres::scratch_restore(&target, &backup.path, &table, log)?;
+                revisions = postgres::scratch_restore(&target, &backup.path, &table, events)?;
                 checks.push(format!(
                     "restored into a scratch database (dropped again); its {} reads {}",
                     table.qualified(),
@@ -386,7 +391,7 @@ pub fn restore(
     backup: &Backup,
     o: &RestoreOptions,
     confirm: &mut dyn FnMut(&str) -> Result<()>,
-    log: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Restored> {
     let url = p.settings.database_url()?;
     let m = &backup.manifest;
@@ -424,10 +429,10 @@ pub fn restore(
                 .filter(|(_, judged)| *judged == Leftover::Stale);
             for (path, _) in stale {
                 std::fs::remove_file(&path).map_err(Error::io(&path))?;
-                log(&format!(
+                events(Event::Note(&format!(
                     "Removed {}, left by a restore that never finished",
                     path.display()
-                ));
+                )));
             }
             // The new file is prepared and checked beside the database before anything else happens, and held
             // until it has replaced the database.
@@ -439,9 +444,11 @@ pub fn restore(
             // No migration may run between the safety backup and the replacement, nor be writing the file
             // that is replaced.
             let _migrations =
-                dialect::sqlite::lock::acquire_file(live, p.settings.lock_timeout, &mut *log)?;
+                dialect::sqlite::lock::acquire_file(live, p.settings.lock_timeout, &mut |m| {
+                    events(Event::Waiting(m))
+                })?;
             if o.safety_backup && live.exists() {
-                safety = Some(create(p, store, &safety_options, log)?);
+                safety = Some(create(p, store, &safety_options, events)?);
             }
             sqlite::install(live, tmp, p.settings.busy_timeout)?;
         }
@@ -453,12 +460,12 @@ pub fn restore(
                 conn.as_mut(),
                 &p.version_table().qualified(),
                 p.settings.lock_timeout,
-                &mut *log,
+                &mut |m| events(Event::Waiting(m)),
             )?;
             if o.safety_backup {
-                safety = Some(create(p, store, &safety_options, log)?);
+                safety = Some(create(p, store, &safety_options, events)?);
             }
-            postgres::restore(target, &backup.path, log)?;
+            postgres::restore(target, &backup.path, events)?;
             left_in_place = postgres::tables_not_in(target, &toc)?;
             held.release(conn.as_mut())?;
         }
@@ -466,16 +473,22 @@ pub fn restore(
     let mut conn = p.connect()?;
     let revisions = p.db_heads(conn.as_mut())?;
     for table in &left_in_place {
-        log(&format!(
+        events(Event::Note(&format!(
             "warning: table {table} is not in the backup and was left in place"
-        ));
+        )));
     }
-    log(&format!(
+    events(Event::Note(&format!(
         "Restored {} from {}; it is now at {}",
         url.masked(),
         backup.path.display(),
         revisions_text(&revisions)
-    ));
+    )));
+    if let Some(safety) = &safety {
+        events(Event::Note(&format!(
+            "The database as it was before is in {}",
+            safety.path.display()
+        )));
+    }
     Ok(Restored {
         revisions,
         safety,
@@ -516,18 +529,25 @@ pub fn confirm(
 }
 
 /// What `prune` deleted, or would delete.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize)]
 pub struct Pruned {
+    /// `--dry-run`: nothing was deleted.
+    pub dry_run: bool,
+    /// The backups directory.
+    #[serde(serialize_with = "store::path_text")]
+    pub dir: PathBuf,
     pub backups: Vec<Backup>,
     /// Temporary files of backups that never finished.
     pub unfinished: Vec<PathBuf>,
     /// Temporary files of restores that never finished, beside the configured SQLite database.
     pub unfinished_restores: Vec<PathBuf>,
-    /// Temporary files seen but kept, since they may belong to a backup or restore still running.
+    /// Temporary files seen but kept, since they may belong to a backup or restore still running; each was
+    /// reported as a progress line.
+    #[serde(skip)]
     pub kept: Vec<Kept>,
 }
 
-/// A temporary file `prune` saw and kept; it displays as `kept <path>: <why>`.
+/// A temporary file `prune` saw and kept; it displays as `kept <path>: <why>` (see [`crate::render::backup`]).
 #[derive(Debug)]
 pub struct Kept {
     pub path: PathBuf,
@@ -536,29 +556,17 @@ pub struct Kept {
     pub why: InUse,
 }
 
-impl std::fmt::Display for Kept {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "kept {}: ", self.path.display())?;
-        match self.why {
-            InUse::Held => write!(f, "a running restore holds it"),
-            InUse::Written(idle) => write!(
-                f,
-                "written to {} ago; {}",
-                human_age(idle.as_secs() as i64),
-                if self.restore {
-                    "a restore's leftover goes once unheld and a minute idle"
-                } else {
-                    "a backup's leftover goes after a day idle"
-                }
-            ),
-        }
-    }
-}
-
 /// `prune`: deletes (or with `dry_run` only names) the backups [`prune::select`] picks, with their manifests,
 /// the temporary files of backups killed a day or more ago, and those of killed restores beside the configured
-/// SQLite database (see [`store::restore_leftovers`]). With a manifest it cannot read it deletes nothing.
-pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -> Result<Pruned> {
+/// SQLite database (see [`store::restore_leftovers`]). With a manifest it cannot read it deletes nothing. Each
+/// temporary file it keeps is reported to `events` as it is found.
+pub fn prune(
+    p: &Project,
+    store: &Store,
+    o: &PruneOptions,
+    now: DateTime<Utc>,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<Pruned> {
     // Everything that can fail before a file is deleted is done first, so a bad option deletes nothing.
     let restore_dir = match p.settings.database_url()? {
         DatabaseUrl::Sqlite(SqliteTarget::File(live)) => Some(beside(&live).to_path_buf()),
@@ -573,7 +581,11 @@ pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -
         .into());
     }
     let chosen = prune::select(&listing.backups, o, now)?;
-    let mut pruned = Pruned::default();
+    let mut pruned = Pruned {
+        dry_run: o.dry_run,
+        dir: store.dir().to_path_buf(),
+        ..Pruned::default()
+    };
     for i in chosen {
         let backup = listing.backups[i].clone();
         if !o.dry_run {
@@ -598,7 +610,9 @@ pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -
         .chain(restores.into_iter().map(|found| (found, true)));
     for ((path, why), restore) in found {
         if let Leftover::Live(why) = why {
-            pruned.kept.push(Kept { path, restore, why });
+            let kept = Kept { path, restore, why };
+            events(Event::Note(&kept.to_string()));
+            pruned.kept.push(kept);
             continue;
         }
         remove(&path)?;
@@ -611,138 +625,67 @@ pub fn prune(p: &Project, store: &Store, o: &PruneOptions, now: DateTime<Utc>) -
     Ok(pruned)
 }
 
-/// One entry of `list --json`: where the backup is, then its manifest's fields.
-#[derive(Serialize)]
-struct ListItem<'a> {
-    path: String,
-    exists: bool,
-    age_seconds: i64,
+/// One backup as `list` shows it: where it is, then its manifest's fields.
+#[derive(Debug, Serialize)]
+pub struct ListEntry {
+    pub path: String,
+    pub exists: bool,
+    pub age_seconds: i64,
     #[serde(flatten)]
-    manifest: &'a Manifest,
+    pub manifest: Manifest,
+    #[serde(skip)]
+    pub created: DateTime<Utc>,
 }
 
-/// `list`: a table, newest first, or with `json` an array of the manifests with `path`, `exists` and
-/// `age_seconds` added.
-pub fn write_list(
-    listing: &Listing,
-    json: bool,
-    now: DateTime<Utc>,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let stdout = |e| Error::io("<stdout>")(e);
-    let age = |b: &Backup| now.signed_duration_since(b.created()).num_seconds().max(0);
-    if json {
-        let items: Vec<ListItem<'_>> = listing
-            .backups
-            .iter()
-            .map(|b| ListItem {
-                path: b.path.display().to_string(),
-                exists: b.path.is_file(),
-                age_seconds: age(b),
-                manifest: &b.manifest,
-            })
-            .collect();
-        let mut text = serde_json::to_string_pretty(&items).expect("plain data serialises");
-        text.push('\n');
-        return out.write_all(text.as_bytes()).map_err(stdout);
-    }
-    if listing.backups.is_empty() {
-        return Ok(());
-    }
-    let mut rows = vec![[
-        "CREATED (UTC)".to_string(),
-        "AGE".into(),
-        "SIZE".into(),
-        "REVISION".into(),
-        "LABEL".into(),
-        "FILE".into(),
-    ]];
-    for b in &listing.backups {
-        let m = &b.manifest;
-        rows.push([
-            b.created().format("%Y-%m-%d %H:%M:%S").to_string(),
-            human_age(age(b)),
-            if b.path.is_file() {
-                human_size(m.size)
-            } else {
-                "missing".into()
-            },
-            if m.revisions.is_empty() {
-                "-".into()
-            } else {
-                m.revisions.join(",")
-            },
-            m.label.clone().unwrap_or_else(|| "-".into()),
-            b.path.display().to_string(),
-        ]);
-    }
-    let mut widths = [0usize; 6];
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut text = String::new();
-    for row in &rows {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
-            }
-        }
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    out.write_all(text.as_bytes()).map_err(stdout)
+/// What `list` found: newest first, a bare array of entries in JSON. The manifests it could not read are kept
+/// apart, for [`BackupList::check_complete`] once the list is out.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct BackupList {
+    pub entries: Vec<ListEntry>,
+    /// The store's listing with its backups moved into `entries`: what is left is the unreadable manifests.
+    #[serde(skip)]
+    pub listing: Listing,
+    /// The backups directory, which the unreadable manifests' error names.
+    #[serde(skip)]
+    pub dir: PathBuf,
 }
 
-/// `revision 3f2a9c1b7d4e`, `revisions a, b`, or `no revision` for an empty version table.
-pub fn revisions_text(revisions: &[String]) -> String {
-    match revisions {
-        [] => "no revision (empty version table)".into(),
-        [one] => format!("revision {one}"),
-        many => format!("revisions {}", many.join(", ")),
+impl BackupList {
+    /// Nothing to show and nothing unreadable.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.listing.skipped.is_empty()
+    }
+
+    /// Fails naming every manifest that could not be read.
+    pub fn check_complete(self) -> Result<()> {
+        self.listing.check_complete(&self.dir)
     }
 }
 
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-pub fn human_age(seconds: i64) -> String {
-    match seconds {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 48 * 3600 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86400),
-    }
+/// `list`: the backups in the store, newest first, with their age at `now`.
+pub fn list(store: &Store, now: DateTime<Utc>) -> Result<BackupList> {
+    let mut listing = store.list()?;
+    let entries = std::mem::take(&mut listing.backups)
+        .into_iter()
+        .map(|b| ListEntry {
+            path: b.path.display().to_string(),
+            exists: b.path.is_file(),
+            age_seconds: now.signed_duration_since(b.created()).num_seconds().max(0),
+            created: b.created(),
+            manifest: b.manifest,
+        })
+        .collect();
+    Ok(BackupList {
+        entries,
+        listing,
+        dir: store.dir().to_path_buf(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_and_ages_read_at_a_glance() {
-        assert_eq!(human_size(512), "512 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(5 * 1024 * 1024), "5.0 MiB");
-        assert_eq!(human_age(42), "42s");
-        assert_eq!(human_age(3 * 3600 + 5), "3h");
-        assert_eq!(human_age(3 * 86400), "3d");
-    }
 
     #[test]
     fn a_restore_needs_yes_or_an_answer_on_a_terminal() {

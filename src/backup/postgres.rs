@@ -20,6 +20,7 @@ use crate::dialect::postgres::pgtool::{dbname_arg, PgTool, PgVersion, ToolError}
 use crate::dialect::postgres::PgConnection;
 use crate::dialect::{quote_ident, Connection};
 use crate::error::{Error, Result};
+use crate::progress::Event;
 use crate::version::VersionTable;
 
 /// Flags shared by the real restore and the scratch one, so `verify --deep` tries what `restore` will run.
@@ -53,9 +54,9 @@ fn args(items: &[&str], tail: impl IntoIterator<Item = OsString>) -> Vec<OsStrin
     items.iter().map(OsString::from).chain(tail).collect()
 }
 
-fn forward_warnings(tool: &str, stderr: &str, log: &mut dyn FnMut(&str)) {
+fn forward_warnings(tool: &str, stderr: &str, events: &mut dyn FnMut(Event<'_>)) {
     for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
-        log(&format!("{tool}: {}", line.trim()));
+        events(Event::Note(&format!("{tool}: {}", line.trim())));
     }
 }
 
@@ -65,7 +66,7 @@ pub fn dump(
     target: &PgTarget,
     store: &Store,
     table: &VersionTable,
-    log: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<(TempPath, Snapshot)> {
     let mut conn = connect(target)?;
     let conn = conn.as_mut();
@@ -89,7 +90,7 @@ pub fn dump(
             [OsString::from(format!("--snapshot={snapshot}")), file],
         ),
     )?;
-    forward_warnings(tool.name, &out.stderr, log);
+    forward_warnings(tool.name, &out.stderr, events);
     conn.batch("COMMIT")
         .map_err(Error::db("could not end the snapshot transaction"))?;
     Ok((
@@ -145,7 +146,7 @@ fn parse_toc(listing: &str) -> Toc {
 }
 
 /// Restores the archive into the target database, all or nothing.
-pub fn restore(target: &PgTarget, file: &Path, log: &mut dyn FnMut(&str)) -> Result<()> {
+pub fn restore(target: &PgTarget, file: &Path, events: &mut dyn FnMut(Event<'_>)) -> Result<()> {
     let mut conn = connect(target)?;
     let (version, version_text) = server_version(conn.as_mut())?;
     drop(conn);
@@ -158,7 +159,7 @@ pub fn restore(target: &PgTarget, file: &Path, log: &mut dyn FnMut(&str)) -> Res
             [dbname_arg(target.dbname()), file.as_os_str().to_owned()],
         ),
     )?;
-    forward_warnings(tool.name, &out.stderr, log);
+    forward_warnings(tool.name, &out.stderr, events);
     Ok(())
 }
 
@@ -215,7 +216,7 @@ pub fn scratch_restore(
     target: &PgTarget,
     file: &Path,
     table: &VersionTable,
-    log: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<String>> {
     let mut admin = maintenance(target)?;
     let (version, version_text) = server_version(admin.as_mut())?;
@@ -244,7 +245,7 @@ pub fn scratch_restore(
             [dbname_arg(&scratch.name), file.as_os_str().to_owned()],
         ),
     )?;
-    forward_warnings(tool.name, &out.stderr, log);
+    forward_warnings(tool.name, &out.stderr, events);
     let mut conn = connect(&target)?;
     let heads = table.heads(conn.as_mut())?;
     drop(conn);

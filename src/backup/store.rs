@@ -28,10 +28,17 @@ const PARTIAL: &str = ".partial";
 pub const RESTORE_PURPOSE: &str = "restore";
 
 /// A backup file and its manifest.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Backup {
+    #[serde(serialize_with = "path_text")]
     pub path: PathBuf,
     pub manifest: Manifest,
+}
+
+/// A path in a report, as it is printed: a name that is not UTF-8 has its odd bytes replaced rather than
+/// failing the report.
+pub fn path_text<S: serde::Serializer>(path: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&path.display().to_string())
 }
 
 impl Backup {

@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::stdout_err;
+use serde::Serialize;
+
 use crate::error::{CommandError, Error, Result};
 use crate::graph::{GraphError, Revision, RevisionMap};
 use crate::project::Project;
@@ -25,21 +26,34 @@ pub struct NewRevisionArgs {
     pub version_path: Option<PathBuf>,
 }
 
-/// Writes a new, empty revision and returns its path.
-pub fn revision(p: &Project, args: &NewRevisionArgs, out: &mut dyn Write) -> Result<PathBuf> {
+/// A revision file written by `revision`, `create` or `merge`.
+#[derive(Debug, Serialize)]
+pub struct Generated {
+    /// The new file, absolute.
+    pub path: PathBuf,
+}
+
+/// What `init` made: the versions folder, and the ini file unless one was there.
+#[derive(Debug, Serialize)]
+pub struct ScriptsFolder {
+    /// The versions folder, absolute.
+    pub versions: PathBuf,
+    /// The ini file, as named on the command line.
+    pub config: PathBuf,
+    /// The ini file, absolute, when `init` wrote it; `None` when one was already there.
+    pub config_written: Option<PathBuf>,
+}
+
+/// Writes a new, empty revision.
+pub fn revision(p: &Project, args: &NewRevisionArgs) -> Result<Generated> {
     let scripts = p.scripts()?;
     let head = args.head.as_deref().unwrap_or("head");
     let heads = resolve_heads(scripts, &[head.to_string()], CommandError::AmbiguousHead)?;
-    write_revision(p, scripts, heads, args, out)
+    write_revision(p, scripts, heads, args)
 }
 
 /// Writes a revision that merges the given revisions (`heads` for all).
-pub fn merge(
-    p: &Project,
-    revisions: &[String],
-    args: &NewRevisionArgs,
-    out: &mut dyn Write,
-) -> Result<PathBuf> {
+pub fn merge(p: &Project, revisions: &[String], args: &NewRevisionArgs) -> Result<Generated> {
     let scripts = p.scripts()?;
     let heads = resolve_heads(scripts, revisions, CommandError::MultipleHeads)?;
     if heads.len() < 2 {
@@ -49,7 +63,7 @@ pub fn merge(
         }
         .into());
     }
-    write_revision(p, scripts, heads, args, out)
+    write_revision(p, scripts, heads, args)
 }
 
 /// The revisions `specs` name, each once; `multiple` is the error for a spec that names several heads where
@@ -79,8 +93,7 @@ fn write_revision(
     scripts: &Scripts,
     heads: Vec<String>,
     args: &NewRevisionArgs,
-    out: &mut dyn Write,
-) -> Result<PathBuf> {
+) -> Result<Generated> {
     let map = &scripts.map;
     if !args.splice {
         // As in Alembic, a revision no other revises is a head here even when another depends on it (an effective
@@ -177,12 +190,10 @@ fn write_revision(
         depends_on: &depends_on,
         create_date: &time.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
     });
-    let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
-    out.write_all(format!("Generating {} ...", shown.display()).as_bytes())
-        .map_err(stdout_err)?;
     write_new_file(&path, &text)?;
-    out.write_all(b"  done\n").map_err(stdout_err)?;
-    Ok(path)
+    Ok(Generated {
+        path: std::path::absolute(&path).unwrap_or(path),
+    })
 }
 
 /// Writes under a temporary name in the same directory and renames, refusing to overwrite an existing file.
@@ -224,7 +235,7 @@ pub fn new_rev_id() -> String {
 }
 
 /// Creates a scripts folder and, when there is none, an ini file pointing at it.
-pub fn init(directory: &Path, config: &Path, out: &mut dyn Write) -> Result<()> {
+pub fn init(directory: &Path, config: &Path) -> Result<ScriptsFolder> {
     if directory.exists()
         && std::fs::read_dir(directory)
             .map_err(Error::io(directory))?
@@ -237,39 +248,23 @@ pub fn init(directory: &Path, config: &Path, out: &mut dyn Write) -> Result<()> 
         .into());
     }
     let versions = directory.join("versions");
-    let mut say = |s: String| out.write_all(s.as_bytes()).map_err(stdout_err);
-    say(format!(
-        "Creating directory {} ...",
-        std::path::absolute(&versions)
-            .unwrap_or(versions.clone())
-            .display()
-    ))?;
     std::fs::create_dir_all(&versions).map_err(Error::io(&versions))?;
-    say("  done\n".into())?;
+    let mut folder = ScriptsFolder {
+        versions: std::path::absolute(&versions).unwrap_or(versions),
+        config: config.to_path_buf(),
+        config_written: None,
+    };
     if config.exists() {
-        say(format!(
-            "{} already exists; leaving it as it is\n",
-            config.display()
-        ))?;
-        return Ok(());
+        return Ok(folder);
     }
     let here = config
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let location = pathdiff(directory, here);
-    say(format!(
-        "Generating {} ...",
-        std::path::absolute(config)
-            .unwrap_or(config.to_path_buf())
-            .display()
-    ))?;
     write_new_file(config, &crate::templates::ini(&location))?;
-    say("  done\n".into())?;
-    say(format!(
-        "Please edit the database URL in {} (or set DATABASE_URL) before proceeding.\n",
-        config.display()
-    ))
+    folder.config_written = Some(std::path::absolute(config).unwrap_or(config.to_path_buf()));
+    Ok(folder)
 }
 
 /// `directory` relative to the ini file's directory, as the ini file will say it through `%(here)s`.

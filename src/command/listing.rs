@@ -1,17 +1,75 @@
 //! The verbs that read: `current`, `history`, `heads`, `branches` and `show`. They read the revision files and
-//! the database's heads (`current` always, the others only when asked about `current`); they never write.
+//! the database's heads (`current` always, the others only when asked about `current`); they never write. Each
+//! returns its report: the revisions it found, in the shape `--json` prints, with what the text form needs.
 
 use std::collections::HashSet;
-use std::io::Write;
 
 use serde::Serialize;
 
-use super::{emit, stdout_err};
 use crate::dialect::{self, Access};
-use crate::display::{self, LineParts, RevisionJson};
 use crate::error::{CommandError, Error, Result};
+use crate::graph::RevInfo;
 use crate::project::Project;
+use crate::script::Script;
 use crate::scripts::Scripts;
+
+/// A revision as the listing verbs report it: the fields `--json` prints, then what only the text form shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionView {
+    pub revision: String,
+    pub down_revisions: Vec<String>,
+    /// Resolved to full revision ids.
+    pub depends_on: Vec<String>,
+    pub branch_labels: Vec<String>,
+    pub message: String,
+    pub path: String,
+    pub create_date: Option<String>,
+    pub is_head: bool,
+    pub is_branch_point: bool,
+    pub is_merge_point: bool,
+    /// Whether the version table holds it; `None` (JSON `null`) when the command did not read the database.
+    pub is_current: Option<bool>,
+    /// `Depends On:` exactly as written in the file (a label stays a label), as the text form prints it.
+    #[serde(skip)]
+    pub depends_on_as_written: Vec<String>,
+    /// Nothing revises it, but something depends on it.
+    #[serde(skip)]
+    pub is_effective_head: bool,
+    /// The revisions that name it in `Revises:`.
+    #[serde(skip)]
+    pub children: Vec<String>,
+    /// The header's comment lines, the message first.
+    #[serde(skip)]
+    pub doc: Vec<String>,
+}
+
+impl RevisionView {
+    pub fn new(info: &RevInfo<'_>, script: &Script, current: Option<bool>) -> RevisionView {
+        let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+        RevisionView {
+            revision: info.id.to_string(),
+            down_revisions: owned(&info.down),
+            depends_on: owned(&info.dependencies),
+            branch_labels: owned(&info.branch_labels),
+            message: script.message().to_string(),
+            path: script.path.display().to_string(),
+            create_date: script.create_date.clone(),
+            is_head: info.is_head,
+            is_branch_point: info.is_branch_point,
+            is_merge_point: info.is_merge_point,
+            is_current: current,
+            depends_on_as_written: info.depends_on.to_vec(),
+            is_effective_head: info.is_effective_head,
+            children: owned(&info.children),
+            doc: script.doc.clone(),
+        }
+    }
+
+    /// Marked `(current)` in the text form: the command read the database and the version table holds it.
+    pub fn marked_current(&self) -> bool {
+        self.is_current == Some(true)
+    }
+}
 
 /// What `current` found.
 #[derive(Debug, Serialize)]
@@ -20,18 +78,26 @@ pub struct Current {
     /// False when the database has no version table yet (nothing was ever applied or stamped); true at base
     /// after a downgrade to base.
     pub version_table_exists: bool,
-    pub revisions: Vec<RevisionJson>,
+    pub revisions: Vec<RevisionView>,
     pub heads: Vec<String>,
     pub at_head: bool,
+    /// `-v`: the URL and each revision in full.
+    #[serde(skip)]
+    pub verbose: bool,
 }
 
-pub fn current(
-    p: &Project,
-    verbose: bool,
-    check_heads: bool,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<Current> {
+impl Current {
+    /// `--check-heads`: fails, once the report is out, unless the database is at every head.
+    pub fn check_heads(&self) -> Result<()> {
+        if self.at_head {
+            Ok(())
+        } else {
+            Err(Error::NotAtHead)
+        }
+    }
+}
+
+pub fn current(p: &Project, verbose: bool) -> Result<Current> {
     let url = p.settings.database_url()?;
     let (version_table_exists, db_heads) = p.with_scripts_loading(|| {
         let mut conn = dialect::open(&url, p.settings.busy_timeout, Access::MustExist)?;
@@ -45,34 +111,39 @@ pub fn current(
     let map = &scripts.map;
     let revisions = map.current_revisions(&db_heads)?;
     let at_head = map.at_heads(&db_heads);
-    let mut text = String::new();
-    if verbose {
-        text.push_str(&format!("Current revision(s) for {}:\n", url.masked()));
-    }
     let mut views = Vec::new();
     for id in &revisions {
         let info = map.info(id).expect("current revisions are in the map");
-        let script = scripts.get(id)?;
-        if verbose {
-            text.push_str(&display::entry(&info, script, false));
-        } else {
-            text.push_str(&display::line(&info, script, LineParts::default(), false));
-            text.push('\n');
-        }
-        views.push(RevisionJson::new(&info, script, Some(true)));
+        views.push(RevisionView::new(&info, scripts.get(id)?, Some(true)));
     }
-    let report = Current {
+    Ok(Current {
         url: url.masked(),
         version_table_exists,
         revisions: views,
         heads: db_heads,
         at_head,
-    };
-    emit(out, json, &report, &text)?;
-    if check_heads && !at_head {
-        return Err(Error::NotAtHead);
-    }
-    Ok(report)
+        verbose,
+    })
+}
+
+/// Which verb listed the revisions: it decides the parts of the one-line form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingKind {
+    History,
+    Heads,
+    Show,
+}
+
+/// What `history`, `heads` and `show` list: a bare array in JSON.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Revisions {
+    pub revisions: Vec<RevisionView>,
+    #[serde(skip)]
+    pub kind: ListingKind,
+    /// `-v` (always, for `show`): each revision in full.
+    #[serde(skip)]
+    pub verbose: bool,
 }
 
 pub fn history(
@@ -80,9 +151,7 @@ pub fn history(
     range: Option<&str>,
     verbose: bool,
     indicate_current: bool,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
+) -> Result<Revisions> {
     let scripts = p.scripts()?;
     let map = &scripts.map;
     let needs_db = indicate_current || range.is_some_and(|r| r.contains("current"));
@@ -97,123 +166,88 @@ pub fn history(
         None => map.walk(),
     };
     let current: HashSet<&str> = current.iter().map(String::as_str).collect();
-    let parts = LineParts {
-        branches: true,
-        doc: true,
-        parents: true,
-        ..LineParts::default()
-    };
-    revision_listing(
-        scripts,
-        &ids,
-        indicate_current.then_some(&current),
+    Ok(Revisions {
+        revisions: views(scripts, &ids, indicate_current.then_some(&current))?,
+        kind: ListingKind::History,
         verbose,
-        parts,
-        json,
-        out,
-    )
+    })
 }
 
 /// `current` is the database's revisions when the command read them; without them, JSON says `is_current: null`
 /// rather than guess.
-fn revision_listing(
+fn views(
     scripts: &Scripts,
     ids: &[&str],
     current: Option<&HashSet<&str>>,
-    verbose: bool,
-    parts: LineParts,
-    json: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let mut text = String::new();
-    let mut views = Vec::new();
-    for id in ids {
-        let info = scripts
-            .map
-            .info(id)
-            .expect("listed revisions are in the map");
-        let script = scripts.get(id)?;
-        let known = current.map(|c| c.contains(id));
-        let cur = known == Some(true);
-        if json {
-            views.push(RevisionJson::new(&info, script, known));
-        } else if verbose {
-            text.push_str(&display::entry(&info, script, cur));
-        } else {
-            text.push_str(&display::line(&info, script, parts, cur));
-            text.push('\n');
-        }
-    }
-    emit(out, json, &views, &text)
+) -> Result<Vec<RevisionView>> {
+    ids.iter()
+        .map(|id| {
+            let info = scripts
+                .map
+                .info(id)
+                .expect("listed revisions are in the map");
+            Ok(RevisionView::new(
+                &info,
+                scripts.get(id)?,
+                current.map(|c| c.contains(id)),
+            ))
+        })
+        .collect()
 }
 
-pub fn heads(p: &Project, verbose: bool, json: bool, out: &mut dyn Write) -> Result<()> {
+pub fn heads(p: &Project, verbose: bool) -> Result<Revisions> {
     let scripts = p.scripts()?;
-    let parts = LineParts {
-        branches: true,
-        tree: false,
-        ..LineParts::default()
-    };
-    revision_listing(
-        scripts,
-        &scripts.map.versioned_heads(),
-        None,
+    Ok(Revisions {
+        revisions: views(scripts, &scripts.map.versioned_heads(), None)?,
+        kind: ListingKind::Heads,
         verbose,
-        parts,
-        json,
-        out,
-    )
+    })
 }
 
-pub fn branches(p: &Project, verbose: bool, out: &mut dyn Write) -> Result<()> {
+/// A branch point and the revisions it branches into.
+#[derive(Debug, Serialize)]
+pub struct BranchPoint {
+    #[serde(flatten)]
+    pub revision: RevisionView,
+    pub branches: Vec<RevisionView>,
+}
+
+/// What `branches` lists: a bare array of branch points in JSON.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Branches {
+    pub branch_points: Vec<BranchPoint>,
+    /// `-v`: each branch point in full, and each branch's message.
+    #[serde(skip)]
+    pub verbose: bool,
+}
+
+pub fn branches(p: &Project, verbose: bool) -> Result<Branches> {
     let scripts = p.scripts()?;
     let map = &scripts.map;
-    let mut text = String::new();
+    let mut branch_points = Vec::new();
     for id in map.walk() {
         let info = map.info(id).expect("walked revisions are in the map");
         if !info.is_branch_point {
             continue;
         }
-        let script = scripts.get(id)?;
-        let head = if verbose {
-            display::entry(&info, script, false)
-        } else {
-            display::line(
-                &info,
-                script,
-                LineParts {
-                    branches: true,
-                    ..LineParts::default()
-                },
-                false,
-            )
-        };
-        text.push_str(&head);
-        text.push('\n');
+        let mut branches = Vec::new();
         for child in &info.children {
             let cinfo = map.info(child).expect("children are in the map");
-            let cscript = scripts.get(child)?;
-            text.push_str(&format!(
-                "{} -> {}\n",
-                " ".repeat(id.len()),
-                display::line(
-                    &cinfo,
-                    cscript,
-                    LineParts {
-                        branches: true,
-                        doc: verbose,
-                        ..LineParts::default()
-                    },
-                    false
-                )
-            ));
+            branches.push(RevisionView::new(&cinfo, scripts.get(child)?, None));
         }
-        text.push('\n');
+        branch_points.push(BranchPoint {
+            revision: RevisionView::new(&info, scripts.get(id)?, None),
+            branches,
+        });
     }
-    out.write_all(text.as_bytes()).map_err(stdout_err)
+    Ok(Branches {
+        branch_points,
+        verbose,
+    })
 }
 
-pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<()> {
+pub fn show(p: &Project, rev: &str) -> Result<Revisions> {
     let scripts = p.scripts()?;
     let reads_db = rev.contains("current");
     let current = if reads_db {
@@ -230,13 +264,9 @@ pub fn show(p: &Project, rev: &str, json: bool, out: &mut dyn Write) -> Result<(
         .into());
     }
     let rows: HashSet<&str> = current.iter().map(String::as_str).collect();
-    revision_listing(
-        scripts,
-        &ids,
-        reads_db.then_some(&rows),
-        true,
-        LineParts::default(),
-        json,
-        out,
-    )
+    Ok(Revisions {
+        revisions: views(scripts, &ids, reads_db.then_some(&rows))?,
+        kind: ListingKind::Show,
+        verbose: true,
+    })
 }

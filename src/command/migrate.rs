@@ -2,15 +2,16 @@
 //! of three ways: offline (print the SQL of a plan from a given start), dry run (plan from the database's real
 //! state and print it), or online (plan and run under the run lock).
 
-use std::io::Write;
+use serde::Serialize;
 
-use super::{stdout_err, take_lock};
+use super::take_lock;
 use crate::dialect::{Access, Connection, Dialect};
 use crate::error::{CommandError, Error, Result};
 use crate::graph::{RevisionMap, Step};
 use crate::history;
+use crate::progress::Event;
 use crate::project::Project;
-use crate::runner::{self, Event, Runner, Scope};
+use crate::runner::{self, Runner, Scope};
 use crate::version::VersionTable;
 
 /// How `upgrade`, `downgrade` and `stamp` run.
@@ -31,19 +32,47 @@ pub enum Verb {
     Downgrade,
 }
 
+/// What `upgrade`, `downgrade` or `stamp` did, by the way it ran.
+#[derive(Debug, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Migration {
+    /// `--sql`: the script a DBA applies; nothing was run.
+    Offline { steps: usize, sql: String },
+    /// `--dry-run`: the steps that would run, each as its progress line, and their SQL; nothing was changed.
+    DryRun { steps: Vec<String>, sql: String },
+    /// The steps ran; each was reported as it finished.
+    Online { steps: usize },
+}
+
+impl Migration {
+    /// How many steps ran, or would run.
+    pub fn steps(&self) -> usize {
+        match self {
+            Migration::Offline { steps, .. } | Migration::Online { steps } => *steps,
+            Migration::DryRun { steps, .. } => steps.len(),
+        }
+    }
+}
+
+/// What `ensure_version` made sure of: both tables exist.
+#[derive(Debug, Serialize)]
+pub struct Ensured {
+    pub version_table: String,
+    pub history_table: String,
+}
+
 fn single(p: &Project, o: &RunOptions) -> bool {
     o.single_transaction || !p.settings.transaction_per_migration
 }
 
-/// `upgrade` or `downgrade` to `target`; returns the number of steps.
+/// `upgrade` or `downgrade` to `target`.
 pub fn migrate(
     p: &Project,
     verb: Verb,
     target: &str,
     o: &RunOptions,
-    out: &mut dyn Write,
     events: &mut dyn FnMut(Event<'_>),
-) -> Result<usize> {
+) -> Result<Migration> {
     let map = &p.scripts()?.map;
     let plan = |heads: &[String], target: &str| -> Result<Vec<Step>> {
         Ok(match verb {
@@ -60,14 +89,7 @@ pub fn migrate(
             None => (None, target),
         };
         let heads = start_heads(map, start)?;
-        return offline(
-            p,
-            o,
-            &heads,
-            verb == Verb::Upgrade,
-            plan(&heads, target)?,
-            out,
-        );
+        return offline(p, o, &heads, verb == Verb::Upgrade, plan(&heads, target)?);
     }
     if target.contains(':') {
         return Err(CommandError::RangeNotAllowed.into());
@@ -77,7 +99,7 @@ pub fn migrate(
         Verb::Upgrade => Online::Upgrade,
         Verb::Downgrade => Online::Downgrade,
     };
-    online(p, o, run, &planner, out, events)
+    online(p, o, run, &planner, events)
 }
 
 /// `stamp REV…`: moves the version table without running SQL.
@@ -86,9 +108,8 @@ pub fn stamp(
     revisions: &[String],
     purge: bool,
     o: &RunOptions,
-    out: &mut dyn Write,
     events: &mut dyn FnMut(Event<'_>),
-) -> Result<usize> {
+) -> Result<Migration> {
     let map = &p.scripts()?.map;
     if o.sql {
         if purge {
@@ -108,17 +129,10 @@ pub fn stamp(
             }
         }
         let heads = start_heads(map, start)?;
-        return offline(
-            p,
-            o,
-            &heads,
-            true,
-            map.plan_stamp(&heads, &targets, false)?,
-            out,
-        );
+        return offline(p, o, &heads, true, map.plan_stamp(&heads, &targets, false)?);
     }
     let planner = |heads: &[String]| Ok(map.plan_stamp(heads, revisions, false)?);
-    online(p, o, Online::Stamp { purge }, &planner, out, events)
+    online(p, o, Online::Stamp { purge }, &planner, events)
 }
 
 /// Prints the SQL of a plan made from `heads` (no connection).
@@ -128,16 +142,17 @@ fn offline(
     heads: &[String],
     may_create: bool,
     steps: Vec<Step>,
-    out: &mut dyn Write,
-) -> Result<usize> {
+) -> Result<Migration> {
     let dialect = Dialect::for_url(&p.settings.database_url()?);
     let steps = runner::prepare(p.scripts()?, &dialect, steps)?;
     // Like Alembic, the version table is created by the first step from base: with no step, there is nothing
     // to record and the script is empty.
     let create = may_create && heads.is_empty() && !steps.is_empty();
-    let text = runner::render_sql(&steps, &p.version_table(), create, single(p, o));
-    out.write_all(text.as_bytes()).map_err(stdout_err)?;
-    Ok(steps.len())
+    let sql = runner::render_sql(&steps, &p.version_table(), create, single(p, o));
+    Ok(Migration::Offline {
+        steps: steps.len(),
+        sql,
+    })
 }
 
 /// Which command an online run is, for what it checks and whether it may create the database.
@@ -159,9 +174,8 @@ fn online(
     o: &RunOptions,
     run: Online,
     planner: &runner::Planner<'_>,
-    out: &mut dyn Write,
     events: &mut dyn FnMut(Event<'_>),
-) -> Result<usize> {
+) -> Result<Migration> {
     let upgrade = run == Online::Upgrade;
     let purge = run == Online::Stamp { purge: true };
     // There is nothing to revert in a database that does not exist: a downgrade must find one.
@@ -178,8 +192,7 @@ fn online(
         Err(Error::NoDatabase { .. }) if o.dry_run && access == Access::CreateIfMissing => {
             let url = p.settings.database_url()?;
             let steps = runner::prepare(scripts, &Dialect::for_url(&url), planner(&[])?)?;
-            dry_run_report(&steps, &version, true, single(p, o), out)?;
-            return Ok(steps.len());
+            return Ok(dry_run(&steps, &version, true, single(p, o)));
         }
         other => other?,
     };
@@ -195,8 +208,7 @@ fn online(
             check_applied(p, conn, &heads, false)?;
         }
         let steps = runner::prepare(scripts, &conn.dialect(), planner(&heads)?)?;
-        dry_run_report(&steps, &version, !exists, single(p, o), out)?;
-        return Ok(steps.len());
+        return Ok(dry_run(&steps, &version, !exists, single(p, o)));
     }
     let guard = take_lock(p, conn, events)?;
     let history = p.history_table();
@@ -226,7 +238,7 @@ fn online(
         )));
     }
     guard.release(conn)?;
-    Ok(done)
+    Ok(Migration::Online { steps: done })
 }
 
 /// The heads an offline run starts from: `from` of a `from:to` range, else nothing (base).
@@ -241,28 +253,20 @@ fn start_heads(map: &RevisionMap, start: Option<&str>) -> Result<Vec<String>> {
     }
 }
 
-fn dry_run_report(
+fn dry_run(
     steps: &[runner::Prepared<'_>],
     version: &VersionTable,
     create: bool,
     single: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let mut text = String::new();
-    if steps.is_empty() {
-        text.push_str("-- dry run: nothing to do\n");
-    } else {
-        text.push_str(&format!(
-            "-- dry run: {} step(s) would run; nothing was changed\n",
-            steps.len()
-        ));
-        for s in steps {
-            text.push_str(&format!("--   {}\n", s.log_line(true)));
-        }
-        text.push('\n');
-        text.push_str(&runner::render_sql(steps, version, create, single));
+) -> Migration {
+    Migration::DryRun {
+        steps: steps.iter().map(|s| s.log_line(true)).collect(),
+        sql: if steps.is_empty() {
+            String::new()
+        } else {
+            runner::render_sql(steps, version, create, single)
+        },
     }
-    out.write_all(text.as_bytes()).map_err(stdout_err)
 }
 
 /// What an upgrade that ran nothing says: where the database is.
@@ -307,11 +311,16 @@ fn check_applied(
 
 /// Creates the version and history tables if they are missing: a sync point for applications that start in
 /// parallel, so it holds the run lock (two servers creating one table at once collide in the catalog).
-pub fn ensure_version(p: &Project, events: &mut dyn FnMut(Event<'_>)) -> Result<()> {
+pub fn ensure_version(p: &Project, events: &mut dyn FnMut(Event<'_>)) -> Result<Ensured> {
     let mut conn = p.connect()?;
     let conn = conn.as_mut();
     let guard = take_lock(p, conn, events)?;
-    p.version_table().ensure(conn)?;
-    p.history_table().ensure(conn)?;
-    guard.release(conn)
+    let (version, history) = (p.version_table(), p.history_table());
+    version.ensure(conn)?;
+    history.ensure(conn)?;
+    guard.release(conn)?;
+    Ok(Ensured {
+        version_table: version.qualified(),
+        history_table: history.qualified(),
+    })
 }

@@ -1,15 +1,13 @@
 //! `validate`: compares the revisions applied to the database with their files, and with `--accept` records
 //! a reviewed change to one of them as what ran.
 
-use std::io::Write;
-
 use serde::Serialize;
 
-use super::{emit, stdout_err, take_lock};
+use super::take_lock;
 use crate::error::{CommandError, Error, Result};
 use crate::history::{self, Action, Change, Entry, Fingerprint, Identity};
+use crate::progress::Event;
 use crate::project::Project;
-use crate::runner::Event;
 
 /// One problem `validate` found.
 #[derive(Debug, Serialize)]
@@ -20,22 +18,46 @@ pub struct Finding {
     pub detail: String,
 }
 
-/// Compares the applied revisions with their files: changed SQL or parents, revisions counted as applied that
-/// never ran, applied revisions whose file is gone, and version-table rows no file declares. With `accept`,
-/// records the file of that revision as what ran, unless that would count SQL that never ran as applied.
-pub fn validate(
-    p: &Project,
-    accept: Option<&str>,
-    json: bool,
-    out: &mut dyn Write,
-    events: &mut dyn FnMut(Event<'_>),
-) -> Result<Vec<Finding>> {
+/// What `validate` found: a bare array of findings in JSON.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Findings {
+    pub findings: Vec<Finding>,
+    /// How many applied revisions were compared, for the text form of a clean result.
+    #[serde(skip)]
+    pub applied: usize,
+}
+
+impl Findings {
+    /// Fails, once the findings are out, when there is any.
+    pub fn check(&self) -> Result<()> {
+        if self.findings.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Validation(format!(
+            "validate found {} problem(s)",
+            self.findings.len()
+        )))
+    }
+}
+
+/// What `validate --accept` recorded as what ran.
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub revision: String,
+    pub checksum: String,
+    pub path: String,
+}
+
+/// `validate --accept REV`: records the file of that revision as what ran, unless that would count SQL that
+/// never ran as applied. It waits for a migration that is running to finish, and holds the run lock while it
+/// reads the heads and writes.
+pub fn accept(p: &Project, rev: &str, events: &mut dyn FnMut(Event<'_>)) -> Result<Accepted> {
     let scripts = p.scripts()?;
     let mut conn = p.connect_existing()?;
     let conn = conn.as_mut();
     let history = p.history_table();
-    // Accepting writes, so it waits for a migration that is running to finish and then reads the heads.
-    let guard = accept.map(|_| take_lock(p, conn, events)).transpose()?;
+    let guard = take_lock(p, conn, events)?;
     let heads = p.db_heads(conn)?;
     let dialect = conn.dialect().engine;
     let known: Vec<String> = heads
@@ -43,57 +65,65 @@ pub fn validate(
         .filter(|h| scripts.map.contains(h))
         .cloned()
         .collect();
-    if let Some(rev) = accept {
-        let ids = scripts.map.resolve(rev, &heads)?;
-        let [id] = ids.as_slice() else {
-            return Err(CommandError::AcceptOneAtATime {
-                revision: rev.to_string(),
-                count: ids.len(),
-            }
-            .into());
-        };
-        let script = scripts.get(id)?;
-        let records = history.records(conn)?;
-        let found = history::compare(scripts, &records, &known, dialect)?;
-        if let Some(changed) = found.changed.into_iter().find(|c| c.revision == *id) {
-            if !changed.may_accept() {
-                return Err(Error::AcceptRefused(Box::new(changed)));
-            }
+    let ids = scripts.map.resolve(rev, &heads)?;
+    let [id] = ids.as_slice() else {
+        return Err(CommandError::AcceptOneAtATime {
+            revision: rev.to_string(),
+            count: ids.len(),
         }
-        let info = scripts
-            .map
-            .info(id)
-            .expect("resolved revisions are in the map");
-        let ran = Fingerprint {
-            checksum: script.up_checksum(dialect)?,
-            identity: Identity::of(&info),
-        };
-        history.ensure(conn)?;
-        history.record(
-            conn,
-            &Entry {
-                revision: id,
-                action: Action::Accept,
-                message: script.message(),
-                fingerprint: Some(&ran),
-                duration_ms: 0,
-                success: true,
-                error: None,
-            },
-        )?;
-        out.write_all(
-            format!(
-                "accepted {} for revision {id} ({})\n",
-                ran.checksum,
-                script.path.display()
-            )
-            .as_bytes(),
-        )
-        .map_err(stdout_err)?;
+        .into());
+    };
+    let script = scripts.get(id)?;
+    let records = history.records(conn)?;
+    let found = history::compare(scripts, &records, &known, dialect)?;
+    if let Some(changed) = found.changed.into_iter().find(|c| c.revision == *id) {
+        if !changed.may_accept() {
+            return Err(Error::AcceptRefused(Box::new(changed)));
+        }
     }
-    if let Some(guard) = guard {
-        guard.release(conn)?;
-    }
+    let info = scripts
+        .map
+        .info(id)
+        .expect("resolved revisions are in the map");
+    let ran = Fingerprint {
+        checksum: script.up_checksum(dialect)?,
+        identity: Identity::of(&info),
+    };
+    history.ensure(conn)?;
+    history.record(
+        conn,
+        &Entry {
+            revision: id,
+            action: Action::Accept,
+            message: script.message(),
+            fingerprint: Some(&ran),
+            duration_ms: 0,
+            success: true,
+            error: None,
+        },
+    )?;
+    guard.release(conn)?;
+    Ok(Accepted {
+        revision: id.to_string(),
+        checksum: ran.checksum,
+        path: script.path.display().to_string(),
+    })
+}
+
+/// Compares the applied revisions with their files: changed SQL or parents, revisions counted as applied that
+/// never ran, applied revisions whose file is gone, and version-table rows no file declares.
+pub fn validate(p: &Project) -> Result<Findings> {
+    let scripts = p.scripts()?;
+    let mut conn = p.connect_existing()?;
+    let conn = conn.as_mut();
+    let history = p.history_table();
+    let heads = p.db_heads(conn)?;
+    let dialect = conn.dialect().engine;
+    let known: Vec<String> = heads
+        .iter()
+        .filter(|h| scripts.map.contains(h))
+        .cloned()
+        .collect();
     let records = history.records(conn)?;
     let mut findings = Vec::new();
     for h in &heads {
@@ -163,31 +193,10 @@ pub fn validate(
             detail,
         });
     }
-    let mut text = String::new();
-    for f in &findings {
-        text.push_str(&format!(
-            "{}: {}{}: {}\n",
-            f.kind,
-            f.revision,
-            f.file
-                .as_ref()
-                .map(|p| format!(" ({p})"))
-                .unwrap_or_default(),
-            f.detail
-        ));
-    }
-    if findings.is_empty() {
-        text.push_str(&format!(
-            "ok: {} applied revision(s) match their files\n",
-            scripts.map.applied(&known)?.len()
-        ));
-    }
-    emit(out, json, &findings, &text)?;
-    if !findings.is_empty() {
-        return Err(Error::Validation(format!(
-            "validate found {} problem(s)",
-            findings.len()
-        )));
-    }
-    Ok(findings)
+    let applied = if findings.is_empty() {
+        scripts.map.applied(&known)?.len()
+    } else {
+        0
+    };
+    Ok(Findings { findings, applied })
 }

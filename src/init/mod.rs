@@ -3,8 +3,8 @@
 //! creates the file in WAL mode and checks it. Every step looks before it acts, so a second run changes nothing,
 //! and a failure caused by a missing privilege says which one, and what to ask an administrator to run.
 //!
-//! Progress goes to a callback and the result comes back as a [`Report`], so the binary decides where each is
-//! printed (stdout, or stderr when the report is JSON). The flow and the report are here; what is done on each
+//! Progress goes to a callback as [`Event`]s and the result comes back as a [`Report`] (its text form is in
+//! [`crate::render::init`]), so the binary decides where each is printed. The flow and the report are here; what is done on each
 //! engine is in `sqlite` and `postgres`.
 
 mod postgres;
@@ -20,6 +20,7 @@ use crate::dburl::DatabaseUrl;
 use crate::dialect::postgres::ConnectError;
 use crate::dialect::Connection;
 use crate::error::Result;
+use crate::progress::Event;
 use crate::project::Project;
 use crate::version::VersionTable;
 
@@ -180,16 +181,6 @@ pub enum State {
     Existing,
 }
 
-impl State {
-    fn describe(self) -> &'static str {
-        match self {
-            State::Created => "created",
-            State::Recreated => "recreated",
-            State::Existing => "already there",
-        }
-    }
-}
-
 /// The database as found at the end.
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseReport {
@@ -250,87 +241,16 @@ pub struct Report {
     pub changed: bool,
 }
 
-impl Report {
-    /// The report as the lines a person reads.
-    pub fn text(&self) -> String {
-        let mut lines: Vec<(&str, String)> = vec![("server", self.server.clone())];
-        let d = &self.database;
-        let mut details = Vec::new();
-        if let Some(owner) = &d.owner {
-            details.push(format!("owner {owner}"));
-        }
-        if let Some(encoding) = &d.encoding {
-            details.push(format!("encoding {encoding}"));
-        }
-        if let Some(collation) = &d.collation {
-            details.push(format!("collation {collation}"));
-        }
-        let details = if details.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", details.join(", "))
-        };
-        if let Some(dir) = &d.created_directory {
-            lines.push(("directory", format!("{dir}, created")));
-        }
-        lines.push((
-            "database",
-            format!("{}, {}{details}", d.name, d.state.describe()),
-        ));
-        for e in &self.extensions {
-            lines.push((
-                "extension",
-                format!("{} {}, {}", e.name, e.version, e.state.describe()),
-            ));
-        }
-        if !self.skipped_extensions.is_empty() {
-            lines.push((
-                "extensions",
-                format!(
-                    "do not apply to SQLite; skipped {}",
-                    self.skipped_extensions.join(", ")
-                ),
-            ));
-        }
-        if let Some(j) = &self.journal_mode {
-            let how = if j.changed { "set" } else { "already" };
-            lines.push(("journal", format!("{} ({how})", j.mode)));
-        }
-        if let Some(check) = &self.quick_check {
-            lines.push(("check", format!("quick_check {check}")));
-        }
-        let revision = match &self.revision {
-            None => format!("none (no {} table yet)", self.version_table),
-            Some(heads) if heads.is_empty() => format!("none ({} is empty)", self.version_table),
-            Some(heads) => heads.join(", "),
-        };
-        lines.push(("revision", revision));
-        for note in &self.notes {
-            lines.push(("note", note.clone()));
-        }
-        let mut text = String::new();
-        for (label, value) in lines {
-            text.push_str(&format!("{:<12}{value}\n", format!("{label}:")));
-        }
-        text.push_str(if self.changed {
-            "done\n"
-        } else {
-            "nothing to do: everything was already in place\n"
-        });
-        text
-    }
-}
-
 /// Creates the database the settings point at (and its extensions, on PostgreSQL) unless it is already there,
-/// then verifies it. `say` receives progress lines.
-pub fn run(project: &Project, opts: &Options, say: &mut dyn FnMut(&str)) -> Result<Report> {
+/// then verifies it. `events` receives progress lines as [`Event::Note`]s.
+pub fn run(project: &Project, opts: &Options, events: &mut dyn FnMut(Event<'_>)) -> Result<Report> {
     let url = project.settings.database_url()?;
     let version = project.version_table();
     match &url {
         DatabaseUrl::Sqlite(target) => {
-            sqlite::init(&url, target, &version, &project.settings, opts, say)
+            sqlite::init(&url, target, &version, &project.settings, opts, events)
         }
-        DatabaseUrl::Postgres(target) => postgres::init(target, &version, opts, say),
+        DatabaseUrl::Postgres(target) => postgres::init(target, &version, opts, events),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::dialect::postgres::{connect, ConnectError, PgConnection};
 use crate::dialect::{pg_db_error, quote_literal, Connection};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::progress::Event;
 use crate::version::VersionTable;
 
 /// Databases to try, in order, for creating the target: every cluster has them and any role may usually
@@ -46,7 +47,7 @@ pub(super) fn init(
     target: &PgTarget,
     version: &VersionTable,
     opts: &Options,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Report> {
     let name = target.dbname().to_string();
     if name.len() > MAX_IDENTIFIER_BYTES {
@@ -69,9 +70,9 @@ pub(super) fn init(
     let deadline = opts.wait.map(|w| (Instant::now() + w, w));
 
     let first = target.with_dbname(MAINTENANCE_DATABASES[0]);
-    say(&format!("connecting to {}", first.masked()));
-    let state = match maintenance(target, deadline, say)? {
-        Ok(mut admin) => create_database(&mut admin, target, opts, &mut notes, say)?,
+    events(Event::Note(&format!("connecting to {}", first.masked())));
+    let state = match maintenance(target, deadline, events)? {
+        Ok(mut admin) => create_database(&mut admin, target, opts, &mut notes, events)?,
         Err(tried) => {
             // No maintenance database is open to this role. The target itself may be, in which case it
             // exists and there is nothing to create.
@@ -99,7 +100,7 @@ pub(super) fn init(
         }
     };
 
-    say(&format!("connecting to {}", target.masked()));
+    events(Event::Note(&format!("connecting to {}", target.masked())));
     let mut conn = match PgConnection::open(target) {
         Ok(conn) => conn,
         Err(Error::PgConnect(e)) if e.code() == Some("42501") => {
@@ -118,7 +119,7 @@ pub(super) fn init(
         Err(e) => return Err(e),
     };
     let conn: &mut dyn Connection = &mut conn;
-    let (extensions, created) = create_extensions(conn, &name, &opts.extensions, say)?;
+    let (extensions, created) = create_extensions(conn, &name, &opts.extensions, events)?;
 
     let server = conn
         .server_version()
@@ -180,7 +181,7 @@ fn attempt(target: &PgTarget, limit: Duration) -> std::result::Result<postgres::
 fn connect_waiting(
     target: &PgTarget,
     deadline: Option<(Instant, Duration)>,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<std::result::Result<postgres::Client, ConnectError>> {
     let Some((deadline, total)) = deadline else {
         return match connect(target) {
@@ -199,10 +200,10 @@ fn connect_waiting(
         let reason = match attempt(target, left.max(Duration::from_secs(1))) {
             Ok(client) => {
                 if !last_reason.is_empty() {
-                    say(&format!(
+                    events(Event::Note(&format!(
                         "PostgreSQL at {server} is up after {:.1}s",
                         started.elapsed().as_secs_f64()
-                    ));
+                    )));
                 }
                 return Ok(Ok(client));
             }
@@ -222,10 +223,10 @@ fn connect_waiting(
             .into());
         }
         if reason != last_reason || last_said.elapsed() >= Duration::from_secs(10) {
-            say(&format!(
+            events(Event::Note(&format!(
                 "waiting for PostgreSQL at {server} ({reason}); giving up in {}s",
                 left.as_secs_f64().ceil()
-            ));
+            )));
             last_said = Instant::now();
         }
         last_reason = reason;
@@ -240,15 +241,15 @@ fn connect_waiting(
 fn maintenance(
     target: &PgTarget,
     deadline: Option<(Instant, Duration)>,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<std::result::Result<postgres::Client, String>> {
     let mut tried = Vec::new();
     for (i, db) in MAINTENANCE_DATABASES.iter().enumerate() {
         let t = target.with_dbname(db);
         let result = if i == 0 {
-            connect_waiting(&t, deadline, say)?
+            connect_waiting(&t, deadline, events)?
         } else {
-            say(&format!("connecting to {}", t.masked()));
+            events(Event::Note(&format!("connecting to {}", t.masked())));
             connect(&t)
         };
         match result {
@@ -310,13 +311,13 @@ fn create_database(
     target: &PgTarget,
     opts: &Options,
     notes: &mut Vec<String>,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<State> {
     let name = target.dbname();
     let mut existing = find_database(admin, name)?;
     let mut state = State::Created;
     if existing.is_some() && opts.recreate {
-        drop_database(admin, name, say)?;
+        drop_database(admin, name, events)?;
         existing = None;
         state = State::Recreated;
     }
@@ -358,7 +359,7 @@ fn create_database(
     if let Some(locale) = &opts.locale {
         sql.push_str(&format!(" LOCALE {}", quote_literal(locale)));
     }
-    say(&format!("creating database '{name}'"));
+    events(Event::Note(&format!("creating database '{name}'")));
     match admin.batch_execute(&sql) {
         Ok(()) => Ok(state),
         Err(e) => {
@@ -432,7 +433,7 @@ fn create_advice(role: &Role, name: &str, opts: &Options) -> String {
 fn drop_database(
     admin: &mut postgres::Client,
     name: &str,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<()> {
     let version: i64 = admin
         .query_one("SELECT current_setting('server_version_num')::bigint", &[])
@@ -444,7 +445,7 @@ fn drop_database(
     } else {
         ""
     };
-    say(&format!("dropping database '{name}'"));
+    events(Event::Note(&format!("dropping database '{name}'")));
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {}{force}", ident(name)))
         .map_err(|e| {
@@ -472,7 +473,7 @@ fn create_extensions(
     conn: &mut dyn Connection,
     database: &str,
     names: &[String],
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<(Vec<ExtensionReport>, bool)> {
     let installed = |conn: &mut dyn Connection, ext: &str| {
         conn.value(&format!(
@@ -506,7 +507,7 @@ fn create_extensions(
             ));
             continue;
         }
-        say(&format!("creating extension '{ext}'"));
+        events(Event::Note(&format!("creating extension '{ext}'")));
         // Without IF NOT EXISTS, so that a run which lost the race to another is told so by an error
         // and reports the extension as already there rather than created. An administrator gets the
         // statement that is safe to run in any case.

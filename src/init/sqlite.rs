@@ -16,6 +16,7 @@ use crate::dburl::{DatabaseUrl, SqliteTarget};
 use crate::dialect::{self, Connection};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::progress::Event;
 use crate::version::VersionTable;
 
 /// SQLite's journal modes. Only WAL is a property of the file; the others are each connection's choice, so
@@ -72,7 +73,7 @@ pub(super) fn init(
     version: &VersionTable,
     settings: &Settings,
     opts: &Options,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Report> {
     let mut notes = Vec::new();
     for (flag, given) in [
@@ -102,7 +103,10 @@ pub(super) fn init(
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.exists() {
-                say(&format!("creating directory '{}'", dir.display()));
+                events(Event::Note(&format!(
+                    "creating directory '{}'",
+                    dir.display()
+                )));
                 std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
                 created_directory = Some(dir.display().to_string());
             }
@@ -110,20 +114,22 @@ pub(super) fn init(
         _held = Some(dialect::sqlite::lock::acquire_file(
             path,
             settings.lock_timeout,
-            say,
+            &mut |m| events(Event::Waiting(m)),
         )?);
         if path.exists() {
             state = State::Existing;
             if opts.recreate {
-                say(&format!("removing {what} and its -wal and -shm files"));
+                events(Event::Note(&format!(
+                    "removing {what} and its -wal and -shm files"
+                )));
                 remove_sqlite_files(path)?;
                 state = State::Recreated;
             }
         }
         if state != State::Existing {
-            say(&format!("creating {}", url.masked()));
+            events(Event::Note(&format!("creating {}", url.masked())));
         } else {
-            say(&format!("opening {}", url.masked()));
+            events(Event::Note(&format!("opening {}", url.masked())));
         }
     } else {
         notes.push("an in-memory database lasts only as long as this process".into());
@@ -137,7 +143,7 @@ pub(super) fn init(
             conn,
             &name,
             opts.journal_mode.unwrap_or(JournalMode::Wal),
-            say,
+            events,
         )?),
         None => None,
     };
@@ -201,7 +207,7 @@ fn journal(
     conn: &mut dyn Connection,
     name: &str,
     wanted: JournalMode,
-    say: &mut dyn FnMut(&str),
+    events: &mut dyn FnMut(Event<'_>),
 ) -> Result<JournalReport> {
     let mut pragma = |sql: &str| -> Result<String> {
         let mode = conn.value(sql).map_err(Error::db(format!(
@@ -218,7 +224,7 @@ fn journal(
     }
     let changes_the_file = (before == "wal") != (wanted == JournalMode::Wal);
     if changes_the_file {
-        say(&format!("setting journal mode {wanted}"));
+        events(Event::Note(&format!("setting journal mode {wanted}")));
     }
     let after = pragma(&format!("PRAGMA journal_mode = {wanted}"))?;
     if after != wanted.as_str() {

@@ -1,0 +1,27 @@
+//! The lines a running verb's [`Event`]s print on stderr: progress, which `-q` silences, and warnings, which it
+//! never does.
+
+use std::time::Duration;
+
+use crate::progress::Event;
+
+/// The progress line an event prints unless quiet.
+pub fn line(event: &Event<'_>) -> String {
+    match event {
+        Event::Waiting(m) | Event::NothingToDo(m) | Event::Note(m) => m.to_string(),
+        Event::Done(step, elapsed) => format!("{} ({})", step.log_line(true), millis(*elapsed)),
+    }
+}
+
+/// The warning an event carries, printed even when quiet: a step that ran no SQL where some was expected.
+pub fn warning(event: &Event<'_>) -> Option<String> {
+    match event {
+        Event::Done(step, _) => step.warning().map(|w| format!("WARNING: {w}")),
+        Event::Waiting(_) | Event::NothingToDo(_) | Event::Note(_) => None,
+    }
+}
+
+/// A step's duration for its progress line.
+fn millis(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
