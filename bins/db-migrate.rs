@@ -10,9 +10,10 @@ mod common;
 
 use clap::{Args, Parser, Subcommand};
 use common::GlobalArgs;
-use dbkit::command::{self, NewRevisionArgs, RunOptions, Verb};
+use dbkit::command::{self, NewRevisionArgs, RunOptions};
 use dbkit::error::CommandError;
 use dbkit::project::Project;
+use dbkit::Direction;
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
 const AFTER_HELP: &str = concat!(
@@ -306,12 +307,12 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         }
         Command::Upgrade { revision, run } => {
             let o = run_options(&run);
-            let done = command::migrate(&project, Verb::Upgrade, &revision, &o, &mut events)?;
+            let done = command::migrate(&project, Direction::Up, &revision, &o, &mut events)?;
             common::print(&done, false)
         }
         Command::Downgrade { revision, run } => {
             let o = run_options(&run);
-            let done = command::migrate(&project, Verb::Downgrade, &revision, &o, &mut events)?;
+            let done = command::migrate(&project, Direction::Down, &revision, &o, &mut events)?;
             common::print(&done, false)
         }
         Command::Stamp {

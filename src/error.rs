@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::dialect::{DanglingReference, DbError};
+use crate::direction::Direction;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -110,10 +111,10 @@ impl From<crate::backup::BackupError> for Error {
 
 /// Where and why a revision's statement failed.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {direction} of revision '{revision}' failed at `{statement}`: {cause}")]
+#[error("{file}:{line}: {} of revision '{revision}' failed at `{statement}`: {cause}", direction.verb())]
 pub struct FailedStatement {
     pub revision: String,
-    pub direction: &'static str,
+    pub direction: Direction,
     pub file: String,
     pub line: usize,
     /// The statement's first line.
@@ -124,12 +125,13 @@ pub struct FailedStatement {
 /// Which revision left which rows pointing nowhere; `references` holds at most [`DanglingReferences::SHOWN`]
 /// of them, and `more` says whether there were others.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {direction} of revision '{revision}' failed PRAGMA foreign_key_check: {}{}",
+#[error("{file}: {} of revision '{revision}' failed PRAGMA foreign_key_check: {}{}",
+    direction.verb(),
     references.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
     if *more { "; and more" } else { "" })]
 pub struct DanglingReferences {
     pub revision: String,
-    pub direction: &'static str,
+    pub direction: Direction,
     pub file: String,
     pub references: Vec<DanglingReference>,
     pub more: bool,

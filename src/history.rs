@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use crate::dialect::{qualified, quote_literal, Connection, Dialect};
+use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::graph::RevInfo;
@@ -21,21 +22,34 @@ pub struct HistoryTable {
 /// What happened in one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    Upgrade,
-    Downgrade,
+    /// A revision's SQL ran.
+    Migrate(Direction),
+    /// The version table moved without running SQL.
     Stamp,
     /// A reviewed change to an applied file was accepted (`validate --accept`).
     Accept,
 }
 
 impl Action {
+    /// The word stored in the history table's `action` column.
     pub fn as_str(self) -> &'static str {
         match self {
-            Action::Upgrade => "upgrade",
-            Action::Downgrade => "downgrade",
+            Action::Migrate(direction) => direction.verb(),
             Action::Stamp => "stamp",
             Action::Accept => "accept",
         }
+    }
+
+    /// The action a stored word names; None for a word this version does not write.
+    fn from_stored(word: &str) -> Option<Action> {
+        [
+            Action::Migrate(Direction::Up),
+            Action::Migrate(Direction::Down),
+            Action::Stamp,
+            Action::Accept,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == word)
     }
 }
 
@@ -253,16 +267,20 @@ impl HistoryTable {
             else {
                 continue;
             };
-            match direction.as_str() {
-                "downgrade" => {
+            let action = Action::from_stored(&direction);
+            match action {
+                Some(Action::Migrate(Direction::Down)) => {
                     out.ran.remove(&revision);
                 }
-                "upgrade" | "stamp" => {
+                Some(Action::Migrate(Direction::Up) | Action::Stamp) => {
                     out.ran.insert(revision.clone());
                 }
                 _ => {}
             }
-            let (Some(checksum), "upgrade" | "stamp" | "accept") = (checksum, direction.as_str())
+            let (
+                Some(checksum),
+                Some(Action::Migrate(Direction::Up) | Action::Stamp | Action::Accept),
+            ) = (checksum, action)
             else {
                 continue;
             };

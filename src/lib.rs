@@ -7,6 +7,7 @@ pub mod command;
 pub mod config;
 pub mod dburl;
 pub mod dialect;
+mod direction;
 pub mod engine;
 pub mod error;
 pub mod graph;
@@ -24,6 +25,7 @@ pub mod sql;
 pub mod templates;
 pub mod version;
 
+pub use direction::Direction;
 pub use error::{Error, Result};
 
 /// dbkit's version, recorded in the history table.

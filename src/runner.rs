@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::dialect::{Connection, Dialect};
+use crate::direction::Direction;
 use crate::error::{DanglingReferences, Error, Result};
-use crate::graph::{Direction, Step, VersionOp};
+use crate::graph::{Step, StepKind, VersionOp};
 use crate::history::{Action, Entry, Fingerprint, HistoryTable, Identity};
 use crate::progress::Event;
 use crate::script::{self, Script};
@@ -21,26 +22,28 @@ use crate::version::VersionTable;
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(
-        "revision '{id}' ({}) has no '-- migrate:{direction}' section for {engine}{}",
+        "revision '{id}' ({}) has no '-- migrate:{}' section for {engine}{}",
         .path.display(),
-        if *.direction == script::Direction::Down { "; it cannot be downgraded" } else { "" }
+        .direction.marker(),
+        if *.direction == Direction::Down { "; it cannot be downgraded" } else { "" }
     )]
     NoSection {
         id: String,
         path: PathBuf,
-        direction: script::Direction,
+        direction: Direction,
         engine: crate::engine::Engine,
     },
     /// `statement` is the statement's first line.
     #[error(
-        "{}:{line}: `{statement}` would end the transaction dbkit runs each revision in; remove it, or mark the section '-- migrate:{direction} transaction:false'",
-        .path.display()
+        "{}:{line}: `{statement}` would end the transaction dbkit runs each revision in; remove it, or mark the section '-- migrate:{} transaction:false'",
+        .path.display(),
+        .direction.marker()
     )]
     EndsTransaction {
         path: PathBuf,
         line: usize,
         statement: String,
-        direction: script::Direction,
+        direction: Direction,
     },
     #[error(
         "revision '{id}' ({}) has a transaction:false section, which cannot run inside --single-transaction; nothing was run",
@@ -77,40 +80,32 @@ pub struct Prepared<'s> {
 
 impl Prepared<'_> {
     fn action(&self) -> Action {
-        match self.step.direction {
-            Direction::Upgrade => Action::Upgrade,
-            Direction::Downgrade => Action::Downgrade,
-            Direction::Stamp => Action::Stamp,
+        match self.step.direction() {
+            Some(direction) => Action::Migrate(direction),
+            None => Action::Stamp,
         }
     }
 
-    /// The direction as a failure names it.
-    fn direction_word(&self) -> &'static str {
-        if self.step.direction == Direction::Downgrade {
-            "downgrade"
-        } else {
-            "upgrade"
-        }
+    /// The direction of a step that runs SQL, which only revisions' steps do.
+    fn direction(&self) -> Direction {
+        self.step
+            .direction()
+            .expect("only revisions' steps run statements")
     }
 
     /// The line printed for the step, in the wording people grep for:
     /// `Running upgrade 8a1b2c3d4e5f -> 3f2a9c1b7d4e, add user profile fields`.
     pub fn log_line(&self, with_doc: bool) -> String {
-        let verb = match self.step.direction {
-            Direction::Upgrade => "upgrade",
-            Direction::Downgrade => "downgrade",
-            Direction::Stamp => "stamp_revision",
+        let verb = match self.step.direction() {
+            Some(direction) => direction.verb(),
+            None => "stamp_revision",
         };
         let mut line = format!(
             "Running {verb} {} -> {}",
             self.step.from.join(", "),
             self.step.to.join(", ")
         );
-        if let (true, Some(s), false) = (
-            with_doc,
-            self.script,
-            self.step.direction == Direction::Stamp,
-        ) {
+        if let (true, Some(s), Some(_)) = (with_doc, self.script, self.step.direction()) {
             line.push_str(", ");
             line.push_str(s.message());
         }
@@ -121,7 +116,7 @@ impl Prepared<'_> {
     /// applied, and SQL added to it later would never run. A merge has nothing to run by design.
     pub fn warning(&self) -> Option<String> {
         let s = self.script?;
-        if self.step.direction != Direction::Upgrade
+        if self.step.direction() != Some(Direction::Up)
             || !self.statements.is_empty()
             || s.down.len() > 1
         {
@@ -148,17 +143,8 @@ pub fn prepare<'s>(
     steps
         .into_iter()
         .map(|step| {
-            let script = step
-                .revision
-                .as_deref()
-                .map(|id| scripts.get(id))
-                .transpose()?;
-            let direction = match step.direction {
-                Direction::Upgrade => Some(script::Direction::Up),
-                Direction::Downgrade => Some(script::Direction::Down),
-                Direction::Stamp => None,
-            };
-            let (statements, transactional) = match (direction, script) {
+            let script = step.revision().map(|id| scripts.get(id)).transpose()?;
+            let (statements, transactional) = match (step.direction(), script) {
                 (Some(direction), Some(s)) => {
                     let section = s.section(direction, dialect.engine).ok_or_else(|| {
                         RunError::NoSection {
@@ -446,7 +432,7 @@ impl Runner<'_> {
         references.truncate(shown);
         Err(Error::DanglingReferences(Box::new(DanglingReferences {
             revision: s.id.clone(),
-            direction: p.direction_word(),
+            direction: p.direction(),
             file: s.path.display().to_string(),
             references,
             more,
@@ -498,7 +484,7 @@ impl Runner<'_> {
                     let short = RunError::ShortAnswer {
                         answered: counts.len(),
                         sent: p.statements.len() + ops.len(),
-                        revision: p.step.revision.as_deref().unwrap_or("base").to_string(),
+                        revision: p.step.revision().unwrap_or("base").to_string(),
                     };
                     return Err((short.into(), false));
                 }
@@ -526,7 +512,7 @@ impl Runner<'_> {
                 Error::Database {
                     context: format!(
                         "revision '{}' failed and did not fail again when its statements were run one by one to find the failing one",
-                        p.step.revision.as_deref().unwrap_or("base")
+                        p.step.revision().unwrap_or("base")
                     ),
                     cause,
                 },
@@ -551,9 +537,9 @@ impl Runner<'_> {
         let Some(s) = p.script else {
             return Ok(None);
         };
-        let checksum = match p.step.direction {
-            Direction::Stamp => s.up_checksum(self.conn.dialect().engine)?,
-            Direction::Upgrade | Direction::Downgrade => {
+        let checksum = match p.step.kind {
+            StepKind::Stamp { .. } => s.up_checksum(self.conn.dialect().engine)?,
+            StepKind::Migrate { .. } => {
                 script::sql_checksum(p.statements.iter().map(|st| st.sql.as_str()))
             }
         };
@@ -583,7 +569,7 @@ fn failed_statement(p: &Prepared<'_>, st: &Statement, cause: crate::dialect::DbE
     let s = p.script.expect("only revisions have statements");
     Error::Statement(Box::new(crate::error::FailedStatement {
         revision: s.id.clone(),
-        direction: p.direction_word(),
+        direction: p.direction(),
         file: s.path.display().to_string(),
         line: st.line,
         statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
@@ -600,8 +586,7 @@ fn entry<'a>(
     Entry {
         revision: p
             .step
-            .revision
-            .as_deref()
+            .revision()
             .or_else(|| p.step.from.first().map(String::as_str))
             .unwrap_or("base"),
         action: p.action(),

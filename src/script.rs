@@ -2,11 +2,11 @@
 //! and its checksum. The header is a line scan; each section is read with the SQL lexer up to the next marker,
 //! because a marker-like line inside a string or a dollar-quoted body is text, not a marker.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::sql::{self, SplitError};
 
@@ -33,21 +33,6 @@ pub enum ScriptError {
     /// A section's SQL could not be split into statements; the line is the file's.
     #[error("{}:{}: {source}", path.display(), source.line())]
     Sql { path: PathBuf, source: SplitError },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Direction {
-    Up,
-    Down,
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Direction::Up => "up",
-            Direction::Down => "down",
-        })
-    }
 }
 
 /// One `-- migrate:up|down [dialect] [transaction:false]` section.
@@ -131,7 +116,8 @@ impl Script {
                 return Err(syntax(
                     number,
                     format!(
-                        "a second '-- migrate:{direction}{}' section (the first is at line {})",
+                        "a second '-- migrate:{}{}' section (the first is at line {})",
+                        direction.marker(),
                         dialect
                             .map(|d| format!(" {}", d.name()))
                             .unwrap_or_default(),
@@ -419,7 +405,8 @@ fn parse_marker(line: &str) -> Marker {
             "transaction:true" => transaction = true,
             _ => {
                 return Err(format!(
-                    "unknown option '{word}' on '-- migrate:{direction}'; expected 'sqlite', 'postgresql' or 'transaction:false'"
+                    "unknown option '{word}' on '-- migrate:{}'; expected 'sqlite', 'postgresql' or 'transaction:false'",
+                    direction.marker()
                 ))
             }
         }

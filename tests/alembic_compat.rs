@@ -6,7 +6,8 @@ use std::process::Command;
 use crate::both;
 use crate::util::*;
 use dbkit::engine::Engine;
-use dbkit::script::{Direction, Script};
+use dbkit::script::Script;
+use dbkit::Direction;
 
 fn alembic_bin() -> Option<PathBuf> {
     let path = std::env::var("ALEMBIC_BIN")

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::take_lock;
 use crate::dialect::{Access, Connection, Dialect};
+use crate::direction::Direction;
 use crate::error::{CommandError, Error, Result};
 use crate::graph::{RevisionMap, Step};
 use crate::history;
@@ -23,13 +24,6 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// One transaction for the whole run.
     pub single_transaction: bool,
-}
-
-/// Which way `migrate` moves the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    Upgrade,
-    Downgrade,
 }
 
 /// What `upgrade`, `downgrade` or `stamp` did, by the way it ran.
@@ -68,38 +62,40 @@ fn single(p: &Project, o: &RunOptions) -> bool {
 /// `upgrade` or `downgrade` to `target`.
 pub fn migrate(
     p: &Project,
-    verb: Verb,
+    direction: Direction,
     target: &str,
     o: &RunOptions,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Migration> {
     let map = &p.scripts()?.map;
     let plan = |heads: &[String], target: &str| -> Result<Vec<Step>> {
-        Ok(match verb {
-            Verb::Upgrade => map.plan_upgrade(heads, target)?,
-            Verb::Downgrade => map.plan_downgrade(heads, target)?,
+        Ok(match direction {
+            Direction::Up => map.plan_upgrade(heads, target)?,
+            Direction::Down => map.plan_downgrade(heads, target)?,
         })
     };
     if o.sql {
         let (start, target) = match target.split_once(':') {
             Some((a, b)) => (Some(a), b),
-            None if verb == Verb::Downgrade => {
+            None if direction == Direction::Down => {
                 return Err(CommandError::OfflineDowngradeWithoutRange.into())
             }
             None => (None, target),
         };
         let heads = start_heads(map, start)?;
-        return offline(p, o, &heads, verb == Verb::Upgrade, plan(&heads, target)?);
+        return offline(
+            p,
+            o,
+            &heads,
+            direction == Direction::Up,
+            plan(&heads, target)?,
+        );
     }
     if target.contains(':') {
         return Err(CommandError::RangeNotAllowed.into());
     }
     let planner = |heads: &[String]| plan(heads, target);
-    let run = match verb {
-        Verb::Upgrade => Online::Upgrade,
-        Verb::Downgrade => Online::Downgrade,
-    };
-    online(p, o, run, &planner, events)
+    online(p, o, Online::Migrate(direction), &planner, events)
 }
 
 /// `stamp REV…`: moves the version table without running SQL.
@@ -158,8 +154,7 @@ fn offline(
 /// Which command an online run is, for what it checks and whether it may create the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Online {
-    Upgrade,
-    Downgrade,
+    Migrate(Direction),
     /// `purge` empties the version table first (stamp --purge), in the same transaction as the plan.
     Stamp {
         purge: bool,
@@ -176,12 +171,12 @@ fn online(
     planner: &runner::Planner<'_>,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Migration> {
-    let upgrade = run == Online::Upgrade;
+    let upgrade = run == Online::Migrate(Direction::Up);
     let purge = run == Online::Stamp { purge: true };
     // There is nothing to revert in a database that does not exist: a downgrade must find one.
     let access = match run {
-        Online::Downgrade => Access::MustExist,
-        Online::Upgrade | Online::Stamp { .. } => Access::CreateIfMissing,
+        Online::Migrate(Direction::Down) => Access::MustExist,
+        Online::Migrate(Direction::Up) | Online::Stamp { .. } => Access::CreateIfMissing,
     };
     let scripts = p.scripts()?;
     let version = p.version_table();

@@ -24,7 +24,7 @@ pub use listing::{
     branches, current, heads, history, show, BranchPoint, Branches, Current, ListingKind,
     RevisionView, Revisions,
 };
-pub use migrate::{ensure_version, migrate, stamp, Ensured, Migration, RunOptions, Verb};
+pub use migrate::{ensure_version, migrate, stamp, Ensured, Migration, RunOptions};
 pub use validate::{accept, validate, Accepted, Finding, Findings};
 
 /// The run lock for the project's version table (see [`lock`]), announcing a wait through `events`.

@@ -6,7 +6,8 @@ use std::collections::BinaryHeap;
 
 use super::hash::{FastMap, FastSet};
 use super::resolve::Ident;
-use super::{Direction, Result, RevisionMap, Step, VersionOp};
+use super::{Result, RevisionMap, Step, StepKind, VersionOp};
+use crate::direction::Direction;
 
 /// Answers "is `target` an ancestor of (or equal to) `root`?" incrementally: nodes are
 /// expanded from the top in decreasing topological position, and only as deep as
@@ -165,7 +166,8 @@ impl<'m> Maintainer<'m> {
         }
     }
 
-    pub(super) fn revision_step(&mut self, r: usize, upgrade: bool) -> Step {
+    pub(super) fn revision_step(&mut self, r: usize, direction: Direction) -> Step {
+        let upgrade = direction == Direction::Up;
         let map = self.map;
         let node = &map.nodes[r];
         let nd = node.norm_down();
@@ -213,14 +215,16 @@ impl<'m> Maintainer<'m> {
             }
         }
         let parents: Vec<String> = node.down.iter().map(|&d| self.id(d)).collect();
-        let (direction, from, to) = if upgrade {
-            (Direction::Upgrade, parents, vec![node.id.clone()])
+        let (from, to) = if upgrade {
+            (parents, vec![node.id.clone()])
         } else {
-            (Direction::Downgrade, vec![node.id.clone()], parents)
+            (vec![node.id.clone()], parents)
         };
         Step {
-            direction,
-            revision: Some(node.id.clone()),
+            kind: StepKind::Migrate {
+                direction,
+                revision: node.id.clone(),
+            },
             from,
             to,
             version_ops: ops,
@@ -250,8 +254,9 @@ impl<'m> Maintainer<'m> {
             }
         }
         Step {
-            direction: Direction::Stamp,
-            revision: to.map(|t| self.id(t)),
+            kind: StepKind::Stamp {
+                revision: to.map(|t| self.id(t)),
+            },
             from: from.iter().map(|&f| self.id(f)).collect(),
             to: to.iter().map(|&t| self.id(t)).collect(),
             version_ops: ops,

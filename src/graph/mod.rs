@@ -33,6 +33,8 @@ use std::collections::HashSet;
 
 use hash::FastMap;
 
+use crate::direction::Direction;
+
 pub use error::{GraphEnd, GraphError};
 
 /// What one revision file declares. `down` is `Revises:` (empty for a root, several for a merge); `depends_on`
@@ -68,22 +70,45 @@ pub struct RevInfo<'a> {
     pub is_merge_point: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Upgrade,
-    Downgrade,
-    Stamp,
-}
-
+/// One step of a plan: what it does, and the version-table rows it changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    pub direction: Direction,
-    /// The revision whose SQL runs (upgrade, downgrade); for a stamp, the revision being stamped to (None when stamping to base).
-    pub revision: Option<String>,
+    pub kind: StepKind,
     /// For the log line "Running upgrade <from, comma-joined> -> <to, comma-joined>".
     pub from: Vec<String>,
     pub to: Vec<String>,
     pub version_ops: Vec<VersionOp>,
+}
+
+/// A step either runs one revision's SQL or only moves the version table; only the first has a direction and
+/// always has a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
+    /// Runs `revision`'s section for `direction`.
+    Migrate {
+        direction: Direction,
+        revision: String,
+    },
+    /// Moves the version table to `revision` without running SQL; None when stamping to base.
+    Stamp { revision: Option<String> },
+}
+
+impl Step {
+    /// The revision whose SQL runs, or the one being stamped to (None when stamping to base).
+    pub fn revision(&self) -> Option<&str> {
+        match &self.kind {
+            StepKind::Migrate { revision, .. } => Some(revision),
+            StepKind::Stamp { revision } => revision.as_deref(),
+        }
+    }
+
+    /// The direction the step's SQL runs in; None for a stamp, which runs none.
+    pub fn direction(&self) -> Option<Direction> {
+        match self.kind {
+            StepKind::Migrate { direction, .. } => Some(direction),
+            StepKind::Stamp { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use super::maintain::Maintainer;
 use super::relative::walked_too_far;
 use super::resolve::{Arg, At};
 use super::{push_unique, GraphError, Result, RevisionMap, Step};
+use crate::direction::Direction;
 
 impl RevisionMap {
     /// `history -r start:end` (either side optional; `current` allowed at either end and resolved from `current`).
@@ -69,7 +70,7 @@ impl RevisionMap {
         let mut maint = Maintainer::new(self, current)?;
         Ok(order
             .into_iter()
-            .map(|r| maint.revision_step(r, true))
+            .map(|r| maint.revision_step(r, Direction::Up))
             .collect())
     }
 
@@ -86,7 +87,7 @@ impl RevisionMap {
         let mut maint = Maintainer::new(self, current)?;
         Ok(order
             .into_iter()
-            .map(|r| maint.revision_step(r, false))
+            .map(|r| maint.revision_step(r, Direction::Down))
             .collect())
     }
 

@@ -52,7 +52,7 @@ fn upd(a: &str, b: &str) -> VersionOp {
 fn order(steps: &[Step]) -> Vec<&str> {
     steps
         .iter()
-        .map(|s| s.revision.as_deref().unwrap_or("<base>"))
+        .map(|s| s.revision().unwrap_or("<base>"))
         .collect()
 }
 

@@ -14,7 +14,7 @@ fn upgrading_a_linear_chain_updates_one_row_per_step() {
     );
     assert_eq!(steps[1].from, ["a1"]);
     assert_eq!(steps[1].to, ["b2"]);
-    assert_eq!(steps[1].direction, Direction::Upgrade);
+    assert_eq!(steps[1].direction(), Some(Direction::Up));
 
     let down = m.plan_downgrade(&rows(&["d4"]), "a1").unwrap();
     assert_eq!(order(&down), ["d4", "c3", "b2"]);
@@ -147,8 +147,12 @@ fn stamping_moves_rows_without_running_anything() {
     let m = branched();
     let s = m.plan_stamp(&[], &rows(&["x2"]), false).unwrap();
     assert_eq!(ops(&s), [ins("x2")]);
-    assert_eq!(s[0].direction, Direction::Stamp);
-    assert_eq!(s[0].revision.as_deref(), Some("x2"));
+    assert_eq!(
+        s[0].kind,
+        StepKind::Stamp {
+            revision: Some("x2".into())
+        }
+    );
 
     let s = m.plan_stamp(&rows(&["x1"]), &rows(&["x2"]), false).unwrap();
     assert_eq!(ops(&s), [upd("x1", "x2")]);
@@ -160,7 +164,7 @@ fn stamping_moves_rows_without_running_anything() {
         .plan_stamp(&rows(&["x2", "y2"]), &rows(&["base"]), false)
         .unwrap();
     assert_eq!(ops(&s), [del("x2"), del("y2")]);
-    assert_eq!(s[0].revision, None);
+    assert_eq!(s[0].revision(), None);
     let s = m.plan_stamp(&rows(&["x2"]), &rows(&["x2"]), false).unwrap();
     assert!(s.is_empty());
     let s = m.plan_stamp(&[], &rows(&["x2", "y2"]), false).unwrap();
