@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 use dbkit::config::{self, Options, Settings};
-use dbkit::progress::Event;
 use dbkit::render::{self, Render};
 use dbkit::Error;
+use dbkit::Event;
 use serde::Serialize;
 
 /// Where every binary's settings come from, for the end of its `--help` (a macro so that each binary can

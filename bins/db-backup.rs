@@ -12,9 +12,9 @@ mod common;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use common::GlobalArgs;
 use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
-use dbkit::progress::Event;
-use dbkit::project::Project;
 use dbkit::render;
+use dbkit::Event;
+use dbkit::Project;
 
 #[derive(Parser)]
 #[command(

@@ -10,7 +10,7 @@ mod common;
 use clap::Parser;
 use common::GlobalArgs;
 use dbkit::init::{self, JournalMode, Options};
-use dbkit::project::Project;
+use dbkit::Project;
 
 #[derive(Parser)]
 #[command(

@@ -11,9 +11,9 @@ mod common;
 use clap::{Args, Parser, Subcommand};
 use common::GlobalArgs;
 use dbkit::command::{self, NewRevisionArgs, RunOptions};
-use dbkit::error::CommandError;
-use dbkit::project::Project;
+use dbkit::CommandError;
 use dbkit::Direction;
+use dbkit::Project;
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
 const AFTER_HELP: &str = concat!(

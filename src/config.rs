@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::ini::Ini;
 
 pub const DEFAULT_URL: &str = "sqlite:///data/app.db";
-pub const DEFAULT_FILE_TEMPLATE: &str =
+pub(crate) const DEFAULT_FILE_TEMPLATE: &str =
     "%(year)d%(month).2d%(day).2d_%(hour).2d%(minute).2d_%(rev)s_%(slug)s";
 
 /// What the command line says about configuration.
@@ -46,19 +46,17 @@ impl std::fmt::Display for UrlSource {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub ini_path: Option<PathBuf>,
-    pub script_location: PathBuf,
-    pub version_locations: Vec<PathBuf>,
-    pub file_template: String,
-    pub truncate_slug_length: usize,
+    pub(crate) version_locations: Vec<PathBuf>,
+    pub(crate) file_template: String,
+    pub(crate) truncate_slug_length: usize,
     /// A time-zone name for new revisions' dates and file names; unset is local time.
-    pub timezone: Option<String>,
-    pub version_table: String,
-    pub version_table_schema: Option<String>,
-    pub history_table: String,
-    pub transaction_per_migration: bool,
-    pub lock_timeout: Duration,
-    pub busy_timeout: Duration,
+    pub(crate) timezone: Option<String>,
+    pub(crate) version_table: String,
+    pub(crate) version_table_schema: Option<String>,
+    pub(crate) history_table: String,
+    pub(crate) transaction_per_migration: bool,
+    pub(crate) lock_timeout: Duration,
+    pub(crate) busy_timeout: Duration,
     url: String,
     pub url_source: UrlSource,
 }
@@ -66,7 +64,7 @@ pub struct Settings {
 impl Settings {
     /// The time to write into a new revision, in the configured zone. A zone name is looked up as written,
     /// then upper-cased, in the system's time-zone database.
-    pub fn now(&self) -> Result<chrono::NaiveDateTime> {
+    pub(crate) fn now(&self) -> Result<chrono::NaiveDateTime> {
         let Some(name) = &self.timezone else {
             return Ok(chrono::Local::now().naive_local());
         };
@@ -270,8 +268,6 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
 
     let (url, url_source) = resolve_url(opts, env, get("sqlalchemy.url")?);
     Ok(Settings {
-        ini_path,
-        script_location,
         version_locations,
         file_template,
         truncate_slug_length,

@@ -19,10 +19,10 @@ use std::time::Duration;
 use crate::engine::Engine;
 
 /// The port PostgreSQL's client library assumes when a URL names none.
-pub const DEFAULT_PORT: u16 = 5432;
+pub(crate) const DEFAULT_PORT: u16 = 5432;
 
 /// Where the server's socket lives on the common Linux packages, used when a URL names no host.
-pub const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
+pub(crate) const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
 
 const SUPPORTED_FORMS: &str = "sqlite:///relative/path.db, sqlite:////absolute/path.db, \
      sqlite:// (in memory), postgresql://user:password@host:5432/dbname \
@@ -82,7 +82,7 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SslMode::Disable => "disable",
             SslMode::Allow => "allow",
@@ -172,7 +172,7 @@ impl DatabaseUrl {
     }
 
     /// The engine the URL points at.
-    pub fn engine(&self) -> Engine {
+    pub(crate) fn engine(&self) -> Engine {
         match self {
             DatabaseUrl::Sqlite(_) => Engine::Sqlite,
             DatabaseUrl::Postgres(_) => Engine::Postgresql,
@@ -188,7 +188,7 @@ impl fmt::Display for DatabaseUrl {
 
 impl SqliteTarget {
     /// The canonical URL; SQLite URLs carry no secrets.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             SqliteTarget::Memory => "sqlite://".to_string(),
             // One slash ends the empty authority, so an absolute path yields the four-slash form.
@@ -533,26 +533,26 @@ impl PgTarget {
         self.sslmode
     }
 
-    pub fn sslrootcert(&self) -> Option<&Path> {
+    pub(crate) fn sslrootcert(&self) -> Option<&Path> {
         self.sslrootcert.as_deref()
     }
 
-    pub fn application_name(&self) -> Option<&str> {
+    pub(crate) fn application_name(&self) -> Option<&str> {
         self.application_name.as_deref()
     }
 
-    pub fn connect_timeout(&self) -> Option<Duration> {
+    pub(crate) fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout
     }
 
     /// The `options` string sent at startup, e.g. `-c search_path=app`.
-    pub fn options(&self) -> Option<&str> {
+    pub(crate) fn options(&self) -> Option<&str> {
         self.options.as_deref()
     }
 
     /// e.g. `127.0.0.1:5432`, `[::1]:5432` or `/var/run/postgresql`; several hosts are joined
     /// with commas.
-    pub fn host_display(&self) -> String {
+    pub(crate) fn host_display(&self) -> String {
         self.hosts
             .iter()
             .zip(&self.ports)
@@ -575,7 +575,7 @@ impl PgTarget {
     }
 
     /// The URL with the password replaced by `***`.
-    pub fn masked(&self) -> String {
+    pub(crate) fn masked(&self) -> String {
         let mut url = String::from("postgresql://");
         url.push_str(&encode(&self.user, b""));
         if self.password.is_some() {

@@ -113,13 +113,13 @@ impl From<crate::backup::BackupError> for Error {
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {} of revision '{revision}' failed at `{statement}`: {cause}", direction.verb())]
 pub struct FailedStatement {
-    pub revision: String,
-    pub direction: Direction,
-    pub file: String,
-    pub line: usize,
+    pub(crate) revision: String,
+    pub(crate) direction: Direction,
+    pub(crate) file: String,
+    pub(crate) line: usize,
     /// The statement's first line.
-    pub statement: String,
-    pub cause: DbError,
+    pub(crate) statement: String,
+    pub(crate) cause: DbError,
 }
 
 /// Which revision left which rows pointing nowhere; `references` holds at most [`DanglingReferences::SHOWN`]
@@ -130,24 +130,24 @@ pub struct FailedStatement {
     references.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
     if *more { "; and more" } else { "" })]
 pub struct DanglingReferences {
-    pub revision: String,
-    pub direction: Direction,
-    pub file: String,
-    pub references: Vec<DanglingReference>,
-    pub more: bool,
+    pub(crate) revision: String,
+    pub(crate) direction: Direction,
+    pub(crate) file: String,
+    pub(crate) references: Vec<DanglingReference>,
+    pub(crate) more: bool,
 }
 
 impl DanglingReferences {
-    pub const SHOWN: usize = 5;
+    pub(crate) const SHOWN: usize = 5;
 }
 
 impl Error {
-    pub fn db(context: impl Into<String>) -> impl FnOnce(DbError) -> Error {
+    pub(crate) fn db(context: impl Into<String>) -> impl FnOnce(DbError) -> Error {
         let context = context.into();
         move |cause| Error::Database { context, cause }
     }
 
-    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }

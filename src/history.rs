@@ -14,14 +14,14 @@ use crate::script::SQL_CHECKSUM_PREFIX;
 use crate::scripts::Scripts;
 
 #[derive(Debug, Clone)]
-pub struct HistoryTable {
-    pub schema: Option<String>,
-    pub name: String,
+pub(crate) struct HistoryTable {
+    pub(crate) schema: Option<String>,
+    pub(crate) name: String,
 }
 
 /// What happened in one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// A revision's SQL ran.
     Migrate(Direction),
     /// The version table moved without running SQL.
@@ -32,7 +32,7 @@ pub enum Action {
 
 impl Action {
     /// The word stored in the history table's `action` column.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Action::Migrate(direction) => direction.verb(),
             Action::Stamp => "stamp",
@@ -56,13 +56,13 @@ impl Action {
 /// Where a revision sits in the graph: its parents (`Revises:`) and its dependencies, as full ids. An applied
 /// revision that now names other ones ran on top of something else than its file says.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity {
-    pub down: Vec<String>,
-    pub depends_on: Vec<String>,
+pub(crate) struct Identity {
+    pub(crate) down: Vec<String>,
+    pub(crate) depends_on: Vec<String>,
 }
 
 impl Identity {
-    pub fn of(info: &RevInfo<'_>) -> Identity {
+    pub(crate) fn of(info: &RevInfo<'_>) -> Identity {
         let own = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
         Identity {
             down: own(&info.down),
@@ -71,7 +71,7 @@ impl Identity {
     }
 
     /// Every revision named: all of them must have run before this one.
-    pub fn all(&self) -> impl Iterator<Item = &String> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &String> {
         self.down.iter().chain(&self.depends_on)
     }
 
@@ -103,14 +103,14 @@ impl fmt::Display for Identity {
 /// What a step ran (for a stamp or an accept, what it declares has run): the checksum of the statements and
 /// the identity they ran with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fingerprint {
-    pub checksum: String,
-    pub identity: Identity,
+pub(crate) struct Fingerprint {
+    pub(crate) checksum: String,
+    pub(crate) identity: Identity,
 }
 
 /// What the history holds for an applied revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recorded {
+pub(crate) enum Recorded {
     /// What ran, as dbkit records it now.
     Ran(Fingerprint),
     /// The checksum of the whole file, as older dbkit versions recorded it; it cannot say which part changed.
@@ -119,22 +119,22 @@ pub enum Recorded {
 
 /// What the history table says about the revisions.
 #[derive(Debug, Default)]
-pub struct Records {
+pub(crate) struct Records {
     /// The last successful upgrade, stamp or accept of each revision that recorded a checksum.
-    pub applied: HashMap<String, Recorded>,
+    pub(crate) applied: HashMap<String, Recorded>,
     /// Revisions whose last successful upgrade, stamp or downgrade left them applied.
-    pub ran: HashSet<String>,
+    pub(crate) ran: HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Entry<'a> {
-    pub revision: &'a str,
-    pub action: Action,
-    pub message: &'a str,
-    pub fingerprint: Option<&'a Fingerprint>,
-    pub duration_ms: u64,
-    pub success: bool,
-    pub error: Option<&'a str>,
+pub(crate) struct Entry<'a> {
+    pub(crate) revision: &'a str,
+    pub(crate) action: Action,
+    pub(crate) message: &'a str,
+    pub(crate) fingerprint: Option<&'a Fingerprint>,
+    pub(crate) duration_ms: u64,
+    pub(crate) success: bool,
+    pub(crate) error: Option<&'a str>,
 }
 
 /// The columns a table written by an older dbkit lacks; each is nullable, so old rows simply have none.
@@ -150,11 +150,11 @@ enum Shape {
 }
 
 impl HistoryTable {
-    pub fn qualified(&self) -> String {
+    pub(crate) fn qualified(&self) -> String {
         qualified(self.schema.as_deref(), &self.name)
     }
 
-    pub fn create_sql(&self, d: &Dialect) -> String {
+    pub(crate) fn create_sql(&self, d: &Dialect) -> String {
         let (ts, boolean) = (d.timestamp_type, d.boolean_type);
         format!(
             "CREATE TABLE IF NOT EXISTS {} (\n    id {},\n    revision VARCHAR(32) NOT NULL,\n    direction VARCHAR(16) NOT NULL,\n    message TEXT,\n    checksum VARCHAR(80),\n    applied_at {ts} NOT NULL,\n    duration_ms BIGINT NOT NULL,\n    applied_by TEXT NOT NULL,\n    success {boolean} NOT NULL,\n    error TEXT,\n    dbkit_version VARCHAR(32) NOT NULL,\n    down_revisions TEXT,\n    depends_on TEXT\n)",
@@ -184,7 +184,7 @@ impl HistoryTable {
     }
 
     /// Creates the table, or adds the columns an older dbkit did not have.
-    pub fn ensure(&self, conn: &mut dyn Connection) -> Result<()> {
+    pub(crate) fn ensure(&self, conn: &mut dyn Connection) -> Result<()> {
         let context =
             |what: &str| Error::db(format!("could not {what} table {}", self.qualified()));
         match self.shape(conn)? {
@@ -214,7 +214,7 @@ impl HistoryTable {
         }
     }
 
-    pub fn insert_sql(&self, d: &Dialect, e: &Entry<'_>) -> String {
+    pub(crate) fn insert_sql(&self, d: &Dialect, e: &Entry<'_>) -> String {
         let opt = |v: Option<&str>| v.map(quote_literal).unwrap_or_else(|| "NULL".into());
         let list = |ids: Option<&Vec<String>>| opt(ids.map(|ids| Identity::column(ids)).as_deref());
         let identity = e.fingerprint.map(|f| &f.identity);
@@ -236,7 +236,7 @@ impl HistoryTable {
         )
     }
 
-    pub fn record(&self, conn: &mut dyn Connection, e: &Entry<'_>) -> Result<()> {
+    pub(crate) fn record(&self, conn: &mut dyn Connection, e: &Entry<'_>) -> Result<()> {
         let d = conn.dialect();
         conn.batch(&self.insert_sql(&d, e))
             .map_err(Error::db(format!(
@@ -246,7 +246,7 @@ impl HistoryTable {
     }
 
     /// What the successful steps say, read in one query; empty without the table.
-    pub fn records(&self, conn: &mut dyn Connection) -> Result<Records> {
+    pub(crate) fn records(&self, conn: &mut dyn Connection) -> Result<Records> {
         let identity = match self.shape(conn)? {
             Shape::Missing => return Ok(Records::default()),
             Shape::WithoutIdentity => "NULL, NULL",
@@ -303,7 +303,7 @@ impl HistoryTable {
 
     /// Replaces a revision's old whole-file checksum with what ran, once the file is known to be the one that
     /// ran: from then on, edits that do not change what ran no longer count.
-    pub fn upgrade_record_sql(
+    pub(crate) fn upgrade_record_sql(
         &self,
         revision: &str,
         file_checksum: &str,
@@ -321,7 +321,7 @@ impl HistoryTable {
     }
 
     /// Brings the `outdated` records of a [`Comparison`] up to date, in one batch.
-    pub fn upgrade_records(
+    pub(crate) fn upgrade_records(
         &self,
         conn: &mut dyn Connection,
         outdated: &[(String, String, Fingerprint)],
@@ -340,7 +340,7 @@ impl HistoryTable {
 
 /// How an applied revision's file differs from what ran on this database.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// Its up SQL for this database's dialect is not the SQL that ran.
     Sql { recorded: String, current: String },
     /// Its up section was empty when it was applied and now has SQL: none of that SQL ran.
@@ -368,20 +368,20 @@ pub enum Change {
 /// An applied revision whose file no longer says what ran, with what the remedy needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changed {
-    pub revision: String,
-    pub file: String,
-    pub dialect: Engine,
+    pub(crate) revision: String,
+    pub(crate) file: String,
+    pub(crate) dialect: Engine,
     /// Its parents now (`Revises:`).
-    pub down: Vec<String>,
+    pub(crate) down: Vec<String>,
     /// No applied revision comes after it.
-    pub at_head: bool,
-    pub change: Change,
+    pub(crate) at_head: bool,
+    pub(crate) change: Change,
 }
 
 impl Changed {
     /// Whether `validate --accept` may record the file as what ran: never when that would count SQL that did
     /// not run as applied.
-    pub fn may_accept(&self) -> bool {
+    pub(crate) fn may_accept(&self) -> bool {
         match &self.change {
             Change::FilledIn => false,
             Change::Identity {
@@ -392,7 +392,7 @@ impl Changed {
     }
 
     /// What changed, in a few words.
-    pub fn what(&self) -> String {
+    pub(crate) fn what(&self) -> String {
         let dialect = self.dialect.name();
         match &self.change {
             Change::Sql { recorded, current } => format!(
@@ -437,7 +437,7 @@ impl Changed {
     }
 
     /// The way out, as commands that never count SQL that did not run as applied.
-    pub fn remedy(&self) -> String {
+    pub(crate) fn remedy(&self) -> String {
         let id = &self.revision;
         // Downgrading to a parent undoes it (and whatever was applied after it) with its down section; for a
         // merge, any one parent undoes just the merge.
@@ -534,15 +534,15 @@ fn stamp_target(down: &[String]) -> String {
 
 /// What comparing the applied revisions with their files found.
 #[derive(Debug, Default)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     /// Bases first.
-    pub changed: Vec<Changed>,
+    pub(crate) changed: Vec<Changed>,
     /// Old whole-file records whose file is unchanged, with what ran: `(revision, old checksum, what ran)`.
-    pub outdated: Vec<(String, String, Fingerprint)>,
+    pub(crate) outdated: Vec<(String, String, Fingerprint)>,
 }
 
 /// Compares every revision applied at `heads` that has a record with its file, as run on `dialect`.
-pub fn compare(
+pub(crate) fn compare(
     scripts: &Scripts,
     records: &Records,
     heads: &[String],
@@ -648,7 +648,7 @@ pub fn compare(
 }
 
 /// `user@host`, for the history's "by whom".
-pub fn who() -> String {
+pub(crate) fn who() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()

@@ -26,7 +26,7 @@ const MAX_INTERPOLATION_DEPTH: usize = 10;
 /// levels of references that each repeat the next several times grow exponentially (nine keys of eight
 /// references are a gigabyte, or a hundred million references to empty values), so the bound is on the
 /// work, far above what any real path, URL or template needs.
-pub const MAX_EXPANSION: usize = 1 << 20;
+pub(crate) const MAX_EXPANSION: usize = 1 << 20;
 
 const DEFAULT_SECTION: &str = "DEFAULT";
 
@@ -100,7 +100,7 @@ impl Entries {
 
 /// A parsed configuration file.
 #[derive(Clone, Default)]
-pub struct Ini {
+pub(crate) struct Ini {
     sections: Vec<(String, Entries)>,
     /// The file's `[DEFAULT]` section.
     defaults: Entries,
@@ -129,7 +129,7 @@ enum Target {
 
 impl Ini {
     /// Parses the text of a file. Syntax errors name the line, e.g. `line 4: ...`.
-    pub fn parse(text: &str) -> Result<Ini, IniError> {
+    pub(crate) fn parse(text: &str) -> Result<Ini, IniError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut ini = Ini::default();
         let mut target: Option<Target> = None;
@@ -224,7 +224,7 @@ impl Ini {
 
     /// Reads and parses a file, and sets the `here` default to its directory as an absolute path.
     /// Errors name the file.
-    pub fn load(path: &Path) -> Result<Ini, IniError> {
+    pub(crate) fn load(path: &Path) -> Result<Ini, IniError> {
         let text = std::fs::read_to_string(path).map_err(|error| IniError::Read {
             path: path.to_path_buf(),
             error,
@@ -249,12 +249,13 @@ impl Ini {
     }
 
     /// Whether the file has this section; names are case-sensitive and `DEFAULT` is not a section.
-    pub fn has_section(&self, section: &str) -> bool {
+    pub(crate) fn has_section(&self, section: &str) -> bool {
         self.section_index(section).is_some()
     }
 
     /// The sections in file order, without `DEFAULT`.
-    pub fn sections(&self) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn sections(&self) -> Vec<&str> {
         self.sections
             .iter()
             .map(|(name, _)| name.as_str())
@@ -263,7 +264,7 @@ impl Ini {
 
     /// The interpolated value, falling back to `[DEFAULT]` and then the caller's defaults.
     /// `Ok(None)` if the section or the key does not exist.
-    pub fn get(&self, section: &str, key: &str) -> Result<Option<String>, IniError> {
+    pub(crate) fn get(&self, section: &str, key: &str) -> Result<Option<String>, IniError> {
         let key = key.to_lowercase();
         let Some(raw) = self.lookup(section, &key) else {
             return Ok(None);
@@ -280,13 +281,14 @@ impl Ini {
     }
 
     /// The value as written, with the same fallbacks as [`Ini::get`] but no interpolation.
-    pub fn get_raw(&self, section: &str, key: &str) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn get_raw(&self, section: &str, key: &str) -> Option<&str> {
         self.lookup(section, &key.to_lowercase())
     }
 
     /// The section's keys in file order, followed by the inherited default keys it does not
     /// override (so `here` appears in every section). Empty if the section does not exist.
-    pub fn keys(&self, section: &str) -> Vec<&str> {
+    pub(crate) fn keys(&self, section: &str) -> Vec<&str> {
         let own = match section {
             DEFAULT_SECTION => None,
             name => match self.section_index(name) {
@@ -306,7 +308,7 @@ impl Ini {
 
     /// Adds a default visible in every section, below the file's own `[DEFAULT]`. The value is
     /// raw: `%` must be written `%%`, as in the file.
-    pub fn set_default(&mut self, key: &str, value: &str) {
+    pub(crate) fn set_default(&mut self, key: &str, value: &str) {
         self.extra.set(key.to_lowercase(), value.to_string());
     }
 

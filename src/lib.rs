@@ -1,32 +1,57 @@
 //! dbkit: the revision workflow of Alembic (revisions, heads, branches, merges, stamp, offline SQL) over plain SQL
 //! revision files, for SQLite and PostgreSQL, and backups of the database to go with it. The binaries in `bins/`
 //! only parse arguments and print; every behaviour lives here.
+//!
+//! An application that embeds dbkit uses the same calls as the binaries:
+//!
+//! - **Open a project.** [`config::load`] reads the settings (flags, environment, `.env` through
+//!   [`config::load_env_file`], the ini file) into a [`config::Settings`]; [`Project::new`] wraps them, and reads
+//!   the revision files once, when a verb first needs them.
+//! - **Move the database.** [`command::migrate`] upgrades or downgrades to a target in a [`Direction`] (online, as
+//!   a dry run, or offline as SQL, per [`command::RunOptions`]) and returns a [`command::Migration`];
+//!   [`command::stamp`] moves the version table without running SQL; [`command::ensure_version`] creates the
+//!   tables. Each reports what it does as it goes through an [`Event`] callback.
+//! - **Read where it is.** [`command::current`], [`command::heads`], [`command::history`], [`command::show`],
+//!   [`command::branches`] and [`command::validate`] return reports.
+//! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`].
+//! - **Create and back up the database.** [`init::run`] creates and verifies it; [`backup`] creates, lists,
+//!   verifies, restores and prunes backups.
+//! - **Print.** Every report serialises (the binaries' `--json`), and [`render::Render`] gives its text.
+//! - **Errors.** Everything returns [`Result`], whose [`Error`] says what failed with the file, line, revision
+//!   or server message needed to act on it.
+//!
+//! [`dialect`] connects to a [`DatabaseUrl`] for applications (and tests) that look at the database directly,
+//! and [`script`] reads one revision file. Everything else is internal to the crate.
 
 pub mod backup;
 pub mod command;
 pub mod config;
-pub mod dburl;
+mod dburl;
 pub mod dialect;
 mod direction;
-pub mod engine;
-pub mod error;
-pub mod graph;
-pub mod history;
-pub mod ini;
+mod engine;
+mod error;
+mod graph;
+mod history;
+mod ini;
 pub mod init;
-pub mod lock;
-pub mod progress;
-pub mod project;
+mod lock;
+mod progress;
+mod project;
 pub mod render;
-pub mod runner;
+mod runner;
 pub mod script;
-pub mod scripts;
-pub mod sql;
-pub mod templates;
-pub mod version;
+mod scripts;
+mod sql;
+mod templates;
+mod version;
 
+pub use dburl::{DatabaseUrl, PgHost, PgTarget, SqliteTarget, SslMode};
 pub use direction::Direction;
-pub use error::{Error, Result};
+pub use engine::Engine;
+pub use error::{CommandError, Error, Result};
+pub use progress::Event;
+pub use project::Project;
 
 /// dbkit's version, recorded in the history table.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -13,27 +13,29 @@ use crate::error::{Error, Result};
 /// The held lock. The operating system frees a file lock when the file is closed, and the server frees an
 /// advisory lock when the session ends, so a process that dies never leaves a lock behind.
 #[must_use = "the lock is freed when the guard is dropped or released"]
-pub enum Guard {
+pub(crate) enum Guard {
     /// An in-memory SQLite database is private to its process: there is nothing to exclude.
     Unneeded,
     Advisory(i64),
     /// The open lock file; closing it frees the lock. The file itself stays: deleting a locked file would let
     /// the next process lock a new file of the same name while this one still runs.
-    File(File),
+    File {
+        _open: File,
+    },
 }
 
 impl Guard {
-    pub fn release(self, conn: &mut dyn Connection) -> Result<()> {
+    pub(crate) fn release(self, conn: &mut dyn Connection) -> Result<()> {
         match self {
             Guard::Advisory(key) => postgres::lock::release(conn, key),
-            Guard::File(_) | Guard::Unneeded => Ok(()),
+            Guard::File { .. } | Guard::Unneeded => Ok(()),
         }
     }
 }
 
 /// Takes the lock, calling `waiting` once with a description of the holder if it has to wait, and giving up
 /// after `timeout`.
-pub fn acquire(
+pub(crate) fn acquire(
     conn: &mut dyn Connection,
     qualified_table: &str,
     timeout: Duration,

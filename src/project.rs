@@ -31,7 +31,7 @@ impl Project {
         self.settings.lock_timeout = timeout;
     }
 
-    pub fn scripts(&self) -> Result<&Scripts> {
+    pub(crate) fn scripts(&self) -> Result<&Scripts> {
         if let Some(s) = self.scripts.get() {
             return Ok(s);
         }
@@ -41,7 +41,7 @@ impl Project {
 
     /// Runs `work` while the revision files load on another thread, for commands that need both and whose
     /// work waits on the database. An error from `work` comes first, as it would if the two ran in turn.
-    pub fn with_scripts_loading<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    pub(crate) fn with_scripts_loading<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
         if self.scripts.get().is_some() {
             return work();
         }
@@ -56,37 +56,37 @@ impl Project {
         Ok(value)
     }
 
-    pub fn version_table(&self) -> VersionTable {
+    pub(crate) fn version_table(&self) -> VersionTable {
         VersionTable {
             schema: self.settings.version_table_schema.clone(),
             name: self.settings.version_table.clone(),
         }
     }
 
-    pub fn history_table(&self) -> HistoryTable {
+    pub(crate) fn history_table(&self) -> HistoryTable {
         HistoryTable {
             schema: self.settings.version_table_schema.clone(),
             name: self.settings.history_table.clone(),
         }
     }
 
-    pub fn connect(&self) -> Result<Box<dyn Connection>> {
+    pub(crate) fn connect(&self) -> Result<Box<dyn Connection>> {
         self.open(Access::CreateIfMissing)
     }
 
     /// Connects to a database that must already exist: what the commands that only read use.
-    pub fn connect_existing(&self) -> Result<Box<dyn Connection>> {
+    pub(crate) fn connect_existing(&self) -> Result<Box<dyn Connection>> {
         self.open(Access::MustExist)
     }
 
     /// Connects, creating the database only when `access` allows it.
-    pub fn open(&self, access: Access) -> Result<Box<dyn Connection>> {
+    pub(crate) fn open(&self, access: Access) -> Result<Box<dyn Connection>> {
         let url = self.settings.database_url()?;
         dialect::open(&url, self.settings.busy_timeout, access)
     }
 
     /// The heads in the database; empty when nothing was ever applied. Creates nothing.
-    pub fn db_heads(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
+    pub(crate) fn db_heads(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
         self.version_table().heads(conn)
     }
 }

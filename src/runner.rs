@@ -61,21 +61,21 @@ pub enum RunError {
 
 /// One statement ready to run, with its line in the file.
 #[derive(Debug, Clone)]
-pub struct Statement {
-    pub sql: String,
-    pub line: usize,
+pub(crate) struct Statement {
+    pub(crate) sql: String,
+    pub(crate) line: usize,
     /// The data block of a `COPY … FROM stdin`, which goes to the server on its own sub-protocol.
-    pub copy_data: Option<String>,
+    pub(crate) copy_data: Option<String>,
     /// The server must run this statement before it parses the next (see [`crate::sql::Statement`]).
-    pub ends_batch: bool,
+    pub(crate) ends_batch: bool,
 }
 
 /// A step with everything it needs to run.
 pub struct Prepared<'s> {
-    pub step: Step,
-    pub script: Option<&'s Script>,
-    pub statements: Vec<Statement>,
-    pub transactional: bool,
+    pub(crate) step: Step,
+    pub(crate) script: Option<&'s Script>,
+    pub(crate) statements: Vec<Statement>,
+    pub(crate) transactional: bool,
 }
 
 impl Prepared<'_> {
@@ -95,7 +95,7 @@ impl Prepared<'_> {
 
     /// The line printed for the step, in the wording people grep for:
     /// `Running upgrade 8a1b2c3d4e5f -> 3f2a9c1b7d4e, add user profile fields`.
-    pub fn log_line(&self, with_doc: bool) -> String {
+    pub(crate) fn log_line(&self, with_doc: bool) -> String {
         let verb = match self.step.direction() {
             Some(direction) => direction.verb(),
             None => "stamp_revision",
@@ -135,7 +135,7 @@ impl Prepared<'_> {
 }
 
 /// Prepares the steps of a plan for a dialect.
-pub fn prepare<'s>(
+pub(crate) fn prepare<'s>(
     scripts: &'s Scripts,
     dialect: &Dialect,
     steps: Vec<Step>,
@@ -208,7 +208,7 @@ fn controls_transaction(sql: &str) -> bool {
 }
 
 /// The heads after a step's version-table changes.
-pub fn apply_ops(heads: &mut Vec<String>, ops: &[VersionOp]) {
+pub(crate) fn apply_ops(heads: &mut Vec<String>, ops: &[VersionOp]) {
     for op in ops {
         match op {
             VersionOp::Insert(r) => heads.push(r.clone()),
@@ -224,11 +224,11 @@ pub fn apply_ops(heads: &mut Vec<String>, ops: &[VersionOp]) {
 }
 
 /// Makes the plan from the heads the database really has.
-pub type Planner<'p> = dyn Fn(&[String]) -> Result<Vec<Step>> + 'p;
+pub(crate) type Planner<'p> = dyn Fn(&[String]) -> Result<Vec<Step>> + 'p;
 
 /// How a run uses transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// One transaction per revision, each with its bookkeeping (the default).
     PerStep,
     /// The whole run in one transaction: all or nothing.
@@ -238,17 +238,17 @@ pub enum Scope {
     SingleFromEmpty,
 }
 
-pub struct Runner<'a> {
-    pub conn: &'a mut dyn Connection,
-    pub scripts: &'a Scripts,
-    pub version: &'a VersionTable,
-    pub history: &'a HistoryTable,
-    pub scope: Scope,
+pub(crate) struct Runner<'a> {
+    pub(crate) conn: &'a mut dyn Connection,
+    pub(crate) scripts: &'a Scripts,
+    pub(crate) version: &'a VersionTable,
+    pub(crate) history: &'a HistoryTable,
+    pub(crate) scope: Scope,
 }
 
 impl Runner<'_> {
     /// Runs a plan to its end and returns the number of steps taken. The version and history tables must exist.
-    pub fn run(
+    pub(crate) fn run(
         &mut self,
         planner: &Planner<'_>,
         events: &mut dyn FnMut(Event<'_>),
@@ -614,7 +614,7 @@ fn emit_statement(out: &mut String, st: &Statement) {
 
 /// The SQL a plan would run, as a script a DBA can review and apply by hand: each statement followed by `;`
 /// and a blank line, each step introduced by a `-- Running …` comment.
-pub fn render_sql(
+pub(crate) fn render_sql(
     steps: &[Prepared<'_>],
     version: &VersionTable,
     create_version_table: bool,

@@ -11,9 +11,9 @@ use crate::engine::Engine;
 use crate::sql::{self, SplitError};
 
 /// A revision id may not contain these, because the revision grammar gives them meaning.
-pub const RESERVED_ID_CHARS: &[char] = &['@', '-', '+', ':'];
+pub(crate) const RESERVED_ID_CHARS: &[char] = &['@', '-', '+', ':'];
 /// The width of `alembic_version.version_num`.
-pub const MAX_ID_LEN: usize = 32;
+pub(crate) const MAX_ID_LEN: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScriptError {
@@ -38,11 +38,11 @@ pub enum ScriptError {
 /// One `-- migrate:up|down [dialect] [transaction:false]` section.
 #[derive(Debug, Clone)]
 pub struct Section {
-    pub direction: Direction,
-    pub dialect: Option<Engine>,
-    pub transaction: bool,
+    pub(crate) direction: Direction,
+    pub(crate) dialect: Option<Engine>,
+    pub(crate) transaction: bool,
     /// Line number (1-based, in the file) of the first line of the body.
-    pub first_line: usize,
+    pub(crate) first_line: usize,
     body: std::ops::Range<usize>,
 }
 
@@ -80,7 +80,7 @@ impl Script {
         Script::parse(path, &text)
     }
 
-    pub fn parse(path: &Path, raw: &str) -> Result<Script, ScriptError> {
+    pub(crate) fn parse(path: &Path, raw: &str) -> Result<Script, ScriptError> {
         let text = normalise(raw);
         let syntax = |line: usize, message: String| ScriptError::Syntax {
             path: path.to_path_buf(),
@@ -183,7 +183,7 @@ impl Script {
     }
 
     /// The revision's place in the graph.
-    pub fn revision(&self) -> crate::graph::Revision {
+    pub(crate) fn revision(&self) -> crate::graph::Revision {
         crate::graph::Revision {
             id: self.id.clone(),
             down: self.down.clone(),
@@ -201,7 +201,7 @@ impl Script {
 
     /// The checksum of what an upgrade runs on a dialect (see [`sql_checksum`]). A file without an up section
     /// for the dialect runs nothing there.
-    pub fn up_checksum(&self, dialect: Engine) -> Result<String, ScriptError> {
+    pub(crate) fn up_checksum(&self, dialect: Engine) -> Result<String, ScriptError> {
         let Some(section) = self.section(Direction::Up, dialect) else {
             return Ok(sql_checksum([]));
         };
@@ -227,7 +227,7 @@ impl Script {
         plain
     }
 
-    pub fn body(&self, section: &Section) -> &str {
+    pub(crate) fn body(&self, section: &Section) -> &str {
         &self.text[section.body.clone()]
     }
 
@@ -415,7 +415,7 @@ fn parse_marker(line: &str) -> Marker {
 }
 
 /// Checks an id given with `--rev-id` or found in a header.
-pub fn validate_id(id: &str) -> Result<(), String> {
+pub(crate) fn validate_id(id: &str) -> Result<(), String> {
     let bad: String = id
         .chars()
         .filter(|c| RESERVED_ID_CHARS.contains(c))
@@ -489,12 +489,12 @@ pub fn file_checksum(raw: &str) -> String {
 }
 
 /// How a checksum of statements starts; a recorded checksum without it is an older checksum of the whole file.
-pub const SQL_CHECKSUM_PREFIX: &str = "sql-sha256:";
+pub(crate) const SQL_CHECKSUM_PREFIX: &str = "sql-sha256:";
 
 /// `sql-sha256:<hex>` of the statements a step sends to the database, in order. Only what runs counts: the
 /// header, comments between statements, the other direction and other dialects' sections do not, so editing
 /// them leaves the checksum of an applied revision alone.
-pub fn sql_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn sql_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> String {
     let mut hasher = Sha256::new();
     for statement in statements {
         // The terminator keeps `a; b` apart from `a b;`.
@@ -507,7 +507,7 @@ pub fn sql_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> String
 }
 
 /// Whether a checksum of statements is that of none: the step ran no SQL.
-pub fn is_empty_sql(checksum: &str) -> bool {
+pub(crate) fn is_empty_sql(checksum: &str) -> bool {
     checksum == sql_checksum([])
 }
 
@@ -519,17 +519,17 @@ fn push_hex(out: &mut String, bytes: &[u8]) {
 }
 
 /// What a new revision file says.
-pub struct NewRevision<'a> {
-    pub id: &'a str,
-    pub message: &'a str,
-    pub down: &'a [String],
-    pub branch_labels: &'a [String],
-    pub depends_on: &'a [String],
-    pub create_date: &'a str,
+pub(crate) struct NewRevision<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) down: &'a [String],
+    pub(crate) branch_labels: &'a [String],
+    pub(crate) depends_on: &'a [String],
+    pub(crate) create_date: &'a str,
 }
 
 /// The text of a new, empty revision.
-pub fn render(new: &NewRevision<'_>) -> String {
+pub(crate) fn render(new: &NewRevision<'_>) -> String {
     let message = new.message.replace(['\r', '\n'], " ");
     let mut out = format!(
         "-- {message}\n--\n-- Revision ID: {}\n-- Revises: {}\n-- Create Date: {}\n",
@@ -552,7 +552,7 @@ pub fn render(new: &NewRevision<'_>) -> String {
 
 /// Checks a new revision's message, which becomes the header's first comment line: one that reads as a
 /// section marker (`migrate: …`, `migrate down`) would make the new file an error.
-pub fn validate_message(message: &str) -> Result<(), String> {
+pub(crate) fn validate_message(message: &str) -> Result<(), String> {
     if looks_like_marker(&format!("-- {message}")) {
         return Err(format!(
             "the message '{message}' would read as a section marker ('-- migrate:up', '-- migrate:down') in the revision file; reword it"
@@ -562,7 +562,7 @@ pub fn validate_message(message: &str) -> Result<(), String> {
 }
 
 /// The slug of a message: its words joined by `_`, lower-cased, cut at a word boundary.
-pub fn slug(message: &str, truncate_len: usize) -> String {
+pub(crate) fn slug(message: &str, truncate_len: usize) -> String {
     let words: Vec<String> = message
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .filter(|w| !w.is_empty())
@@ -580,11 +580,11 @@ pub fn slug(message: &str, truncate_len: usize) -> String {
 }
 
 /// Values a `file_template` may use.
-pub struct TemplateValues<'a> {
-    pub rev: &'a str,
-    pub slug: &'a str,
-    pub time: chrono::NaiveDateTime,
-    pub epoch: i64,
+pub(crate) struct TemplateValues<'a> {
+    pub(crate) rev: &'a str,
+    pub(crate) slug: &'a str,
+    pub(crate) time: chrono::NaiveDateTime,
+    pub(crate) epoch: i64,
 }
 
 /// Whether a name given for a file in the versions folder could reach outside it.
@@ -594,7 +594,10 @@ fn escapes_folder(name: &str) -> bool {
 
 /// Expands a `%(name)s`-style file template, as the ini file writes it after interpolation. The result names a
 /// file directly in the versions folder: a path separator or `..` in it is an error, never a file elsewhere.
-pub fn render_file_template(template: &str, values: &TemplateValues<'_>) -> Result<String, String> {
+pub(crate) fn render_file_template(
+    template: &str,
+    values: &TemplateValues<'_>,
+) -> Result<String, String> {
     let name = expand_file_template(template, values)?;
     if name.is_empty() || escapes_folder(&name) {
         return Err(format!(

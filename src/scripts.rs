@@ -33,15 +33,15 @@ fn comma_joined(files: &[PathBuf]) -> String {
     names.join(", ")
 }
 
-pub struct Scripts {
+pub(crate) struct Scripts {
     scripts: Vec<Script>,
     index: HashMap<String, usize>,
-    pub map: RevisionMap,
-    pub locations: Vec<PathBuf>,
+    pub(crate) map: RevisionMap,
+    pub(crate) locations: Vec<PathBuf>,
 }
 
 impl Scripts {
-    pub fn load(locations: &[PathBuf]) -> Result<Scripts> {
+    pub(crate) fn load(locations: &[PathBuf]) -> Result<Scripts> {
         let mut scripts = Vec::new();
         for location in locations {
             if !location.is_dir() {
@@ -108,7 +108,7 @@ impl Scripts {
         })
     }
 
-    pub fn get(&self, id: &str) -> Result<&Script> {
+    pub(crate) fn get(&self, id: &str) -> Result<&Script> {
         self.index
             .get(id)
             .map(|&i| &self.scripts[i])
@@ -119,20 +119,16 @@ impl Scripts {
             })
     }
 
-    pub fn find(&self, id: &str) -> Option<&Script> {
+    pub(crate) fn find(&self, id: &str) -> Option<&Script> {
         self.index.get(id).map(|&i| &self.scripts[i])
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Script> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Script> {
         self.scripts.iter()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.scripts.is_empty()
-    }
-
     /// The directory new revisions go to when none is named.
-    pub fn default_location(&self) -> Option<&Path> {
+    pub(crate) fn default_location(&self) -> Option<&Path> {
         match self.locations.as_slice() {
             [only] => Some(only),
             _ => None,

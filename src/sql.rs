@@ -33,9 +33,10 @@ pub struct Statement<'a> {
     pub changes_string_syntax: bool,
 }
 
+#[cfg(test)]
 impl Statement<'_> {
     /// The statement's first line (for error messages), trimmed.
-    pub fn first_line(&self) -> &str {
+    pub(crate) fn first_line(&self) -> &str {
         self.sql.lines().next().unwrap_or("").trim()
     }
 }
@@ -81,7 +82,7 @@ pub enum SplitError {
 
 impl SplitError {
     /// The line the error points at.
-    pub fn line(&self) -> usize {
+    pub(crate) fn line(&self) -> usize {
         match self {
             SplitError::MetaCommand { line, .. }
             | SplitError::UnterminatedString { line }
@@ -98,13 +99,13 @@ impl SplitError {
 
 /// Splits `input` into statements, numbering lines from 1. Pieces that contain only whitespace and comments
 /// produce no statement. A final statement without a trailing `;` is still a statement.
-pub fn split(input: &str, engine: Engine) -> Result<Vec<Statement<'_>>, SplitError> {
+pub(crate) fn split(input: &str, engine: Engine) -> Result<Vec<Statement<'_>>, SplitError> {
     split_from(input, engine, 1)
 }
 
 /// Like [`split`], for input that starts on line `first_line` of a file, so that statements and errors carry
 /// the file's line numbers.
-pub fn split_from(
+pub(crate) fn split_from(
     input: &str,
     engine: Engine,
     first_line: usize,
@@ -119,7 +120,7 @@ pub fn split_from(
 /// given the comment from its `--` to the end of the line; otherwise at the end of the input. The lexer reads
 /// the section exactly as [`split`] would, so errors are found here, but collects no statements: reading a
 /// file must stay cheap for commands that never run it.
-pub fn section_end(
+pub(crate) fn section_end(
     input: &str,
     engine: Engine,
     first_line: usize,

@@ -1,7 +1,7 @@
 //! The files `init` writes.
 
 /// An ini file for a new project; `location` is the scripts folder as the file should name it.
-pub fn ini(location: &str) -> String {
+pub(crate) fn ini(location: &str) -> String {
     format!(
         r#"# dbkit configuration (the [alembic] section of an alembic.ini is read as it is).
 [alembic]

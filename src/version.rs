@@ -7,7 +7,7 @@ use crate::graph::VersionOp;
 
 /// The longest name PostgreSQL keeps; a longer one is cut short without an error, so the table created and
 /// the table looked for would differ. Held to on SQLite too, so a project can move between the two.
-pub const MAX_NAME_LEN: usize = 63;
+pub(crate) const MAX_NAME_LEN: usize = 63;
 
 /// Prefixes the engines keep for their own objects: SQLite refuses to create `sqlite_*` tables, and a
 /// `pg_*` name can resolve to a system catalog (`pg_class`) instead of a table of ours.
@@ -45,9 +45,9 @@ pub enum TableNameError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Online migration expected to match one row when {} in '{table}'; {found} found", describe(.op))]
 pub struct RowCountError {
-    pub op: VersionOp,
-    pub table: String,
-    pub found: u64,
+    pub(crate) op: VersionOp,
+    pub(crate) table: String,
+    pub(crate) found: u64,
 }
 
 /// The change as the message names it.
@@ -60,7 +60,7 @@ fn describe(op: &VersionOp) -> String {
 }
 
 /// Checks the configured names of the version table, the history table and their schema.
-pub fn check_names(
+pub(crate) fn check_names(
     version_table: &str,
     history_table: &str,
     schema: Option<&str>,
@@ -104,18 +104,18 @@ pub fn check_names(
 }
 
 #[derive(Debug, Clone)]
-pub struct VersionTable {
-    pub schema: Option<String>,
-    pub name: String,
+pub(crate) struct VersionTable {
+    pub(crate) schema: Option<String>,
+    pub(crate) name: String,
 }
 
 impl VersionTable {
-    pub fn qualified(&self) -> String {
+    pub(crate) fn qualified(&self) -> String {
         qualified(self.schema.as_deref(), &self.name)
     }
 
     /// The table's DDL. `if_not_exists` lets two processes that start at once both create it safely.
-    pub fn create_sql(&self, if_not_exists: bool) -> String {
+    pub(crate) fn create_sql(&self, if_not_exists: bool) -> String {
         format!(
             "CREATE TABLE {}{} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
             if if_not_exists { "IF NOT EXISTS " } else { "" },
@@ -125,7 +125,7 @@ impl VersionTable {
     }
 
     /// The statement for one version-table change.
-    pub fn op_sql(&self, op: &VersionOp) -> String {
+    pub(crate) fn op_sql(&self, op: &VersionOp) -> String {
         let table = self.qualified();
         match op {
             VersionOp::Insert(rev) => format!(
@@ -144,7 +144,7 @@ impl VersionTable {
         }
     }
 
-    pub fn exists(&self, conn: &mut dyn Connection) -> Result<bool> {
+    pub(crate) fn exists(&self, conn: &mut dyn Connection) -> Result<bool> {
         conn.table_exists(self.schema.as_deref(), &self.name)
             .map_err(Error::db(format!(
                 "could not look for table {}",
@@ -152,7 +152,7 @@ impl VersionTable {
             )))
     }
 
-    pub fn ensure(&self, conn: &mut dyn Connection) -> Result<()> {
+    pub(crate) fn ensure(&self, conn: &mut dyn Connection) -> Result<()> {
         if self.exists(conn)? {
             return Ok(());
         }
@@ -164,7 +164,7 @@ impl VersionTable {
     }
 
     /// The current heads; empty when the table does not exist (nothing has been applied).
-    pub fn heads(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
+    pub(crate) fn heads(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
         if !self.exists(conn)? {
             return Ok(Vec::new());
         }
@@ -172,13 +172,13 @@ impl VersionTable {
     }
 
     /// The current heads, assuming the table exists.
-    pub fn read(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
+    pub(crate) fn read(&self, conn: &mut dyn Connection) -> Result<Vec<String>> {
         self.read_after(conn, None)
     }
 
     /// The current heads, read in the same round trip as `first` (a statement with no rows, such as
     /// BEGIN) where the engine allows several statements in a query.
-    pub fn read_after(
+    pub(crate) fn read_after(
         &self,
         conn: &mut dyn Connection,
         first: Option<&str>,
@@ -200,7 +200,7 @@ impl VersionTable {
     }
 
     /// Applies one change and checks it.
-    pub fn apply(&self, conn: &mut dyn Connection, op: &VersionOp) -> Result<()> {
+    pub(crate) fn apply(&self, conn: &mut dyn Connection, op: &VersionOp) -> Result<()> {
         let sql = self.op_sql(op);
         let n = conn
             .execute(&sql)
@@ -209,7 +209,7 @@ impl VersionTable {
     }
 
     /// Each change must touch exactly one row, as the other tool checks.
-    pub fn check(&self, op: &VersionOp, n: u64) -> Result<()> {
+    pub(crate) fn check(&self, op: &VersionOp, n: u64) -> Result<()> {
         if n != 1 {
             return Err(RowCountError {
                 op: op.clone(),

@@ -5,9 +5,8 @@ use std::process::Command;
 
 use crate::both;
 use crate::util::*;
-use dbkit::engine::Engine;
 use dbkit::script::Script;
-use dbkit::Direction;
+use dbkit::{Direction, Engine};
 
 fn alembic_bin() -> Option<PathBuf> {
     let path = std::env::var("ALEMBIC_BIN")

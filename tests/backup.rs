@@ -645,7 +645,7 @@ fn the_password_is_in_no_output_and_no_argument_of_pg_dump_or_pg_restore() {
     // The tables belong to the password role, so it can drop and restore them; it reads and writes them too.
     fx.ok(&["-u", &url, "upgrade", "r1"]);
     let as_role = || {
-        let parsed: dbkit::dburl::DatabaseUrl = url.parse().unwrap();
+        let parsed: dbkit::DatabaseUrl = url.parse().unwrap();
         dbkit::dialect::connect(&parsed, Duration::from_secs(5)).unwrap()
     };
     let rows = || {

@@ -225,7 +225,7 @@ impl MissingDatabase {
     }
 
     fn admin() -> Box<dyn Connection> {
-        let url: dbkit::dburl::DatabaseUrl = admin_url().parse().unwrap();
+        let url: dbkit::DatabaseUrl = admin_url().parse().unwrap();
         dialect::connect(&url, Duration::from_secs(5)).unwrap()
     }
 
@@ -270,7 +270,7 @@ both!(concurrent_db_init_on_a_missing_database_all_succeed, |fx| {
             c.env("DATABASE_URL", &url);
             c
         });
-        let url: dbkit::dburl::DatabaseUrl = url.parse().unwrap();
+        let url: dbkit::DatabaseUrl = url.parse().unwrap();
         let mut conn = dialect::connect(&url, Duration::from_secs(5)).unwrap();
         match pg {
             None => assert_eq!(

@@ -121,8 +121,8 @@ fn database_components_build_the_postgresql_url() {
         return;
     };
     fx.chain(1);
-    let url: dbkit::dburl::DatabaseUrl = fx.url.parse().unwrap();
-    let dbkit::dburl::DatabaseUrl::Postgres(pg) = url else {
+    let url: dbkit::DatabaseUrl = fx.url.parse().unwrap();
+    let dbkit::DatabaseUrl::Postgres(pg) = url else {
         unreachable!("a PostgreSQL fixture")
     };
     let mut c = bare_cmd(fx.path());

@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use dbkit::dburl::{DatabaseUrl, PgHost, PgTarget, SslMode};
 use dbkit::dialect::postgres::PgConnection;
 use dbkit::dialect::{self, Connection};
+use dbkit::{DatabaseUrl, PgHost, PgTarget, SslMode};
 
 use crate::both;
 use crate::util::*;

@@ -13,43 +13,43 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 
 /// The manifest layout this version writes; readers accept it and ignore fields they do not know.
-pub const FORMAT: u32 = 1;
+pub(crate) const FORMAT: u32 = 1;
 
 /// What a backup holds and how to check it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
-    pub format: u32,
+    pub(crate) format: u32,
     /// The backup's file name, in the same directory as the manifest.
-    pub file: String,
+    pub(crate) file: String,
     /// Written as `sqlite` or `postgresql`.
-    pub dialect: Engine,
+    pub(crate) dialect: Engine,
     /// The database's short name, the first part of the file name: the SQLite file's stem or the PostgreSQL
     /// database name.
-    pub name: String,
+    pub(crate) name: String,
     /// The database URL, password masked.
-    pub database: String,
-    pub server_version: String,
+    pub(crate) database: String,
+    pub(crate) server_version: String,
     /// The version table the revisions were read from, as qualified in SQL.
-    pub version_table: String,
+    pub(crate) version_table: String,
     /// The rows of the version table when the backup was taken; empty when nothing was applied.
-    pub revisions: Vec<String>,
+    pub(crate) revisions: Vec<String>,
     /// The backup file's size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// The backup file's SHA-256, lowercase hex.
-    pub sha256: String,
+    pub(crate) sha256: String,
     /// RFC 3339 in UTC with microseconds, so that the text sorts in time order.
-    pub created_at: String,
-    pub dbkit_version: String,
+    pub(crate) created_at: String,
+    pub(crate) dbkit_version: String,
     #[serde(default)]
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// `zstd` when the file is compressed (SQLite only; PostgreSQL's custom format compresses itself).
     #[serde(default)]
-    pub compression: Option<String>,
+    pub(crate) compression: Option<String>,
 }
 
 impl Manifest {
     /// Where the manifest of a backup file lives: the file's name with `.json` appended.
-    pub fn path_for(backup: &Path) -> PathBuf {
+    pub(crate) fn path_for(backup: &Path) -> PathBuf {
         let mut name = backup.as_os_str().to_os_string();
         name.push(".json");
         PathBuf::from(name)
@@ -57,7 +57,7 @@ impl Manifest {
 
     /// Reads and checks a manifest. Its `file` must be the manifest's own name without `.json`, so that a
     /// hand-edited manifest cannot point `prune` or `restore` at some other file.
-    pub fn read(path: &Path) -> Result<Manifest> {
+    pub(crate) fn read(path: &Path) -> Result<Manifest> {
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let bad = |reason: String| {
             Error::from(BackupError::BadManifest {
@@ -85,13 +85,13 @@ impl Manifest {
         Ok(manifest)
     }
 
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("plain data serialises");
         text.push('\n');
         text
     }
 
-    pub fn created(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn created(&self) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(&self.created_at)
             .ok()
             .map(|t| t.with_timezone(&Utc))
@@ -99,12 +99,12 @@ impl Manifest {
 }
 
 /// The time format of `created_at`.
-pub fn format_time(time: DateTime<Utc>) -> String {
+pub(crate) fn format_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// A file's size and SHA-256 (lowercase hex), read in one pass.
-pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
+pub(crate) fn sha256_file(path: &Path) -> Result<(u64, String)> {
     let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -127,7 +127,7 @@ pub fn sha256_file(path: &Path) -> Result<(u64, String)> {
 
 /// Checks a backup file against its manifest: the size first (a truncated copy says so plainly), then the
 /// checksum.
-pub fn check_file(path: &Path, manifest: &Manifest) -> Result<()> {
+pub(crate) fn check_file(path: &Path, manifest: &Manifest) -> Result<()> {
     let (size, sha256) = sha256_file(path)?;
     if size != manifest.size {
         return Err(BackupError::Size {

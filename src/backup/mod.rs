@@ -6,11 +6,11 @@
 //! is complete and synced; files are readable by their owner only; a backup is checked against its manifest
 //! before anything trusts it; and a restore refuses a bad file before it touches the live database.
 
-pub mod manifest;
+pub(crate) mod manifest;
 mod postgres;
 pub mod prune;
 mod sqlite;
-pub mod store;
+pub(crate) mod store;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +20,9 @@ use serde::Serialize;
 
 pub use manifest::Manifest;
 pub use prune::PruneOptions;
-pub use store::{Backup, InUse, Leftover, Listing, Store};
+pub use store::{Backup, InUse, Listing, Store};
+
+use store::Leftover;
 
 use crate::dburl::{DatabaseUrl, SqliteTarget};
 use crate::dialect::{self, postgres::pgtool};
@@ -186,7 +188,7 @@ pub struct Restored {
 }
 
 /// The label of the backup `restore` takes of the live database.
-pub const SAFETY_LABEL: &str = "pre-restore";
+pub(crate) const SAFETY_LABEL: &str = "pre-restore";
 
 /// The directory of a SQLite database file, where a restore prepares its replacement.
 fn beside(live: &Path) -> &Path {

@@ -62,7 +62,7 @@ fn forward_warnings(tool: &str, stderr: &str, events: &mut dyn FnMut(Event<'_>))
 
 /// Dumps the database into a new temporary file in the store. Connects and checks the tool before any file
 /// is made.
-pub fn dump(
+pub(crate) fn dump(
     target: &PgTarget,
     store: &Store,
     table: &VersionTable,
@@ -104,14 +104,14 @@ pub fn dump(
 
 /// What `pg_restore --list` found in an archive.
 #[derive(Debug, Default)]
-pub struct Toc {
-    pub entries: usize,
+pub(crate) struct Toc {
+    pub(crate) entries: usize,
     /// `(schema, table)` of every table the archive creates.
-    pub tables: HashSet<(String, String)>,
+    pub(crate) tables: HashSet<(String, String)>,
 }
 
 /// Reads the archive's table of contents; a file `pg_restore` cannot read is a corrupt backup.
-pub fn read_toc(file: &Path, server: Option<PgVersion>) -> Result<Toc> {
+pub(crate) fn read_toc(file: &Path, server: Option<PgVersion>) -> Result<Toc> {
     let tool = PgTool::pg_restore(server)?;
     let out = match tool.run(None, &args(&["--list"], [file.as_os_str().to_owned()])) {
         Ok(out) => out,
@@ -146,7 +146,11 @@ fn parse_toc(listing: &str) -> Toc {
 }
 
 /// Restores the archive into the target database, all or nothing.
-pub fn restore(target: &PgTarget, file: &Path, events: &mut dyn FnMut(Event<'_>)) -> Result<()> {
+pub(crate) fn restore(
+    target: &PgTarget,
+    file: &Path,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<()> {
     let mut conn = connect(target)?;
     let (version, version_text) = server_version(conn.as_mut())?;
     drop(conn);
@@ -165,7 +169,7 @@ pub fn restore(target: &PgTarget, file: &Path, events: &mut dyn FnMut(Event<'_>)
 
 /// Tables in the database that the archive does not hold: `--clean` only drops what the archive creates, so
 /// these survive a restore, and the caller should say so.
-pub fn tables_not_in(target: &PgTarget, toc: &Toc) -> Result<Vec<String>> {
+pub(crate) fn tables_not_in(target: &PgTarget, toc: &Toc) -> Result<Vec<String>> {
     let mut conn = connect(target)?;
     let rows = conn
         .query(
@@ -212,7 +216,7 @@ fn maintenance(target: &PgTarget) -> Result<Box<dyn Connection>> {
 
 /// Restores the archive into a new temporary database on the target's server, reads its version table, and
 /// drops it.
-pub fn scratch_restore(
+pub(crate) fn scratch_restore(
     target: &PgTarget,
     file: &Path,
     table: &VersionTable,

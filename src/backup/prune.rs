@@ -13,7 +13,7 @@ use crate::error::Result;
 
 /// How long a temporary file must have been left alone before `prune` takes it for the remains of a killed
 /// backup: far longer than any pause in a running one.
-pub const UNFINISHED_AGE: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const UNFINISHED_AGE: Duration = Duration::from_secs(24 * 3600);
 
 /// How `prune` chooses.
 #[derive(Debug, Clone)]
@@ -59,7 +59,11 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
 }
 
 /// The indexes, in `backups` (newest first), of the backups to delete.
-pub fn select(backups: &[Backup], o: &PruneOptions, now: DateTime<Utc>) -> Result<Vec<usize>> {
+pub(crate) fn select(
+    backups: &[Backup],
+    o: &PruneOptions,
+    now: DateTime<Utc>,
+) -> Result<Vec<usize>> {
     if o.keep == 0 {
         return Err(BackupError::KeepZero.into());
     }

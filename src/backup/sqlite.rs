@@ -29,9 +29,9 @@ const RETRY_PAUSE: Duration = Duration::from_millis(50);
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// What the backup saw at the moment of its snapshot.
-pub struct Snapshot {
-    pub server_version: String,
-    pub revisions: Vec<String>,
+pub(crate) struct Snapshot {
+    pub(crate) server_version: String,
+    pub(crate) revisions: Vec<String>,
 }
 
 fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
@@ -48,7 +48,7 @@ fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
     }
 }
 
-pub fn server_version() -> String {
+pub(crate) fn server_version() -> String {
     format!("SQLite {}", rusqlite::version())
 }
 
@@ -87,7 +87,7 @@ fn progress_bar(show: bool, what: &str) -> ProgressBar {
 }
 
 /// Copies `src` into the empty file `dest` and reads the version table from the same snapshot.
-pub fn backup(
+pub(crate) fn backup(
     src: &Path,
     dest: &Path,
     busy: Duration,
@@ -145,7 +145,7 @@ pub fn backup(
 }
 
 /// The file is a SQLite database and passes `PRAGMA integrity_check`; opened read-only.
-pub fn check(path: &Path, shown: &Path) -> Result<()> {
+pub(crate) fn check(path: &Path, shown: &Path) -> Result<()> {
     let corrupt = |detail: String| {
         Error::from(BackupError::Integrity {
             path: shown.to_path_buf(),
@@ -176,11 +176,11 @@ pub fn check(path: &Path, shown: &Path) -> Result<()> {
 }
 
 /// The version table of a database file, opened read-only.
-pub fn heads(path: &Path, table: &VersionTable) -> Result<Vec<String>> {
+pub(crate) fn heads(path: &Path, table: &VersionTable) -> Result<Vec<String>> {
     table.heads(&mut SqliteConnection::wrap(open_read_only(path)?))
 }
 
-pub fn compress(src: &Path, dest: &Path) -> Result<()> {
+pub(crate) fn compress(src: &Path, dest: &Path) -> Result<()> {
     let input = fs::File::open(src).map_err(Error::io(src))?;
     let output = fs::OpenOptions::new()
         .write(true)
@@ -192,7 +192,7 @@ pub fn compress(src: &Path, dest: &Path) -> Result<()> {
 }
 
 /// Writes the database a backup holds into `dest` (an existing file), decompressing when needed.
-pub fn materialize(backup: &Path, compressed: bool, dest: &Path) -> Result<()> {
+pub(crate) fn materialize(backup: &Path, compressed: bool, dest: &Path) -> Result<()> {
     let mut input = BufReader::new(fs::File::open(backup).map_err(Error::io(backup))?);
     let output = fs::OpenOptions::new()
         .write(true)
@@ -222,7 +222,7 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 /// Renames `restored` over `live`. The live database's journal mode and file mode carry over; the write lock
 /// is held and its write-ahead log is empty at the moment of the rename.
-pub fn install(live: &Path, restored: TempPath, busy: Duration) -> Result<()> {
+pub(crate) fn install(live: &Path, restored: TempPath, busy: Duration) -> Result<()> {
     let dir = live.parent().unwrap_or(Path::new("."));
     if !live.exists() {
         sync_file(&restored)?;

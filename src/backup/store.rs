@@ -16,7 +16,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 
 /// Where backups go when neither `--dir` nor `BACKUP_DIR` says.
-pub const DEFAULT_DIR: &str = "backups";
+pub(crate) const DEFAULT_DIR: &str = "backups";
 
 /// Backups and manifests are readable by their owner only: they hold the whole database.
 const FILE_MODE: u32 = 0o600;
@@ -25,7 +25,7 @@ const DIR_MODE: u32 = 0o700;
 const PARTIAL: &str = ".partial";
 /// What a restore's temporary file is called before its random part: `.restore-XXXXXX.partial`, beside the
 /// database it will replace.
-pub const RESTORE_PURPOSE: &str = "restore";
+pub(crate) const RESTORE_PURPOSE: &str = "restore";
 
 /// A backup file and its manifest.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,16 +37,19 @@ pub struct Backup {
 
 /// A path in a report, as it is printed: a name that is not UTF-8 has its odd bytes replaced rather than
 /// failing the report.
-pub fn path_text<S: serde::Serializer>(path: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn path_text<S: serde::Serializer>(
+    path: &Path,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_str(&path.display().to_string())
 }
 
 impl Backup {
-    pub fn manifest_path(&self) -> PathBuf {
+    pub(crate) fn manifest_path(&self) -> PathBuf {
         Manifest::path_for(&self.path)
     }
 
-    pub fn created(&self) -> DateTime<Utc> {
+    pub(crate) fn created(&self) -> DateTime<Utc> {
         self.manifest
             .created()
             .expect("manifests are checked when read")
@@ -64,7 +67,7 @@ pub struct Listing {
 impl Listing {
     /// Fails naming every manifest that could not be read, so that a listing with gaps is never taken for the
     /// whole directory.
-    pub fn check_complete(self, dir: &Path) -> Result<()> {
+    pub(crate) fn check_complete(self, dir: &Path) -> Result<()> {
         if self.skipped.is_empty() {
             return Ok(());
         }
@@ -83,7 +86,7 @@ pub struct Store {
 }
 
 impl Store {
-    pub fn new(dir: impl Into<PathBuf>) -> Store {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> Store {
         Store { dir: dir.into() }
     }
 
@@ -105,7 +108,7 @@ impl Store {
 
     /// Creates the directory when it is missing; only a directory made here is set to 0700, since an existing
     /// one's mode is its owner's choice.
-    pub fn ensure(&self) -> Result<()> {
+    pub(crate) fn ensure(&self) -> Result<()> {
         if self.dir.is_dir() {
             return Ok(());
         }
@@ -121,13 +124,13 @@ impl Store {
 
     /// A new, empty, owner-only file in the directory under a temporary name; it is deleted when dropped
     /// unless published.
-    pub fn temp_file(&self, purpose: &str) -> Result<TempPath> {
+    pub(crate) fn temp_file(&self, purpose: &str) -> Result<TempPath> {
         self.ensure()?;
         temp_file_in(&self.dir, purpose)
     }
 
     /// Every backup with a readable manifest, newest first. A missing directory holds no backups.
-    pub fn list(&self) -> Result<Listing> {
+    pub(crate) fn list(&self) -> Result<Listing> {
         let mut listing = Listing::default();
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -164,7 +167,7 @@ impl Store {
     ///
     /// A manifest that cannot be read may be the newest backup of this database (its file name starts with the
     /// database's name), so rather than fall back to an older backup, or say there is none, `latest` names it.
-    pub fn latest(&self, dialect: Engine, name: &str) -> Result<Backup> {
+    pub(crate) fn latest(&self, dialect: Engine, name: &str) -> Result<Backup> {
         let listing = self.list()?;
         let total = listing.backups.len();
         let found = listing
@@ -199,7 +202,7 @@ impl Store {
     }
 
     /// A backup named on the command line: a path, a file name inside the directory, or its manifest.
-    pub fn open(&self, spec: &str) -> Result<Backup> {
+    pub(crate) fn open(&self, spec: &str) -> Result<Backup> {
         let given = PathBuf::from(spec);
         let mut path = if given.exists() || given.components().count() > 1 {
             given
@@ -228,7 +231,13 @@ impl Store {
     /// Makes a finished temporary file a backup: fsync, owner-only, checksum, rename to a name nothing else
     /// has, fsync the directory, then write the manifest the same way. `manifest.file`, `size` and `sha256`
     /// are filled in here.
-    pub fn publish(&self, tmp: TempPath, base: &str, ext: &str, mut m: Manifest) -> Result<Backup> {
+    pub(crate) fn publish(
+        &self,
+        tmp: TempPath,
+        base: &str,
+        ext: &str,
+        mut m: Manifest,
+    ) -> Result<Backup> {
         sync_file(&tmp)?;
         fs::set_permissions(&tmp, fs::Permissions::from_mode(FILE_MODE))
             .map_err(Error::io(&*tmp))?;
@@ -279,7 +288,7 @@ impl Store {
     /// that never finished (the process was killed before it could remove it) once untouched for longer than
     /// `age`, since a running backup keeps writing to its file. A restore's temporary file is left to
     /// [`restore_leftovers`], which knows whether a restore still holds it.
-    pub fn unfinished(&self, age: std::time::Duration) -> Result<Vec<(PathBuf, Leftover)>> {
+    pub(crate) fn unfinished(&self, age: std::time::Duration) -> Result<Vec<(PathBuf, Leftover)>> {
         let restore = format!(".{RESTORE_PURPOSE}-");
         Ok(partials(&self.dir)?
             .into_iter()
@@ -290,7 +299,7 @@ impl Store {
 
     /// Deletes a backup and its manifest. The file goes first: if this is interrupted, what is left is a
     /// manifest whose file is missing, which `list` shows and the next `prune` removes.
-    pub fn remove(&self, backup: &Backup) -> Result<()> {
+    pub(crate) fn remove(&self, backup: &Backup) -> Result<()> {
         match fs::remove_file(&backup.path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -303,7 +312,7 @@ impl Store {
 }
 
 /// `<name>-<UTC time>[-<label>]`, the part of a backup's file name before its extension.
-pub fn base_name(name: &str, time: DateTime<Utc>, label: Option<&str>) -> String {
+pub(crate) fn base_name(name: &str, time: DateTime<Utc>, label: Option<&str>) -> String {
     let mut base = format!("{name}-{}", time.format("%Y%m%dT%H%M%SZ"));
     if let Some(label) = label {
         base.push('-');
@@ -313,7 +322,7 @@ pub fn base_name(name: &str, time: DateTime<Utc>, label: Option<&str>) -> String
 }
 
 /// A database name made safe for a file name: anything but letters, digits, `.`, `_` and `-` becomes `_`.
-pub fn file_safe(name: &str) -> String {
+pub(crate) fn file_safe(name: &str) -> String {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -333,7 +342,7 @@ pub fn file_safe(name: &str) -> String {
 }
 
 /// Labels go into file names, so they are held to the same characters, and kept short.
-pub fn check_label(label: &str) -> Result<()> {
+pub(crate) fn check_label(label: &str) -> Result<()> {
     let ok = !label.is_empty()
         && label.len() <= 64
         && !label.starts_with(['.', '-'])
@@ -348,7 +357,7 @@ pub fn check_label(label: &str) -> Result<()> {
 }
 
 /// An empty owner-only file under a temporary name in `dir`.
-pub fn temp_file_in(dir: &Path, purpose: &str) -> Result<TempPath> {
+pub(crate) fn temp_file_in(dir: &Path, purpose: &str) -> Result<TempPath> {
     let file = tempfile::Builder::new()
         .prefix(&format!(".{purpose}-"))
         .suffix(PARTIAL)
@@ -360,12 +369,12 @@ pub fn temp_file_in(dir: &Path, purpose: &str) -> Result<TempPath> {
 
 /// How long a restore's temporary file must have gone unwritten, besides being unlocked, before it counts as
 /// left behind: covers the moment between its creation and its lock, and restores of versions that did not lock.
-pub const RESTORE_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const RESTORE_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Takes the lock a running restore holds on its temporary file until the file is renamed over the database, so
 /// that [`restore_leftovers`] (in another restore, or `prune`) never takes it for the remains of a killed one. The
 /// lock goes with the returned handle, or with the process.
-pub fn hold(path: &Path) -> Result<fs::File> {
+pub(crate) fn hold(path: &Path) -> Result<fs::File> {
     let file = fs::OpenOptions::new()
         .read(true)
         .open(path)
@@ -376,7 +385,7 @@ pub fn hold(path: &Path) -> Result<fs::File> {
 
 /// What a temporary file found in passing is taken for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Leftover {
+pub(crate) enum Leftover {
     /// The remains of a backup or restore that never finished: safe to remove.
     Stale,
     /// Maybe the file of one still running: kept.
@@ -405,7 +414,7 @@ impl Leftover {
 /// The temporary files in `dir` of restores, each with what it is taken for: left by a restore that never
 /// finished when no process holds the lock a running restore keeps on its file (see [`hold`]) and nothing has
 /// written to it for [`RESTORE_IDLE`].
-pub fn restore_leftovers(dir: &Path) -> Result<Vec<(PathBuf, Leftover)>> {
+pub(crate) fn restore_leftovers(dir: &Path) -> Result<Vec<(PathBuf, Leftover)>> {
     let prefix = format!(".{RESTORE_PURPOSE}-");
     let mut found = Vec::new();
     for (path, idle) in partials(dir)? {
@@ -481,14 +490,14 @@ fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     sync_dir(dir)
 }
 
-pub fn sync_file(path: &Path) -> Result<()> {
+pub(crate) fn sync_file(path: &Path) -> Result<()> {
     fs::File::open(path)
         .and_then(|f| f.sync_all())
         .map_err(Error::io(path))
 }
 
 /// A rename is only durable once the directory holding it is synced.
-pub fn sync_dir(dir: &Path) -> Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {

@@ -197,7 +197,7 @@ fn write_revision(
 }
 
 /// Writes under a temporary name in the same directory and renames, refusing to overwrite an existing file.
-pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
+pub(crate) fn write_new_file(path: &Path, text: &str) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -219,7 +219,7 @@ pub fn write_new_file(path: &Path, text: &str) -> Result<()> {
 }
 
 /// Twelve lowercase hex characters from the operating system's random source.
-pub fn new_rev_id() -> String {
+pub(crate) fn new_rev_id() -> String {
     let mut bytes = [0u8; 6];
     let filled = std::fs::File::open("/dev/urandom")
         .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));

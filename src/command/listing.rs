@@ -44,7 +44,7 @@ pub struct RevisionView {
 }
 
 impl RevisionView {
-    pub fn new(info: &RevInfo<'_>, script: &Script, current: Option<bool>) -> RevisionView {
+    pub(crate) fn new(info: &RevInfo<'_>, script: &Script, current: Option<bool>) -> RevisionView {
         let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         RevisionView {
             revision: info.id.to_string(),
@@ -66,7 +66,7 @@ impl RevisionView {
     }
 
     /// Marked `(current)` in the text form: the command read the database and the version table holds it.
-    pub fn marked_current(&self) -> bool {
+    pub(crate) fn marked_current(&self) -> bool {
         self.is_current == Some(true)
     }
 }

@@ -17,9 +17,7 @@ use crate::lock;
 use crate::progress::Event;
 use crate::project::Project;
 
-pub use authoring::{
-    init, merge, new_rev_id, revision, write_new_file, Generated, NewRevisionArgs, ScriptsFolder,
-};
+pub use authoring::{init, merge, revision, Generated, NewRevisionArgs, ScriptsFolder};
 pub use listing::{
     branches, current, heads, history, show, BranchPoint, Branches, Current, ListingKind,
     RevisionView, Revisions,

@@ -6,10 +6,10 @@
 //! beside their own flow (`init/{sqlite,postgres}.rs`, `backup/{sqlite,postgres}.rs`), built on what is here.
 
 pub mod postgres;
-pub mod sqlite;
+pub(crate) mod sqlite;
 
 pub(crate) use postgres::db_error as pg_db_error;
-pub use sqlite::SqliteConnection;
+pub(crate) use sqlite::SqliteConnection;
 
 use std::fmt;
 
@@ -20,25 +20,25 @@ use crate::engine::Engine;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dialect {
     /// Which engine this is; also the lexical rules its SQL is split by.
-    pub engine: Engine,
+    pub(crate) engine: Engine,
     /// How a migration's transaction starts. SQLite takes the write lock up front, so two processes queue
     /// on the busy timeout instead of one of them failing to upgrade a read lock.
-    pub begin: &'static str,
+    pub(crate) begin: &'static str,
     /// What serialises whole runs across processes (see [`crate::lock`]).
-    pub run_lock: RunLock,
+    pub(crate) run_lock: RunLock,
     /// Every statement costs a round trip to a server, so a transactional section is sent as one batch.
-    pub batch_sections: bool,
+    pub(crate) batch_sections: bool,
     /// The history table's key column.
-    pub serial_pk: &'static str,
+    pub(crate) serial_pk: &'static str,
     /// The history table's column type for a point in time.
-    pub timestamp_type: &'static str,
+    pub(crate) timestamp_type: &'static str,
     /// The history table's column type for a flag.
-    pub boolean_type: &'static str,
-    pub true_literal: &'static str,
-    pub false_literal: &'static str,
+    pub(crate) boolean_type: &'static str,
+    pub(crate) true_literal: &'static str,
+    pub(crate) false_literal: &'static str,
 }
 
-pub const SQLITE: Dialect = Dialect {
+pub(crate) const SQLITE: Dialect = Dialect {
     engine: Engine::Sqlite,
     begin: "BEGIN IMMEDIATE",
     run_lock: RunLock::File,
@@ -50,7 +50,7 @@ pub const SQLITE: Dialect = Dialect {
     false_literal: "0",
 };
 
-pub const POSTGRESQL: Dialect = Dialect {
+pub(crate) const POSTGRESQL: Dialect = Dialect {
     engine: Engine::Postgresql,
     begin: "BEGIN",
     run_lock: RunLock::Advisory,
@@ -64,7 +64,7 @@ pub const POSTGRESQL: Dialect = Dialect {
 
 /// How a run keeps other processes out of the database until it is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunLock {
+pub(crate) enum RunLock {
     /// A session-level advisory lock on the server.
     Advisory,
     /// An exclusive lock on a file beside the database file; an in-memory database needs none.
@@ -72,18 +72,18 @@ pub enum RunLock {
 }
 
 impl Dialect {
-    pub fn for_url(url: &DatabaseUrl) -> Dialect {
+    pub(crate) fn for_url(url: &DatabaseUrl) -> Dialect {
         Dialect::of(url.engine())
     }
 
-    pub fn of(engine: Engine) -> Dialect {
+    pub(crate) fn of(engine: Engine) -> Dialect {
         match engine {
             Engine::Sqlite => SQLITE,
             Engine::Postgresql => POSTGRESQL,
         }
     }
 
-    pub fn bool_literal(&self, value: bool) -> &'static str {
+    pub(crate) fn bool_literal(&self, value: bool) -> &'static str {
         if value {
             self.true_literal
         } else {
@@ -95,9 +95,9 @@ impl Dialect {
 /// A database error as the server reported it.
 #[derive(Debug, Clone)]
 pub struct DbError {
-    pub message: String,
+    pub(crate) message: String,
     /// The SQLSTATE, on PostgreSQL.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
 }
 
 impl fmt::Display for DbError {
@@ -114,12 +114,12 @@ impl std::error::Error for DbError {}
 /// A row whose foreign key matches no row of the table it references.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DanglingReference {
-    pub table: String,
+    pub(crate) table: String,
     /// `None` for a table without rowids.
-    pub rowid: Option<i64>,
+    pub(crate) rowid: Option<i64>,
     /// The referencing columns, comma-separated.
-    pub columns: String,
-    pub parent: String,
+    pub(crate) columns: String,
+    pub(crate) parent: String,
 }
 
 impl fmt::Display for DanglingReference {
@@ -137,7 +137,7 @@ impl fmt::Display for DanglingReference {
 }
 
 /// One text-valued result row.
-pub type Row = Vec<Option<String>>;
+pub(crate) type Row = Vec<Option<String>>;
 
 /// The few operations the runner needs from a connection. Values are passed as SQL literals (see
 /// [`quote_literal`]) because the same statements are also printed for offline use.
@@ -185,7 +185,7 @@ pub trait Connection {
 /// wrong directory, they would leave an empty database behind and report it as one with no revision.
 /// (A PostgreSQL database is never created by connecting.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     CreateIfMissing,
     MustExist,
 }
@@ -199,7 +199,7 @@ pub fn connect(
 }
 
 /// Opens a connection for a URL; `access` says whether a SQLite file may be created.
-pub fn open(
+pub(crate) fn open(
     url: &DatabaseUrl,
     busy_timeout: std::time::Duration,
     access: Access,
@@ -239,7 +239,7 @@ pub fn quote_literal(value: &str) -> String {
 }
 
 /// An identifier, quoted only when it needs to be, so that generated SQL reads like hand-written SQL.
-pub fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     let plain = name
         .chars()
         .next()
@@ -255,7 +255,7 @@ pub fn quote_ident(name: &str) -> String {
 }
 
 /// `schema.table` or `table`, quoted as needed.
-pub fn qualified(schema: Option<&str>, table: &str) -> String {
+pub(crate) fn qualified(schema: Option<&str>, table: &str) -> String {
     match schema {
         Some(s) => format!("{}.{}", quote_ident(s), quote_ident(table)),
         None => quote_ident(table),

@@ -8,7 +8,7 @@ use super::{push_unique, reach, GraphError, Node, Result, Revision, RevisionMap}
 impl RevisionMap {
     /// Validates and indexes: a duplicate id, a parent that does not exist, an unresolvable depends_on, a branch label
     /// used twice, and a cycle are all errors (dbkit is stricter than a warning here).
-    pub fn new(revisions: Vec<Revision>) -> Result<RevisionMap> {
+    pub(crate) fn new(revisions: Vec<Revision>) -> Result<RevisionMap> {
         let n = revisions.len();
         let mut ids: FastMap<String, usize> = FastMap::default();
         ids.reserve(n);

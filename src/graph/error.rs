@@ -129,7 +129,8 @@ fn quote_list(items: &[String]) -> String {
 impl GraphError {
     /// The graph-level explanation, more specific than the command-line wording
     /// for resolution failures (useful for verbose output); equal to Display otherwise.
-    pub fn detail(&self) -> String {
+    #[cfg(test)]
+    pub(crate) fn detail(&self) -> String {
         match self {
             GraphError::UnknownRevision { argument } => format!(
                 "No such revision or branch '{argument}'{}",

@@ -35,55 +35,55 @@ use hash::FastMap;
 
 use crate::direction::Direction;
 
-pub use error::{GraphEnd, GraphError};
+pub(crate) use error::{GraphEnd, GraphError};
 
 /// What one revision file declares. `down` is `Revises:` (empty for a root, several for a merge); `depends_on`
 /// holds ids, partial ids or branch labels as written; `branch_labels` are this revision's own labels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Revision {
-    pub id: String,
-    pub down: Vec<String>,
-    pub depends_on: Vec<String>,
-    pub branch_labels: Vec<String>,
+pub(crate) struct Revision {
+    pub(crate) id: String,
+    pub(crate) down: Vec<String>,
+    pub(crate) depends_on: Vec<String>,
+    pub(crate) branch_labels: Vec<String>,
 }
 
 /// Facts needed to print a revision the way `history`, `heads` and `show` do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RevInfo<'a> {
-    pub id: &'a str,
+pub(crate) struct RevInfo<'a> {
+    pub(crate) id: &'a str,
     /// Versioned parents (`Revises:`), as declared.
-    pub down: Vec<&'a str>,
+    pub(crate) down: Vec<&'a str>,
     /// `depends_on` exactly as written in the file (this is what listings print).
-    pub depends_on: &'a [String],
+    pub(crate) depends_on: &'a [String],
     /// `depends_on` resolved to full revision ids.
-    pub dependencies: Vec<&'a str>,
+    pub(crate) dependencies: Vec<&'a str>,
     /// Branch labels after propagation along the branch, sorted.
-    pub branch_labels: Vec<&'a str>,
+    pub(crate) branch_labels: Vec<&'a str>,
     /// Versioned children (revisions that name this one in `Revises:`).
-    pub children: Vec<&'a str>,
+    pub(crate) children: Vec<&'a str>,
     /// Nothing revises or depends on this revision.
-    pub is_head: bool,
+    pub(crate) is_head: bool,
     /// Nothing revises this revision, but something depends on it.
-    pub is_effective_head: bool,
-    pub is_base: bool,
-    pub is_branch_point: bool,
-    pub is_merge_point: bool,
+    pub(crate) is_effective_head: bool,
+    pub(crate) is_base: bool,
+    pub(crate) is_branch_point: bool,
+    pub(crate) is_merge_point: bool,
 }
 
 /// One step of a plan: what it does, and the version-table rows it changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub kind: StepKind,
+pub(crate) struct Step {
+    pub(crate) kind: StepKind,
     /// For the log line "Running upgrade <from, comma-joined> -> <to, comma-joined>".
-    pub from: Vec<String>,
-    pub to: Vec<String>,
-    pub version_ops: Vec<VersionOp>,
+    pub(crate) from: Vec<String>,
+    pub(crate) to: Vec<String>,
+    pub(crate) version_ops: Vec<VersionOp>,
 }
 
 /// A step either runs one revision's SQL or only moves the version table; only the first has a direction and
 /// always has a revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepKind {
+pub(crate) enum StepKind {
     /// Runs `revision`'s section for `direction`.
     Migrate {
         direction: Direction,
@@ -95,7 +95,7 @@ pub enum StepKind {
 
 impl Step {
     /// The revision whose SQL runs, or the one being stamped to (None when stamping to base).
-    pub fn revision(&self) -> Option<&str> {
+    pub(crate) fn revision(&self) -> Option<&str> {
         match &self.kind {
             StepKind::Migrate { revision, .. } => Some(revision),
             StepKind::Stamp { revision } => revision.as_deref(),
@@ -103,7 +103,7 @@ impl Step {
     }
 
     /// The direction the step's SQL runs in; None for a stamp, which runs none.
-    pub fn direction(&self) -> Option<Direction> {
+    pub(crate) fn direction(&self) -> Option<Direction> {
         match self.kind {
             StepKind::Migrate { direction, .. } => Some(direction),
             StepKind::Stamp { .. } => None,
@@ -112,7 +112,7 @@ impl Step {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionOp {
+pub(crate) enum VersionOp {
     Insert(String),
     Delete(String),
     Update { from: String, to: String },
@@ -198,7 +198,7 @@ fn reach<'n>(
 
 /// The validated, indexed revision graph.
 #[derive(Debug)]
-pub struct RevisionMap {
+pub(crate) struct RevisionMap {
     nodes: Vec<Node>,
     ids: FastMap<String, usize>,
     label_names: Vec<String>,
@@ -213,20 +213,21 @@ pub struct RevisionMap {
 }
 
 impl RevisionMap {
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.nodes.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
-    pub fn contains(&self, id: &str) -> bool {
+    pub(crate) fn contains(&self, id: &str) -> bool {
         self.ids.contains_key(id)
     }
 
     /// Facts needed to print a revision the way the reference tool does.
-    pub fn info(&self, id: &str) -> Option<RevInfo<'_>> {
+    pub(crate) fn info(&self, id: &str) -> Option<RevInfo<'_>> {
         let i = *self.ids.get(id)?;
         let n = &self.nodes[i];
         let mut labels: Vec<&str> = n
@@ -251,29 +252,30 @@ impl RevisionMap {
     }
 
     /// Real heads: revisions that nothing revises or depends on (what `heads` means as a target).
-    pub fn heads(&self) -> Vec<&str> {
+    pub(crate) fn heads(&self) -> Vec<&str> {
         self.names(&self.real_heads)
     }
 
     /// Whether version-table rows are exactly the real heads (what `current --check-heads` asks). With no
     /// revisions at all, an empty table is.
-    pub fn at_heads(&self, rows: &[String]) -> bool {
+    pub(crate) fn at_heads(&self, rows: &[String]) -> bool {
         let rows: HashSet<&str> = rows.iter().map(String::as_str).collect();
         rows == self.heads().into_iter().collect()
     }
 
     /// Revisions that nothing revises, including depended-on ones ("effective heads");
     /// this is what the `heads` command lists unless asked to resolve dependencies.
-    pub fn versioned_heads(&self) -> Vec<&str> {
+    pub(crate) fn versioned_heads(&self) -> Vec<&str> {
         self.names(&self.heads)
     }
 
-    pub fn bases(&self) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn bases(&self) -> Vec<&str> {
         self.names(&self.bases)
     }
 
     /// All revisions from heads down to bases, in the order `history` prints them (heads first).
-    pub fn walk(&self) -> Vec<&str> {
+    pub(crate) fn walk(&self) -> Vec<&str> {
         let all = vec![true; self.nodes.len()];
         let order = self.topo_sort(all, &self.real_heads);
         self.names(&order)

@@ -9,7 +9,7 @@ use crate::direction::Direction;
 
 impl RevisionMap {
     /// `history -r start:end` (either side optional; `current` allowed at either end and resolved from `current`).
-    pub fn history_range(&self, range: &str, current: &[String]) -> Result<Vec<&str>> {
+    pub(crate) fn history_range(&self, range: &str, current: &[String]) -> Result<Vec<&str>> {
         let bad = || GraphError::BadHistoryRange {
             range: range.to_string(),
         };
@@ -56,7 +56,7 @@ impl RevisionMap {
 
     /// Steps in execution order from the version table's rows (`current`) to `target`; each step carries the
     /// version-table operations that the reference tool's HeadMaintainer would perform for it.
-    pub fn plan_upgrade(&self, current: &[String], target: &str) -> Result<Vec<Step>> {
+    pub(crate) fn plan_upgrade(&self, current: &[String], target: &str) -> Result<Vec<Step>> {
         if target.contains(':') {
             return Err(GraphError::RangeNotAllowed {
                 argument: target.to_string(),
@@ -74,7 +74,7 @@ impl RevisionMap {
             .collect())
     }
 
-    pub fn plan_downgrade(&self, current: &[String], target: &str) -> Result<Vec<Step>> {
+    pub(crate) fn plan_downgrade(&self, current: &[String], target: &str) -> Result<Vec<Step>> {
         if target.contains(':') {
             return Err(GraphError::RangeNotAllowed {
                 argument: target.to_string(),
@@ -92,7 +92,7 @@ impl RevisionMap {
     }
 
     /// `stamp REV…` (several targets allowed); `purge` starts from an empty version table.
-    pub fn plan_stamp(
+    pub(crate) fn plan_stamp(
         &self,
         current: &[String],
         targets: &[String],

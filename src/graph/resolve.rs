@@ -100,7 +100,7 @@ impl RevisionMap {
     /// id or label longer than three characters; like existing tooling, a shorter prefix is accepted when unique),
     /// branch labels, `label@head`, `label@heads`, `label@base`, `label@rev`, `rev@head`, `current` (from `current`),
     /// and relative forms (`+N`, `-N`, `rev+N`, `rev-N`, `label@+N`, `label@head-N`, `base+N`, `heads-1`...).
-    pub fn resolve(&self, spec: &str, current: &[String]) -> Result<Vec<&str>> {
+    pub(crate) fn resolve(&self, spec: &str, current: &[String]) -> Result<Vec<&str>> {
         let found: Vec<At> = if spec == "current" {
             self.get_revisions_arg(Arg::Rows(current))?
                 .into_iter()
@@ -132,7 +132,7 @@ impl RevisionMap {
     /// What `show` lists: as `resolve`(Self::resolve), except that `-N` and `label@-N` count down from every
     /// head (that carries the label), as Alembic's `show` does, not from the database's revisions. A head that
     /// reaches base adds nothing; one that would go below it is an error.
-    pub fn resolve_shown(&self, spec: &str, current: &[String]) -> Result<Vec<&str>> {
+    pub(crate) fn resolve_shown(&self, spec: &str, current: &[String]) -> Result<Vec<&str>> {
         let Some(rel) = parse_relative(spec).filter(|r| r.symbol.is_none() && r.value < 0) else {
             return self.resolve(spec, current);
         };
@@ -148,14 +148,14 @@ impl RevisionMap {
     }
 
     /// What `current` prints for the given version-table rows (the reference tool's get_all_current).
-    pub fn current_revisions(&self, db_heads: &[String]) -> Result<Vec<&str>> {
+    pub(crate) fn current_revisions(&self, db_heads: &[String]) -> Result<Vec<&str>> {
         let all = self.all_current(Arg::Rows(db_heads))?;
         Ok(self.names(&all))
     }
 
     /// All revisions that are applied when the version table holds `db_heads` (ancestors, including dependencies),
     /// bases first.
-    pub fn applied(&self, db_heads: &[String]) -> Result<Vec<&str>> {
+    pub(crate) fn applied(&self, db_heads: &[String]) -> Result<Vec<&str>> {
         let top: Vec<usize> = self
             .get_revisions_arg(Arg::Rows(db_heads))?
             .into_iter()

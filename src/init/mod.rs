@@ -25,13 +25,13 @@ use crate::project::Project;
 use crate::version::VersionTable;
 
 /// Extensions created when neither `--extension` nor `DB_EXTENSIONS` names any.
-pub const DEFAULT_EXTENSIONS: &[&str] = &["uuid-ossp", "pgcrypto"];
+pub(crate) const DEFAULT_EXTENSIONS: &[&str] = &["uuid-ossp", "pgcrypto"];
 
 /// How long `--wait` waits when given without a number.
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(60);
 
 /// The variables that name the environment, checked in this order before `--recreate`.
-pub const ENVIRONMENT_VARIABLES: &[&str] = &["DBKIT_ENV", "APP_ENV", "ENVIRONMENT"];
+pub(crate) const ENVIRONMENT_VARIABLES: &[&str] = &["DBKIT_ENV", "APP_ENV", "ENVIRONMENT"];
 
 /// What to do, beyond the database URL and version table that come from the settings.
 #[derive(Debug, Clone, Default)]

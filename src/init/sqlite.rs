@@ -33,7 +33,7 @@ pub enum JournalMode {
 }
 
 impl JournalMode {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             JournalMode::Delete => "delete",
             JournalMode::Truncate => "truncate",

@@ -157,7 +157,7 @@ impl fmt::Display for Kept {
 }
 
 /// `revision 3f2a9c1b7d4e`, `revisions a, b`, or `no revision` for an empty version table.
-pub fn revisions_text(revisions: &[String]) -> String {
+pub(crate) fn revisions_text(revisions: &[String]) -> String {
     match revisions {
         [] => "no revision (empty version table)".into(),
         [one] => format!("revision {one}"),
@@ -165,7 +165,7 @@ pub fn revisions_text(revisions: &[String]) -> String {
     }
 }
 
-pub fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
         return format!("{bytes} B");
@@ -179,7 +179,7 @@ pub fn human_size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-pub fn human_age(seconds: i64) -> String {
+pub(crate) fn human_age(seconds: i64) -> String {
     match seconds {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),

@@ -7,10 +7,10 @@
 //! ages and revision phrases their progress lines share; `progress` the lines a running verb reports on stderr.
 
 pub mod backup;
-pub mod init;
-pub mod migrate;
+pub(crate) mod init;
+pub(crate) mod migrate;
 pub mod progress;
-pub mod revisions;
+pub(crate) mod revisions;
 
 /// A report's text form, as the binary prints it on stdout when `--json` is not given.
 pub trait Render {

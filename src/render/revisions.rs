@@ -7,12 +7,12 @@ use crate::command::{Branches, Current, ListingKind, RevisionView, Revisions};
 
 /// Which parts of the one-line form to show; the defaults are those of `current`.
 #[derive(Debug, Clone, Copy)]
-pub struct LineParts {
-    pub branches: bool,
-    pub doc: bool,
-    pub parents: bool,
-    pub tree: bool,
-    pub head: bool,
+pub(crate) struct LineParts {
+    pub(crate) branches: bool,
+    pub(crate) doc: bool,
+    pub(crate) parents: bool,
+    pub(crate) tree: bool,
+    pub(crate) head: bool,
 }
 
 impl Default for LineParts {
@@ -36,7 +36,7 @@ fn down_text(r: &RevisionView) -> String {
 }
 
 /// The one-line form.
-pub fn line(r: &RevisionView, parts: LineParts, current: bool) -> String {
+pub(crate) fn line(r: &RevisionView, parts: LineParts, current: bool) -> String {
     let mut text = r.revision.clone();
     if parts.parents {
         // Dependencies print as written (a label stays a label), as Alembic prints them.
@@ -80,7 +80,7 @@ pub fn line(r: &RevisionView, parts: LineParts, current: bool) -> String {
 }
 
 /// The verbose entry, ending with a blank line after the indented message.
-pub fn entry(r: &RevisionView, current: bool) -> String {
+pub(crate) fn entry(r: &RevisionView, current: bool) -> String {
     // The verbose entry marks every revision nothing revises, an effective head too, as Alembic's does.
     let head = r.is_head || r.is_effective_head;
     let mut out = format!(

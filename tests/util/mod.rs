@@ -74,7 +74,7 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn admin() -> Option<Box<dyn Connection>> {
-    let url: dbkit::dburl::DatabaseUrl = admin_url().parse().expect("TEST_DATABASE_URL parses");
+    let url: dbkit::DatabaseUrl = admin_url().parse().expect("TEST_DATABASE_URL parses");
     match dialect::connect(&url, std::time::Duration::from_secs(5)) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -211,7 +211,7 @@ impl Fixture {
     }
 
     pub fn connect(&self) -> Box<dyn Connection> {
-        let url: dbkit::dburl::DatabaseUrl = self.url.parse().unwrap();
+        let url: dbkit::DatabaseUrl = self.url.parse().unwrap();
         dialect::connect(&url, std::time::Duration::from_secs(5)).unwrap()
     }
 

@@ -31,7 +31,7 @@ fn wire_ssl_mode(target: &PgTarget) -> postgres::config::SslMode {
 }
 
 /// The client configuration for a target: every parsed field, and the TLS mode to ask for.
-pub fn config(target: &PgTarget) -> postgres::Config {
+pub(crate) fn config(target: &PgTarget) -> postgres::Config {
     let mut config = postgres::Config::new();
     for (host, port) in target.hosts().iter().zip(target.ports()) {
         match host {
@@ -63,7 +63,7 @@ pub fn config(target: &PgTarget) -> postgres::Config {
 /// `sslrootcert` makes `require` behave like `verify-ca` and replaces the system roots;
 /// `sslrootcert=system` means the system roots. Without `sslrootcert`, the verify modes use
 /// `~/.postgresql/root.crt` if it exists, else the system roots.
-pub fn connect(target: &PgTarget) -> Result<postgres::Client, ConnectError> {
+pub(crate) fn connect(target: &PgTarget) -> Result<postgres::Client, ConnectError> {
     let config = config(target);
     let result = match config.get_ssl_mode() {
         postgres::config::SslMode::Disable => config.connect(postgres::NoTls),
@@ -209,22 +209,22 @@ impl ConnectError {
 
     /// Whether waiting and trying again may help: the server is not up yet, is starting, is
     /// overloaded, or the network timed out. Wrong credentials or a missing database are final.
-    pub fn is_retryable(&self) -> bool {
+    pub(crate) fn is_retryable(&self) -> bool {
         self.0.retryable
     }
 
     /// Whether the server has no database of that name (SQLSTATE 3D000).
-    pub fn is_missing_database(&self) -> bool {
+    pub(crate) fn is_missing_database(&self) -> bool {
         self.code() == Some("3D000")
     }
 
     /// The server's SQLSTATE, e.g. `28P01` for a wrong password or `3D000` for a missing database.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         self.0.code.as_deref()
     }
 
     /// The message without the server, user and database prefix.
-    pub fn detail(&self) -> &str {
+    pub(crate) fn detail(&self) -> &str {
         &self.0.detail
     }
 }

@@ -21,7 +21,7 @@ pub fn key(qualified_table: &str) -> i64 {
 
 /// Takes the advisory lock for a version table, calling `waiting` once with a description of the holder if it
 /// has to wait, and giving up after `timeout`.
-pub fn acquire(
+pub(crate) fn acquire(
     conn: &mut dyn Connection,
     qualified_table: &str,
     timeout: Duration,
@@ -38,7 +38,7 @@ pub fn acquire(
 }
 
 /// Frees the advisory lock taken by [`acquire`].
-pub fn release(conn: &mut dyn Connection, key: i64) -> Result<()> {
+pub(crate) fn release(conn: &mut dyn Connection, key: i64) -> Result<()> {
     conn.batch(&format!("SELECT pg_advisory_unlock({key})"))
         .map_err(Error::db("could not release the migration lock"))
 }

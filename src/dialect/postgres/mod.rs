@@ -5,9 +5,11 @@
 mod connect;
 mod connection;
 pub mod lock;
-pub mod pgtool;
+pub(crate) mod pgtool;
 mod tls;
 
-pub use connect::{config, connect, ConnectError};
+#[cfg(test)]
+pub(crate) use connect::config;
+pub(crate) use connect::{connect, ConnectError};
 pub(crate) use connection::db_error;
 pub use connection::PgConnection;

@@ -33,12 +33,12 @@ pub enum ToolError {
 #[derive(Debug, thiserror::Error)]
 #[error("'{}' is {version}, older than the server ({server}); install the version {major} client tools or point {variable} at a {tool} of version {major} or newer", path.display())]
 pub struct TooOld {
-    pub tool: &'static str,
-    pub path: PathBuf,
-    pub version: String,
-    pub server: String,
-    pub major: String,
-    pub variable: &'static str,
+    pub(crate) tool: &'static str,
+    pub(crate) path: PathBuf,
+    pub(crate) version: String,
+    pub(crate) server: String,
+    pub(crate) major: String,
+    pub(crate) variable: &'static str,
 }
 
 type Result<T> = std::result::Result<T, ToolError>;
@@ -49,12 +49,12 @@ const VERSIONED_DIR: &str = "/usr/lib/postgresql";
 
 /// A PostgreSQL version on the scale of `server_version_num` (15.4 is 150004, 9.6.24 is 90624).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PgVersion(pub u32);
+pub(crate) struct PgVersion(pub u32);
 
 impl PgVersion {
     /// Reads the first version number in text such as `pg_dump (PostgreSQL) 15.4 (packager's suffix)`,
     /// `PostgreSQL 16.2` or `17beta1`.
-    pub fn parse(text: &str) -> Option<PgVersion> {
+    pub(crate) fn parse(text: &str) -> Option<PgVersion> {
         let start = text.find(|c: char| c.is_ascii_digit())?;
         let numbers: Vec<u32> = text[start..]
             .split(|c: char| !c.is_ascii_digit() && c != '.')
@@ -71,7 +71,7 @@ impl PgVersion {
     }
 
     /// The major version as PostgreSQL writes it: `15`, or `9.6` before version 10.
-    pub fn major(self) -> String {
+    pub(crate) fn major(self) -> String {
         if self.0 >= 100000 {
             (self.0 / 10000).to_string()
         } else {
@@ -87,43 +87,43 @@ impl PgVersion {
         }
     }
 
-    pub fn is_older_major_than(self, other: PgVersion) -> bool {
+    pub(crate) fn is_older_major_than(self, other: PgVersion) -> bool {
         self.major_num() < other.major_num()
     }
 }
 
 /// One client tool, found and its version known.
 #[derive(Debug, Clone)]
-pub struct PgTool {
-    pub name: &'static str,
-    pub path: PathBuf,
-    pub version: PgVersion,
+pub(crate) struct PgTool {
+    pub(crate) name: &'static str,
+    pub(crate) path: PathBuf,
+    pub(crate) version: PgVersion,
     /// The tool's own `--version` line.
-    pub version_text: String,
+    pub(crate) version_text: String,
     /// The variable that overrides the choice, for messages.
-    pub variable: &'static str,
+    pub(crate) variable: &'static str,
 }
 
 /// What a tool printed when it succeeded.
 #[derive(Debug)]
-pub struct ToolOutput {
-    pub stdout: String,
-    pub stderr: String,
+pub(crate) struct ToolOutput {
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl PgTool {
-    pub fn pg_dump(server: Option<PgVersion>) -> Result<PgTool> {
+    pub(crate) fn pg_dump(server: Option<PgVersion>) -> Result<PgTool> {
         PgTool::find("pg_dump", "PG_DUMP", server)
     }
 
-    pub fn pg_restore(server: Option<PgVersion>) -> Result<PgTool> {
+    pub(crate) fn pg_restore(server: Option<PgVersion>) -> Result<PgTool> {
         PgTool::find("pg_restore", "PG_RESTORE", server)
     }
 
     /// The tool named by `variable` (a path, or a name looked up on PATH); else, in the per-version
     /// directories, the one of the server's major version, or the newest installed that is not older; else the
     /// first on PATH.
-    pub fn find(
+    pub(crate) fn find(
         name: &'static str,
         variable: &'static str,
         server: Option<PgVersion>,
@@ -180,7 +180,11 @@ impl PgTool {
     }
 
     /// An older tool cannot read a newer server's catalogs faithfully, so it is refused before it runs.
-    pub fn require_not_older_than(&self, server: PgVersion, server_text: &str) -> Result<()> {
+    pub(crate) fn require_not_older_than(
+        &self,
+        server: PgVersion,
+        server_text: &str,
+    ) -> Result<()> {
         if self.version.is_older_major_than(server) {
             return Err(ToolError::TooOld(Box::new(TooOld {
                 tool: self.name,
@@ -196,7 +200,7 @@ impl PgTool {
 
     /// Runs the tool with `args`, connected to `target` through the environment when given. Its stderr is
     /// captured and becomes the error's message when it fails.
-    pub fn run(&self, target: Option<&PgTarget>, args: &[OsString]) -> Result<ToolOutput> {
+    pub(crate) fn run(&self, target: Option<&PgTarget>, args: &[OsString]) -> Result<ToolOutput> {
         let mut cmd = duct::cmd(&self.path, args)
             .stdin_null()
             .stdout_capture()
@@ -239,7 +243,7 @@ impl PgTool {
 
 /// The PostgreSQL client environment for a target: every setting the URL carries, and the removal of the ones it does
 /// not, so that a stray variable in the caller's environment cannot send the tool elsewhere.
-pub fn connection_env(target: &PgTarget) -> Vec<(&'static str, Option<String>)> {
+pub(crate) fn connection_env(target: &PgTarget) -> Vec<(&'static str, Option<String>)> {
     let join = |items: Vec<String>| items.join(",");
     let hosts = target
         .hosts()
@@ -274,7 +278,7 @@ pub fn connection_env(target: &PgTarget) -> Vec<(&'static str, Option<String>)> 
 
 /// A `-d` value that names only the database: a bare name containing `=` would be read as a connection
 /// string, so it is written as one, quoted.
-pub fn dbname_arg(dbname: &str) -> OsString {
+pub(crate) fn dbname_arg(dbname: &str) -> OsString {
     let quoted = dbname.replace('\\', "\\\\").replace('\'', "\\'");
     OsString::from(format!("--dbname=dbname='{quoted}'"))
 }

@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
 #[derive(Debug)]
-pub struct AnyCertificate(pub Arc<CryptoProvider>);
+pub(crate) struct AnyCertificate(pub Arc<CryptoProvider>);
 
 impl ServerCertVerifier for AnyCertificate {
     fn verify_server_cert(
@@ -62,7 +62,7 @@ impl ServerCertVerifier for AnyCertificate {
 }
 
 #[derive(Debug)]
-pub struct AnyHostName(pub Arc<WebPkiServerVerifier>);
+pub(crate) struct AnyHostName(pub Arc<WebPkiServerVerifier>);
 
 impl ServerCertVerifier for AnyHostName {
     fn verify_server_cert(

@@ -13,7 +13,7 @@ use crate::dialect::{
     Dialect, Row, SQLITE,
 };
 
-pub struct SqliteConnection {
+pub(crate) struct SqliteConnection {
     conn: rusqlite::Connection,
 }
 
@@ -31,16 +31,16 @@ fn db_error(e: rusqlite::Error) -> DbError {
 
 impl SqliteConnection {
     /// A connection opened elsewhere (with flags of its own), seen through the trait.
-    pub fn wrap(conn: rusqlite::Connection) -> SqliteConnection {
+    pub(crate) fn wrap(conn: rusqlite::Connection) -> SqliteConnection {
         SqliteConnection { conn }
     }
 
     /// The underlying connection, for what only SQLite has (the online backup API).
-    pub fn inner(&self) -> &rusqlite::Connection {
+    pub(crate) fn inner(&self) -> &rusqlite::Connection {
         &self.conn
     }
 
-    pub fn open(
+    pub(crate) fn open(
         target: &SqliteTarget,
         busy_timeout: Duration,
         access: Access,

@@ -16,7 +16,7 @@ use crate::lock::{poll, Guard};
 /// The lock file for an SQLite database file: `app.db` is locked through `app.db-migrate.lock`. The path is the
 /// real one (links and `..` resolved, as SQLite resolves them), so that every process and every spelling of
 /// the path finds the same lock file, whether or not the database exists yet.
-pub fn file_for(database: &Path) -> PathBuf {
+pub(crate) fn file_for(database: &Path) -> PathBuf {
     let real = std::fs::canonicalize(database)
         .or_else(|_| {
             let parent = database
@@ -34,7 +34,7 @@ pub fn file_for(database: &Path) -> PathBuf {
 
 /// Takes the lock of an SQLite database file, which need not exist yet: for what replaces or removes the file
 /// itself (a restore, `db-init --recreate`) and so must not open it first. Its directory must exist.
-pub fn acquire_file(
+pub(crate) fn acquire_file(
     database: &Path,
     timeout: Duration,
     waiting: &mut dyn FnMut(&str),
@@ -52,7 +52,7 @@ pub fn acquire_file(
         },
     )?;
     sign(&mut file);
-    Ok(Guard::File(file))
+    Ok(Guard::File { _open: file })
 }
 
 /// Opens the lock file, creating it readable by all and writable by its owner, as the database beside it

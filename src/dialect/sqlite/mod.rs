@@ -3,6 +3,6 @@
 //! a file lock beside the database, in [`lock`].
 
 mod connection;
-pub mod lock;
+pub(crate) mod lock;
 
-pub use connection::SqliteConnection;
+pub(crate) use connection::SqliteConnection;
