@@ -8,6 +8,7 @@ use crate::error::{CommandError, Error, Result};
 use crate::history::{self, Action, Change, Entry, Fingerprint, Identity};
 use crate::progress::Event;
 use crate::project::Project;
+use crate::scripts::Scripts;
 
 /// One problem `validate` found.
 #[derive(Debug, Serialize)]
@@ -60,11 +61,7 @@ pub fn accept(p: &Project, rev: &str, events: &mut dyn FnMut(Event<'_>)) -> Resu
     let guard = take_lock(p, conn, events)?;
     let heads = p.db_heads(conn)?;
     let dialect = conn.dialect().engine;
-    let known: Vec<String> = heads
-        .iter()
-        .filter(|h| scripts.map.contains(h))
-        .cloned()
-        .collect();
+    let known = known_heads(scripts, &heads);
     let ids = scripts.map.resolve(rev, &heads)?;
     let [id] = ids.as_slice() else {
         return Err(CommandError::AcceptOneAtATime {
@@ -119,11 +116,7 @@ pub fn validate(p: &Project) -> Result<Findings> {
     let history = p.history_table();
     let heads = p.db_heads(conn)?;
     let dialect = conn.dialect().engine;
-    let known: Vec<String> = heads
-        .iter()
-        .filter(|h| scripts.map.contains(h))
-        .cloned()
-        .collect();
+    let known = known_heads(scripts, &heads);
     let records = history.records(conn)?;
     let mut findings = Vec::new();
     for h in &heads {
@@ -199,4 +192,13 @@ pub fn validate(p: &Project) -> Result<Findings> {
         0
     };
     Ok(Findings { findings, applied })
+}
+
+/// The database's heads that a revision file declares; the others are reported, not compared.
+fn known_heads(scripts: &Scripts, heads: &[String]) -> Vec<String> {
+    heads
+        .iter()
+        .filter(|h| scripts.map.contains(h))
+        .cloned()
+        .collect()
 }
