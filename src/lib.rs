@@ -17,6 +17,7 @@ pub mod init;
 pub mod lock;
 pub mod project;
 pub mod runner;
+pub mod schema;
 pub mod script;
 pub mod scripts;
 pub mod sql;
