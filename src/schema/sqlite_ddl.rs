@@ -224,6 +224,32 @@ pub fn virtual_table(sql: &str) -> Result<VirtualTableText, DdlError> {
     Ok(VirtualTableText { module, arguments })
 }
 
+/// A declared column type as `pragma_table_xinfo` reports it (as written), normalised: words in upper case
+/// and one space apart, no space inside the parentheses, one after a comma (`varchar ( 10 )` becomes
+/// `VARCHAR(10)`). SQLite finds a type's affinity, and STRICT checks a type, without regard to case or
+/// spacing. An empty type is none.
+pub fn type_name(text: &str) -> Result<Option<String>, DdlError> {
+    let lexemes = lex(text)?;
+    let mut out = String::new();
+    let mut previous: Option<&Lexeme<'_>> = None;
+    for l in &lexemes {
+        let wordlike = |l: &Lexeme<'_>| !matches!(l.kind, Kind::Punct(_));
+        let space = match previous {
+            Some(p) => (wordlike(p) && wordlike(l)) || p.is_punct(","),
+            None => false,
+        };
+        if space {
+            out.push(' ');
+        }
+        match l.kind {
+            Kind::Word => out.push_str(&l.text.to_ascii_uppercase()),
+            _ => out.push_str(l.text),
+        }
+        previous = Some(l);
+    }
+    Ok((!out.is_empty()).then_some(out))
+}
+
 /// Words that end a column's type and start one of its constraints.
 const COLUMN_CONSTRAINT_WORDS: [&str; 11] = [
     "CONSTRAINT",
@@ -820,6 +846,23 @@ mod tests {
             ]
         );
         assert!(t.strict && t.without_rowid);
+    }
+
+    #[test]
+    fn type_names_are_normalised() {
+        assert_eq!(
+            type_name("varchar ( 10 )").unwrap().as_deref(),
+            Some("VARCHAR(10)")
+        );
+        assert_eq!(
+            type_name("unsigned  big int").unwrap().as_deref(),
+            Some("UNSIGNED BIG INT")
+        );
+        assert_eq!(
+            type_name("decimal(10,-2)").unwrap().as_deref(),
+            Some("DECIMAL(10, -2)")
+        );
+        assert_eq!(type_name("").unwrap(), None);
     }
 
     #[test]

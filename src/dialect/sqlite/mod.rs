@@ -3,6 +3,7 @@
 //! a file lock beside the database, in [`lock`].
 
 mod connection;
+pub mod inspect;
 pub mod lock;
 
 pub use connection::SqliteConnection;
