@@ -11,9 +11,11 @@
 //! - [`name`]: how objects are named and keyed;
 //! - [`table`]: tables, columns and storage options; [`constraint`]: keys, unique, check, foreign keys;
 //!   [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other objects;
-//! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text.
+//! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
+//! - [`diff`]: the ordered changes from one model to another.
 
 pub mod constraint;
+pub mod diff;
 pub mod index;
 pub mod name;
 pub mod sqlite_ddl;
