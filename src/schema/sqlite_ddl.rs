@@ -871,6 +871,14 @@ mod tests {
     }
 
     #[test]
+    fn column_and_table_constraints_that_say_the_same_read_the_same() {
+        let inline = table("CREATE TABLE t (a INT PRIMARY KEY, b UNIQUE CHECK (b > 0))").unwrap();
+        let apart =
+            table("CREATE TABLE t (a INT, b, PRIMARY KEY (A), UNIQUE (B), CHECK (b>0))").unwrap();
+        assert_eq!(inline, apart);
+    }
+
+    #[test]
     fn a_table_primary_key_may_carry_autoincrement_inside_its_parentheses() {
         let t = table("CREATE TABLE t (id INTEGER, PRIMARY KEY (id AUTOINCREMENT))").unwrap();
         let pk = t.primary_key.unwrap();

@@ -104,6 +104,7 @@ pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
             }
         }
     }
+    canonical_references(&mut schema);
     for e in &entries {
         match e.kind.as_str() {
             "table" | "view" => {}
@@ -132,7 +133,7 @@ pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
                     })?;
                 schema.add_trigger(Trigger {
                     name: TriggerName {
-                        on: ObjectName::bare(&e.table),
+                        on: relation_named(&schema, &e.table),
                         name: e.name.clone(),
                     },
                     definition,
@@ -148,6 +149,50 @@ pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
         }
     }
     Ok(schema)
+}
+
+/// The relation `name` refers to. SQLite finds names without regard to ASCII case and keeps a trigger's
+/// `ON` name as written, so `ON Parent` is a trigger on `parent`.
+fn relation_named(schema: &Schema, name: &str) -> ObjectName {
+    schema
+        .relations()
+        .map(|r| r.name())
+        .find(|n| n.name.eq_ignore_ascii_case(name))
+        .cloned()
+        .unwrap_or_else(|| ObjectName::bare(name))
+}
+
+/// Foreign keys name the table and columns they reference as written (`REFERENCES PARENT(ID)`); they are
+/// given the referenced table's own spelling where that table exists, so the spelling is not a difference.
+fn canonical_references(schema: &mut Schema) {
+    let tables: HashMap<String, (ObjectName, Vec<String>)> = schema
+        .tables()
+        .map(|t| {
+            let columns = t.columns.iter().map(|c| c.name.clone()).collect();
+            (t.name.name.to_ascii_lowercase(), (t.name.clone(), columns))
+        })
+        .collect();
+    for (_, (name, _)) in tables.iter() {
+        let Some(table) = schema.table_mut(name) else {
+            continue;
+        };
+        table.foreign_keys = std::mem::take(&mut table.foreign_keys)
+            .into_iter()
+            .map(|mut fk| {
+                if let Some((target, columns)) =
+                    tables.get(&fk.references.name.to_ascii_lowercase())
+                {
+                    fk.references = target.clone();
+                    for c in &mut fk.referenced_columns {
+                        if let Some(own) = columns.iter().find(|own| own.eq_ignore_ascii_case(c)) {
+                            c.clone_from(own);
+                        }
+                    }
+                }
+                fk
+            })
+            .collect();
+    }
 }
 
 fn kind_of(e: &Entry) -> &'static str {
@@ -669,6 +714,21 @@ mod tests {
             child.foreign_keys.iter().next().unwrap().references,
             bare("parent")
         );
+    }
+
+    #[test]
+    fn names_are_found_in_any_case_as_sqlite_finds_them() {
+        let plain = schema_of(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id));
+             CREATE TRIGGER t AFTER INSERT ON parent BEGIN SELECT 1; END;",
+        );
+        let shouted = schema_of(
+            "CREATE TABLE parent (id INTEGER PRIMARY KEY);
+             CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES PARENT (ID));
+             CREATE TRIGGER t AFTER INSERT ON Parent BEGIN SELECT 1; END;",
+        );
+        assert_eq!(plain, shouted);
     }
 
     #[test]
