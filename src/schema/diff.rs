@@ -95,15 +95,15 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
     // Triggers: a changed trigger, or one on a relation that is dropped (and so takes its triggers with it),
     // is dropped and created again.
     let kept = |t: &Trigger, other: &Schema| {
-        other.triggers.get(&t.name) == Some(t) && !gone.contains(&t.name.on)
+        other.triggers().get(&t.name) == Some(t) && !gone.contains(&t.name.on)
     };
-    for t in current.triggers.values() {
+    for t in current.triggers().values() {
         if !kept(t, desired) {
             removed.push(Change::DropTrigger(t.clone()));
         }
     }
     let triggers_added: Vec<Change> = desired
-        .triggers
+        .triggers()
         .values()
         .filter(|t| !kept(t, current))
         .map(|t| Change::CreateTrigger(t.clone()))

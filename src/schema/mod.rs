@@ -45,8 +45,7 @@ pub use virtual_table::VirtualTable;
 pub struct Schema {
     pub engine: Engine,
     relations: BTreeMap<ObjectName, Relation>,
-    /// Keyed by the relation each is on, then by name.
-    pub triggers: BTreeMap<TriggerName, Trigger>,
+    triggers: BTreeMap<TriggerName, Trigger>,
 }
 
 /// What a name in the relation namespace stands for.
@@ -128,6 +127,11 @@ impl Schema {
     /// Every relation, in name order.
     pub fn relations(&self) -> impl Iterator<Item = &Relation> {
         self.relations.values()
+    }
+
+    /// Every trigger, keyed by the relation each is on, then by name.
+    pub fn triggers(&self) -> &BTreeMap<TriggerName, Trigger> {
+        &self.triggers
     }
 
     pub fn relation(&self, name: &ObjectName) -> Option<&Relation> {
@@ -244,6 +248,6 @@ mod tests {
         ));
         s.add(table("t")).unwrap();
         s.add_trigger(trigger).unwrap();
-        assert_eq!(s.triggers.len(), 1);
+        assert_eq!(s.triggers().len(), 1);
     }
 }

@@ -17,8 +17,8 @@ use crate::dialect::sqlite::SqliteConnection;
 use crate::engine::Engine;
 use crate::schema::sqlite_ddl::{self, DdlError};
 use crate::schema::{
-    Column, ColumnValue, Columns, ForeignKey, Index, IndexKey, IndexPart, ModelError, ObjectName,
-    PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, TriggerName, View,
+    Column, ColumnValue, Columns, FkAction, ForeignKey, Index, IndexKey, IndexPart, ModelError,
+    ObjectName, PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, TriggerName, View,
     VirtualTable,
 };
 
@@ -110,7 +110,7 @@ pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
             "table" | "view" => {}
             "index" => {
                 let index = index(conn, e, text_of(e)?)?;
-                let Some(table) = schema.table_mut(&ObjectName::bare(&e.table)) else {
+                let Some(table) = schema.table_mut(&relation_named(&schema, &e.table)) else {
                     let on = match kinds.get(&e.table).map(String::as_str) {
                         Some("shadow") => "the shadow table ",
                         Some("virtual") => "the virtual table ",
@@ -172,7 +172,7 @@ fn canonical_references(schema: &mut Schema) {
             (t.name.name.to_ascii_lowercase(), (t.name.clone(), columns))
         })
         .collect();
-    for (_, (name, _)) in tables.iter() {
+    for (name, _) in tables.values() {
         let Some(table) = schema.table_mut(name) else {
             continue;
         };
@@ -246,7 +246,10 @@ fn table(conn: &rusqlite::Connection, e: &Entry, sql: &str) -> Result<Table, Ins
         hidden: i64,
     }
     let infos: Vec<Info> = conn
-        .prepare("SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, 'main') ORDER BY cid")?
+        .prepare(
+            "SELECT name, type, \"notnull\", dflt_value, pk, hidden \
+             FROM pragma_table_xinfo(?1, 'main') ORDER BY cid",
+        )?
         .query_map([&e.name], |r| {
             Ok(Info {
                 name: r.get(0)?,
@@ -289,7 +292,7 @@ fn table(conn: &rusqlite::Connection, e: &Entry, sql: &str) -> Result<Table, Ins
                 return Err(InspectError::Unsupported {
                     kind: "table",
                     name: e.name.clone(),
-                    what: format!("a column hidden in way {other}"),
+                    what: format!("a hidden column of kind {other}"),
                 })
             }
         };
@@ -357,42 +360,46 @@ fn foreign_keys(
     e: &Entry,
     mut written: Vec<ForeignKey>,
 ) -> Result<Vec<ForeignKey>, InspectError> {
-    let mut stmt = conn.prepare(
-        "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete \
-         FROM pragma_foreign_key_list(?1, 'main') ORDER BY id, seq",
-    )?;
-    let rows: Vec<(i64, String, String, Option<String>, String, String)> = stmt
+    struct Row {
+        id: i64,
+        table: String,
+        from: String,
+        to: Option<String>,
+        on_update: String,
+        on_delete: String,
+    }
+    let rows: Vec<Row> = conn
+        .prepare(
+            "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete \
+             FROM pragma_foreign_key_list(?1, 'main') ORDER BY id, seq",
+        )?
         .query_map([&e.name], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            Ok(Row {
+                id: r.get(0)?,
+                table: r.get(1)?,
+                from: r.get(2)?,
+                to: r.get(3)?,
+                on_update: r.get(4)?,
+                on_delete: r.get(5)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
+    let action = |text: &str| {
+        FkAction::parse(text).ok_or_else(|| InspectError::Unsupported {
+            kind: "table",
+            name: e.name.clone(),
+            what: format!("the foreign key action '{text}'"),
+        })
+    };
     let mut keys = Vec::new();
-    let mut i = 0;
-    while i < rows.len() {
-        let id = rows[i].0;
-        let group: Vec<_> = rows[i..].iter().take_while(|r| r.0 == id).collect();
-        i += group.len();
-        let (_, table, _, _, on_update, on_delete) = group[0];
-        let action = |text: &str| {
-            crate::schema::FkAction::parse(text).ok_or_else(|| InspectError::Unsupported {
-                kind: "table",
-                name: e.name.clone(),
-                what: format!("the foreign key action '{text}'"),
-            })
-        };
-        let columns: Vec<String> = group.iter().map(|r| r.2.clone()).collect();
+    for group in rows.chunk_by(|a, b| a.id == b.id) {
+        let first = &group[0];
+        let columns: Vec<String> = group.iter().map(|r| r.from.clone()).collect();
         // Without a column list the key refers to the other table's primary key, and `to` is NULL.
-        let referenced: Vec<String> = group.iter().filter_map(|r| r.3.clone()).collect();
+        let referenced: Vec<String> = group.iter().filter_map(|r| r.to.clone()).collect();
         let position = written.iter().position(|w| {
             w.columns == columns
-                && w.references.name.eq_ignore_ascii_case(table)
+                && w.references.name.eq_ignore_ascii_case(&first.table)
                 && w.referenced_columns.len() == referenced.len()
                 && w.referenced_columns
                     .iter()
@@ -405,10 +412,10 @@ fn foreign_keys(
         let w = written.remove(position);
         keys.push(ForeignKey {
             columns,
-            references: ObjectName::bare(table),
+            references: ObjectName::bare(&first.table),
             referenced_columns: referenced,
-            on_delete: action(on_delete)?,
-            on_update: action(on_update)?,
+            on_delete: action(&first.on_delete)?,
+            on_update: action(&first.on_update)?,
             deferrable: w.deferrable,
             name: w.name,
         });
@@ -655,7 +662,7 @@ mod tests {
             }))
         );
         let triggers: Vec<String> = s
-            .triggers
+            .triggers()
             .keys()
             .map(|k| format!("{}.{}", k.on, k.name))
             .collect();
