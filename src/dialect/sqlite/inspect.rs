@@ -724,6 +724,46 @@ mod tests {
     }
 
     #[test]
+    fn composite_and_deferred_foreign_keys_keep_their_column_order() {
+        let s = schema_of(
+            "CREATE TABLE p (a INTEGER, b INTEGER, PRIMARY KEY (a, b));
+             CREATE TABLE c (x INTEGER, y INTEGER,
+               CONSTRAINT to_p FOREIGN KEY (y, x) REFERENCES p (b, a)
+                 ON UPDATE RESTRICT ON DELETE SET DEFAULT DEFERRABLE INITIALLY DEFERRED);",
+        );
+        let c = s.table(&bare("c")).unwrap();
+        assert_eq!(
+            c.foreign_keys.iter().cloned().collect::<Vec<_>>(),
+            [ForeignKey {
+                columns: vec!["y".into(), "x".into()],
+                references: bare("p"),
+                referenced_columns: vec!["b".into(), "a".into()],
+                on_delete: FkAction::SetDefault,
+                on_update: FkAction::Restrict,
+                deferrable: Deferrable::InitiallyDeferred,
+                name: Some("to_p".into()),
+            }]
+        );
+        let p = s.table(&bare("p")).unwrap();
+        assert_eq!(
+            p.primary_key.as_ref().unwrap().columns,
+            [KeyColumn::new("a"), KeyColumn::new("b")]
+        );
+    }
+
+    #[test]
+    fn defaults_and_types_compare_as_sqlite_reads_them() {
+        assert_eq!(
+            schema_of("CREATE TABLE t (a DECIMAL(10,2) DEFAULT -1, b TEXT DEFAULT ('x'));"),
+            schema_of("CREATE TABLE t (a decimal ( 10 , 2 ) DEFAULT (-1), b text DEFAULT 'x');"),
+        );
+        assert_ne!(
+            schema_of("CREATE TABLE t (a TEXT DEFAULT 'x');"),
+            schema_of("CREATE TABLE t (a TEXT DEFAULT 'X');"),
+        );
+    }
+
+    #[test]
     fn names_are_found_in_any_case_as_sqlite_finds_them() {
         let plain = schema_of(
             "CREATE TABLE parent (id INTEGER PRIMARY KEY);
