@@ -1,0 +1,137 @@
+//! The constraints a table carries besides its columns' own: primary key, unique, check and foreign keys.
+//! Unique, check and foreign-key constraints are kept as sets, ordered by their definition, because a table
+//! may carry several unnamed ones: they are told apart by what they say, not by a name.
+
+use super::name::ObjectName;
+use super::tokens::Sql;
+
+/// One column of a primary key or unique constraint, which (unlike an index) may not be an expression.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyColumn {
+    pub column: String,
+    /// The collation written for this key, when one is; otherwise the column's own applies.
+    pub collation: Option<String>,
+    pub descending: bool,
+}
+
+impl KeyColumn {
+    /// The column in ascending order, under its own collation.
+    pub fn new(column: impl Into<String>) -> KeyColumn {
+        KeyColumn {
+            column: column.into(),
+            collation: None,
+            descending: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<KeyColumn>,
+    /// SQLite's AUTOINCREMENT on an INTEGER PRIMARY KEY: row ids are never reused.
+    pub autoincrement: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Unique {
+    pub columns: Vec<KeyColumn>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Check {
+    pub expression: Sql,
+    pub name: Option<String>,
+}
+
+/// What a foreign key does to the referencing rows when the referenced row is updated or deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// The clause as SQL writes it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Reads the clause as SQL writes it (and SQLite's `pragma_foreign_key_list` reports it), in any case.
+    pub fn parse(text: &str) -> Option<FkAction> {
+        [
+            FkAction::NoAction,
+            FkAction::Restrict,
+            FkAction::Cascade,
+            FkAction::SetNull,
+            FkAction::SetDefault,
+        ]
+        .into_iter()
+        .find(|a| a.sql().eq_ignore_ascii_case(text))
+    }
+}
+
+/// When a constraint is checked. The states are the ones that behave differently: a constraint that is
+/// deferrable but initially immediate is kept apart because PostgreSQL lets a transaction defer it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Deferrable {
+    #[default]
+    No,
+    InitiallyImmediate,
+    InitiallyDeferred,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ForeignKey {
+    pub columns: Vec<String>,
+    pub references: ObjectName,
+    /// Empty when the key references the other table's primary key without naming its columns (SQLite).
+    pub referenced_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: Deferrable,
+    pub name: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_read_back_what_they_write() {
+        for a in [
+            FkAction::NoAction,
+            FkAction::Restrict,
+            FkAction::Cascade,
+            FkAction::SetNull,
+            FkAction::SetDefault,
+        ] {
+            assert_eq!(FkAction::parse(a.sql()), Some(a));
+        }
+        assert_eq!(FkAction::parse("set null"), Some(FkAction::SetNull));
+        assert_eq!(FkAction::parse("NONE"), None);
+    }
+
+    #[test]
+    fn unnamed_checks_that_say_the_same_are_one() {
+        let set: std::collections::BTreeSet<Check> = ["a > 0", "(A>0)", "b > 0"]
+            .into_iter()
+            .map(|e| Check {
+                expression: Sql::sqlite(e).unwrap(),
+                name: None,
+            })
+            .collect();
+        assert_eq!(set.len(), 2);
+    }
+}

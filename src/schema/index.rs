@@ -1,0 +1,39 @@
+//! Indexes created on their own (`CREATE INDEX`), as opposed to the ones a primary key or unique constraint
+//! implies, which belong to the constraint. A part may be an expression and the index may be partial.
+
+use super::tokens::Sql;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub parts: Vec<IndexPart>,
+    /// The WHERE clause of a partial index.
+    pub predicate: Option<Sql>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexPart {
+    pub key: IndexKey,
+    /// The collation written for this part, when one is.
+    pub collation: Option<String>,
+    pub descending: bool,
+}
+
+/// What one part of an index orders by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexKey {
+    Column(String),
+    Expression(Sql),
+}
+
+impl IndexPart {
+    /// An ascending part on a column, under the column's collation.
+    pub fn column(name: impl Into<String>) -> IndexPart {
+        IndexPart {
+            key: IndexKey::Column(name.into()),
+            collation: None,
+            descending: false,
+        }
+    }
+}

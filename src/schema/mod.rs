@@ -1,0 +1,253 @@
+//! The schema engine's pure core: a model of a database schema as one engine's catalog describes it, and the
+//! normalisation that lets two catalogs be compared. Nothing here does I/O: each engine's code under
+//! [`crate::dialect`] reads its catalog into this model, and everything that compares, orders or writes SQL
+//! works on the model alone, so it is tested on models written inline.
+//!
+//! The model is keyed and ordered by name (`BTreeMap`, `BTreeSet`), so every walk over it comes out in the
+//! same order. Tables, views and virtual tables share one map because they share one namespace: a name is
+//! one kind of relation, never two. Text the database keeps as written (expressions, view queries, trigger
+//! bodies) is held as [`Sql`], which compares by normalised tokens.
+//!
+//! - [`name`]: how objects are named and keyed;
+//! - [`table`]: tables, columns and storage options; [`constraint`]: keys, unique, check, foreign keys;
+//!   [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other objects;
+//! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
+//! - [`diff`]: the ordered changes from one model to another.
+
+pub mod constraint;
+pub mod diff;
+pub mod index;
+pub mod name;
+pub mod sqlite_ddl;
+pub mod table;
+pub mod tokens;
+pub mod trigger;
+pub mod view;
+pub mod virtual_table;
+
+use std::collections::BTreeMap;
+
+use thiserror::Error;
+
+use crate::engine::Engine;
+
+pub use constraint::{Check, Deferrable, FkAction, ForeignKey, KeyColumn, PrimaryKey, Unique};
+pub use index::{Index, IndexKey, IndexPart};
+pub use name::ObjectName;
+pub use table::{Column, ColumnValue, Columns, Storage, Table, TableOptions};
+pub use tokens::{Sql, Token};
+pub use trigger::{Trigger, TriggerName};
+pub use view::View;
+pub use virtual_table::VirtualTable;
+
+/// One database's schema on one engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schema {
+    pub engine: Engine,
+    relations: BTreeMap<ObjectName, Relation>,
+    triggers: BTreeMap<TriggerName, Trigger>,
+}
+
+/// What a name in the relation namespace stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relation {
+    Table(Table),
+    View(View),
+    VirtualTable(VirtualTable),
+}
+
+impl Relation {
+    pub fn name(&self) -> &ObjectName {
+        match self {
+            Relation::Table(t) => &t.name,
+            Relation::View(v) => &v.name,
+            Relation::VirtualTable(v) => &v.name,
+        }
+    }
+
+    /// What kind of object this is, as messages name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Relation::Table(_) => "table",
+            Relation::View(_) => "view",
+            Relation::VirtualTable(_) => "virtual table",
+        }
+    }
+}
+
+/// A model that would not describe any database.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ModelError {
+    #[error("two columns are named '{0}'")]
+    DuplicateColumn(String),
+    #[error("'{0}' names two objects")]
+    DuplicateName(String),
+    #[error("trigger '{trigger}' is on '{on}', which is not a table or view of the schema")]
+    TriggerWithoutRelation { trigger: String, on: String },
+}
+
+impl Schema {
+    pub fn new(engine: Engine) -> Schema {
+        Schema {
+            engine,
+            relations: BTreeMap::new(),
+            triggers: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a table, view or virtual table; a name already taken is refused.
+    pub fn add(&mut self, relation: impl Into<Relation>) -> Result<(), ModelError> {
+        let relation = relation.into();
+        let name = relation.name().clone();
+        if self.relations.contains_key(&name) {
+            return Err(ModelError::DuplicateName(name.to_string()));
+        }
+        self.relations.insert(name, relation);
+        Ok(())
+    }
+
+    /// Adds a trigger on a table or view already in the schema.
+    pub fn add_trigger(&mut self, trigger: Trigger) -> Result<(), ModelError> {
+        match self.relations.get(&trigger.name.on) {
+            Some(Relation::Table(_) | Relation::View(_)) => {}
+            _ => {
+                return Err(ModelError::TriggerWithoutRelation {
+                    trigger: trigger.name.name.clone(),
+                    on: trigger.name.on.to_string(),
+                })
+            }
+        }
+        if self.triggers.contains_key(&trigger.name) {
+            return Err(ModelError::DuplicateName(trigger.name.name.clone()));
+        }
+        self.triggers.insert(trigger.name.clone(), trigger);
+        Ok(())
+    }
+
+    /// Every relation, in name order.
+    pub fn relations(&self) -> impl Iterator<Item = &Relation> {
+        self.relations.values()
+    }
+
+    /// Every trigger, keyed by the relation each is on, then by name.
+    pub fn triggers(&self) -> &BTreeMap<TriggerName, Trigger> {
+        &self.triggers
+    }
+
+    pub fn relation(&self, name: &ObjectName) -> Option<&Relation> {
+        self.relations.get(name)
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.relations.values().filter_map(|r| match r {
+            Relation::Table(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    pub fn table(&self, name: &ObjectName) -> Option<&Table> {
+        match self.relations.get(name) {
+            Some(Relation::Table(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The table named `name`, to change in place (adding an index, say).
+    pub fn table_mut(&mut self, name: &ObjectName) -> Option<&mut Table> {
+        match self.relations.get_mut(name) {
+            Some(Relation::Table(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn views(&self) -> impl Iterator<Item = &View> {
+        self.relations.values().filter_map(|r| match r {
+            Relation::View(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    pub fn virtual_tables(&self) -> impl Iterator<Item = &VirtualTable> {
+        self.relations.values().filter_map(|r| match r {
+            Relation::VirtualTable(v) => Some(v),
+            _ => None,
+        })
+    }
+}
+
+impl From<Table> for Relation {
+    fn from(t: Table) -> Relation {
+        Relation::Table(t)
+    }
+}
+
+impl From<View> for Relation {
+    fn from(v: View) -> Relation {
+        Relation::View(v)
+    }
+}
+
+impl From<VirtualTable> for Relation {
+    fn from(v: VirtualTable) -> Relation {
+        Relation::VirtualTable(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(name: &str) -> Table {
+        Table::new(
+            ObjectName::bare(name),
+            Columns::new(vec![Column::new("id", Some("INTEGER"))]).unwrap(),
+            TableOptions::SQLITE,
+        )
+    }
+
+    #[test]
+    fn a_name_is_one_relation() {
+        let mut s = Schema::new(Engine::Sqlite);
+        s.add(table("t")).unwrap();
+        let view = View {
+            name: ObjectName::bare("t"),
+            columns: vec![],
+            query: Sql::sqlite("SELECT 1").unwrap(),
+        };
+        assert_eq!(s.add(view), Err(ModelError::DuplicateName("t".into())));
+    }
+
+    #[test]
+    fn relations_come_out_in_name_order_whatever_the_order_they_went_in() {
+        let mut a = Schema::new(Engine::Sqlite);
+        let mut b = Schema::new(Engine::Sqlite);
+        for n in ["b", "c", "a"] {
+            a.add(table(n)).unwrap();
+        }
+        for n in ["a", "b", "c"] {
+            b.add(table(n)).unwrap();
+        }
+        assert_eq!(a, b);
+        let names: Vec<String> = a.tables().map(|t| t.name.to_string()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_trigger_needs_its_relation() {
+        let mut s = Schema::new(Engine::Sqlite);
+        let trigger = Trigger {
+            name: TriggerName {
+                on: ObjectName::bare("t"),
+                name: "tr".into(),
+            },
+            definition: Sql::sqlite("AFTER INSERT ON t BEGIN SELECT 1; END").unwrap(),
+        };
+        assert!(matches!(
+            s.add_trigger(trigger.clone()),
+            Err(ModelError::TriggerWithoutRelation { .. })
+        ));
+        s.add(table("t")).unwrap();
+        s.add_trigger(trigger).unwrap();
+        assert_eq!(s.triggers().len(), 1);
+    }
+}
