@@ -354,11 +354,15 @@ both!(
             r.stdout
         );
         assert!(checks.len() >= 2, "{}", r.stdout);
-        let r = backup(fx, &["verify", "latest", "--deep", "--json"]);
-        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-        assert_eq!(v["deep"], true);
-        assert_eq!(v["revisions"], serde_json::json!(["r2"]));
-        assert_eq!(v["manifest"]["label"], "checked");
+        // Deep only on SQLite: a deep verify on PostgreSQL makes a scratch database, which the test of deep
+        // verification, running at the same time, would take for one left behind.
+        if fx.kind == Kind::Sqlite {
+            let r = backup(fx, &["verify", "latest", "--deep", "--json"]);
+            let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+            assert_eq!(v["deep"], true);
+            assert_eq!(v["revisions"], serde_json::json!(["r2"]));
+            assert_eq!(v["manifest"]["label"], "checked");
+        }
         // A backup that fails verification prints no JSON, only the error.
         std::fs::write(&path, b"not a backup").unwrap();
         let r = fails(backup_cmd(fx).args(["verify", path.to_str().unwrap(), "--json"]));
