@@ -25,7 +25,7 @@ use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::runner;
 use crate::schema::diff::diff;
-use crate::schema::render::{sqlite::render, ColumnRename, Step};
+use crate::schema::render::{sqlite::render, Renames, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
 use crate::sql::SplitError;
@@ -168,8 +168,8 @@ impl Migration {
 
 /// The SQL that turns `current` into `desired` and back, rendered from the two diffs; the downgrade undoes
 /// the renames the upgrade makes.
-pub fn plan(current: &Schema, desired: &Schema, renames: &[ColumnRename]) -> Migration {
-    let inverse: Vec<ColumnRename> = renames.iter().map(ColumnRename::inverse).collect();
+pub fn plan(current: &Schema, desired: &Schema, renames: &Renames) -> Migration {
+    let inverse = renames.inverse();
     Migration {
         up: render(current, desired, &diff(current, desired), renames),
         down: render(desired, current, &diff(desired, current), &inverse),
@@ -182,7 +182,7 @@ pub fn plan(current: &Schema, desired: &Schema, renames: &[ColumnRename]) -> Mig
 pub fn prove(
     conn: &mut SqliteConnection,
     desired: &Schema,
-    renames: &[ColumnRename],
+    renames: &Renames,
 ) -> Result<Migration, ScratchError> {
     let current = inspect(conn)?;
     let migration = plan(&current, desired, renames);
@@ -236,7 +236,7 @@ fn apply(
 /// Whether the schema a generated migration gave is the one it was made for; the residual difference, as
 /// SQL, when not.
 fn same(got: &Schema, wanted: &Schema, direction: Direction) -> Result<(), ScratchError> {
-    let residual = render(got, wanted, &diff(got, wanted), &[]);
+    let residual = render(got, wanted, &diff(got, wanted), &Renames::default());
     if residual.is_empty() {
         return Ok(());
     }
@@ -254,7 +254,7 @@ fn same(got: &Schema, wanted: &Schema, direction: Direction) -> Result<(), Scrat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::render::Hazard;
+    use crate::schema::render::{ColumnRename, Hazard, TableRename};
     use crate::schema::ObjectName;
 
     fn database(sql: &str) -> SqliteConnection {
@@ -270,7 +270,7 @@ mod tests {
     /// Proves the migration both ways between two schemas and returns it.
     fn proven(current: &str, desired: &str) -> Migration {
         let mut conn = database(current);
-        let migration = prove(&mut conn, &schema_of(desired), &[])
+        let migration = prove(&mut conn, &schema_of(desired), &Renames::default())
             .unwrap_or_else(|e| panic!("{current}\n=>\n{desired}\n: {e}"));
         assert!(
             !migration.is_empty(),
@@ -474,7 +474,7 @@ mod tests {
         )
         .unwrap();
         let wanted = schema_of(&desired);
-        let migration = prove(&mut conn, &wanted, &[]).unwrap();
+        let migration = prove(&mut conn, &wanted, &Renames::default()).unwrap();
         assert!(hazards(&migration.up).contains(&&Hazard::RebuildsTable {
             table: ObjectName::bare("parent")
         }));
@@ -515,11 +515,14 @@ mod tests {
 
     #[test]
     fn a_given_column_rename_is_a_rename_and_keeps_the_values() {
-        let rename = [ColumnRename {
-            table: ObjectName::bare("parent"),
-            from: "name".into(),
-            to: "handle".into(),
-        }];
+        let rename = Renames {
+            tables: vec![],
+            columns: vec![ColumnRename {
+                table: ObjectName::bare("parent"),
+                from: "name".into(),
+                to: "handle".into(),
+            }],
+        };
         let current = format!("{PARENT} CREATE INDEX parent_name ON parent (name);");
         let desired = "CREATE TABLE parent (id INTEGER PRIMARY KEY, handle TEXT);
             CREATE INDEX parent_name ON parent (handle);";
@@ -576,6 +579,55 @@ mod tests {
     }
 
     #[test]
+    fn a_given_table_rename_is_a_rename_and_keeps_the_rows() {
+        let rename = Renames {
+            tables: vec![TableRename {
+                from: ObjectName::bare("parent"),
+                to: ObjectName::bare("people"),
+            }],
+            columns: vec![],
+        };
+        let around = |t: &str| {
+            format!(
+                "CREATE TABLE {t} (id INTEGER PRIMARY KEY, name TEXT);
+                 CREATE INDEX parent_name ON {t} (name);
+                 CREATE INDEX parent_lower ON {t} (lower(name));
+                 CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES {t} (id) ON DELETE CASCADE);
+                 CREATE VIEW names AS SELECT name FROM {t};"
+            )
+        };
+        let desired = around("people").replace(
+            "CREATE INDEX parent_lower ON people (lower(name));",
+            "CREATE INDEX parent_lower ON people (upper(name));",
+        );
+        let mut conn = database(&around("parent"));
+        conn.batch(
+            "INSERT INTO parent VALUES (1, 'a'), (2, 'b'); INSERT INTO child VALUES (10, 1), (20, 2);",
+        )
+        .unwrap();
+        let wanted = schema_of(&desired);
+        let m = prove(&mut conn, &wanted, &rename).unwrap();
+        let up = statements(&m.up);
+        assert!(
+            up.contains(&"ALTER TABLE parent RENAME TO people"),
+            "{up:#?}"
+        );
+        assert!(up.contains(&"DROP INDEX parent_lower"), "{up:#?}");
+        assert!(
+            !up.iter().any(|s| s.contains("CREATE TABLE people")),
+            "{up:#?}"
+        );
+        assert!(!hazards(&m.up)
+            .iter()
+            .chain(hazards(&m.down).iter())
+            .any(|h| matches!(h, Hazard::DropsTable { .. })));
+        apply(&mut conn, &m.up, Direction::Up).unwrap();
+        assert_eq!(inspect(&conn).unwrap(), wanted);
+        assert_eq!(rows(&conn, "SELECT count(*) FROM people"), ["Integer(2)"]);
+        assert_eq!(rows(&conn, "SELECT count(*) FROM child"), ["Integer(2)"]);
+    }
+
+    #[test]
     fn foreign_key_cycles_are_created_and_dropped() {
         let cycle = "
             CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER REFERENCES b (id));
@@ -629,7 +681,9 @@ mod tests {
     fn equal_schemas_need_nothing() {
         let text = format!("{PARENT} CREATE VIEW v AS SELECT * FROM parent;");
         let mut conn = database(&text);
-        assert!(prove(&mut conn, &schema_of(&text), &[]).unwrap().is_empty());
+        assert!(prove(&mut conn, &schema_of(&text), &Renames::default())
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -671,7 +725,9 @@ mod tests {
         assert!(schema.table(&ObjectName::bare("notes")).is_some());
         // The replayed database is a starting point like any other: nothing is needed to reach itself.
         let (mut conn, schema) = current(&scripts).unwrap();
-        assert!(prove(&mut conn, &schema, &[]).unwrap().is_empty());
+        assert!(prove(&mut conn, &schema, &Renames::default())
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

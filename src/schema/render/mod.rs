@@ -11,8 +11,42 @@ use std::fmt;
 
 use super::name::ObjectName;
 
-/// A column the user says was renamed: without it, the same change reads as one column dropped (with its
-/// values) and another added.
+/// The renames the user has declared. Without them a rename reads as a drop and an add, which loses the
+/// data; a renderer makes a declared rename a rename where the changes hold exactly that drop and add.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Renames {
+    pub tables: Vec<TableRename>,
+    pub columns: Vec<ColumnRename>,
+}
+
+impl Renames {
+    /// The same renames, the other way, for the downgrade.
+    pub fn inverse(&self) -> Renames {
+        Renames {
+            tables: self.tables.iter().map(TableRename::inverse).collect(),
+            columns: self.columns.iter().map(ColumnRename::inverse).collect(),
+        }
+    }
+}
+
+/// A table the user says was renamed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRename {
+    pub from: ObjectName,
+    pub to: ObjectName,
+}
+
+impl TableRename {
+    /// The same rename, the other way, for the downgrade.
+    pub fn inverse(&self) -> TableRename {
+        TableRename {
+            from: self.to.clone(),
+            to: self.from.clone(),
+        }
+    }
+}
+
+/// A column the user says was renamed (in a table that keeps its name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRename {
     pub table: ObjectName,

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{ColumnRename, Hazard, Step};
+use super::{Hazard, Renames, Step};
 use crate::schema::diff::{Change, Constraint};
 use crate::schema::tokens::{is_keyword, Token};
 use crate::schema::{
@@ -21,13 +21,14 @@ use crate::schema::{
     VirtualTable,
 };
 
-/// The steps that carry out `changes` (a diff from `current` to `desired`), in the changes' order. A column
-/// named in `renames` whose drop and add the changes hold, with the same definition, is renamed instead.
+/// The steps that carry out `changes` (a diff from `current` to `desired`), in the changes' order. A table
+/// or column named in `renames` whose drop and add the changes hold, with the same definition, is renamed
+/// instead.
 pub fn render(
     current: &Schema,
     desired: &Schema,
     changes: &[Change],
-    renames: &[ColumnRename],
+    renames: &Renames,
 ) -> Vec<Step> {
     let context = Context {
         current,
@@ -75,7 +76,7 @@ struct Context<'a> {
     current: &'a Schema,
     desired: &'a Schema,
     changes: &'a [Change],
-    renames: &'a [ColumnRename],
+    renames: &'a Renames,
 }
 
 impl Context<'_> {
@@ -90,6 +91,7 @@ impl Context<'_> {
     fn renamed_from(&self, table: &ObjectName, column: &str) -> Option<&Column> {
         let rename = self
             .renames
+            .columns
             .iter()
             .find(|r| r.table == *table && r.to.eq_ignore_ascii_case(column))?;
         let mut dropped = None;
@@ -118,10 +120,55 @@ impl Context<'_> {
     /// Whether `column` of the current table is renamed (see [`Context::renamed_from`]), and to what.
     fn renamed_to(&self, table: &ObjectName, column: &str) -> Option<&str> {
         self.renames
+            .columns
             .iter()
             .filter(|r| r.table == *table && r.from.eq_ignore_ascii_case(column))
             .find(|r| self.renamed_from(table, &r.to).is_some())
             .map(|r| r.to.as_str())
+    }
+
+    /// The table a dropped table is renamed to: the rename is given, and the changes create that table with
+    /// the same columns, constraints and options.
+    fn table_renamed_to(&self, from: &ObjectName) -> Option<&Table> {
+        let rename = self.renames.tables.iter().find(|r| r.from == *from)?;
+        let old = self.changes.iter().find_map(|c| match c {
+            Change::DropTable(t) if t.name == *from => Some(t),
+            _ => None,
+        })?;
+        let new = self.changes.iter().find_map(|c| match c {
+            Change::CreateTable(t) if t.name == rename.to => Some(t),
+            _ => None,
+        })?;
+        let same = Table {
+            name: old.name.clone(),
+            indexes: old.indexes.clone(),
+            ..new.clone()
+        };
+        (same == *old).then_some(new)
+    }
+
+    /// Whether a created table is the new name of a dropped one (see [`Context::table_renamed_to`]).
+    fn table_renamed_from(&self, to: &ObjectName) -> bool {
+        self.renames
+            .tables
+            .iter()
+            .any(|r| r.to == *to && self.table_renamed_to(&r.from).is_some())
+    }
+
+    /// Whether the index `index` of a renamed table (under its new name `table`) goes with it as it is: the
+    /// table has it under that name, the same, before and after.
+    fn index_moves(&self, table: &ObjectName, index: &str) -> bool {
+        self.renames.tables.iter().any(|r| {
+            r.to == *table
+                && self.table_renamed_to(&r.from).is_some()
+                && match (self.current.table(&r.from), self.desired.table(table)) {
+                    (Some(old), Some(new)) => {
+                        old.indexes.contains_key(index)
+                            && old.indexes.get(index) == new.indexes.get(index)
+                    }
+                    _ => false,
+                }
+        })
     }
 
     /// Whether every change to the table's parts is one `ALTER TABLE` can make.
@@ -244,13 +291,35 @@ impl Context<'_> {
                     }],
                 ),
             },
+            Change::CreateTable(t) if self.table_renamed_from(&t.name) => return None,
             Change::CreateTable(t) => (create_table(t, &t.name), vec![]),
-            Change::DropTable(t) => (
-                format!("DROP TABLE {}", name(&t.name)),
-                vec![Hazard::DropsTable {
-                    table: t.name.clone(),
-                }],
-            ),
+            Change::DropTable(t) => match self.table_renamed_to(&t.name) {
+                Some(new) => {
+                    // The indexes go with the table; those the new table does not have as they are go
+                    // first, and are created again after.
+                    let mut statements: Vec<String> = t
+                        .indexes
+                        .values()
+                        .filter(|i| !self.index_moves(&new.name, &i.name))
+                        .map(|i| format!("DROP INDEX {}", ident(&i.name)))
+                        .collect();
+                    statements.push(format!(
+                        "ALTER TABLE {} RENAME TO {}",
+                        name(&t.name),
+                        name(&new.name)
+                    ));
+                    return Some(Step {
+                        statements,
+                        hazards: vec![],
+                    });
+                }
+                None => (
+                    format!("DROP TABLE {}", name(&t.name)),
+                    vec![Hazard::DropsTable {
+                        table: t.name.clone(),
+                    }],
+                ),
+            },
             Change::AddColumn { table, column } => (
                 format!(
                     "ALTER TABLE {} ADD COLUMN {}",
@@ -264,6 +333,9 @@ impl Context<'_> {
             | Change::DropConstraint { .. }
             | Change::SetTableOptions { .. } => {
                 unreachable!("changes ALTER TABLE cannot make are made by a rebuild")
+            }
+            Change::CreateIndex { table, index } if self.index_moves(table, &index.name) => {
+                return None
             }
             Change::CreateIndex { table, index } => (
                 create_index(table, index),
@@ -748,7 +820,7 @@ fn create_index(table: &ObjectName, index: &Index) -> String {
         .map(|p| {
             let mut s = match &p.key {
                 IndexKey::Column(c) => ident(c),
-                IndexKey::Expression(e) => parenthesised(e),
+                IndexKey::Expression(e) => e.text().to_string(),
             };
             if let Some(c) = &p.collation {
                 s.push_str(&format!(" COLLATE {}", ident(c)));
