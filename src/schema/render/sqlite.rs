@@ -1,5 +1,6 @@
-//! Changes written as SQLite SQL. SQLite's `ALTER TABLE` can add a column only under conditions and drop one
-//! only when nothing refers to it; every other change to a table is made by the table rebuild SQLite
+//! Changes written as SQLite SQL. SQLite's `ALTER TABLE` renames tables and columns (only where the user
+//! declared the rename), adds a column only under conditions and drops one only when nothing refers to it;
+//! every other change to a table is made by the table rebuild SQLite
 //! documents (<https://www.sqlite.org/lang_altertable.html#otheralter>): create the new table, copy the
 //! rows, drop the old one, rename the new one into its place, then create again what dropping the old one
 //! took with it. The changes of one table that need a rebuild are made by one rebuild, at the place of the
