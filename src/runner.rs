@@ -411,32 +411,8 @@ impl Runner<'_> {
         self.check_references(p)
     }
 
-    /// The last step of SQLite's procedure for schema changes, which runs them with foreign keys unenforced:
-    /// before the revision commits, every reference must still find its parent row.
     fn check_references(&mut self, p: &Prepared<'_>) -> Result<()> {
-        let Some(s) = p.script.filter(|_| !p.statements.is_empty()) else {
-            return Ok(());
-        };
-        let shown = DanglingReferences::SHOWN;
-        let mut references =
-            self.conn
-                .dangling_references(shown + 1)
-                .map_err(Error::db(format!(
-                    "could not check the foreign keys after revision '{}'",
-                    s.id
-                )))?;
-        if references.is_empty() {
-            return Ok(());
-        }
-        let more = references.len() > shown;
-        references.truncate(shown);
-        Err(Error::DanglingReferences(Box::new(DanglingReferences {
-            revision: s.id.clone(),
-            direction: p.direction(),
-            file: s.path.display().to_string(),
-            references,
-            more,
-        })))
+        check_references(self.conn, p)
     }
 
     /// A transactional step's statements and version-table changes in one round trip, inside the open
@@ -564,8 +540,39 @@ impl Runner<'_> {
     }
 }
 
+/// The last step of SQLite's procedure for schema changes, which runs them with foreign keys unenforced:
+/// before the revision commits, every reference must still find its parent row.
+pub(crate) fn check_references(conn: &mut dyn Connection, p: &Prepared<'_>) -> Result<()> {
+    let Some(s) = p.script.filter(|_| !p.statements.is_empty()) else {
+        return Ok(());
+    };
+    let shown = DanglingReferences::SHOWN;
+    let mut references = conn
+        .dangling_references(shown + 1)
+        .map_err(Error::db(format!(
+            "could not check the foreign keys after revision '{}'",
+            s.id
+        )))?;
+    if references.is_empty() {
+        return Ok(());
+    }
+    let more = references.len() > shown;
+    references.truncate(shown);
+    Err(Error::DanglingReferences(Box::new(DanglingReferences {
+        revision: s.id.clone(),
+        direction: p.direction(),
+        file: s.path.display().to_string(),
+        references,
+        more,
+    })))
+}
+
 /// A revision's statement that the database refused, with its file and line.
-fn failed_statement(p: &Prepared<'_>, st: &Statement, cause: crate::dialect::DbError) -> Error {
+pub(crate) fn failed_statement(
+    p: &Prepared<'_>,
+    st: &Statement,
+    cause: crate::dialect::DbError,
+) -> Error {
     let s = p.script.expect("only revisions have statements");
     Error::Statement(Box::new(crate::error::FailedStatement {
         revision: s.id.clone(),

@@ -12,12 +12,14 @@
 //! - [`table`]: tables, columns and storage options; [`constraint`]: keys, unique, check, foreign keys;
 //!   [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other objects;
 //! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
-//! - [`diff`]: the ordered changes from one model to another.
+//! - [`diff`]: the ordered changes from one model to another; [`render`]: those changes as one engine's SQL,
+//!   with what each risks.
 
 pub mod constraint;
 pub mod diff;
 pub mod index;
 pub mod name;
+pub mod render;
 pub mod sqlite_ddl;
 pub mod table;
 pub mod tokens;

@@ -1,0 +1,133 @@
+//! Changes written as SQL, per engine, with what each could do to the rows already there. The engine's
+//! renderer decides how a change is carried out (an `ALTER`, or rebuilding a table); what comes out is a list
+//! of [`Step`]s in the order of the changes, each the statements of one change and its [`Hazard`]s, so a
+//! revision can carry the hazards as comments beside the SQL and a verb can list them.
+//!
+//! - [`sqlite`]: SQLite's `ALTER TABLE` where it can, its documented table rebuild otherwise.
+
+pub mod sqlite;
+
+use std::fmt;
+
+use super::name::ObjectName;
+
+/// The renames the user has declared. Without them a rename reads as a drop and an add, which loses the
+/// data; a renderer makes a declared rename a rename where the changes hold exactly that drop and add.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Renames {
+    pub tables: Vec<TableRename>,
+    pub columns: Vec<ColumnRename>,
+}
+
+impl Renames {
+    /// The same renames, the other way, for the downgrade.
+    pub fn inverse(&self) -> Renames {
+        Renames {
+            tables: self.tables.iter().map(TableRename::inverse).collect(),
+            columns: self.columns.iter().map(ColumnRename::inverse).collect(),
+        }
+    }
+}
+
+/// A table the user says was renamed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRename {
+    pub from: ObjectName,
+    pub to: ObjectName,
+}
+
+impl TableRename {
+    /// The same rename, the other way, for the downgrade.
+    pub fn inverse(&self) -> TableRename {
+        TableRename {
+            from: self.to.clone(),
+            to: self.from.clone(),
+        }
+    }
+}
+
+/// A column the user says was renamed (in a table that keeps its name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRename {
+    pub table: ObjectName,
+    pub from: String,
+    pub to: String,
+}
+
+impl ColumnRename {
+    /// The same rename, the other way, for the downgrade.
+    pub fn inverse(&self) -> ColumnRename {
+        ColumnRename {
+            table: self.table.clone(),
+            from: self.to.clone(),
+            to: self.from.clone(),
+        }
+    }
+}
+
+/// The SQL for one change (for a table rebuild, the changes of one table), and what it risks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// Each a complete statement without its `;`.
+    pub statements: Vec<String>,
+    pub hazards: Vec<Hazard>,
+}
+
+/// What a step can do to existing rows, or how it can fail on them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hazard {
+    /// The table (or virtual table) and every row in it are dropped.
+    DropsTable { table: ObjectName },
+    /// The column's values are dropped.
+    DropsColumn { table: ObjectName, column: String },
+    /// The column becomes NOT NULL with no default to fill its NULLs: fails where a row has one.
+    NotNullWithoutDefault { table: ObjectName, column: String },
+    /// A new unique constraint or index: fails where rows share a key.
+    NewUnique { table: ObjectName, name: String },
+    /// A new CHECK: fails where a row does not pass it.
+    NewCheck {
+        table: ObjectName,
+        expression: String,
+    },
+    /// A new foreign key: fails where a row refers to no row.
+    NewForeignKey { table: ObjectName, columns: String },
+    /// The table is copied into a new one: takes time and space in proportion to its rows.
+    RebuildsTable { table: ObjectName },
+}
+
+impl Hazard {
+    /// Whether the hazard loses data (as opposed to failing, or taking time).
+    pub fn loses_data(&self) -> bool {
+        matches!(self, Hazard::DropsTable { .. } | Hazard::DropsColumn { .. })
+    }
+}
+
+impl fmt::Display for Hazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hazard::DropsTable { table } => write!(f, "drops table {table} and its rows"),
+            Hazard::DropsColumn { table, column } => {
+                write!(f, "drops column {table}.{column} and its values")
+            }
+            Hazard::NotNullWithoutDefault { table, column } => write!(
+                f,
+                "makes {table}.{column} NOT NULL without a default: fails if a row holds NULL"
+            ),
+            Hazard::NewUnique { table, name } => write!(
+                f,
+                "adds unique {name} on {table}: fails if rows share a key"
+            ),
+            Hazard::NewCheck { table, expression } => write!(
+                f,
+                "adds CHECK ({expression}) on {table}: fails if a row does not pass it"
+            ),
+            Hazard::NewForeignKey { table, columns } => write!(
+                f,
+                "adds a foreign key on {table} ({columns}): fails if a row refers to no row"
+            ),
+            Hazard::RebuildsTable { table } => {
+                write!(f, "rebuilds table {table}: copies every row")
+            }
+        }
+    }
+}
