@@ -47,6 +47,8 @@ impl std::fmt::Display for UrlSource {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub(crate) version_locations: Vec<PathBuf>,
+    /// The declared schema: a `.sql` file, or a directory of them applied in name order.
+    pub(crate) schema_file: PathBuf,
     pub(crate) file_template: String,
     pub(crate) truncate_slug_length: usize,
     /// A time-zone name for new revisions' dates and file names; unset is local time.
@@ -238,6 +240,9 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         ),
         None => vec![script_location.join("versions")],
     };
+    let schema_file = get("schema_file")?
+        .map(PathBuf::from)
+        .unwrap_or_else(|| script_location.join("schema.sql"));
     let file_template = get("file_template")?.unwrap_or_else(|| DEFAULT_FILE_TEMPLATE.into());
     let truncate_slug_length =
         parse_number(get("truncate_slug_length")?, "truncate_slug_length", 40)?;
@@ -269,6 +274,7 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let (url, url_source) = resolve_url(opts, env, get("sqlalchemy.url")?);
     Ok(Settings {
         version_locations,
+        schema_file,
         file_template,
         truncate_slug_length,
         timezone: get("timezone")?,

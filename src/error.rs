@@ -87,6 +87,9 @@ pub enum Error {
     Backup(Box<crate::backup::BackupError>),
     #[error(transparent)]
     Command(#[from] CommandError),
+    /// Boxed: schema errors carry paths and the residual SQL of a failed proof.
+    #[error(transparent)]
+    Schema(Box<crate::command::SchemaError>),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -157,6 +160,9 @@ impl Error {
         match self {
             Error::NotAtHead => crate::EXIT_NOT_AT_HEAD,
             Error::Validation(_) => crate::EXIT_VALIDATION,
+            Error::Schema(e) if matches!(**e, crate::command::SchemaError::Differs { .. }) => {
+                crate::EXIT_SCHEMA_DIFFERS
+            }
             _ => crate::EXIT_ERROR,
         }
     }
@@ -208,8 +214,6 @@ pub enum CommandError {
     NoVersionPath,
     #[error("Directory {} already exists and is not empty", .directory.display())]
     DirectoryNotEmpty { directory: PathBuf },
-    #[error("--autogenerate is not supported yet; write the SQL in the new file's sections")]
-    AutogenerateUnsupported,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,7 +13,9 @@
 //!   tables. Each reports what it does as it goes through an [`Event`] callback.
 //! - **Read where it is.** [`command::current`], [`command::heads`], [`command::history`], [`command::show`],
 //!   [`command::branches`] and [`command::validate`] return reports.
-//! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`].
+//! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
+//!   [`command::autogenerate`] writes one from the schema file.
+//! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`].
 //! - **Create and back up the database.** [`init::run`] creates and verifies it; [`backup`] creates, lists,
 //!   verifies, restores and prunes backups.
 //! - **Print.** Every report serialises (the binaries' `--json`), and [`render::Render`] gives its text.
@@ -40,9 +42,6 @@ mod progress;
 mod project;
 pub mod render;
 mod runner;
-// The schema engine's model, reader and diff; the verbs that use them (check, schema diff and dump,
-// revision --autogenerate) are not written yet, so nothing calls them outside their tests.
-#[allow(dead_code, unused_imports)]
 mod schema;
 pub mod script;
 mod scripts;
@@ -68,3 +67,5 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_NOT_AT_HEAD: i32 = 3;
 /// Exit status of `validate` when it finds a problem.
 pub const EXIT_VALIDATION: i32 = 4;
+/// Exit status of `check` when the revisions do not give the declared schema.
+pub const EXIT_SCHEMA_DIFFERS: i32 = 5;

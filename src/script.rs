@@ -526,9 +526,11 @@ pub(crate) struct NewRevision<'a> {
     pub(crate) branch_labels: &'a [String],
     pub(crate) depends_on: &'a [String],
     pub(crate) create_date: &'a str,
+    /// The sections, from their first marker on; `None` for empty plain `up` and `down` sections.
+    pub(crate) sections: Option<&'a str>,
 }
 
-/// The text of a new, empty revision.
+/// The text of a new revision: its header, then its sections (empty ones unless given).
 pub(crate) fn render(new: &NewRevision<'_>) -> String {
     let message = new.message.replace(['\r', '\n'], " ");
     let mut out = format!(
@@ -546,7 +548,11 @@ pub(crate) fn render(new: &NewRevision<'_>) -> String {
     if !new.depends_on.is_empty() {
         out.push_str(&format!("-- Depends On: {}\n", new.depends_on.join(", ")));
     }
-    out.push_str("\n-- migrate:up\n\n\n-- migrate:down\n\n");
+    out.push('\n');
+    out.push_str(
+        new.sections
+            .unwrap_or("-- migrate:up\n\n\n-- migrate:down\n\n"),
+    );
     out
 }
 
@@ -1007,6 +1013,7 @@ mod tests {
             branch_labels: &[],
             depends_on: &[],
             create_date: "2026-11-21 14:30:00.123456",
+            sections: None,
         });
         let s = parse(&text).unwrap();
         assert_eq!(s.id, "0123456789ab");

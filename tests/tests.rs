@@ -26,6 +26,8 @@ mod sqlite_foreign_keys;
 mod alembic_compat;
 // new revisions: revision, create, merge, init, and the Make targets.
 mod authoring;
+// The declared schema: check, schema diff, and revisions written from the schema file.
+mod schema;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
 mod init;
 // db-backup: create, list, verify, restore and prune on both dialects.

@@ -49,7 +49,7 @@ pub fn revision(p: &Project, args: &NewRevisionArgs) -> Result<Generated> {
     let scripts = p.scripts()?;
     let head = args.head.as_deref().unwrap_or("head");
     let heads = resolve_heads(scripts, &[head.to_string()], CommandError::AmbiguousHead)?;
-    write_revision(p, scripts, heads, args)
+    write_revision(p, scripts, heads, args, None)
 }
 
 /// Writes a revision that merges the given revisions (`heads` for all).
@@ -63,12 +63,12 @@ pub fn merge(p: &Project, revisions: &[String], args: &NewRevisionArgs) -> Resul
         }
         .into());
     }
-    write_revision(p, scripts, heads, args)
+    write_revision(p, scripts, heads, args, None)
 }
 
 /// The revisions `specs` name, each once; `multiple` is the error for a spec that names several heads where
 /// one was meant.
-fn resolve_heads(
+pub(super) fn resolve_heads(
     scripts: &Scripts,
     specs: &[String],
     multiple: CommandError,
@@ -88,11 +88,13 @@ fn resolve_heads(
     Ok(heads)
 }
 
-fn write_revision(
+/// Writes a new revision based on `heads`, with `sections` (from the first marker on) or empty ones.
+pub(super) fn write_revision(
     p: &Project,
     scripts: &Scripts,
     heads: Vec<String>,
     args: &NewRevisionArgs,
+    sections: Option<&str>,
 ) -> Result<Generated> {
     let map = &scripts.map;
     if !args.splice {
@@ -189,6 +191,7 @@ fn write_revision(
         branch_labels: &labels,
         depends_on: &depends_on,
         create_date: &time.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+        sections,
     });
     write_new_file(&path, &text)?;
     Ok(Generated {

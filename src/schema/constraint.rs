@@ -82,13 +82,12 @@ impl FkAction {
     }
 }
 
-/// When a constraint is checked. The states are the ones that behave differently: a constraint that is
-/// deferrable but initially immediate is kept apart because PostgreSQL lets a transaction defer it.
+/// When a constraint is checked. The states are the ones that behave differently on SQLite, the one engine
+/// read so far (there a constraint deferrable but initially immediate is checked as an immediate one is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Deferrable {
     #[default]
     No,
-    InitiallyImmediate,
     InitiallyDeferred,
 }
 

@@ -29,6 +29,7 @@ pub enum IndexKey {
 
 impl IndexPart {
     /// An ascending part on a column, under the column's collation.
+    #[cfg(test)]
     pub fn column(name: impl Into<String>) -> IndexPart {
         IndexPart {
             key: IndexKey::Column(name.into()),

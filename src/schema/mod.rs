@@ -13,13 +13,14 @@
 //!   [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other objects;
 //! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
 //! - [`diff`]: the ordered changes from one model to another; [`render`]: those changes as one engine's SQL,
-//!   with what each risks.
+//!   with what each risks; [`source`]: the schema file's engine parts and declared renames.
 
 pub mod constraint;
 pub mod diff;
 pub mod index;
 pub mod name;
 pub mod render;
+pub mod source;
 pub mod sqlite_ddl;
 pub mod table;
 pub mod tokens;
@@ -37,7 +38,7 @@ pub use constraint::{Check, Deferrable, FkAction, ForeignKey, KeyColumn, Primary
 pub use index::{Index, IndexKey, IndexPart};
 pub use name::ObjectName;
 pub use table::{Column, ColumnValue, Columns, Storage, Table, TableOptions};
-pub use tokens::{Sql, Token};
+pub use tokens::Sql;
 pub use trigger::{Trigger, TriggerName};
 pub use view::View;
 pub use virtual_table::VirtualTable;
@@ -64,15 +65,6 @@ impl Relation {
             Relation::Table(t) => &t.name,
             Relation::View(v) => &v.name,
             Relation::VirtualTable(v) => &v.name,
-        }
-    }
-
-    /// What kind of object this is, as messages name it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Relation::Table(_) => "table",
-            Relation::View(_) => "view",
-            Relation::VirtualTable(_) => "virtual table",
         }
     }
 }

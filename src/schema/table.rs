@@ -136,6 +136,7 @@ pub enum TableOptions {
 
 impl TableOptions {
     /// A SQLite table as `CREATE TABLE` makes one without options.
+    #[cfg(test)]
     pub const SQLITE: TableOptions = TableOptions::Sqlite {
         strict: false,
         without_rowid: false,

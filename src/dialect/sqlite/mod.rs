@@ -3,12 +3,8 @@
 //! a file lock beside the database, in [`lock`].
 
 mod connection;
-// Called by the schema verbs, which are not written yet (see `crate::schema`).
-#[allow(dead_code)]
 pub(crate) mod inspect;
 pub(crate) mod lock;
-// Called by the schema verbs, which are not written yet (see `crate::schema`).
-#[allow(dead_code)]
 pub(crate) mod scratch;
 
 pub(crate) use connection::SqliteConnection;

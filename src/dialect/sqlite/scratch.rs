@@ -136,7 +136,9 @@ pub(crate) fn replay(conn: &mut SqliteConnection, scripts: &Scripts) -> Result<(
     Ok(())
 }
 
-/// The desired schema: the schema file applied to a new scratch database, with that database.
+/// The desired schema: the schema file applied to a new scratch database, with that database. The verbs
+/// apply a schema directory file by file through [`apply_schema`]; this is the one-file form the tests use.
+#[cfg(test)]
 pub fn desired(path: &Path, text: &str) -> Result<(SqliteConnection, Schema), ScratchError> {
     let mut conn = open()?;
     apply_schema(&mut conn, path, text)?;

@@ -742,7 +742,6 @@ fn references(fk: &ForeignKey) -> String {
     }
     match fk.deferrable {
         Deferrable::No => {}
-        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
         Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
     }
     s

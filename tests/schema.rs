@@ -1,0 +1,298 @@
+use crate::util::*;
+
+/// Writes the fixture's schema file (alembic/schema.sql).
+fn declare(fx: &Fixture, sql: &str) {
+    std::fs::write(fx.path().join("alembic/schema.sql"), sql).unwrap();
+}
+
+/// The new revision files, in name order, with their text.
+fn written(fx: &Fixture, except: &[&str]) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(fx.versions())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            !except.iter().any(|e| name == format!("{e}.sql"))
+        })
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+fn users(fx: &Fixture) {
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
+        Some("DROP TABLE users;"),
+    );
+}
+
+#[test]
+fn check_exits_5_with_the_changes_and_0_once_the_revisions_match() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT);\n",
+    );
+    let r = fx.run(&["check"]).failed_once("check");
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert_eq!(r.stdout, "ALTER TABLE users ADD COLUMN name TEXT;\n");
+    assert!(
+        r.stderr
+            .contains("the revisions do not give the declared schema: 1 change(s) planned"),
+        "{}",
+        r.stderr
+    );
+    let json = fx.run(&["check", "--json"]);
+    assert_eq!(json.code, 5);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        v["changes"][0]["statements"][0],
+        "ALTER TABLE users ADD COLUMN name TEXT"
+    );
+
+    let diff = fx.ok(&["schema", "diff"]);
+    assert_eq!(diff.stdout, "ALTER TABLE users ADD COLUMN name TEXT;\n");
+
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    );
+    let r = fx.ok(&["check"]);
+    assert_eq!(
+        r.stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+    assert_eq!(
+        fx.ok(&["schema", "diff"]).stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+}
+
+#[test]
+fn autogenerate_adds_a_column_a_table_and_an_index_and_the_result_checks_and_upgrades() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT);\n\
+         CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));\n\
+         CREATE INDEX ix_users_email ON users (email);\n",
+    );
+    let r = fx.ok(&["revision", "--autogenerate", "-m", "add posts"]);
+    assert!(r.stdout.starts_with("Generating "), "{}", r.stdout);
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(text.contains("-- Revises: r1\n"), "{text}");
+    let up = text
+        .split("-- migrate:up sqlite\n")
+        .nth(1)
+        .unwrap()
+        .split("-- migrate:down sqlite\n")
+        .next()
+        .unwrap();
+    assert!(
+        up.contains("ALTER TABLE users ADD COLUMN name TEXT;"),
+        "{up}"
+    );
+    assert!(up.contains("CREATE TABLE posts ("), "{up}");
+    assert!(
+        up.contains("CREATE INDEX ix_users_email ON users (email);"),
+        "{up}"
+    );
+    fx.ok(&["check"]);
+    fx.ok(&["upgrade"]);
+    assert!(fx.table_exists("posts"));
+    fx.ok(&["downgrade", "r1"]);
+    assert!(!fx.table_exists("posts"));
+}
+
+#[test]
+fn a_not_null_change_rebuilds_the_table_and_keeps_its_rows() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT);\n\
+         CREATE INDEX ix_items_label ON items (label);\n\
+         INSERT INTO items (label) VALUES ('a'), ('b'), ('c');",
+        Some("DROP TABLE items;"),
+    );
+    fx.ok(&["upgrade"]);
+    declare(
+        &fx,
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT NOT NULL);\n\
+         CREATE INDEX ix_items_label ON items (label);\n",
+    );
+    let r = fx.ok(&["create", "labels required"]);
+    assert!(
+        r.stderr.contains("hazard: rebuilds table items"),
+        "{}",
+        r.stderr
+    );
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(text.contains("-- hazard: rebuilds table items"), "{text}");
+    fx.ok(&["upgrade"]);
+    assert_eq!(
+        fx.query("SELECT label FROM items ORDER BY id"),
+        vec![vec!["a".to_string()], vec!["b".into()], vec!["c".into()]]
+    );
+    assert_eq!(
+        fx.query("SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'ix_items_label'")
+            .len(),
+        1
+    );
+    fx.ok(&["check"]);
+}
+
+#[test]
+fn a_rename_needs_its_directive() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
+        .unwrap();
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT);\n",
+    );
+    let r = fx.fails(&["create", "rename email"]);
+    assert!(
+        r.stderr.contains(
+            "possible rename: users.email is dropped and users.mail added with the same definition"
+        ) && r.stderr.contains("-- dbkit:renamed-from users.email"),
+        "{}",
+        r.stderr
+    );
+    assert!(written(&fx, &["r1"]).is_empty());
+
+    declare(
+        &fx,
+        "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    -- dbkit:renamed-from users.email\n    mail TEXT\n);\n",
+    );
+    fx.ok(&["create", "rename email"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(
+        text.contains("ALTER TABLE users RENAME COLUMN email TO mail;"),
+        "{text}"
+    );
+    fx.ok(&["upgrade"]);
+    assert_eq!(
+        fx.query("SELECT mail FROM users"),
+        vec![vec!["a@example.com".to_string()]]
+    );
+}
+
+#[test]
+fn dropping_data_needs_allow_data_loss() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(&fx, "CREATE TABLE other (id INTEGER PRIMARY KEY);\n");
+    let r = fx.fails(&["create", "drop users"]);
+    assert!(
+        r.stderr
+            .contains("the revision would lose data (drops table users and its rows)")
+            && r.stderr.contains("--allow-data-loss"),
+        "{}",
+        r.stderr
+    );
+    assert!(written(&fx, &["r1"]).is_empty());
+    let r = fx.ok(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop users",
+        "--allow-data-loss",
+    ]);
+    assert!(
+        r.stderr.contains("hazard: drops table users and its rows"),
+        "{}",
+        r.stderr
+    );
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(
+        text.contains("-- hazard: drops table users and its rows\nDROP TABLE users;\n"),
+        "{text}"
+    );
+    fx.ok(&["check"]);
+}
+
+#[test]
+fn nothing_to_do_writes_nothing_and_no_schema_file_writes_the_empty_revision() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    let r = fx.ok(&["create", "empty"]);
+    assert!(r.stdout.starts_with("Generating "), "{}", r.stdout);
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(
+        text.ends_with("-- migrate:up\n\n\n-- migrate:down\n\n"),
+        "{text}"
+    );
+    let r = fx.fails(&["revision", "--autogenerate", "-m", "x"]);
+    assert!(r.stderr.contains("no schema file at "), "{}", r.stderr);
+    assert_eq!(written(&fx, &["r1"]).len(), 1);
+
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    );
+    let r = fx.ok(&["create", "nothing"]);
+    assert_eq!(
+        r.stdout,
+        "No changes: the revisions give the declared schema; nothing written\n"
+    );
+    assert!(written(&fx, &["r1"]).is_empty());
+    fx.ok(&["create", "by hand", "--no-autogenerate"]);
+    assert_eq!(written(&fx, &["r1"]).len(), 1);
+}
+
+#[test]
+fn postgresql_is_refused_clearly() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(&fx, "CREATE TABLE users (id INTEGER PRIMARY KEY);\n");
+    for args in [
+        &["check"][..],
+        &["schema", "diff"],
+        &["revision", "--autogenerate", "-m", "x"],
+    ] {
+        let r = fx
+            .cmd()
+            .env("DATABASE_URL", "postgresql://app@localhost/app")
+            .args(args)
+            .output()
+            .unwrap();
+        let r = Run::from(r).failed_once("on PostgreSQL");
+        assert_eq!(r.code, 1);
+        assert!(
+            r.stderr.contains("is not supported on PostgreSQL yet"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert!(written(&fx, &["r1"]).is_empty());
+}
+
+#[test]
+fn the_example_project_checks_clean_on_sqlite() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let r = bare_cmd(dir.path())
+        .args(["-c"])
+        .arg(root.join("alembic/alembic.ini"))
+        .args(["--url", "sqlite://", "check"])
+        .output()
+        .unwrap();
+    let r = Run::from(r).succeeded("check on alembic/");
+    assert_eq!(
+        r.stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+}
