@@ -23,7 +23,7 @@ LABEL ?=
 export DB_MIGRATE DB_INIT DB_BACKUP
 
 .PHONY: build dist test test-deps lint bench bench-smoke db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
-	db-merge db-validate db-backup db-restore db-reset deploy clean
+	db-merge db-validate db-check db-backup db-restore db-reset deploy clean
 
 build: $(BINARIES)
 
@@ -95,6 +95,7 @@ db-stamp: $(DB_MIGRATE)
 	@test -n "$(REV)" || { echo 'usage: make db-stamp REV=<revision>' >&2; exit 2; }
 	$(DB_MIGRATE) stamp $(REV)
 
+## With a schema file (alembic/schema.sql) the new revision holds the SQL from the revisions to it.
 db-create: $(DB_MIGRATE)
 	@test -n "$$MESSAGE" || { echo 'usage: make db-create MESSAGE="what the revision does"' >&2; exit 2; }
 	$(DB_MIGRATE) create "$$MESSAGE"
@@ -104,6 +105,10 @@ db-merge: $(DB_MIGRATE)
 
 db-validate: $(DB_MIGRATE)
 	$(DB_MIGRATE) validate
+
+## Exit 5 (with the changes) unless the revisions give the declared schema; needs no live database.
+db-check: $(DB_MIGRATE)
+	$(DB_MIGRATE) check
 
 ## Backups: make db-backup [LABEL=...]; make db-restore [FILE=latest] [YES=1] (asks first on a terminal).
 db-backup: $(DB_BACKUP)
