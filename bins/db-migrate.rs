@@ -1,6 +1,7 @@
 //! `db-migrate`: the revision workflow's verbs over SQL revision files. Arguments in, output out; the work is
 //! in the library.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -264,6 +265,15 @@ enum SchemaCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the schema at head as the SQL that creates it, one statement per object (SQLite).
+    Dump {
+        /// Dump the configured database (which must exist; only read) instead of the revisions' schema.
+        #[arg(long = "from-db")]
+        from_db: bool,
+        /// Write the dump to FILE (through a temporary file renamed into place) instead of stdout.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -328,6 +338,20 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         Command::Schema {
             command: SchemaCommand::Diff { json },
         } => common::print(&command::schema_diff(&project)?, json),
+        Command::Schema {
+            command: SchemaCommand::Dump { from_db, output },
+        } => {
+            let dump = command::schema_dump(&project, from_db)?;
+            match output {
+                Some(path) => command::write_atomically(&path, &dump),
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(dump.as_bytes())
+                        .and_then(|()| out.flush())
+                        .map_err(common::stdout_error)
+                }
+            }
+        }
         Command::Merge {
             revisions,
             message,
@@ -447,6 +471,9 @@ impl Command {
                 ..
             } => *indicate_current || rev_range.as_deref().is_some_and(|r| r.contains("current")),
             Command::Show { rev, .. } => rev.contains("current"),
+            Command::Schema {
+                command: SchemaCommand::Dump { from_db, .. },
+            } => *from_db,
             Command::Init { .. }
             | Command::Revision { .. }
             | Command::Create { .. }

@@ -262,6 +262,7 @@ fn postgresql_is_refused_clearly() {
         &["check"][..],
         &["schema", "diff"],
         &["revision", "--autogenerate", "-m", "x"],
+        &["schema", "dump"],
     ] {
         let r = fx
             .cmd()
@@ -295,4 +296,122 @@ fn the_example_project_checks_clean_on_sqlite() {
         r.stdout,
         "No changes: the revisions give the declared schema\n"
     );
+}
+
+/// The example project with its revisions, copied, so a test can give it a schema file of its own.
+fn example_project(dir: &std::path::Path) -> std::path::PathBuf {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("alembic");
+    let copy = dir.join("alembic");
+    std::fs::create_dir_all(copy.join("versions")).unwrap();
+    std::fs::copy(root.join("alembic.ini"), copy.join("alembic.ini")).unwrap();
+    for entry in std::fs::read_dir(root.join("versions")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, copy.join("versions").join(path.file_name().unwrap())).unwrap();
+    }
+    copy.join("alembic.ini")
+}
+
+#[test]
+fn the_dump_of_the_example_project_is_stable_and_checks_as_its_schema_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ini = example_project(dir.path());
+    let dump = |args: &[&str]| {
+        let r = bare_cmd(dir.path())
+            .arg("-c")
+            .arg(&ini)
+            .args(["--url", "sqlite://", "schema", "dump"])
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(r).succeeded("schema dump")
+    };
+    let first = dump(&[]);
+    assert!(
+        first.stdout.starts_with("CREATE TABLE users ("),
+        "{}",
+        first.stdout
+    );
+    let tables = first.stdout.find("CREATE TABLE notes (").unwrap();
+    let index = first.stdout.find("CREATE INDEX ix_notes_user_id").unwrap();
+    let trigger = first.stdout.find("CREATE TRIGGER").unwrap();
+    assert!(tables < index && index < trigger, "{}", first.stdout);
+    assert_eq!(dump(&[]).stdout, first.stdout, "two dumps differ");
+
+    // -o writes the same text, and only there; as the schema file, the revisions give it exactly.
+    let schema = dir.path().join("alembic/schema.sql");
+    assert_eq!(dump(&["-o", schema.to_str().unwrap()]).stdout, "");
+    assert_eq!(std::fs::read_to_string(&schema).unwrap(), first.stdout);
+    let r = bare_cmd(dir.path())
+        .arg("-c")
+        .arg(&ini)
+        .args(["--url", "sqlite://", "check"])
+        .output()
+        .unwrap();
+    let r = Run::from(r).succeeded("check against the dump");
+    assert_eq!(
+        r.stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+}
+
+#[test]
+fn the_dump_from_an_upgraded_database_bootstraps_a_schema_file_check_accepts() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);\n\
+         CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id), body TEXT);\n\
+         CREATE INDEX ix_notes_user ON notes (user_id);\n\
+         CREATE VIEW user_notes AS SELECT u.email, n.body FROM users u JOIN notes n ON n.user_id = u.id;\n\
+         CREATE VIEW emails AS SELECT email FROM user_notes;",
+        Some("DROP VIEW emails; DROP VIEW user_notes; DROP TABLE notes; DROP TABLE users;"),
+    );
+    // The live database must exist: nothing is created to be dumped.
+    let r = fx.fails(&["schema", "dump", "--from-db"]);
+    assert!(!fx.path().join("app.db").exists(), "{}", r.stderr);
+
+    fx.ok(&["upgrade", "head"]);
+    let live = fx.ok(&["schema", "dump", "--from-db"]).stdout;
+    assert!(!live.contains("alembic_version"), "{live}");
+    let views = (
+        live.find("CREATE VIEW user_notes").unwrap(),
+        live.find("CREATE VIEW emails").unwrap(),
+    );
+    assert!(views.0 < views.1, "{live}");
+    assert_eq!(live, fx.ok(&["schema", "dump"]).stdout);
+
+    fx.ok(&["schema", "dump", "--from-db", "-o", "alembic/schema.sql"]);
+    assert_eq!(
+        std::fs::read_to_string(fx.path().join("alembic/schema.sql")).unwrap(),
+        live
+    );
+    assert_eq!(
+        fx.ok(&["check"]).stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+}
+
+#[test]
+fn make_db_schema_prints_the_dump_and_writes_no_file() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    let makefile = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Makefile");
+    let out = Run::from(
+        std::process::Command::new("make")
+            .current_dir(fx.path())
+            .args(["-s", "-f"])
+            .arg(&makefile)
+            .arg("db-schema")
+            .arg(format!("DB_MIGRATE={BIN}"))
+            .env("DATABASE_URL", &fx.url)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    email TEXT\n);\n"
+    );
+    assert!(!fx.path().join("alembic/schema.sql").exists());
 }

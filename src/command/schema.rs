@@ -1,8 +1,10 @@
-//! The verbs over the declared schema: `check`, `schema diff`, and writing a revision from the schema file
-//! (`revision --autogenerate`, and `create` when a schema file exists). All three work without a live
-//! database: the declared schema is the schema file applied to a scratch database, the schema the revisions
-//! give is every revision replayed into another, and the SQL between them is proven on scratch databases
-//! before it is shown or written. SQLite only for now; on PostgreSQL each says so and stops.
+//! The verbs over the declared schema: `check`, `schema diff`, writing a revision from the schema file
+//! (`revision --autogenerate`, and `create` when a schema file exists), and `schema dump`. The first three
+//! work without a live database: the declared schema is the schema file applied to a scratch database, the
+//! schema the revisions give is every revision replayed into another, and the SQL between them is proven on
+//! scratch databases before it is shown or written. `schema dump` writes a schema (the revisions' or a live
+//! database's) as the SQL that creates it from nothing, proven the same way. SQLite only for now; on
+//! PostgreSQL each says so and stops.
 
 use std::path::{Path, PathBuf};
 
@@ -10,8 +12,11 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::authoring::{resolve_heads, write_revision, Generated, NewRevisionArgs};
+use crate::dburl::DatabaseUrl;
 use crate::dialect::sqlite::inspect::inspect;
 use crate::dialect::sqlite::scratch::{self, Migration, ScratchError};
+use crate::dialect::sqlite::SqliteConnection;
+use crate::dialect::{Access, Connection};
 use crate::engine::Engine;
 use crate::error::{CommandError, Error, Result};
 use crate::project::Project;
@@ -43,6 +48,8 @@ pub enum SchemaError {
     DataLoss { hazards: Vec<String> },
     #[error("the revisions do not give the declared schema: {count} change(s) planned; 'db-migrate revision --autogenerate -m MSG' writes them")]
     Differs { count: usize },
+    #[error("the dump does not give the schema it was written from; still different:\n{residual}")]
+    DumpNotProven { residual: String },
 }
 
 impl From<SchemaError> for Error {
@@ -187,6 +194,93 @@ fn section(steps: &[Step]) -> String {
         }
     }
     out
+}
+
+/// `schema dump`: the schema the revisions give (or, with `from_db`, the configured database's, which must
+/// exist and is only read) as the SQL that creates it in an empty database, one statement per object in an
+/// order SQLite accepts: tables (referenced ones first), virtual tables, indexes, views (the views they read
+/// first), triggers. The text is applied to an empty scratch database first and must give the same schema.
+pub fn schema_dump(p: &Project, from_db: bool) -> Result<String> {
+    let url = p.settings.database_url()?;
+    let DatabaseUrl::Sqlite(target) = &url else {
+        return Err(SchemaError::PostgresqlUnsupported {
+            verb: "schema dump",
+        }
+        .into());
+    };
+    let schema = if from_db {
+        let mut conn = SqliteConnection::open(target, p.settings.busy_timeout, Access::MustExist)?;
+        // The dump only reads; SQLite holds it to that.
+        conn.batch("PRAGMA query_only = ON")
+            .map_err(crate::Error::db("could not open the database read-only"))?;
+        let live = inspect(&conn).map_err(|e| SchemaError::Scratch(e.into()))?;
+        without_bookkeeping(
+            &live,
+            &[&p.settings.version_table, &p.settings.history_table],
+        )
+    } else {
+        let scripts = p.scripts()?;
+        scratch::current(scripts).map_err(SchemaError::from)?.1
+    };
+    let created = scratch::plan(&Schema::new(Engine::Sqlite), &schema, &Renames::default());
+    let statements: Vec<String> = created
+        .up
+        .iter()
+        .flat_map(|s| &s.statements)
+        .map(|sql| format!("{sql};\n"))
+        .collect();
+    let text = statements.join("\n");
+    let mut conn = scratch::open().map_err(SchemaError::from)?;
+    scratch::apply_schema(&mut conn, Path::new("<schema dump>"), &text)
+        .map_err(SchemaError::from)?;
+    let applied = inspect(&conn).map_err(|e| SchemaError::Scratch(e.into()))?;
+    if applied != schema {
+        let residual = scratch::plan(&applied, &schema, &Renames::default());
+        return Err(SchemaError::DumpNotProven {
+            residual: section(&residual.up),
+        }
+        .into());
+    }
+    Ok(text)
+}
+
+/// `schema`, less the version and history tables and their triggers: they are dbkit's bookkeeping, which no
+/// revision creates, so a schema file bootstrapped from the dump must not declare them.
+fn without_bookkeeping(schema: &Schema, tables: &[&str]) -> Schema {
+    let ours =
+        |name: &crate::schema::ObjectName| tables.iter().any(|t| name.name.eq_ignore_ascii_case(t));
+    let mut kept = Schema::new(schema.engine);
+    for relation in schema.relations().filter(|r| !ours(r.name())) {
+        kept.add(relation.clone())
+            .expect("the relations of one schema have distinct names");
+    }
+    for trigger in schema.triggers().values().filter(|t| !ours(&t.name.on)) {
+        kept.add_trigger(trigger.clone())
+            .expect("a trigger kept is on a relation kept");
+    }
+    kept
+}
+
+/// Writes `text` to `path` through a temporary file in the same directory renamed into place, so a reader
+/// never sees half a file and a failure leaves the old file as it was. An existing file is replaced: that is
+/// what `-o` asks for.
+pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // Created as any file is (0666 less the umask), not private as temporary files are: a schema file is
+    // read by everyone working on the project.
+    let mut file = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(Error::io(dir))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(Error::io(path))?;
+    file.persist(path).map_err(|e| Error::io(path)(e.error))?;
+    Ok(())
 }
 
 /// The proven migration from the schema the revisions give to the declared one.
