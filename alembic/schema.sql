@@ -53,3 +53,6 @@ END;
 ALTER TABLE notes ADD COLUMN search tsvector
     GENERATED ALWAYS AS (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(body, ''))) STORED;
 CREATE INDEX ix_notes_search ON notes USING GIN (search);
+
+-- schema
+-- Shared again: what follows applies to both engines.

@@ -520,6 +520,26 @@ mod tests {
         }
     }
 
+    /// A parent with an index, a child and a grandchild referencing it, a view chain over them and a trigger:
+    /// `full()` with the parent, the first view's query and the trigger's body given.
+    fn family(parent: Table, v1: &str, trigger_body: &str) -> Schema {
+        schema(
+            vec![
+                parent.into(),
+                with_fk(table("child", &["id", "parent_id"]), "parent_id", "parent").into(),
+                with_fk(
+                    table("grandchild", &["id", "child_id"]),
+                    "child_id",
+                    "child",
+                )
+                .into(),
+                view("v1", v1).into(),
+                view("v2", "SELECT * FROM v1 JOIN child").into(),
+            ],
+            vec![trigger("guard", "parent", trigger_body)],
+        )
+    }
+
     fn full() -> Schema {
         let mut parent = table("parent", &["id", "name"]);
         parent.indexes.insert(
@@ -531,24 +551,10 @@ mod tests {
                 predicate: None,
             },
         );
-        schema(
-            vec![
-                parent.into(),
-                with_fk(table("child", &["id", "parent_id"]), "parent_id", "parent").into(),
-                with_fk(
-                    table("grandchild", &["id", "child_id"]),
-                    "child_id",
-                    "child",
-                )
-                .into(),
-                view("v1", "SELECT * FROM parent").into(),
-                view("v2", "SELECT * FROM v1 JOIN child").into(),
-            ],
-            vec![trigger(
-                "guard",
-                "parent",
-                "BEFORE DELETE ON parent BEGIN SELECT 1; END",
-            )],
+        family(
+            parent,
+            "SELECT * FROM parent",
+            "BEFORE DELETE ON parent BEGIN SELECT 1; END",
         )
     }
 
@@ -645,24 +651,10 @@ mod tests {
     fn a_changed_view_index_or_trigger_is_dropped_and_created_again() {
         let mut parent = full().table(&bare("parent")).unwrap().clone();
         parent.indexes.get_mut("parent_name").unwrap().unique = true;
-        let changed = schema(
-            vec![
-                parent.into(),
-                with_fk(table("child", &["id", "parent_id"]), "parent_id", "parent").into(),
-                with_fk(
-                    table("grandchild", &["id", "child_id"]),
-                    "child_id",
-                    "child",
-                )
-                .into(),
-                view("v1", "SELECT id FROM parent").into(),
-                view("v2", "SELECT * FROM v1 JOIN child").into(),
-            ],
-            vec![trigger(
-                "guard",
-                "parent",
-                "BEFORE DELETE ON parent BEGIN SELECT 2; END",
-            )],
+        let changed = family(
+            parent,
+            "SELECT id FROM parent",
+            "BEFORE DELETE ON parent BEGIN SELECT 2; END",
         );
         assert_eq!(
             summary(&diff(&full(), &changed)),
