@@ -287,8 +287,12 @@ fn plan(p: &Project, verb: &'static str) -> Result<Migration> {
     let scripts = p.scripts()?;
     let (desired, renames) = declared(&p.settings.schema_file)?;
     let (mut conn, current) = scratch::current(scripts).map_err(SchemaError::from)?;
-    possible_renames(&current, &desired, &renames)?;
-    Ok(scratch::prove(&mut conn, &desired, &renames).map_err(SchemaError::from)?)
+    // One diff serves both the rename check and the upgrade it plans.
+    let changes = diff(&current, &desired);
+    possible_renames(&changes, &renames)?;
+    let migration = scratch::plan_from(&current, &desired, &changes, &renames);
+    scratch::verify(&mut conn, &current, &desired, &migration).map_err(SchemaError::from)?;
+    Ok(migration)
 }
 
 /// The declared schema, applied to a scratch database and read back, and the renames the file declares.
@@ -336,9 +340,8 @@ fn schema_files(path: &Path) -> Result<Vec<PathBuf>> {
 
 /// Refuses a column dropped and another added in the same table with the same definition, unless a declared
 /// rename says which it is: written as a drop and an add, a rename would lose the column's values.
-fn possible_renames(current: &Schema, desired: &Schema, renames: &Renames) -> Result<()> {
-    let changes = diff(current, desired);
-    for change in &changes {
+fn possible_renames(changes: &[Change], renames: &Renames) -> Result<()> {
+    for change in changes {
         let Change::DropColumn { table, column } = change else {
             continue;
         };
