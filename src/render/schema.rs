@@ -12,16 +12,7 @@ impl Render for SchemaChanges {
         if self.changes.is_empty() {
             return format!("{NO_CHANGES}\n");
         }
-        let mut text = String::new();
-        for change in &self.changes {
-            for h in &change.hazards {
-                text.push_str(&format!("-- hazard: {h}\n"));
-            }
-            for sql in &change.statements {
-                text.push_str(&format!("{sql};\n"));
-            }
-        }
-        text
+        self.sql()
     }
 }
 

@@ -24,7 +24,7 @@ use crate::dialect::{Access, Connection, DbError, SQLITE};
 use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::runner;
-use crate::schema::diff::diff;
+use crate::schema::diff::{diff, Change};
 use crate::schema::render::{sqlite::render, Renames, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
@@ -171,16 +171,28 @@ impl Migration {
 /// The SQL that turns `current` into `desired` and back, rendered from the two diffs; the downgrade undoes
 /// the renames the upgrade makes.
 pub fn plan(current: &Schema, desired: &Schema, renames: &Renames) -> Migration {
+    plan_from(current, desired, &diff(current, desired), renames)
+}
+
+/// [`plan`] with the upgrade's diff already computed (`changes`, from `current` to `desired`), for a
+/// caller that has examined it first.
+pub fn plan_from(
+    current: &Schema,
+    desired: &Schema,
+    changes: &[Change],
+    renames: &Renames,
+) -> Migration {
     let inverse = renames.inverse();
     Migration {
-        up: render(current, desired, &diff(current, desired), renames),
+        up: render(current, desired, changes, renames),
         down: render(desired, current, &diff(desired, current), &inverse),
     }
 }
 
 /// Plans the migration from the schema in `conn` to `desired` and proves it on `conn`: the upgrade must
 /// turn it into `desired` and the downgrade must turn it back. `conn` is left as it was (at the current
-/// schema) when the proof holds.
+/// schema) when the proof holds. The verbs plan and [`verify`] in two steps; this is the form the tests use.
+#[cfg(test)]
 pub fn prove(
     conn: &mut SqliteConnection,
     desired: &Schema,
@@ -188,11 +200,21 @@ pub fn prove(
 ) -> Result<Migration, ScratchError> {
     let current = inspect(conn)?;
     let migration = plan(&current, desired, renames);
+    verify(conn, &current, desired, &migration)?;
+    Ok(migration)
+}
+
+/// The proof of [`prove`] for a migration already planned from `current`, the schema `conn` holds.
+pub fn verify(
+    conn: &mut SqliteConnection,
+    current: &Schema,
+    desired: &Schema,
+    migration: &Migration,
+) -> Result<(), ScratchError> {
     apply(conn, &migration.up, Direction::Up)?;
     same(&inspect(conn)?, desired, Direction::Up)?;
     apply(conn, &migration.down, Direction::Down)?;
-    same(&inspect(conn)?, &current, Direction::Down)?;
-    Ok(migration)
+    same(&inspect(conn)?, current, Direction::Down)
 }
 
 /// Runs generated steps as a revision runs: in one transaction, foreign keys checked before it commits.
