@@ -415,3 +415,28 @@ fn make_db_schema_prints_the_dump_and_writes_no_file() {
     );
     assert!(!fx.path().join("alembic/schema.sql").exists());
 }
+
+#[test]
+fn a_schema_directory_applies_its_files_in_name_order_and_an_empty_one_is_refused() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    let dir = fx.path().join("alembic/schema.sql");
+    std::fs::create_dir_all(&dir).unwrap();
+    let r = fx.run(&["check"]).failed_once("check");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("holds no .sql file"), "{}", r.stderr);
+    std::fs::write(
+        dir.join("02_index.sql"),
+        "CREATE INDEX ix_email ON users (email);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("01_users.sql"),
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    )
+    .unwrap();
+    assert_eq!(
+        fx.run(&["schema", "diff"]).stdout,
+        "CREATE INDEX ix_email ON users (email);\n"
+    );
+}

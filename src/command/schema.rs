@@ -32,6 +32,9 @@ pub enum SchemaError {
     PostgresqlUnsupported { verb: &'static str },
     #[error("no schema file at {}; write the declared schema there (or set schema_file in the ini file)", .path.display())]
     NoSchemaFile { path: PathBuf },
+    /// A schema directory with no `.sql` file would declare an empty schema: every table dropped.
+    #[error("the schema directory {} holds no .sql file", .path.display())]
+    EmptySchemaDirectory { path: PathBuf },
     #[error("{}: {source}", .path.display())]
     Source { path: PathBuf, source: SourceError },
     #[error(transparent)]
@@ -325,6 +328,12 @@ fn schema_files(path: &Path) -> Result<Vec<PathBuf>> {
             if file.extension().is_some_and(|e| e == "sql") && file.is_file() {
                 files.push(file);
             }
+        }
+        if files.is_empty() {
+            return Err(SchemaError::EmptySchemaDirectory {
+                path: path.to_path_buf(),
+            }
+            .into());
         }
         files.sort();
         return Ok(files);

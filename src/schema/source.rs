@@ -140,14 +140,13 @@ fn created_table(code: &str) -> Option<String> {
         }
         rest = r;
     }
-    let (mut name, mut r) = identifier(rest)?;
-    if name.eq_ignore_ascii_case("IF") {
-        let (_, r2) = identifier(r)?; // NOT
-        let (_, r3) = identifier(r2)?; // EXISTS
-        (name, r) = identifier(r3)?;
+    let (name, r) = identifier(rest)?;
+    if !name.eq_ignore_ascii_case("IF") {
+        return Some(name);
     }
-    let _ = r;
-    Some(name)
+    let (_, r) = identifier(r)?; // NOT
+    let (_, r) = identifier(r)?; // EXISTS
+    identifier(r).map(|(name, _)| name)
 }
 
 /// The identifier at the start of `text` (bare, or quoted with `"`, `` ` `` or `[ ]`) and what follows it.
