@@ -82,12 +82,13 @@ impl FkAction {
     }
 }
 
-/// When a constraint is checked. The states are the ones that behave differently on SQLite, the one engine
-/// read so far (there a constraint deferrable but initially immediate is checked as an immediate one is).
+/// When a constraint is checked. SQLite reads `DEFERRABLE INITIALLY IMMEDIATE` as `No` (it checks such a
+/// constraint as an immediate one, and has no `SET CONSTRAINTS`); PostgreSQL tells all three apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Deferrable {
     #[default]
     No,
+    InitiallyImmediate,
     InitiallyDeferred,
 }
 
@@ -100,7 +101,18 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     pub on_update: FkAction,
     pub deferrable: Deferrable,
+    /// `MATCH FULL` (PostgreSQL): a key with some but not all columns NULL is refused. `MATCH SIMPLE`, the
+    /// default and SQLite's only behaviour, is false.
+    pub match_full: bool,
     pub name: Option<String>,
+}
+
+/// A PostgreSQL exclusion constraint, compared by the text `pg_get_constraintdef` gives for it
+/// (`EXCLUDE USING gist (room WITH =, during WITH &&)`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Exclusion {
+    pub definition: Sql,
+    pub name: String,
 }
 
 #[cfg(test)]

@@ -438,6 +438,7 @@ mod tests {
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
             deferrable: Deferrable::No,
+            match_full: false,
             name: None,
         }
     }
@@ -452,6 +453,7 @@ mod tests {
             name: bare(name),
             columns: vec![],
             query: sql(query),
+            materialized: false,
         }
     }
 
@@ -549,6 +551,8 @@ mod tests {
                 unique: false,
                 parts: vec![IndexPart::column("name")],
                 predicate: None,
+                method: None,
+                include: Vec::new(),
             },
         );
         family(
@@ -708,6 +712,8 @@ mod tests {
                 unique: true,
                 parts: vec![IndexPart::column("id")],
                 predicate: None,
+                method: None,
+                include: Vec::new(),
             },
         );
         let to = schema(

@@ -10,6 +10,10 @@ pub struct Index {
     pub parts: Vec<IndexPart>,
     /// The WHERE clause of a partial index.
     pub predicate: Option<Sql>,
+    /// PostgreSQL's access method (`btree`, `gin`, `gist`, …); `None` on SQLite, which has one.
+    pub method: Option<String>,
+    /// PostgreSQL's `INCLUDE` columns, carried in the index but not part of its key.
+    pub include: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +21,8 @@ pub struct IndexPart {
     pub key: IndexKey,
     /// The collation written for this part, when one is.
     pub collation: Option<String>,
+    /// PostgreSQL's operator class for this part, when it is not the type's default.
+    pub opclass: Option<String>,
     pub descending: bool,
 }
 
@@ -34,6 +40,7 @@ impl IndexPart {
         IndexPart {
             key: IndexKey::Column(name.into()),
             collation: None,
+            opclass: None,
             descending: false,
         }
     }

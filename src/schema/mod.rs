@@ -9,17 +9,24 @@
 //! bodies) is held as [`Sql`], which compares by normalised tokens.
 //!
 //! - [`name`]: how objects are named and keyed;
-//! - [`table`]: tables, columns and storage options; [`constraint`]: keys, unique, check, foreign keys;
-//!   [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other objects;
+//! - [`table`]: tables, columns and storage options; [`constraint`]: keys, unique, check, foreign keys,
+//!   exclusion; [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other relations' objects;
+//! - PostgreSQL's objects outside tables: [`enum_type`], [`sequence`], [`function`], [`extension`], and
+//!   [`comment`]s on any of them;
 //! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
 //! - [`diff`]: the ordered changes from one model to another; [`render`]: those changes as one engine's SQL,
 //!   with what each risks; [`source`]: the schema file's engine parts and declared renames.
 
+pub mod comment;
 pub mod constraint;
 pub mod diff;
+pub mod enum_type;
+pub mod extension;
+pub mod function;
 pub mod index;
 pub mod name;
 pub mod render;
+pub mod sequence;
 pub mod source;
 pub mod sqlite_ddl;
 pub mod table;
@@ -28,27 +35,42 @@ pub mod trigger;
 pub mod view;
 pub mod virtual_table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use thiserror::Error;
 
 use crate::engine::Engine;
 
-pub use constraint::{Check, Deferrable, FkAction, ForeignKey, KeyColumn, PrimaryKey, Unique};
+pub use comment::CommentOn;
+pub use constraint::{
+    Check, Deferrable, Exclusion, FkAction, ForeignKey, KeyColumn, PrimaryKey, Unique,
+};
+pub use enum_type::EnumType;
+pub use extension::Extension;
+pub use function::{Function, FunctionName};
 pub use index::{Index, IndexKey, IndexPart};
 pub use name::ObjectName;
-pub use table::{Column, ColumnValue, Columns, Storage, Table, TableOptions};
+pub use sequence::Sequence;
+pub use table::{Column, ColumnValue, Columns, Identity, PartitionOf, Storage, Table, TableOptions};
 pub use tokens::Sql;
 pub use trigger::{Trigger, TriggerName};
 pub use view::View;
 pub use virtual_table::VirtualTable;
 
-/// One database's schema on one engine.
+/// One database's schema on one engine. The maps after `triggers` hold what only PostgreSQL has, and stay
+/// empty on SQLite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schema {
     pub engine: Engine,
     relations: BTreeMap<ObjectName, Relation>,
     triggers: BTreeMap<TriggerName, Trigger>,
+    /// The namespaces besides the ones every database has (`public` included: an empty database has it).
+    pub schemas: BTreeSet<String>,
+    pub extensions: BTreeMap<String, Extension>,
+    pub enums: BTreeMap<ObjectName, EnumType>,
+    pub sequences: BTreeMap<ObjectName, Sequence>,
+    pub functions: BTreeMap<FunctionName, Function>,
+    pub comments: BTreeMap<CommentOn, String>,
 }
 
 /// What a name in the relation namespace stands for.
@@ -86,6 +108,12 @@ impl Schema {
             engine,
             relations: BTreeMap::new(),
             triggers: BTreeMap::new(),
+            schemas: BTreeSet::new(),
+            extensions: BTreeMap::new(),
+            enums: BTreeMap::new(),
+            sequences: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            comments: BTreeMap::new(),
         }
     }
 
@@ -207,6 +235,7 @@ mod tests {
             name: ObjectName::bare("t"),
             columns: vec![],
             query: Sql::sqlite("SELECT 1").unwrap(),
+            materialized: false,
         };
         assert_eq!(s.add(view), Err(ModelError::DuplicateName("t".into())));
     }

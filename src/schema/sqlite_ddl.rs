@@ -408,6 +408,7 @@ fn foreign_key(
         on_delete: FkAction::NoAction,
         on_update: FkAction::NoAction,
         deferrable: Deferrable::No,
+        match_full: false,
         name,
     };
     loop {
@@ -837,6 +838,7 @@ mod tests {
                     on_delete: FkAction::Cascade,
                     on_update: FkAction::NoAction,
                     deferrable: Deferrable::InitiallyDeferred,
+                    match_full: false,
                     name: None,
                 },
                 ForeignKey {
@@ -846,6 +848,7 @@ mod tests {
                     on_delete: FkAction::NoAction,
                     on_update: FkAction::SetNull,
                     deferrable: Deferrable::No,
+                    match_full: false,
                     name: None,
                 },
             ]

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::constraint::{Check, ForeignKey, PrimaryKey, Unique};
+use super::constraint::{Check, Exclusion, ForeignKey, PrimaryKey, Unique};
 use super::index::Index;
 use super::name::ObjectName;
 use super::tokens::Sql;
@@ -17,9 +17,25 @@ pub struct Table {
     pub uniques: BTreeSet<Unique>,
     pub checks: BTreeSet<Check>,
     pub foreign_keys: BTreeSet<ForeignKey>,
+    /// PostgreSQL's exclusion constraints.
+    pub exclusions: BTreeSet<Exclusion>,
     /// Keyed by index name.
     pub indexes: BTreeMap<String, Index>,
     pub options: TableOptions,
+    /// PostgreSQL's `PARTITION BY` of a partitioned table, as `pg_get_partkeydef` writes it
+    /// (`RANGE (created_at)`).
+    pub partition_by: Option<Sql>,
+    /// The parent and bounds of a PostgreSQL partition, whose columns, keys and indexes come from the
+    /// parent (the model of a partition holds only what it adds).
+    pub partition_of: Option<PartitionOf>,
+}
+
+/// What a PostgreSQL partition is a partition of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionOf {
+    pub parent: ObjectName,
+    /// As `pg_get_expr(relpartbound)` writes it: `FOR VALUES FROM (…) TO (…)`, `DEFAULT`, ….
+    pub bound: Sql,
 }
 
 impl Table {
@@ -32,8 +48,11 @@ impl Table {
             uniques: BTreeSet::new(),
             checks: BTreeSet::new(),
             foreign_keys: BTreeSet::new(),
+            exclusions: BTreeSet::new(),
             indexes: BTreeMap::new(),
             options,
+            partition_by: None,
+            partition_of: None,
         }
     }
 }
@@ -107,13 +126,22 @@ impl Column {
     }
 }
 
-/// Where a column's value comes from when a row does not give one. A generated column has no default, so
-/// the two are one choice.
+/// Where a column's value comes from when a row does not give one. A generated or identity column has no
+/// default, so the three are one choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColumnValue {
     None,
     Default(Sql),
     Generated { expression: Sql, storage: Storage },
+    /// PostgreSQL's `GENERATED … AS IDENTITY`, numbered from a sequence the column owns.
+    Identity(Identity),
+}
+
+/// Whether an identity column takes a value given in an INSERT (`BY DEFAULT`) or refuses it (`ALWAYS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    Always,
+    ByDefault,
 }
 
 /// Whether a generated column is computed when read or stored when written.
@@ -131,6 +159,10 @@ pub enum TableOptions {
         strict: bool,
         /// WITHOUT ROWID: rows are stored in the primary key's order, with no rowid.
         without_rowid: bool,
+    },
+    Postgres {
+        /// UNLOGGED: not written to the write-ahead log, emptied after a crash.
+        unlogged: bool,
     },
 }
 

@@ -33,6 +33,9 @@ pub enum Token {
     Variable(String),
     /// An operator or punctuation; `==` is read as `=` and `<>` as `!=`, as SQLite reads them.
     Punct(&'static str),
+    /// A PostgreSQL operator of one or more operator characters (`@>`, `~~*`, `#-`), which has no fixed
+    /// list to take a `&'static str` from.
+    Operator(String),
 }
 
 /// What a lexeme is, before normalisation.
@@ -127,6 +130,19 @@ impl Sql {
     pub fn sqlite(text: &str) -> Result<Sql, LexError> {
         let lexemes = lex(text)?;
         Ok(Sql::from_lexemes(text, &lexemes))
+    }
+
+    /// Reads `text` as PostgreSQL writes it back from its catalog (`pg_get_expr`, `pg_get_viewdef`, …):
+    /// already canonical, so the tokens only need to tell names, literals and operators apart for
+    /// [`Sql::mentions`] and to ignore spacing. Unquoted names fold to lower case as PostgreSQL folds them;
+    /// quoted ones keep their case.
+    pub fn postgres(text: &str) -> Result<Sql, LexError> {
+        let mut tokens = lex_postgres(text)?;
+        strip_outer_parens(&mut tokens);
+        Ok(Sql {
+            text: text.trim().to_string(),
+            tokens,
+        })
     }
 
     /// The SQL covered by `lexemes`, a run of tokens of `source`.
@@ -514,6 +530,128 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Lexeme<'_>>, LexError> {
     Ok(out)
 }
 
+/// PostgreSQL's operator characters: a run of them is one operator.
+const PG_OPERATOR_CHARS: &[u8] = b"+-*/<>=~!@#%^&|`?";
+
+/// Splits `src` into tokens under PostgreSQL's lexical rules: `'…'` strings (an `E` prefix is a word of
+/// its own, which is enough to compare them), `$tag$…$tag$` strings, `"…"` names, `$1` parameters, `::`,
+/// brackets, and runs of operator characters.
+fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
+    let bytes = src.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let start = i;
+        let token = match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
+                i += 1;
+                continue;
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = src[i + 2..]
+                    .find("*/")
+                    .map(|n| i + 2 + n + 2)
+                    .ok_or(LexError::Unterminated {
+                        what: "comment",
+                        offset: i,
+                    })?;
+                continue;
+            }
+            b'\'' => {
+                i = quoted_end(bytes, i, b'\'', "string")?;
+                Token::String(unquote(&src[start..i]))
+            }
+            b'"' => {
+                i = quoted_end(bytes, i, b'"', "quoted identifier")?;
+                let name = unquote(&src[start..i]);
+                let plain = is_plain_word(&name) && name.bytes().all(|c| !c.is_ascii_uppercase());
+                if plain {
+                    Token::Word(name)
+                } else {
+                    Token::Quoted(name)
+                }
+            }
+            b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+                Token::Variable(src[start..i].to_string())
+            }
+            b'$' => {
+                // A dollar-quoted string: `$tag$` … `$tag$`, the tag possibly empty.
+                let tag_end = src[i + 1..]
+                    .find('$')
+                    .map(|n| i + 1 + n + 1)
+                    .ok_or(LexError::Unexpected {
+                        found: '$',
+                        offset: i,
+                    })?;
+                let tag = &src[start..tag_end];
+                let body_end = src[tag_end..]
+                    .find(tag)
+                    .map(|n| tag_end + n)
+                    .ok_or(LexError::Unterminated {
+                        what: "dollar-quoted string",
+                        offset: i,
+                    })?;
+                i = body_end + tag.len();
+                Token::String(src[tag_end..body_end].to_string())
+            }
+            b'0'..=b'9' => {
+                i = number_end(bytes, i);
+                Token::Number(src[start..i].to_ascii_lowercase())
+            }
+            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i = number_end(bytes, i);
+                Token::Number(src[start..i].to_ascii_lowercase())
+            }
+            _ if is_ident_start(b) => {
+                while i < bytes.len() && is_ident_char(bytes[i]) {
+                    i += 1;
+                }
+                Token::Word(src[start..i].to_ascii_lowercase())
+            }
+            b':' if bytes.get(i + 1) == Some(&b':') => {
+                i += 2;
+                Token::Punct("::")
+            }
+            b'(' | b')' | b'[' | b']' | b',' | b';' | b'.' | b':' => {
+                i += 1;
+                Token::Punct(match b {
+                    b'(' => "(",
+                    b')' => ")",
+                    b'[' => "[",
+                    b']' => "]",
+                    b',' => ",",
+                    b';' => ";",
+                    b'.' => ".",
+                    _ => ":",
+                })
+            }
+            _ if PG_OPERATOR_CHARS.contains(&b) => {
+                while i < bytes.len() && PG_OPERATOR_CHARS.contains(&bytes[i]) {
+                    i += 1;
+                }
+                Token::Operator(src[start..i].to_string())
+            }
+            _ => {
+                return Err(LexError::Unexpected {
+                    found: src[i..].chars().next().unwrap_or('?'),
+                    offset: i,
+                })
+            }
+        };
+        out.push(token);
+    }
+    Ok(out)
+}
+
 /// The end of a literal quoted by `quote` that opens at `open`, where a doubled quote stands for itself.
 fn quoted_end(bytes: &[u8], open: usize, quote: u8, what: &'static str) -> Result<usize, LexError> {
     let mut i = open + 1;
@@ -640,6 +778,39 @@ mod tests {
             Sql::sqlite("a ! b"),
             Err(LexError::Unexpected { found: '!', .. })
         ));
+    }
+
+    #[test]
+    fn postgres_text_reads_casts_operators_arrays_and_dollar_quotes() {
+        let pg = |t: &str| Sql::postgres(t).unwrap();
+        assert_eq!(
+            pg("(now() + '1 day'::interval)"),
+            pg("now()  +  '1 day'::interval")
+        );
+        let t = pg("tags @> ARRAY['a'::text] AND \"Name\" ~~* $1 AND $f$x$f$ = \"plain\"");
+        assert_eq!(
+            t.tokens(),
+            [
+                Token::Word("tags".into()),
+                Token::Operator("@>".into()),
+                Token::Word("array".into()),
+                Token::Punct("["),
+                Token::String("a".into()),
+                Token::Punct("::"),
+                Token::Word("text".into()),
+                Token::Punct("]"),
+                Token::Word("and".into()),
+                Token::Quoted("Name".into()),
+                Token::Operator("~~*".into()),
+                Token::Variable("$1".into()),
+                Token::Word("and".into()),
+                Token::String("x".into()),
+                Token::Operator("=".into()),
+                Token::Word("plain".into()),
+            ]
+        );
+        assert!(t.mentions("tags") && !t.mentions("name"));
+        assert!(Sql::postgres("'open").is_err());
     }
 
     #[test]

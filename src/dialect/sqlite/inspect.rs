@@ -417,6 +417,7 @@ fn foreign_keys(
             on_delete: action(&first.on_delete)?,
             on_update: action(&first.on_update)?,
             deferrable: w.deferrable,
+            match_full: false,
             name: w.name,
         });
     }
@@ -464,6 +465,7 @@ fn index(conn: &rusqlite::Connection, e: &Entry, sql: &str) -> Result<Index, Ins
         parts.push(IndexPart {
             key,
             collation: written.collation,
+            opclass: None,
             descending,
         });
     }
@@ -472,6 +474,8 @@ fn index(conn: &rusqlite::Connection, e: &Entry, sql: &str) -> Result<Index, Ins
         unique,
         parts,
         predicate: text.predicate,
+        method: None,
+        include: Vec::new(),
     })
 }
 
@@ -481,6 +485,7 @@ fn view(e: &Entry, sql: &str) -> Result<View, InspectError> {
         name: ObjectName::bare(&e.name),
         columns: text.columns,
         query: text.query,
+        materialized: false,
     })
 }
 
@@ -617,6 +622,7 @@ mod tests {
                 on_delete: FkAction::Cascade,
                 on_update: FkAction::NoAction,
                 deferrable: Deferrable::No,
+                match_full: false,
                 name: Some("to_parent".into()),
             }]
         );
@@ -645,11 +651,14 @@ mod tests {
                     IndexPart {
                         key: IndexKey::Expression(sql("lower(email)")),
                         collation: Some("NOCASE".into()),
+                        opclass: None,
                         descending: true,
                     },
                     IndexPart::column("n"),
                 ],
                 predicate: Some(sql("email IS NOT NULL")),
+                method: None,
+                include: Vec::new(),
             }
         );
         assert_eq!(t.indexes["t_n"].parts, [IndexPart::column("n")]);
@@ -659,6 +668,7 @@ mod tests {
                 name: bare("v"),
                 columns: vec!["a".into(), "b".into()],
                 query: sql("SELECT id, email FROM t"),
+                materialized: false,
             }))
         );
         let triggers: Vec<String> = s
@@ -741,6 +751,7 @@ mod tests {
                 on_delete: FkAction::SetDefault,
                 on_update: FkAction::Restrict,
                 deferrable: Deferrable::InitiallyDeferred,
+                match_full: false,
                 name: Some("to_p".into()),
             }]
         );

@@ -588,6 +588,7 @@ fn add_column_allowed(table: Option<&Table>, column: &Column, references: bool) 
             is_constant(d) && (column.nullable || !null) && (!references || null)
         }
         ColumnValue::Generated { storage, .. } => *storage == Storage::Virtual,
+        ColumnValue::Identity(_) => false,
     };
     !in_key && value_allowed
 }
@@ -717,6 +718,8 @@ fn column_definition(
                 Storage::Stored => "STORED",
             }
         )),
+        // SQLite has no identity columns; a SQLite model never holds one.
+        ColumnValue::Identity(_) => {}
     }
     if let Some(c) = &column.collation {
         s.push_str(&format!(" COLLATE {}", ident(c)));
@@ -742,6 +745,7 @@ fn references(fk: &ForeignKey) -> String {
     }
     match fk.deferrable {
         Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
         Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
     }
     s
@@ -793,10 +797,13 @@ fn create_table(table: &Table, as_name: &ObjectName) -> String {
             references(fk)
         )
     }));
-    let TableOptions::Sqlite {
-        strict,
-        without_rowid,
-    } = table.options;
+    let (strict, without_rowid) = match table.options {
+        TableOptions::Sqlite {
+            strict,
+            without_rowid,
+        } => (strict, without_rowid),
+        TableOptions::Postgres { .. } => (false, false),
+    };
     let options: Vec<&str> = [(without_rowid, "WITHOUT ROWID"), (strict, "STRICT")]
         .into_iter()
         .filter_map(|(on, option)| on.then_some(option))

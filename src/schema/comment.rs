@@ -1,0 +1,18 @@
+//! Comments (`COMMENT ON`), kept apart from the objects they describe so that a changed comment is a change of
+//! its own and never makes its object look changed.
+
+use super::name::ObjectName;
+
+/// What a comment is on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CommentOn {
+    /// A table, view or materialized view.
+    Relation(ObjectName),
+    Column { table: ObjectName, column: String },
+    /// An index, by the table it is on and its name.
+    Index { table: ObjectName, name: String },
+    /// An enum type.
+    Type(ObjectName),
+    /// A schema (namespace).
+    Schema(String),
+}
