@@ -71,6 +71,10 @@ pub struct Step {
     /// Each a complete statement without its `;`.
     pub statements: Vec<String>,
     pub hazards: Vec<Hazard>,
+    /// The statements cannot run inside a transaction block (PostgreSQL's `CREATE INDEX CONCURRENTLY`), or
+    /// must commit before what follows can use them (`ALTER TYPE … ADD VALUE`): they go in a
+    /// `transaction:false` section.
+    pub autocommit: bool,
 }
 
 /// What a step can do to existing rows, or how it can fail on them.

@@ -312,6 +312,7 @@ impl Context<'_> {
                     return Some(Step {
                         statements,
                         hazards: vec![],
+                        autocommit: false,
                     });
                 }
                 None => (
@@ -367,6 +368,7 @@ impl Context<'_> {
         Some(Step {
             statements: vec![sql],
             hazards,
+            autocommit: false,
         })
     }
 
@@ -508,6 +510,7 @@ impl Context<'_> {
         Step {
             statements,
             hazards,
+            autocommit: false,
         }
     }
 }
