@@ -14,14 +14,14 @@ use thiserror::Error;
 use super::authoring::{resolve_heads, write_revision, Generated, NewRevisionArgs};
 use crate::dburl::DatabaseUrl;
 use crate::dialect::sqlite::inspect::inspect;
-use crate::dialect::sqlite::scratch::{self, Migration, ScratchError};
+use crate::dialect::sqlite::scratch::{self, ScratchError};
 use crate::dialect::sqlite::SqliteConnection;
 use crate::dialect::{Access, Connection};
 use crate::engine::Engine;
 use crate::error::{CommandError, Error, Result};
 use crate::project::Project;
 use crate::schema::diff::{diff, Change};
-use crate::schema::render::{Renames, Step};
+use crate::schema::render::{self, Options, Plan, Renames, Step};
 use crate::schema::source::{self, SourceError};
 use crate::schema::Schema;
 
@@ -221,7 +221,7 @@ pub fn schema_dump(p: &Project, from_db: bool) -> Result<String> {
         let scripts = p.scripts()?;
         scratch::current(scripts).map_err(SchemaError::from)?.1
     };
-    let created = scratch::plan(&Schema::new(Engine::Sqlite), &schema, &Renames::default());
+    let created = render::plan(&Schema::new(Engine::Sqlite), &schema, &Renames::default(), Options::default());
     let statements: Vec<String> = created
         .up
         .iter()
@@ -234,7 +234,7 @@ pub fn schema_dump(p: &Project, from_db: bool) -> Result<String> {
         .map_err(SchemaError::from)?;
     let applied = inspect(&conn).map_err(|e| SchemaError::Scratch(e.into()))?;
     if applied != schema {
-        let residual = scratch::plan(&applied, &schema, &Renames::default());
+        let residual = render::plan(&applied, &schema, &Renames::default(), Options::default());
         return Err(SchemaError::DumpNotProven {
             residual: SchemaChanges::from(&residual.up[..]).sql(),
         }
@@ -283,7 +283,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
 }
 
 /// The proven migration from the schema the revisions give to the declared one.
-fn plan(p: &Project, verb: &'static str) -> Result<Migration> {
+fn plan(p: &Project, verb: &'static str) -> Result<Plan> {
     if p.settings.database_url()?.engine() != Engine::Sqlite {
         return Err(SchemaError::PostgresqlUnsupported { verb }.into());
     }
@@ -293,7 +293,7 @@ fn plan(p: &Project, verb: &'static str) -> Result<Migration> {
     // One diff serves both the rename check and the upgrade it plans.
     let changes = diff(&current, &desired);
     possible_renames(&changes, &renames)?;
-    let migration = scratch::plan_from(&current, &desired, &changes, &renames);
+    let migration = render::plan_from(&current, &desired, &changes, &renames, Options::default());
     scratch::verify(&mut conn, &current, &desired, &migration).map_err(SchemaError::from)?;
     Ok(migration)
 }

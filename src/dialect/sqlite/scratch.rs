@@ -24,8 +24,8 @@ use crate::dialect::{Access, Connection, DbError, SQLITE};
 use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::runner;
-use crate::schema::diff::{diff, Change};
-use crate::schema::render::{sqlite::render, Renames, Step};
+
+use crate::schema::render::{plan, Options, Plan, Renames, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
 use crate::sql::SplitError;
@@ -154,41 +154,6 @@ pub(crate) fn current(scripts: &Scripts) -> Result<(SqliteConnection, Schema), S
     Ok((conn, schema))
 }
 
-/// A generated migration: the steps of the upgrade and of the downgrade.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Migration {
-    pub up: Vec<Step>,
-    pub down: Vec<Step>,
-}
-
-impl Migration {
-    /// Whether the two schemas are the same, so there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.up.is_empty() && self.down.is_empty()
-    }
-}
-
-/// The SQL that turns `current` into `desired` and back, rendered from the two diffs; the downgrade undoes
-/// the renames the upgrade makes.
-pub fn plan(current: &Schema, desired: &Schema, renames: &Renames) -> Migration {
-    plan_from(current, desired, &diff(current, desired), renames)
-}
-
-/// [`plan`] with the upgrade's diff already computed (`changes`, from `current` to `desired`), for a
-/// caller that has examined it first.
-pub fn plan_from(
-    current: &Schema,
-    desired: &Schema,
-    changes: &[Change],
-    renames: &Renames,
-) -> Migration {
-    let inverse = renames.inverse();
-    Migration {
-        up: render(current, desired, changes, renames),
-        down: render(desired, current, &diff(desired, current), &inverse),
-    }
-}
-
 /// Plans the migration from the schema in `conn` to `desired` and proves it on `conn`: the upgrade must
 /// turn it into `desired` and the downgrade must turn it back. `conn` is left as it was (at the current
 /// schema) when the proof holds. The verbs plan and [`verify`] in two steps; this is the form the tests use.
@@ -197,9 +162,9 @@ pub fn prove(
     conn: &mut SqliteConnection,
     desired: &Schema,
     renames: &Renames,
-) -> Result<Migration, ScratchError> {
+) -> Result<Plan, ScratchError> {
     let current = inspect(conn)?;
-    let migration = plan(&current, desired, renames);
+    let migration = plan(&current, desired, renames, Options::default());
     verify(conn, &current, desired, &migration)?;
     Ok(migration)
 }
@@ -209,7 +174,7 @@ pub fn verify(
     conn: &mut SqliteConnection,
     current: &Schema,
     desired: &Schema,
-    migration: &Migration,
+    migration: &Plan,
 ) -> Result<(), ScratchError> {
     apply(conn, &migration.up, Direction::Up)?;
     same(&inspect(conn)?, desired, Direction::Up)?;
@@ -260,7 +225,7 @@ fn apply(
 /// Whether the schema a generated migration gave is the one it was made for; the residual difference, as
 /// SQL, when not.
 fn same(got: &Schema, wanted: &Schema, direction: Direction) -> Result<(), ScratchError> {
-    let residual = render(got, wanted, &diff(got, wanted), &Renames::default());
+    let residual = plan(got, wanted, &Renames::default(), Options::default()).up;
     if residual.is_empty() {
         return Ok(());
     }
@@ -292,7 +257,7 @@ mod tests {
     }
 
     /// Proves the migration both ways between two schemas and returns it.
-    fn proven(current: &str, desired: &str) -> Migration {
+    fn proven(current: &str, desired: &str) -> Plan {
         let mut conn = database(current);
         let migration = prove(&mut conn, &schema_of(desired), &Renames::default())
             .unwrap_or_else(|e| panic!("{current}\n=>\n{desired}\n: {e}"));

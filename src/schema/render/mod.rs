@@ -3,13 +3,70 @@
 //! of [`Step`]s in the order of the changes, each the statements of one change and its [`Hazard`]s, so a
 //! revision can carry the hazards as comments beside the SQL and a verb can list them.
 //!
+//! [`plan`] is the entry point: the upgrade and the downgrade between two schemas, each rendered by the
+//! schemas' engine.
+//!
 //! - [`sqlite`]: SQLite's `ALTER TABLE` where it can, its documented table rebuild otherwise.
+//! - [`postgres`]: PostgreSQL's `ALTER`s, with `--online` forms that keep a live table usable.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
 
+use super::diff::{diff, Change};
 use super::name::ObjectName;
+use super::Schema;
+use crate::engine::Engine;
+
+/// How the SQL is written, where an engine offers a choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// PostgreSQL: the forms that keep a live table usable (`CREATE INDEX CONCURRENTLY`, `NOT VALID` then
+    /// `VALIDATE`, a `lock_timeout`). SQLite has no such forms and ignores it.
+    pub online: bool,
+}
+
+/// A generated migration: the steps of the upgrade and of the downgrade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub up: Vec<Step>,
+    pub down: Vec<Step>,
+}
+
+impl Plan {
+    /// Whether the two schemas are the same, so there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.up.is_empty() && self.down.is_empty()
+    }
+}
+
+/// The SQL that turns `current` into `desired` and back, rendered from the two diffs; the downgrade undoes
+/// the renames the upgrade makes.
+pub fn plan(current: &Schema, desired: &Schema, renames: &Renames, options: Options) -> Plan {
+    plan_from(current, desired, &diff(current, desired), renames, options)
+}
+
+/// [`plan`] with the upgrade's diff already computed (`changes`, from `current` to `desired`), for a
+/// caller that has examined it first.
+pub fn plan_from(
+    current: &Schema,
+    desired: &Schema,
+    changes: &[Change],
+    renames: &Renames,
+    options: Options,
+) -> Plan {
+    let render = |from: &Schema, to: &Schema, changes: &[Change], renames: &Renames| match from
+        .engine
+    {
+        Engine::Sqlite => sqlite::render(from, to, changes, renames),
+        Engine::Postgresql => postgres::render(from, to, changes, renames, options),
+    };
+    Plan {
+        up: render(current, desired, changes, renames),
+        down: render(desired, current, &diff(desired, current), &renames.inverse()),
+    }
+}
 
 /// The renames the user has declared. Without them a rename reads as a drop and an add, which loses the
 /// data; a renderer makes a declared rename a rename where the changes hold exactly that drop and add.
