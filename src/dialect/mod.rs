@@ -6,6 +6,7 @@
 //! beside their own flow (`init/{sqlite,postgres}.rs`, `backup/{sqlite,postgres}.rs`), built on what is here.
 
 pub mod postgres;
+pub(crate) mod scratch;
 pub(crate) mod sqlite;
 
 pub(crate) use postgres::db_error as pg_db_error;

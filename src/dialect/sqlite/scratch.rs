@@ -12,12 +12,10 @@
 //! [`prove`] is the last check on generated SQL: the upgrade applied to the current schema must give the
 //! desired one, and the downgrade must give the current one back, or nothing is written.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use thiserror::Error;
-
-use super::inspect::{inspect, InspectError};
+use super::inspect::inspect;
 use super::SqliteConnection;
 use crate::dburl::SqliteTarget;
 use crate::dialect::{Access, Connection, DbError, SQLITE};
@@ -25,53 +23,13 @@ use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::runner;
 
-use crate::schema::render::{plan, Options, Plan, Renames, Step};
+pub(crate) use crate::dialect::scratch::ScratchError;
+use crate::dialect::scratch::{first_line, same};
+#[cfg(test)]
+use crate::schema::render::{plan, Options, Renames};
+use crate::schema::render::{Plan, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
-use crate::sql::SplitError;
-
-#[derive(Debug, Error)]
-pub enum ScratchError {
-    #[error("could not open a scratch SQLite database: {0}")]
-    Open(Box<crate::Error>),
-    #[error("{}:{}: {source}", .path.display(), .source.line())]
-    Split { path: PathBuf, source: SplitError },
-    /// `statement` is the statement's first line.
-    #[error("{}:{line}: `{statement}` failed: {cause}", .path.display())]
-    Statement {
-        path: PathBuf,
-        line: usize,
-        statement: String,
-        cause: DbError,
-    },
-    #[error("{}: PRAGMA foreign_key_check: {references}", .path.display())]
-    DanglingReferences { path: PathBuf, references: String },
-    /// A revision could not be prepared, or failed, while it was replayed.
-    #[error(transparent)]
-    Replay(Box<crate::Error>),
-    #[error(transparent)]
-    Inspect(#[from] InspectError),
-    /// Generated SQL that SQLite refused.
-    #[error("the generated {} failed at `{statement}`: {cause}", .direction.verb())]
-    Generated {
-        direction: Direction,
-        statement: String,
-        cause: DbError,
-    },
-    /// Generated SQL that ran but did not give the schema it was generated for; `residual` is the SQL that
-    /// would still be needed.
-    #[error("the generated {} does not give the schema it was generated for; still different:\n{residual}", .direction.verb())]
-    NotProven {
-        direction: Direction,
-        residual: String,
-    },
-}
-
-impl From<crate::Error> for ScratchError {
-    fn from(e: crate::Error) -> ScratchError {
-        ScratchError::Replay(Box::new(e))
-    }
-}
 
 /// An empty in-memory database.
 pub fn open() -> Result<SqliteConnection, ScratchError> {
@@ -99,7 +57,7 @@ pub fn apply_schema(
             .map_err(|cause| ScratchError::Statement {
                 path: path.to_path_buf(),
                 line: st.line,
-                statement: st.sql.lines().next().unwrap_or("").trim().to_string(),
+                statement: first_line(st.sql),
                 cause,
             })?;
     }
@@ -189,7 +147,7 @@ fn apply(
     direction: Direction,
 ) -> Result<(), ScratchError> {
     let failed = |statement: &str| {
-        let statement = statement.lines().next().unwrap_or("").trim().to_string();
+        let statement = first_line(statement);
         move |cause| ScratchError::Generated {
             direction,
             statement,
@@ -220,24 +178,6 @@ fn apply(
         let _ = conn.batch("ROLLBACK");
     }
     ran
-}
-
-/// Whether the schema a generated migration gave is the one it was made for; the residual difference, as
-/// SQL, when not.
-fn same(got: &Schema, wanted: &Schema, direction: Direction) -> Result<(), ScratchError> {
-    let residual = plan(got, wanted, &Renames::default(), Options::default()).up;
-    if residual.is_empty() {
-        return Ok(());
-    }
-    Err(ScratchError::NotProven {
-        direction,
-        residual: residual
-            .iter()
-            .flat_map(|s| &s.statements)
-            .map(|sql| format!("{sql};"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    })
 }
 
 #[cfg(test)]

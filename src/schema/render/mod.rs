@@ -56,15 +56,19 @@ pub fn plan_from(
     renames: &Renames,
     options: Options,
 ) -> Plan {
-    let render = |from: &Schema, to: &Schema, changes: &[Change], renames: &Renames| match from
-        .engine
-    {
-        Engine::Sqlite => sqlite::render(from, to, changes, renames),
-        Engine::Postgresql => postgres::render(from, to, changes, renames, options),
-    };
+    let render =
+        |from: &Schema, to: &Schema, changes: &[Change], renames: &Renames| match from.engine {
+            Engine::Sqlite => sqlite::render(from, to, changes, renames),
+            Engine::Postgresql => postgres::render(from, to, changes, renames, options),
+        };
     Plan {
         up: render(current, desired, changes, renames),
-        down: render(desired, current, &diff(desired, current), &renames.inverse()),
+        down: render(
+            desired,
+            current,
+            &diff(desired, current),
+            &renames.inverse(),
+        ),
     }
 }
 

@@ -1,0 +1,875 @@
+//! Reads a PostgreSQL database's catalogs into the [`Schema`] model, one query per kind of object (never one
+//! per table), with the server's own `pg_get_*def` functions writing expressions, view queries, triggers and
+//! functions in their canonical form, so that two spellings of one schema read back equal.
+//!
+//! Every namespace but the system ones (`pg_catalog`, `information_schema`, `pg_toast*`, `pg_temp_*`) is
+//! read. What an extension owns (`pg_depend` type `e`) belongs to the extension and never appears, and
+//! neither does what PostgreSQL makes on its own: the index behind a key, the sequence behind an identity
+//! column, what a partition inherits from its parent. Anything else the model cannot hold (domains, rules,
+//! policies, plain inheritance, …) is an error naming it: a schema that silently left something out would
+//! make a diff that drops it.
+//!
+//! The catalogs are read in one read-only snapshot with `search_path` set to `public` alone, so names
+//! elsewhere come back schema-qualified whatever the session's own path is.
+
+use std::collections::HashMap;
+
+use thiserror::Error;
+
+use super::PgConnection;
+use crate::dialect::{Connection, DbError, Row};
+use crate::engine::Engine;
+use crate::schema::tokens::LexError;
+use crate::schema::{
+    Check, Column, ColumnValue, Columns, CommentOn, Deferrable, EnumType, Exclusion, Extension,
+    FkAction, ForeignKey, Function, FunctionName, Identity, Index, IndexKey, IndexPart, KeyColumn,
+    ModelError, ObjectName, PartitionOf, PrimaryKey, Schema, Sequence, Sql, Storage, Table,
+    TableOptions, Trigger, TriggerName, Unique, View,
+};
+
+#[derive(Debug, Error)]
+pub enum InspectError {
+    #[error("could not read the schema: {0}")]
+    Query(#[from] DbError),
+    /// An object the model cannot hold yet; `kind` says what it is (`domain`, `rule`, …).
+    #[error("cannot read {kind} '{name}': it is not supported yet")]
+    Unsupported { kind: &'static str, name: String },
+    #[error("cannot read the text of {kind} '{name}': {source}")]
+    Text {
+        kind: &'static str,
+        name: String,
+        source: LexError,
+    },
+    /// A catalog value that is not what this PostgreSQL version is known to return.
+    #[error("cannot read {what} from the catalog: unexpected value '{value}'")]
+    Catalog { what: &'static str, value: String },
+    #[error("cannot read the schema: {0}")]
+    Model(#[from] ModelError),
+}
+
+/// Namespaces that hold user objects; a user schema may not be named `pg_…`.
+const USER_NAMESPACE: &str = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'";
+
+/// The condition that the object `oid` of catalog `catalog` is not owned by an extension.
+fn not_extension_owned(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend x WHERE x.classid = '{catalog}'::regclass \
+         AND x.objid = {oid} AND x.deptype = 'e')"
+    )
+}
+
+/// Reads the schema of the database `conn` is connected to.
+pub fn inspect(conn: &mut PgConnection) -> Result<Schema, InspectError> {
+    conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = public")?;
+    let read = read(conn);
+    let end = conn.batch(if read.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    let schema = read?;
+    end?;
+    Ok(schema)
+}
+
+fn read(conn: &mut PgConnection) -> Result<Schema, InspectError> {
+    let mut schema = Schema::new(Engine::Postgresql);
+    unsupported_objects(conn)?;
+    namespaces(conn, &mut schema)?;
+    extensions(conn, &mut schema)?;
+    types(conn, &mut schema)?;
+    let relations = relations(conn, &mut schema)?;
+    constraints(conn, &mut schema, &relations)?;
+    indexes(conn, &mut schema, &relations)?;
+    triggers(conn, &mut schema, &relations)?;
+    functions(conn, &mut schema)?;
+    sequences(conn, &mut schema)?;
+    Ok(schema)
+}
+
+/// A row's value at `i`, which the query never leaves NULL.
+fn text(row: &Row, i: usize) -> &str {
+    row.get(i).and_then(Option::as_deref).unwrap_or("")
+}
+
+fn opt(row: &Row, i: usize) -> Option<String> {
+    row.get(i).cloned().flatten()
+}
+
+fn flag(row: &Row, i: usize) -> bool {
+    text(row, i) == "t"
+}
+
+fn name_at(row: &Row, i: usize) -> ObjectName {
+    ObjectName {
+        schema: Some(text(row, i).to_string()),
+        name: text(row, i + 1).to_string(),
+    }
+}
+
+fn number(row: &Row, i: usize, what: &'static str) -> Result<i64, InspectError> {
+    text(row, i).parse().map_err(|_| InspectError::Catalog {
+        what,
+        value: text(row, i).to_string(),
+    })
+}
+
+/// A JSON array of names, as the queries aggregate them.
+fn names(row: &Row, i: usize, what: &'static str) -> Result<Vec<String>, InspectError> {
+    serde_json::from_str(text(row, i)).map_err(|_| InspectError::Catalog {
+        what,
+        value: text(row, i).to_string(),
+    })
+}
+
+fn sql(kind: &'static str, name: &impl ToString, text: &str) -> Result<Sql, InspectError> {
+    Sql::postgres(text).map_err(|source| InspectError::Text {
+        kind,
+        name: name.to_string(),
+        source,
+    })
+}
+
+fn unsupported(kind: &'static str, name: impl ToString) -> InspectError {
+    InspectError::Unsupported {
+        kind,
+        name: name.to_string(),
+    }
+}
+
+/// Kinds of object the model has no place for, found in one query: the first one is the error.
+fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
+    let in_user = |catalog: &str, alias: &str, ns: &str| {
+        format!(
+            "JOIN pg_namespace n ON n.oid = {alias}.{ns} WHERE {USER_NAMESPACE} AND {}",
+            not_extension_owned(catalog, &format!("{alias}.oid"))
+        )
+    };
+    let relation = "n.nspname || '.' || c.relname";
+    let in_class = in_user("pg_class", "c", "relnamespace");
+    let queries: [(&'static str, String); 16] = [
+        (
+            "rule",
+            format!(
+                "SELECT {relation} || '.' || r.rulename FROM pg_rewrite r \
+                 JOIN pg_class c ON c.oid = r.ev_class {in_class} AND r.rulename <> '_RETURN'"
+            ),
+        ),
+        (
+            "row-level security policy",
+            format!(
+                "SELECT {relation} || '.' || p.polname FROM pg_policy p \
+                 JOIN pg_class c ON c.oid = p.polrelid {in_class}"
+            ),
+        ),
+        (
+            "row-level security of table",
+            format!(
+                "SELECT {relation} FROM pg_class c {in_class} \
+                 AND (c.relrowsecurity OR c.relforcerowsecurity)"
+            ),
+        ),
+        (
+            "inheriting table",
+            format!(
+                "SELECT {relation} FROM pg_inherits i \
+                 JOIN pg_class c ON c.oid = i.inhrelid {in_class} AND NOT c.relispartition"
+            ),
+        ),
+        (
+            "typed table",
+            format!("SELECT {relation} FROM pg_class c {in_class} AND c.reloftype <> 0"),
+        ),
+        (
+            "statistics object",
+            format!(
+                "SELECT n.nspname || '.' || o.stxname FROM pg_statistic_ext o {}",
+                in_user("pg_statistic_ext", "o", "stxnamespace")
+            ),
+        ),
+        (
+            "collation",
+            format!(
+                "SELECT n.nspname || '.' || o.collname FROM pg_collation o {}",
+                in_user("pg_collation", "o", "collnamespace")
+            ),
+        ),
+        (
+            "operator",
+            format!(
+                "SELECT n.nspname || '.' || o.oprname FROM pg_operator o {}",
+                in_user("pg_operator", "o", "oprnamespace")
+            ),
+        ),
+        (
+            "operator family",
+            format!(
+                "SELECT n.nspname || '.' || o.opfname FROM pg_opfamily o {}",
+                in_user("pg_opfamily", "o", "opfnamespace")
+            ),
+        ),
+        (
+            "conversion",
+            format!(
+                "SELECT n.nspname || '.' || o.conname FROM pg_conversion o {}",
+                in_user("pg_conversion", "o", "connamespace")
+            ),
+        ),
+        (
+            "text search configuration",
+            format!(
+                "SELECT n.nspname || '.' || o.cfgname FROM pg_ts_config o {}",
+                in_user("pg_ts_config", "o", "cfgnamespace")
+            ),
+        ),
+        (
+            "text search dictionary",
+            format!(
+                "SELECT n.nspname || '.' || o.dictname FROM pg_ts_dict o {}",
+                in_user("pg_ts_dict", "o", "dictnamespace")
+            ),
+        ),
+        (
+            "event trigger",
+            format!(
+                "SELECT o.evtname::text FROM pg_event_trigger o WHERE {}",
+                not_extension_owned("pg_event_trigger", "o.oid")
+            ),
+        ),
+        (
+            "foreign server",
+            format!(
+                "SELECT o.srvname::text FROM pg_foreign_server o WHERE {}",
+                not_extension_owned("pg_foreign_server", "o.oid")
+            ),
+        ),
+        (
+            "foreign-data wrapper",
+            format!(
+                "SELECT o.fdwname::text FROM pg_foreign_data_wrapper o WHERE {}",
+                not_extension_owned("pg_foreign_data_wrapper", "o.oid")
+            ),
+        ),
+        // Casts have no namespace: the ones made after initdb (oid 16384 and up) are a user's.
+        (
+            "cast",
+            format!(
+                "SELECT format_type(o.castsource, NULL) || ' AS ' || format_type(o.casttarget, NULL) \
+                 FROM pg_cast o WHERE o.oid >= 16384 AND {}",
+                not_extension_owned("pg_cast", "o.oid")
+            ),
+        ),
+    ];
+    let union: Vec<String> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, (_, q))| q.replacen("SELECT ", &format!("(SELECT {i}, "), 1) + " LIMIT 1)")
+        .collect();
+    let found = conn.query(&union.join(" UNION ALL "))?;
+    match found.first() {
+        Some(row) => {
+            let kind = text(row, 0)
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| queries.get(i));
+            Err(unsupported(kind.map_or("object", |k| k.0), text(row, 1)))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The schemas besides `public`, which every database has, with their comments.
+fn namespaces(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT n.nspname, obj_description(n.oid, 'pg_namespace') FROM pg_namespace n \
+         WHERE {USER_NAMESPACE} AND {} ORDER BY 1",
+        not_extension_owned("pg_namespace", "n.oid")
+    ))?;
+    for row in &rows {
+        let name = text(row, 0).to_string();
+        // `public` carries a comment from initdb ("standard public schema"), which every database has too.
+        if name == "public" {
+            continue;
+        }
+        if let Some(comment) = opt(row, 1) {
+            schema
+                .comments
+                .insert(CommentOn::Schema(name.clone()), comment);
+        }
+        schema.schemas.insert(name);
+    }
+    Ok(())
+}
+
+/// The extensions but PL/pgSQL, which every database has.
+fn extensions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
+    let rows = conn.query(
+        "SELECT e.extname, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+         WHERE e.extname <> 'plpgsql'",
+    )?;
+    for row in &rows {
+        let name = text(row, 0).to_string();
+        let ext = Extension {
+            name: name.clone(),
+            schema: text(row, 1).to_string(),
+        };
+        schema.extensions.insert(name, ext);
+    }
+    Ok(())
+}
+
+/// Enum types; any other type a user made (domain, composite, range, base) is refused. Array types and the
+/// row types of tables come with their element and table.
+fn types(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT n.nspname, t.typname, t.typtype, \
+           CASE WHEN t.typtype = 'e' THEN array_to_json(ARRAY(SELECT e.enumlabel FROM pg_enum e \
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder))::text END, \
+           obj_description(t.oid, 'pg_type') \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         LEFT JOIN pg_class c ON c.oid = t.typrelid \
+         WHERE {USER_NAMESPACE} AND {} \
+           AND NOT EXISTS (SELECT 1 FROM pg_type a WHERE a.typarray = t.oid) \
+           AND (t.typtype <> 'c' OR c.relkind = 'c') \
+           AND t.typtype <> 'm'",
+        not_extension_owned("pg_type", "t.oid")
+    ))?;
+    for row in &rows {
+        let name = name_at(row, 0);
+        let kind = match text(row, 2) {
+            "e" => {
+                let labels = names(row, 3, "an enum's labels")?;
+                if let Some(comment) = opt(row, 4) {
+                    schema
+                        .comments
+                        .insert(CommentOn::Type(name.clone()), comment);
+                }
+                schema.enums.insert(name.clone(), EnumType { name, labels });
+                continue;
+            }
+            "d" => "domain",
+            "c" => "composite type",
+            "r" => "range type",
+            "p" => "pseudo-type",
+            _ => "base type",
+        };
+        return Err(unsupported(kind, name));
+    }
+    Ok(())
+}
+
+/// What a relation's oid stands for in the model.
+struct Rel {
+    name: ObjectName,
+    materialized: bool,
+}
+
+/// Tables, partitions, views and materialized views with their columns and comments, keyed by oid.
+fn relations(
+    conn: &mut PgConnection,
+    schema: &mut Schema,
+) -> Result<HashMap<String, Rel>, InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpersistence, c.relispartition, \
+           CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
+           pn.nspname, p.relname, CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END, \
+           CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
+           obj_description(c.oid, 'pg_class'), \
+           c.reloptions IS NOT NULL OR c.reltablespace <> 0 \
+             OR (c.relkind IN ('r', 'p', 'm') AND c.relreplident <> 'd') \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
+         LEFT JOIN pg_class p ON p.oid = i.inhparent \
+         LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} AND {}",
+        not_extension_owned("pg_class", "c.oid")
+    ))?;
+    let mut columns = columns(conn)?;
+    let mut relations = HashMap::new();
+    for row in &rows {
+        let oid = text(row, 0).to_string();
+        let name = name_at(row, 1);
+        let kind = text(row, 3);
+        if kind == "f" {
+            return Err(unsupported("foreign table", name));
+        }
+        if flag(row, 12) {
+            return Err(unsupported(
+                "relation with storage parameters, a tablespace or a replica identity",
+                name,
+            ));
+        }
+        let (cols, comments) = columns.remove(&oid).unwrap_or_default();
+        for (column, comment) in comments {
+            schema.comments.insert(
+                CommentOn::Column {
+                    table: name.clone(),
+                    column,
+                },
+                comment,
+            );
+        }
+        if let Some(comment) = opt(row, 11) {
+            schema
+                .comments
+                .insert(CommentOn::Relation(name.clone()), comment);
+        }
+        let partition = flag(row, 5);
+        if let Some(query) = opt(row, 10) {
+            let query = query.trim().trim_end_matches(';');
+            schema.add(View {
+                name: name.clone(),
+                columns: vec![],
+                query: sql("view", &name, query)?,
+                materialized: kind == "m",
+            })?;
+        } else {
+            // A partition's columns are its parent's.
+            let cols = if partition { vec![] } else { cols };
+            let mut table = Table::new(
+                name.clone(),
+                Columns::new(cols)?,
+                TableOptions::Postgres {
+                    unlogged: text(row, 4) == "u",
+                },
+            );
+            if let Some(key) = opt(row, 6) {
+                table.partition_by = Some(sql("table", &name, &key)?);
+            }
+            if partition {
+                table.partition_of = Some(PartitionOf {
+                    parent: name_at(row, 7),
+                    bound: sql("partition", &name, text(row, 9))?,
+                });
+            }
+            schema.add(table)?;
+        }
+        relations.insert(
+            oid,
+            Rel {
+                name,
+                materialized: kind == "m",
+            },
+        );
+    }
+    Ok(relations)
+}
+
+/// Every user relation's columns in order, and its columns' comments, keyed by the relation's oid.
+#[allow(clippy::type_complexity)]
+fn columns(
+    conn: &mut PgConnection,
+) -> Result<HashMap<String, (Vec<Column>, Vec<(String, String)>)>, InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT a.attrelid, n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), \
+           a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, \
+           CASE WHEN a.attcollation <> t.typcollation THEN \
+             CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) \
+               ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, \
+           col_description(a.attrelid, a.attnum) \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped \
+           AND {USER_NAMESPACE} \
+         ORDER BY a.attrelid, a.attnum"
+    ))?;
+    let mut out: HashMap<String, (Vec<Column>, Vec<(String, String)>)> = HashMap::new();
+    for row in &rows {
+        let table = name_at(row, 1);
+        let name = text(row, 3).to_string();
+        let default = opt(row, 6);
+        let value = match (text(row, 7), text(row, 8), default) {
+            ("", "", None) => ColumnValue::None,
+            ("", "", Some(d)) => ColumnValue::Default(sql("column default of", &table, &d)?),
+            ("a", "", _) => ColumnValue::Identity(Identity::Always),
+            ("d", "", _) => ColumnValue::Identity(Identity::ByDefault),
+            ("", "s", Some(e)) => ColumnValue::Generated {
+                expression: sql("generated column of", &table, &e)?,
+                storage: Storage::Stored,
+            },
+            (identity, generated, _) => {
+                return Err(InspectError::Catalog {
+                    what: "a column's identity or generation",
+                    value: format!("{identity}{generated}"),
+                })
+            }
+        };
+        let entry = out.entry(text(row, 0).to_string()).or_default();
+        if let Some(comment) = opt(row, 10) {
+            entry.1.push((name.clone(), comment));
+        }
+        entry.0.push(Column {
+            name,
+            data_type: Some(text(row, 4).to_string()),
+            nullable: !flag(row, 5),
+            value,
+            collation: opt(row, 9),
+        });
+    }
+    Ok(out)
+}
+
+/// A table's relation by oid, for objects on it; `None` for a relation outside the model (an extension's).
+fn table_of<'a>(relations: &'a HashMap<String, Rel>, oid: &str) -> Option<&'a Rel> {
+    relations.get(oid)
+}
+
+/// Primary keys, unique, check, foreign-key and exclusion constraints, without the ones a partition gets
+/// from its parent.
+fn constraints(
+    conn: &mut PgConnection,
+    schema: &mut Schema,
+    relations: &HashMap<String, Rel>,
+) -> Result<(), InspectError> {
+    let columns = |array: &str, rel: &str| {
+        format!(
+            "array_to_json(ARRAY(SELECT a.attname FROM unnest(con.{array}) WITH ORDINALITY k(num, ord) \
+             JOIN pg_attribute a ON a.attrelid = con.{rel} AND a.attnum = k.num ORDER BY k.ord))::text"
+        )
+    };
+    let rows = conn.query(&format!(
+        "SELECT con.conrelid, con.conname, con.contype, {}, \
+           CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, \
+           CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid, true) END, \
+           rn.nspname, r.relname, {}, con.confupdtype, con.confdeltype, con.confmatchtype, \
+           con.condeferrable, con.condeferred, \
+           NOT con.convalidated OR con.connoinherit OR con.confdelsetcols IS NOT NULL \
+             OR (con.contype IN ('p', 'u') AND (con.condeferrable \
+               OR ix.indnkeyatts <> ix.indnatts OR ix.indexrelid IS NOT NULL \
+                 AND (to_jsonb(ix) ->> 'indnullsnotdistinct')::boolean IS TRUE \
+               OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0)), \
+           obj_description(con.oid, 'pg_constraint') \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class r ON r.oid = con.confrelid \
+         LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+         LEFT JOIN pg_index ix ON ix.indexrelid = con.conindid AND con.contype IN ('p', 'u') \
+         LEFT JOIN pg_class ic ON ic.oid = ix.indexrelid \
+         WHERE {USER_NAMESPACE} AND con.conparentid = 0 AND con.coninhcount = 0 \
+         ORDER BY con.conrelid, con.conname",
+        columns("conkey", "conrelid"),
+        columns("confkey", "confrelid"),
+    ))?;
+    for row in &rows {
+        let Some(rel) = table_of(relations, text(row, 0)) else {
+            continue;
+        };
+        let name = text(row, 1).to_string();
+        let label = format!("{}.{name}", rel.name);
+        let kind = text(row, 2);
+        if !matches!(kind, "p" | "u" | "c" | "f" | "x") {
+            return Err(unsupported("constraint", label));
+        }
+        if flag(row, 14) {
+            return Err(unsupported(
+                "constraint that is NOT VALID, NO INHERIT, a deferrable key, with INCLUDE, \
+                 NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
+                label,
+            ));
+        }
+        if opt(row, 15).is_some() {
+            return Err(unsupported("comment on constraint", label));
+        }
+        let Some(table) = schema.table_mut(&rel.name) else {
+            return Err(unsupported("constraint on a view", label));
+        };
+        let keys = || -> Result<Vec<KeyColumn>, InspectError> {
+            Ok(names(row, 3, "a constraint's columns")?
+                .into_iter()
+                .map(KeyColumn::new)
+                .collect())
+        };
+        match kind {
+            "p" => {
+                table.primary_key = Some(PrimaryKey {
+                    name: Some(name),
+                    columns: keys()?,
+                    autoincrement: false,
+                })
+            }
+            "u" => {
+                table.uniques.insert(Unique {
+                    columns: keys()?,
+                    name: Some(name),
+                });
+            }
+            "c" => {
+                table.checks.insert(Check {
+                    expression: sql("check constraint", &label, text(row, 4))?,
+                    name: Some(name),
+                });
+            }
+            "x" => {
+                table.exclusions.insert(Exclusion {
+                    definition: sql("exclusion constraint", &label, text(row, 5))?,
+                    name,
+                });
+            }
+            _ => {
+                let action = |i: usize| match text(row, i) {
+                    "a" => Ok(FkAction::NoAction),
+                    "r" => Ok(FkAction::Restrict),
+                    "c" => Ok(FkAction::Cascade),
+                    "n" => Ok(FkAction::SetNull),
+                    "d" => Ok(FkAction::SetDefault),
+                    other => Err(InspectError::Catalog {
+                        what: "a foreign key's action",
+                        value: other.to_string(),
+                    }),
+                };
+                let match_full = match text(row, 11) {
+                    "s" => false,
+                    "f" => true,
+                    _ => return Err(unsupported("MATCH PARTIAL foreign key", label)),
+                };
+                table.foreign_keys.insert(ForeignKey {
+                    columns: names(row, 3, "a foreign key's columns")?,
+                    references: name_at(row, 6),
+                    referenced_columns: names(row, 8, "a foreign key's columns")?,
+                    on_delete: action(10)?,
+                    on_update: action(9)?,
+                    deferrable: match (flag(row, 12), flag(row, 13)) {
+                        (false, _) => Deferrable::No,
+                        (true, false) => Deferrable::InitiallyImmediate,
+                        (true, true) => Deferrable::InitiallyDeferred,
+                    },
+                    match_full,
+                    name: Some(name),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Indexes made on their own: not the ones behind a key or exclusion constraint, nor a partition's that
+/// are attached to its parent's.
+fn indexes(
+    conn: &mut PgConnection,
+    schema: &mut Schema,
+    relations: &HashMap<String, Rel>,
+) -> Result<(), InspectError> {
+    // One JSON array per part: [is a key part, column name or null, definition, indoption, collation
+    // written when not the column's or type's, operator class when not the default].
+    let rows = conn.query(&format!(
+        "SELECT i.indrelid, ic.relname, i.indisunique, am.amname, \
+           (SELECT json_agg(json_build_array(k.num <= i.indnkeyatts, a.attname, \
+               pg_get_indexdef(i.indexrelid, k.num, true), i.indoption[k.num - 1], \
+               CASE WHEN i.indcollation[k.num - 1] <> 0 \
+                 AND i.indcollation[k.num - 1] <> coalesce(a.attcollation, it.typcollation) THEN \
+                 CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) \
+                   ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, \
+               CASE WHEN NOT opc.opcdefault THEN \
+                 CASE WHEN opn.nspname = 'pg_catalog' THEN quote_ident(opc.opcname) \
+                   ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END END) \
+               ORDER BY k.num)::text \
+             FROM generate_series(1, i.indnatts) k(num) \
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k.num - 1] \
+               AND i.indkey[k.num - 1] <> 0 \
+             LEFT JOIN pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = k.num \
+             LEFT JOIN pg_type it ON it.oid = ia.atttypid \
+             LEFT JOIN pg_collation co ON co.oid = i.indcollation[k.num - 1] \
+             LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+             LEFT JOIN pg_opclass opc ON opc.oid = i.indclass[k.num - 1] \
+             LEFT JOIN pg_namespace opn ON opn.oid = opc.opcnamespace), \
+           pg_get_expr(i.indpred, i.indrelid), \
+           (to_jsonb(i) ->> 'indnullsnotdistinct')::boolean IS TRUE OR NOT i.indisvalid \
+             OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0, \
+           obj_description(i.indexrelid, 'pg_class') \
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = ic.relnamespace \
+         JOIN pg_am am ON am.oid = ic.relam \
+         WHERE {USER_NAMESPACE} \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid \
+             AND con.contype IN ('p', 'u', 'x')) \
+           AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = i.indexrelid) \
+         ORDER BY i.indrelid, ic.relname"
+    ))?;
+    for row in &rows {
+        let Some(rel) = table_of(relations, text(row, 0)) else {
+            continue;
+        };
+        let name = text(row, 1).to_string();
+        let label = format!("{}.{name}", rel.name);
+        if rel.materialized {
+            return Err(unsupported("index on a materialized view", label));
+        }
+        if flag(row, 6) {
+            return Err(unsupported(
+                "index that is invalid, NULLS NOT DISTINCT, or with storage parameters or a tablespace",
+                label,
+            ));
+        }
+        let parts: Vec<serde_json::Value> =
+            serde_json::from_str(text(row, 4)).map_err(|_| InspectError::Catalog {
+                what: "an index's parts",
+                value: text(row, 4).to_string(),
+            })?;
+        let mut index = Index {
+            name: name.clone(),
+            unique: flag(row, 2),
+            parts: vec![],
+            predicate: opt(row, 5)
+                .map(|p| sql("index predicate of", &label, &p))
+                .transpose()?,
+            method: Some(text(row, 3).to_string()),
+            include: vec![],
+        };
+        for part in &parts {
+            let string = |i: usize| part.get(i).and_then(|v| v.as_str()).map(str::to_string);
+            let column = string(1);
+            if part.get(0).and_then(|v| v.as_bool()) != Some(true) {
+                index.include.push(column.unwrap_or_default());
+                continue;
+            }
+            let option = part.get(3).and_then(|v| v.as_i64()).unwrap_or(0);
+            let descending = option & 1 != 0;
+            // NULLS FIRST is the default of DESC and NULLS LAST of ASC; the model holds only the defaults.
+            if (option & 2 != 0) != descending {
+                return Err(unsupported(
+                    "index with non-default NULLS FIRST/LAST",
+                    label,
+                ));
+            }
+            let key = match column {
+                Some(c) => IndexKey::Column(c),
+                None => IndexKey::Expression(sql(
+                    "index expression of",
+                    &label,
+                    &string(2).unwrap_or_default(),
+                )?),
+            };
+            index.parts.push(IndexPart {
+                key,
+                collation: string(4),
+                opclass: string(5),
+                descending,
+            });
+        }
+        if let Some(comment) = opt(row, 7) {
+            schema.comments.insert(
+                CommentOn::Index {
+                    table: rel.name.clone(),
+                    name: name.clone(),
+                },
+                comment,
+            );
+        }
+        let Some(table) = schema.table_mut(&rel.name) else {
+            return Err(unsupported("index on a view", label));
+        };
+        table.indexes.insert(name, index);
+    }
+    Ok(())
+}
+
+/// Triggers a user made (not the ones behind foreign keys), without the clones a partition gets from its
+/// parent's.
+fn triggers(
+    conn: &mut PgConnection,
+    schema: &mut Schema,
+    relations: &HashMap<String, Rel>,
+) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT t.tgrelid, t.tgname, quote_ident(t.tgname), pg_get_triggerdef(t.oid, true), \
+           obj_description(t.oid, 'pg_trigger') \
+         FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {USER_NAMESPACE} \
+         ORDER BY t.tgrelid, t.tgname"
+    ))?;
+    for row in &rows {
+        let Some(rel) = table_of(relations, text(row, 0)) else {
+            continue;
+        };
+        let name = text(row, 1).to_string();
+        let label = format!("{}.{name}", rel.name);
+        let prefix = format!("CREATE TRIGGER {} ", text(row, 2));
+        let Some(definition) = text(row, 3).strip_prefix(&prefix) else {
+            return Err(unsupported("constraint trigger", label));
+        };
+        if opt(row, 4).is_some() {
+            return Err(unsupported("comment on trigger", label));
+        }
+        let definition = sql("trigger", &label, definition)?;
+        schema.add_trigger(Trigger {
+            name: TriggerName {
+                on: rel.name.clone(),
+                name,
+            },
+            definition,
+        })?;
+    }
+    Ok(())
+}
+
+/// Functions and procedures; aggregates and window functions are refused.
+fn functions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, \
+           CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END, \
+           obj_description(p.oid, 'pg_proc') \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+         WHERE {USER_NAMESPACE} AND {}",
+        not_extension_owned("pg_proc", "p.oid")
+    ))?;
+    for row in &rows {
+        let name = FunctionName {
+            name: name_at(row, 0),
+            arguments: text(row, 2).to_string(),
+        };
+        match text(row, 3) {
+            "f" | "p" => {}
+            "a" => return Err(unsupported("aggregate", name)),
+            _ => return Err(unsupported("window function", name)),
+        }
+        if opt(row, 5).is_some() {
+            return Err(unsupported("comment on function", name));
+        }
+        let definition = text(row, 4).trim().to_string();
+        schema
+            .functions
+            .insert(name.clone(), Function { name, definition });
+    }
+    Ok(())
+}
+
+/// Sequences, but not the ones behind identity columns, which belong to their column.
+fn sequences(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+           s.seqmin, s.seqmax, s.seqcache, s.seqcycle, tn.nspname, t.relname, a.attname, \
+           obj_description(c.oid, 'pg_class') \
+         FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+           AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0 AND d.deptype = 'a' \
+         LEFT JOIN pg_class t ON t.oid = d.refobjid \
+         LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         WHERE {USER_NAMESPACE} AND {} \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass \
+             AND i.objid = c.oid AND i.deptype = 'i')",
+        not_extension_owned("pg_class", "c.oid")
+    ))?;
+    for row in &rows {
+        let name = name_at(row, 0);
+        if opt(row, 12).is_some() {
+            return Err(unsupported("comment on sequence", name));
+        }
+        let owned_by = opt(row, 11).map(|column| (name_at(row, 9), column));
+        let sequence = Sequence {
+            name: name.clone(),
+            data_type: text(row, 2).to_string(),
+            start: number(row, 3, "a sequence's start")?,
+            increment: number(row, 4, "a sequence's increment")?,
+            min_value: number(row, 5, "a sequence's minimum")?,
+            max_value: number(row, 6, "a sequence's maximum")?,
+            cache: number(row, 7, "a sequence's cache")?,
+            cycle: flag(row, 8),
+            owned_by,
+        };
+        schema.sequences.insert(name, sequence);
+    }
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! Scratch databases on a PostgreSQL server: throwaway databases that a schema is built in so that the
+//! server itself says what the schema is, as the SQLite side does in memory
+//! ([`sqlite::scratch`](crate::dialect::sqlite::scratch)). The desired schema is the schema file applied to
+//! one; the current schema is every revision's up section replayed into another, so no live database is
+//! needed, only a server that lets the role create databases. Both are read back with [`inspect`].
+//!
+//! A [`ScratchDb`] is created from `template0` (so nothing a site added to `template1` leaks in) and dropped
+//! when it goes out of scope. A process that is killed cannot drop its own, so [`ScratchDb::create`] first
+//! drops the scratch databases on the server that are more than an hour old.
+//!
+//! [`verify`] is the last check on generated SQL: the upgrade applied to the current schema must give the
+//! desired one, and the downgrade must give the current one back, or nothing is written.
+
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::inspect::inspect;
+use super::PgConnection;
+use crate::dburl::PgTarget;
+use crate::dialect::scratch::{first_line, same, ScratchError};
+use crate::dialect::{quote_literal, Connection, DbError, POSTGRESQL};
+use crate::direction::Direction;
+use crate::engine::Engine;
+use crate::runner;
+use crate::schema::render::{Plan, Step};
+use crate::schema::Schema;
+use crate::scripts::Scripts;
+
+/// What every scratch database's name starts with.
+const PREFIX: &str = "dbkit_scratch_";
+
+/// How old a scratch database must be before another process may take it for one a killed process left.
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// A database of its own on a PostgreSQL server, dropped (`DROP DATABASE … WITH (FORCE)`) when this value
+/// is. It is named `dbkit_scratch_<unixtime>_<pid>_<random>`, the time being when it was created.
+pub struct ScratchDb {
+    /// Connected to the scratch database; `None` only while it is being dropped.
+    conn: Option<PgConnection>,
+    /// Connected to the server's maintenance database (the URL's own), which creates and drops it.
+    admin: PgConnection,
+    name: String,
+}
+
+impl ScratchDb {
+    /// Creates an empty database on the server of `server` (same host, port, user and password; `server`'s
+    /// own database is the one connected to in order to create it) and connects to it.
+    ///
+    /// Scratch databases left by a killed process are swept first: every `dbkit_scratch_*` database on the
+    /// server whose time is more than an hour ago is dropped (one in use by a live process is younger, as no
+    /// proof takes an hour).
+    pub fn create(server: &PgTarget) -> Result<ScratchDb, ScratchError> {
+        let failed = |cause: crate::Error| ScratchError::Create {
+            server: server.masked(),
+            cause: Box::new(cause),
+        };
+        let mut admin = PgConnection::open(server).map_err(failed)?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        sweep(&mut admin, now);
+        let name = format!(
+            "{PREFIX}{}_{}_{:08x}",
+            now.as_secs(),
+            std::process::id(),
+            random()
+        );
+        admin
+            .batch(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .map_err(|e| failed(crate::Error::db("CREATE DATABASE")(e)))?;
+        // From here on the database exists, so a failure drops it with the value.
+        let mut db = ScratchDb {
+            conn: None,
+            admin,
+            name,
+        };
+        db.conn = Some(PgConnection::open(&server.with_dbname(&db.name)).map_err(failed)?);
+        Ok(db)
+    }
+
+    /// The session on the scratch database.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("connected until dropped")
+    }
+
+    /// The scratch database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        // Disconnect first; FORCE ends any session still open on it (one a failed statement left, say).
+        self.conn = None;
+        let _ = self.admin.batch(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
+}
+
+/// A random number for a scratch database's name, so that two processes of one pid (in two containers
+/// sharing a server) within one second do not collide.
+fn random() -> u32 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.finish() as u32
+}
+
+/// Drops the scratch databases created more than [`STALE_AFTER`] before `now`. Errors are ignored: another
+/// process may be sweeping the same ones, and a database that cannot be dropped now will be next time.
+fn sweep(admin: &mut PgConnection, now: Duration) {
+    let Ok(rows) = admin.query(&format!(
+        "SELECT datname FROM pg_database WHERE datname LIKE {}",
+        quote_literal(&format!("{}%", PREFIX.replace('_', "\\_")))
+    )) else {
+        return;
+    };
+    for name in rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+    {
+        let created = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|t| t.parse::<u64>().ok());
+        if created.is_some_and(|t| now.as_secs().saturating_sub(t) > STALE_AFTER.as_secs()) {
+            let _ = admin.batch(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Runs the SQL of a schema file (`path` names it in errors) statement by statement, each in its own
+/// transaction, so a file may hold what cannot run in one (`CREATE INDEX CONCURRENTLY`).
+pub fn apply_schema(db: &mut ScratchDb, path: &Path, text: &str) -> Result<(), ScratchError> {
+    let statements =
+        crate::sql::split(text, Engine::Postgresql).map_err(|source| ScratchError::Split {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let conn = db.conn();
+    for st in &statements {
+        let ran = match st.copy_data {
+            Some(data) => conn.copy_in(st.sql, data).map(drop),
+            None => conn.batch(st.sql),
+        };
+        ran.map_err(|cause| ScratchError::Statement {
+            path: path.to_path_buf(),
+            line: st.line,
+            statement: first_line(st.sql),
+            cause,
+        })?;
+    }
+    Ok(())
+}
+
+/// Replays the up section of every revision, from base to the heads, as an upgrade would run them: each
+/// revision's PostgreSQL section in one transaction, or statement by statement when it is marked
+/// `transaction:false`.
+// The verbs call this once they read PostgreSQL schemas; until then only the tests do.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn replay(db: &mut ScratchDb, scripts: &Scripts) -> Result<(), ScratchError> {
+    let steps = scripts
+        .map
+        .plan_upgrade(&[], "heads")
+        .map_err(crate::Error::from)?;
+    let conn = db.conn();
+    for p in runner::prepare(scripts, &POSTGRESQL, steps)? {
+        if p.statements.is_empty() {
+            continue;
+        }
+        let begun = p.transactional;
+        if begun {
+            conn.batch(POSTGRESQL.begin)
+                .map_err(crate::Error::db("could not begin a transaction"))?;
+        }
+        let ran = p.statements.iter().try_for_each(|st| {
+            let ran = match &st.copy_data {
+                Some(data) => conn.copy_in(&st.sql, data).map(drop),
+                None => conn.batch(&st.sql),
+            };
+            ran.map_err(|cause| runner::failed_statement(&p, st, cause))
+        });
+        if let Err(e) = ran {
+            if begun {
+                let _ = conn.batch("ROLLBACK");
+            }
+            return Err(e.into());
+        }
+        if begun {
+            conn.batch("COMMIT")
+                .map_err(crate::Error::db("could not commit"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The desired schema: a schema file's text applied to a new scratch database on `server`, with that
+/// database. A schema directory is applied file by file through [`apply_schema`] instead.
+pub fn declared(
+    server: &PgTarget,
+    path: &Path,
+    text: &str,
+) -> Result<(ScratchDb, Schema), ScratchError> {
+    let mut db = ScratchDb::create(server)?;
+    apply_schema(&mut db, path, text)?;
+    let schema = inspect(db.conn())?;
+    Ok((db, schema))
+}
+
+/// The current schema: every revision replayed into a new scratch database on `server`, with that
+/// database.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn current(
+    server: &PgTarget,
+    scripts: &Scripts,
+) -> Result<(ScratchDb, Schema), ScratchError> {
+    let mut db = ScratchDb::create(server)?;
+    replay(&mut db, scripts)?;
+    let schema = inspect(db.conn())?;
+    Ok((db, schema))
+}
+
+/// Proves a migration planned from `current`, the schema `db` holds, to `desired`: its upgrade must turn
+/// `db` into exactly `desired`, and its downgrade must turn it back into exactly `current`. `db` is left
+/// at the current schema when the proof holds.
+pub fn verify(
+    db: &mut ScratchDb,
+    current: &Schema,
+    desired: &Schema,
+    migration: &Plan,
+) -> Result<(), ScratchError> {
+    for (steps, direction, wanted) in [
+        (&migration.up, Direction::Up, desired),
+        (&migration.down, Direction::Down, current),
+    ] {
+        apply(db.conn(), steps, direction)?;
+        let got = inspect(db.conn())?;
+        same(&got, wanted, direction)?;
+        if got != *wanted {
+            // The renderer wrote nothing for a difference it should have; say so rather than pass.
+            return Err(ScratchError::NotProven {
+                direction,
+                residual: "(a difference no SQL is generated for)".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs generated steps as a revision runs them: the transactional ones in a transaction, each autocommit
+/// step statement by statement outside it (committing what came before), in order.
+fn apply(
+    conn: &mut PgConnection,
+    steps: &[Step],
+    direction: Direction,
+) -> Result<(), ScratchError> {
+    let failed = |statement: &str| {
+        let statement = first_line(statement);
+        move |cause: DbError| ScratchError::Generated {
+            direction,
+            statement,
+            cause,
+        }
+    };
+    let mut open = false;
+    let ran = (|| {
+        for step in steps {
+            if step.autocommit == open {
+                let sql = if open { "COMMIT" } else { POSTGRESQL.begin };
+                conn.batch(sql).map_err(failed(sql))?;
+                open = !open;
+            }
+            for sql in &step.statements {
+                conn.batch(sql).map_err(failed(sql))?;
+            }
+        }
+        if open {
+            conn.batch("COMMIT").map_err(failed("COMMIT"))?;
+            open = false;
+        }
+        Ok(())
+    })();
+    if ran.is_err() && open {
+        let _ = conn.batch("ROLLBACK");
+    }
+    ran
+}

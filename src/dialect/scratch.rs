@@ -1,0 +1,92 @@
+//! What the two engines' scratch databases share: their error, and the last step of a proof, which compares
+//! the schema a generated migration gave with the one it was generated for. The databases themselves are
+//! each engine's own: in-memory SQLite ([`sqlite::scratch`](super::sqlite::scratch)) and throwaway databases
+//! on a PostgreSQL server ([`postgres::scratch`](super::postgres::scratch)).
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::dialect::{postgres, sqlite, DbError};
+use crate::direction::Direction;
+use crate::schema::render::{plan, Options, Renames};
+use crate::schema::Schema;
+use crate::sql::SplitError;
+
+#[derive(Debug, Error)]
+pub enum ScratchError {
+    #[error("could not open a scratch SQLite database: {0}")]
+    Open(Box<crate::Error>),
+    /// `server` is the masked URL of the server the database was to be created on.
+    #[error("could not create a scratch PostgreSQL database on {server}: {cause}")]
+    Create {
+        server: String,
+        cause: Box<crate::Error>,
+    },
+    #[error("{}:{}: {source}", .path.display(), .source.line())]
+    Split { path: PathBuf, source: SplitError },
+    /// `statement` is the statement's first line.
+    #[error("{}:{line}: `{statement}` failed: {cause}", .path.display())]
+    Statement {
+        path: PathBuf,
+        line: usize,
+        statement: String,
+        cause: DbError,
+    },
+    #[error("{}: PRAGMA foreign_key_check: {references}", .path.display())]
+    DanglingReferences { path: PathBuf, references: String },
+    /// A revision could not be prepared, or failed, while it was replayed.
+    #[error(transparent)]
+    Replay(Box<crate::Error>),
+    #[error(transparent)]
+    Inspect(#[from] sqlite::inspect::InspectError),
+    #[error(transparent)]
+    PgInspect(#[from] postgres::inspect::InspectError),
+    /// Generated SQL that the database refused.
+    #[error("the generated {} failed at `{statement}`: {cause}", .direction.verb())]
+    Generated {
+        direction: Direction,
+        statement: String,
+        cause: DbError,
+    },
+    /// Generated SQL that ran but did not give the schema it was generated for; `residual` is the SQL that
+    /// would still be needed.
+    #[error("the generated {} does not give the schema it was generated for; still different:\n{residual}", .direction.verb())]
+    NotProven {
+        direction: Direction,
+        residual: String,
+    },
+}
+
+impl From<crate::Error> for ScratchError {
+    fn from(e: crate::Error) -> ScratchError {
+        ScratchError::Replay(Box::new(e))
+    }
+}
+
+/// A statement's first line, trimmed, as errors quote it.
+pub(crate) fn first_line(sql: &str) -> String {
+    sql.lines().next().unwrap_or("").trim().to_string()
+}
+
+/// Whether the schema a generated migration gave is the one it was made for; the residual difference, as
+/// SQL, when not.
+pub(crate) fn same(
+    got: &Schema,
+    wanted: &Schema,
+    direction: Direction,
+) -> Result<(), ScratchError> {
+    let residual = plan(got, wanted, &Renames::default(), Options::default()).up;
+    if residual.is_empty() {
+        return Ok(());
+    }
+    Err(ScratchError::NotProven {
+        direction,
+        residual: residual
+            .iter()
+            .flat_map(|s| &s.statements)
+            .map(|sql| format!("{sql};"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
+}
