@@ -364,6 +364,21 @@ impl Context<'_> {
             ),
             Change::CreateTrigger(t) => (create_trigger(t), vec![]),
             Change::DropTrigger(t) => (format!("DROP TRIGGER {}", ident(&t.name.name)), vec![]),
+            // PostgreSQL's objects: a SQLite schema has none.
+            Change::CreateSchema(_)
+            | Change::DropSchema(_)
+            | Change::CreateExtension(_)
+            | Change::DropExtension(_)
+            | Change::CreateEnum(_)
+            | Change::DropEnum(_)
+            | Change::AlterEnum { .. }
+            | Change::CreateSequence(_)
+            | Change::DropSequence(_)
+            | Change::AlterSequence { .. }
+            | Change::CreateFunction(_)
+            | Change::DropFunction(_)
+            | Change::ReplaceFunction { .. }
+            | Change::SetComment { .. } => return None,
         };
         Some(Step {
             statements: vec![sql],
@@ -552,6 +567,10 @@ fn part_hazards(table: &ObjectName, change: &Change) -> Vec<Hazard> {
             Constraint::ForeignKey(fk) => Hazard::NewForeignKey {
                 table: table.clone(),
                 columns: fk.columns.join(", "),
+            },
+            Constraint::Exclusion(e) => Hazard::NewUnique {
+                table: table.clone(),
+                name: e.name.clone(),
             },
         }],
         _ => vec![],
