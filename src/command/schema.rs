@@ -221,7 +221,12 @@ pub fn schema_dump(p: &Project, from_db: bool) -> Result<String> {
         let scripts = p.scripts()?;
         scratch::current(scripts).map_err(SchemaError::from)?.1
     };
-    let created = render::plan(&Schema::new(Engine::Sqlite), &schema, &Renames::default(), Options::default());
+    let created = render::plan(
+        &Schema::new(Engine::Sqlite),
+        &schema,
+        &Renames::default(),
+        Options::default(),
+    );
     let statements: Vec<String> = created
         .up
         .iter()

@@ -314,7 +314,11 @@ fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
                 current
                     .tables()
                     .filter(|t| !gone.contains(&t.name))
-                    .filter(|t| t.partition_of.as_ref().is_some_and(|p| gone.contains(&p.parent)))
+                    .filter(|t| {
+                        t.partition_of
+                            .as_ref()
+                            .is_some_and(|p| gone.contains(&p.parent))
+                    })
                     .map(|t| t.name.clone()),
             )
             .collect();
@@ -530,7 +534,11 @@ fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Ve
             _ => false,
         })
     };
-    let on: BTreeSet<&CommentOn> = current.comments.keys().chain(desired.comments.keys()).collect();
+    let on: BTreeSet<&CommentOn> = current
+        .comments
+        .keys()
+        .chain(desired.comments.keys())
+        .collect();
     on.into_iter()
         .filter_map(|on| {
             let from = current.comments.get(on).filter(|_| !dropped(on)).cloned();
@@ -616,7 +624,6 @@ fn table_changes(
     }
     (removed, added, indexes)
 }
-
 
 /// The constraints `from` has and `to` lacks, and the other way round; a foreign key to a table in `gone`
 /// is on both lists.

@@ -114,7 +114,6 @@ impl Context<'_> {
                 }
         })
     }
-
 }
 
 /// How the SQL is written, where an engine offers a choice.
@@ -154,15 +153,19 @@ pub fn plan_from(
     renames: &Renames,
     options: Options,
 ) -> Plan {
-    let render = |from: &Schema, to: &Schema, changes: &[Change], renames: &Renames| match from
-        .engine
-    {
-        Engine::Sqlite => sqlite::render(from, to, changes, renames),
-        Engine::Postgresql => postgres::render(from, to, changes, renames, options),
-    };
+    let render =
+        |from: &Schema, to: &Schema, changes: &[Change], renames: &Renames| match from.engine {
+            Engine::Sqlite => sqlite::render(from, to, changes, renames),
+            Engine::Postgresql => postgres::render(from, to, changes, renames, options),
+        };
     Plan {
         up: render(current, desired, changes, renames),
-        down: render(desired, current, &diff(desired, current), &renames.inverse()),
+        down: render(
+            desired,
+            current,
+            &diff(desired, current),
+            &renames.inverse(),
+        ),
     }
 }
 
@@ -264,7 +267,10 @@ pub enum Hazard {
         to: String,
     },
     /// Labels leave an enum type: rows holding them cannot be converted.
-    DropsEnumValues { name: ObjectName, labels: Vec<String> },
+    DropsEnumValues {
+        name: ObjectName,
+        labels: Vec<String>,
+    },
     /// PostgreSQL writes every row of the table again, under an exclusive lock.
     RewritesTable { table: ObjectName },
 }

@@ -49,9 +49,9 @@ pub fn render(
         },
         online: options.online,
     };
-    let first_drop = changes
-        .iter()
-        .position(|c| matches!(c, Change::DropTable(t) if r.cx.table_renamed_to(&t.name).is_none()));
+    let first_drop = changes.iter().position(
+        |c| matches!(c, Change::DropTable(t) if r.cx.table_renamed_to(&t.name).is_none()),
+    );
     let last_table_part = changes.iter().rposition(|c| {
         matches!(
             c,
@@ -150,7 +150,10 @@ impl Renderer<'_> {
         let mut steps = Vec::new();
         for (i, t) in order.iter().enumerate() {
             for fk in &t.foreign_keys {
-                if order[..i].iter().any(|earlier| earlier.name == fk.references) {
+                if order[..i]
+                    .iter()
+                    .any(|earlier| earlier.name == fk.references)
+                {
                     steps.push(step(
                         vec![drop_constraint(
                             &t.name,
@@ -206,9 +209,12 @@ impl Renderer<'_> {
             Change::CreateSequence(s) => one(create_sequence(s)),
             Change::DropSequence(s) => one(format!("DROP SEQUENCE {}", name(&s.name))),
             Change::AlterSequence { from, to } => one(alter_sequence(from, to)),
-            Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } => {
-                one(f.definition.trim().trim_end_matches(';').trim_end().to_string())
-            }
+            Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } => one(f
+                .definition
+                .trim()
+                .trim_end_matches(';')
+                .trim_end()
+                .to_string()),
             Change::DropFunction(f) => one(drop_function(f)),
             Change::CreateTable(t) if self.cx.table_renamed_from(&t.name) => vec![],
             Change::CreateTable(t) => one(create_table(t)),
@@ -251,9 +257,7 @@ impl Renderer<'_> {
             },
             Change::AlterColumn { table, from, to } => self.alter_column(table, from, to),
             Change::AddConstraint { table, constraint } => self.add_constraint(table, constraint),
-            Change::DropConstraint { table, constraint } => {
-                one(drop_constraint(table, constraint))
-            }
+            Change::DropConstraint { table, constraint } => one(drop_constraint(table, constraint)),
             Change::SetTableOptions { table, to, .. } => match to {
                 TableOptions::Postgres { unlogged } => vec![step(
                     vec![format!(
@@ -436,7 +440,12 @@ impl Renderer<'_> {
     ) -> Vec<(ObjectName, Column, Option<&Column>)> {
         let mut out = Vec::new();
         for t in self.cx.current.tables() {
-            let table = match self.cx.changes.iter().any(|c| matches!(c, Change::DropTable(d) if d.name == t.name)) {
+            let table = match self
+                .cx
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::DropTable(d) if d.name == t.name))
+            {
                 false => t.name.clone(),
                 true => match self.cx.table_renamed_to(&t.name) {
                     Some(new) => new.name.clone(),
@@ -444,7 +453,11 @@ impl Renderer<'_> {
                 },
             };
             for c in &t.columns {
-                if !c.data_type.as_deref().is_some_and(|d| is_type(d, type_name)) {
+                if !c
+                    .data_type
+                    .as_deref()
+                    .is_some_and(|d| is_type(d, type_name))
+                {
                     continue;
                 }
                 let dropped = self.cx.changes.iter().any(|ch| {
@@ -527,7 +540,8 @@ impl Renderer<'_> {
                 "{at} TYPE {new_type}{collate} USING {}::{new_type}",
                 ident(&to.name)
             ));
-            let (rewrites, narrows) = type_change(from.data_type.as_deref().unwrap_or(""), new_type);
+            let (rewrites, narrows) =
+                type_change(from.data_type.as_deref().unwrap_or(""), new_type);
             if narrows {
                 hazards.push(Hazard::NarrowsType {
                     table: table.clone(),
@@ -604,10 +618,16 @@ impl Renderer<'_> {
         let hazard = constraint_hazard(table, constraint);
         let deferred = matches!(constraint, Constraint::ForeignKey(_) | Constraint::Check(_));
         if !(self.online && deferred && self.existing(table)) {
-            return vec![step(vec![add_constraint(table, constraint, "")], vec![hazard])];
+            return vec![step(
+                vec![add_constraint(table, constraint, "")],
+                vec![hazard],
+            )];
         }
         vec![
-            step(vec![add_constraint(table, constraint, " NOT VALID")], vec![]),
+            step(
+                vec![add_constraint(table, constraint, " NOT VALID")],
+                vec![],
+            ),
             autocommit(
                 vec![format!(
                     "ALTER TABLE {} VALIDATE CONSTRAINT {}",
@@ -692,9 +712,7 @@ fn add_column_hazards(table: &ObjectName, column: &Column) -> Vec<Hazard> {
     let rewrites = match &column.value {
         ColumnValue::None => false,
         ColumnValue::Identity(_) | ColumnValue::Generated { .. } => true,
-        ColumnValue::Default(d) => VOLATILE
-            .iter()
-            .any(|f| d.mentions(f)),
+        ColumnValue::Default(d) => VOLATILE.iter().any(|f| d.mentions(f)),
     };
     let mut hazards = Vec::new();
     if !column.nullable && column.value == ColumnValue::None {
@@ -820,23 +838,157 @@ pub fn ident(name: &str) -> String {
 /// PostgreSQL's keywords that cannot stand bare for every kind of name (reserved, type or function names,
 /// column names), which its own `quote_ident` quotes; sorted.
 const KEYWORDS: [&str; 151] = [
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
-    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
-    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
-    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
-    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc",
-    "distinct", "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float",
-    "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having",
-    "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect", "interval", "into",
-    "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit", "localtime",
-    "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull", "null",
-    "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps",
-    "overlay", "placing", "position", "precision", "primary", "real", "references", "returning",
-    "right", "row", "select", "session_user", "setof", "similar", "smallint", "some", "substring",
-    "symmetric", "table", "tablesample", "then", "time", "timestamp", "to", "trailing", "treat",
-    "trim", "true", "union", "unique", "user", "using", "values", "varchar", "variadic", "verbose",
-    "when", "where", "window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists",
-    "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 ];
 
 /// A qualified name: `schema.name`, each part quoted where needed.
@@ -891,7 +1043,11 @@ fn key_columns(columns: &[KeyColumn]) -> String {
 }
 
 fn idents(names: &[String]) -> String {
-    names.iter().map(|n| ident(n)).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A column as `CREATE TABLE` or `ADD COLUMN` writes it.
@@ -903,6 +1059,10 @@ fn column_definition(column: &Column) -> String {
     }
     if let Some(c) = &column.collation {
         s.push_str(&format!(" COLLATE {}", collation(c)));
+    }
+    // An identity column is NOT NULL by definition.
+    if !column.nullable && !matches!(column.value, ColumnValue::Identity(_)) {
+        s.push_str(" NOT NULL");
     }
     match &column.value {
         ColumnValue::None => {}
@@ -919,10 +1079,6 @@ fn column_definition(column: &Column) -> String {
             }
         )),
         ColumnValue::Identity(i) => s.push_str(&format!(" GENERATED {} AS IDENTITY", identity(*i))),
-    }
-    // An identity column is NOT NULL by definition.
-    if !column.nullable && !matches!(column.value, ColumnValue::Identity(_)) {
-        s.push_str(" NOT NULL");
     }
     s
 }
@@ -955,11 +1111,9 @@ fn constraint_clause(table: &ObjectName, constraint: &Constraint) -> String {
         Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", key_columns(&pk.columns)),
         Constraint::Unique(u) => format!("UNIQUE ({})", key_columns(&u.columns)),
         Constraint::Check(c) => format!("CHECK {}", parenthesised(&c.expression)),
-        Constraint::ForeignKey(fk) => format!(
-            "FOREIGN KEY ({}) {}",
-            idents(&fk.columns),
-            references(fk)
-        ),
+        Constraint::ForeignKey(fk) => {
+            format!("FOREIGN KEY ({}) {}", idents(&fk.columns), references(fk))
+        }
         Constraint::Exclusion(e) => e.definition.text().to_string(),
     };
     format!(
@@ -1156,7 +1310,11 @@ fn sequence_defaults(s: &Sequence) -> (i64, i64, i64) {
         "integer" => (i32::MIN as i64, i32::MAX as i64),
         _ => (i64::MIN, i64::MAX),
     };
-    let (min, max) = if s.increment > 0 { (1, high) } else { (low, -1) };
+    let (min, max) = if s.increment > 0 {
+        (1, high)
+    } else {
+        (low, -1)
+    };
     let start = if s.increment > 0 { min } else { max };
     (min, max, start)
 }
