@@ -5,8 +5,13 @@
 //!
 //! 1. triggers, then views (dependents first), then indexes, constraints and columns of tables that stay,
 //!    then virtual tables, then tables (referencing tables first) are dropped;
-//! 2. tables (referenced tables first), virtual tables, then columns, constraints and options of tables that
-//!    stay, then indexes, then views (the views they read first), then triggers are created.
+//! 2. PostgreSQL's schemas, extensions, enum types, sequences and functions are created (or changed), since
+//!    tables, defaults and triggers use them;
+//! 3. tables (referenced tables and partitioned parents first), virtual tables, then columns, constraints and
+//!    options of tables that stay, then indexes, then views (the views they read first), then triggers are
+//!    created, and comments set;
+//! 4. functions, sequences, enum types, extensions and schemas that go are dropped last, once nothing that
+//!    used them is left.
 //!
 //! Removing everything first means nothing added ever depends on something about to go, and a dropped
 //! table's foreign keys are gone before what they reference. An object whose definition changed (a view,
@@ -15,22 +20,60 @@
 //! it (ALTER, or rebuilding the table) is the engine's to decide when the changes become SQL. Mutual foreign
 //! keys between new tables are ordered by name; writing them as tables first, constraints after, is also the
 //! engine's part.
+//!
+//! What only PostgreSQL needs: a view that reads a column whose type changes or that is dropped is dropped
+//! and created again around the change (PostgreSQL refuses `ALTER COLUMN … TYPE` and `DROP COLUMN` under a
+//! view; SQLite's table rebuild recreates its views itself); a table whose partitioning changes is dropped
+//! and created again (with its partitions); a sequence owned by a column goes with its table or column, and
+//! a new one is created unowned before its table and owned by the column after it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::constraint::{Check, ForeignKey, PrimaryKey, Unique};
+use super::comment::CommentOn;
+use super::constraint::{Check, Exclusion, ForeignKey, PrimaryKey, Unique};
+use super::enum_type::EnumType;
+use super::extension::Extension;
+use super::function::Function;
 use super::index::Index;
 use super::name::ObjectName;
-use super::table::{Column, Table, TableOptions};
+use super::sequence::Sequence;
+use super::table::{Column, ColumnValue, Table, TableOptions};
 use super::trigger::Trigger;
 use super::view::View;
 use super::virtual_table::VirtualTable;
 use super::{Relation, Schema};
+use crate::engine::Engine;
 
 /// One change. Each carries the whole object it creates or drops, so both the statement and its inverse can
 /// be written from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    CreateSchema(String),
+    DropSchema(String),
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    CreateEnum(EnumType),
+    DropEnum(EnumType),
+    /// The labels changed: only added ones (see [`labels_only_added`]), or removed or reordered ones.
+    AlterEnum {
+        from: EnumType,
+        to: EnumType,
+    },
+    /// A new sequence is created unowned; its `OWNED BY` is an [`Change::AlterSequence`] after its table.
+    CreateSequence(Sequence),
+    /// A sequence owned by a column that goes is dropped with the column, and has no change of its own.
+    DropSequence(Sequence),
+    AlterSequence {
+        from: Sequence,
+        to: Sequence,
+    },
+    CreateFunction(Function),
+    DropFunction(Function),
+    /// The same function (name and argument types) with another definition: `CREATE OR REPLACE`.
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+    },
     CreateTable(Table),
     /// Dropping a table drops its indexes and constraints with it; its triggers are changes of their own.
     DropTable(Table),
@@ -74,6 +117,12 @@ pub enum Change {
     DropVirtualTable(VirtualTable),
     CreateTrigger(Trigger),
     DropTrigger(Trigger),
+    /// A comment set, changed or removed (`to` is `None`). An object created again has its comment set again.
+    SetComment {
+        on: CommentOn,
+        from: Option<String>,
+        to: Option<String>,
+    },
 }
 
 /// A table's constraint, as one value for the changes that add or drop one.
@@ -83,6 +132,21 @@ pub enum Constraint {
     Unique(Unique),
     Check(Check),
     ForeignKey(ForeignKey),
+    Exclusion(Exclusion),
+}
+
+/// Whether `to` keeps every label of `from` in the same order and only adds some, which PostgreSQL does in
+/// place (`ADD VALUE`); a label removed or moved needs a new type.
+pub fn labels_only_added(from: &EnumType, to: &EnumType) -> bool {
+    let mut rest = to.labels.iter();
+    from.labels.iter().all(|l| rest.any(|m| m == l))
+}
+
+/// Whether a column's type (as `format_type` writes it, possibly qualified, quoted or an array) is the type
+/// `name`.
+pub fn is_type(data_type: &str, name: &ObjectName) -> bool {
+    let bare = data_type.trim_end_matches("[]").replace('"', "");
+    bare.eq_ignore_ascii_case(&name.name) || bare.eq_ignore_ascii_case(&name.to_string())
 }
 
 /// The changes that turn `current` into `desired`, in the order described in the module's documentation.
@@ -133,11 +197,11 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         })
         .collect();
 
-    // Tables on both sides: their parts.
+    // Tables on both sides (and not created again): their parts.
     let mut indexes_added = Vec::new();
-    for from in current.tables() {
+    for from in current.tables().filter(|t| !gone.contains(&t.name)) {
         if let Some(to) = desired.table(&from.name) {
-            let (r, a, i) = table_changes(from, to);
+            let (r, a, i) = table_changes(from, to, &gone);
             removed.extend(r);
             added.extend(a);
             indexes_added.extend(i);
@@ -157,7 +221,7 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         .collect();
 
     // Tables on one side only (or a table on one side and another kind of relation of that name on the
-    // other).
+    // other, or a table created again).
     let tables_gone: BTreeSet<&ObjectName> = current
         .tables()
         .filter(|t| gone.contains(&t.name))
@@ -170,7 +234,7 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
     }
     let tables_new: BTreeSet<&ObjectName> = desired
         .tables()
-        .filter(|t| current.table(&t.name).is_none())
+        .filter(|t| current.table(&t.name).is_none() || gone.contains(&t.name))
         .map(|t| &t.name)
         .collect();
     let mut tables_added = Vec::new();
@@ -186,35 +250,77 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         }
     }
 
+    let objects = object_changes(current, desired, &gone);
     let mut changes = removed;
+    changes.extend(objects.before);
     changes.extend(tables_added);
     changes.extend(virtual_added);
     changes.extend(added);
+    changes.extend(objects.owned);
     changes.extend(indexes_added);
     changes.extend(views_added);
     changes.extend(triggers_added);
+    let comments = comment_changes(current, desired, &changes);
+    changes.extend(comments);
+    changes.extend(objects.last);
     changes
 }
 
 /// The relations of `current` that are dropped: those `desired` lacks or has as another kind of relation,
-/// views and virtual tables whose definition changed, and every view that reads one of those (as far as its
-/// query mentions the name), since a view cannot outlive what it reads on PostgreSQL and breaks on SQLite.
-/// Tables that stay are changed in place, never dropped here.
+/// views and virtual tables whose definition changed, tables whose partitioning changed and their partitions,
+/// and every view that reads one of those (as far as its query mentions the name), since a view cannot outlive
+/// what it reads on PostgreSQL and breaks on SQLite. On PostgreSQL, a view that reads a column that is
+/// dropped or changes type goes too. Other tables that stay are changed in place, never dropped here.
 fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
     let mut gone: BTreeSet<ObjectName> = current
         .relations()
         .filter(|r| match (r, desired.relation(r.name())) {
-            (Relation::Table(_), Some(Relation::Table(_))) => false,
+            (Relation::Table(a), Some(Relation::Table(b))) => {
+                a.partition_by != b.partition_by || a.partition_of != b.partition_of
+            }
             (r, other) => other != Some(*r),
         })
         .map(|r| r.name().clone())
         .collect();
+    if current.engine == Engine::Postgresql {
+        let retyped = retyped_enums(current, desired);
+        for from in current.tables() {
+            let Some(to) = desired.table(&from.name) else {
+                continue;
+            };
+            let columns: Vec<&Column> = from
+                .columns
+                .iter()
+                .filter(|c| column_breaks_views(c, to.columns.get(&c.name), &retyped))
+                .collect();
+            gone.extend(
+                current
+                    .views()
+                    .filter(|v| {
+                        v.query.mentions(&from.name.name)
+                            && columns.iter().any(|c| v.query.mentions(&c.name))
+                    })
+                    .map(|v| v.name.clone()),
+            );
+        }
+    }
     loop {
         let readers: Vec<ObjectName> = current
             .views()
             .filter(|v| !gone.contains(&v.name))
             .filter(|v| gone.iter().any(|g| v.query.mentions(&g.name)))
             .map(|v| v.name.clone())
+            .chain(
+                current
+                    .tables()
+                    .filter(|t| !gone.contains(&t.name))
+                    .filter(|t| {
+                        t.partition_of
+                            .as_ref()
+                            .is_some_and(|p| gone.contains(&p.parent))
+                    })
+                    .map(|t| t.name.clone()),
+            )
             .collect();
         if readers.is_empty() {
             return gone;
@@ -223,9 +329,237 @@ fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
     }
 }
 
+/// The enum types whose labels change in a way that needs a new type, which every column of the type is
+/// altered to.
+fn retyped_enums<'a>(current: &'a Schema, desired: &Schema) -> Vec<&'a ObjectName> {
+    current
+        .enums
+        .values()
+        .filter(|e| {
+            desired
+                .enums
+                .get(&e.name)
+                .is_some_and(|d| !labels_only_added(e, d))
+        })
+        .map(|e| &e.name)
+        .collect()
+}
+
+/// Whether PostgreSQL refuses to change column `from` into `to` (`None`: dropped) under a view that reads
+/// it: a drop, a new type or collation (an enum type replaced included), or a generated expression, which
+/// is changed by dropping the column and adding it again.
+fn column_breaks_views(from: &Column, to: Option<&Column>, retyped: &[&ObjectName]) -> bool {
+    let Some(to) = to else {
+        return true;
+    };
+    let generated = |c: &Column| matches!(c.value, ColumnValue::Generated { .. });
+    from.data_type != to.data_type
+        || from.collation != to.collation
+        || ((generated(from) || generated(to)) && from.value != to.value)
+        || from
+            .data_type
+            .as_deref()
+            .is_some_and(|t| retyped.iter().any(|e| is_type(t, e)))
+}
+
+/// PostgreSQL's objects outside tables, by where they go in the changes.
+struct ObjectChanges {
+    /// Schemas, extensions, enum types, sequences and functions created or changed, before the tables.
+    before: Vec<Change>,
+    /// New sequences' `OWNED BY`, once their columns exist.
+    owned: Vec<Change>,
+    /// Functions, sequences, enum types, extensions and schemas dropped, after everything else.
+    last: Vec<Change>,
+}
+
+fn object_changes(
+    current: &Schema,
+    desired: &Schema,
+    gone: &BTreeSet<ObjectName>,
+) -> ObjectChanges {
+    let mut before = Vec::new();
+    let mut owned = Vec::new();
+    let mut last = Vec::new();
+
+    before.extend(
+        desired
+            .schemas
+            .difference(&current.schemas)
+            .cloned()
+            .map(Change::CreateSchema),
+    );
+    for (name, e) in &desired.extensions {
+        match current.extensions.get(name) {
+            Some(old) if old == e => continue,
+            // Moved to another schema: dropped and created again.
+            Some(old) => before.push(Change::DropExtension(old.clone())),
+            None => {}
+        }
+        before.push(Change::CreateExtension(e.clone()));
+    }
+    for e in desired.enums.values() {
+        match current.enums.get(&e.name) {
+            None => before.push(Change::CreateEnum(e.clone())),
+            Some(old) if old != e => before.push(Change::AlterEnum {
+                from: old.clone(),
+                to: e.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+
+    // A sequence owned by a column goes with the column's table (or the column); one whose table is created
+    // again is created again too.
+    let owner_goes = |s: &Sequence| {
+        s.owned_by.as_ref().is_some_and(|(t, c)| {
+            gone.contains(t) || desired.table(t).is_none_or(|d| d.columns.get(c).is_none())
+        })
+    };
+    for s in desired.sequences.values() {
+        let create = |before: &mut Vec<Change>, owned: &mut Vec<Change>| {
+            let unowned = Sequence {
+                owned_by: None,
+                ..s.clone()
+            };
+            before.push(Change::CreateSequence(unowned.clone()));
+            if s.owned_by.is_some() {
+                owned.push(Change::AlterSequence {
+                    from: unowned,
+                    to: s.clone(),
+                });
+            }
+        };
+        match current.sequences.get(&s.name) {
+            None => create(&mut before, &mut owned),
+            Some(old)
+                if old
+                    .owned_by
+                    .as_ref()
+                    .is_some_and(|(t, _)| gone.contains(t) && desired.table(t).is_some()) =>
+            {
+                create(&mut before, &mut owned)
+            }
+            Some(old) if old != s => {
+                let change = Change::AlterSequence {
+                    from: old.clone(),
+                    to: s.clone(),
+                };
+                // Disowned before its column can go; owned once its column exists.
+                if s.owned_by.is_none() {
+                    before.push(change);
+                } else {
+                    owned.push(change);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    for f in desired.functions.values() {
+        match current.functions.get(&f.name) {
+            None => before.push(Change::CreateFunction(f.clone())),
+            Some(old) if old != f => before.push(Change::ReplaceFunction {
+                from: old.clone(),
+                to: f.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+
+    last.extend(
+        current
+            .functions
+            .values()
+            .filter(|f| !desired.functions.contains_key(&f.name))
+            .map(|f| Change::DropFunction(f.clone())),
+    );
+    last.extend(
+        current
+            .sequences
+            .values()
+            .filter(|s| !desired.sequences.contains_key(&s.name) && !owner_goes(s))
+            .map(|s| Change::DropSequence(s.clone())),
+    );
+    last.extend(
+        current
+            .enums
+            .values()
+            .filter(|e| !desired.enums.contains_key(&e.name))
+            .map(|e| Change::DropEnum(e.clone())),
+    );
+    last.extend(
+        current
+            .extensions
+            .values()
+            .filter(|e| !desired.extensions.contains_key(&e.name))
+            .map(|e| Change::DropExtension(e.clone())),
+    );
+    last.extend(
+        current
+            .schemas
+            .difference(&desired.schemas)
+            .cloned()
+            .map(Change::DropSchema),
+    );
+    ObjectChanges {
+        before,
+        owned,
+        last,
+    }
+}
+
+/// The comments to set: those that differ, and those of objects `changes` drops and creates again (whose
+/// comment went with them). A comment on an object that goes needs no change.
+fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Vec<Change> {
+    let dropped = |on: &CommentOn| {
+        changes.iter().any(|c| match (on, c) {
+            (CommentOn::Relation(n), Change::DropTable(t)) => t.name == *n,
+            (CommentOn::Relation(n), Change::DropView(v)) => v.name == *n,
+            (CommentOn::Column { table, .. }, Change::DropTable(t)) => t.name == *table,
+            (
+                CommentOn::Column { table, column },
+                Change::DropColumn {
+                    table: t,
+                    column: c,
+                },
+            ) => t == table && c.name == *column,
+            (CommentOn::Index { table, .. }, Change::DropTable(t)) => t.name == *table,
+            (CommentOn::Index { table, name }, Change::DropIndex { table: t, index }) => {
+                t == table && index.name == *name
+            }
+            (CommentOn::Type(n), Change::DropEnum(e)) => e.name == *n,
+            (CommentOn::Type(n), Change::AlterEnum { from, to }) => {
+                from.name == *n && !labels_only_added(from, to)
+            }
+            (CommentOn::Schema(s), Change::DropSchema(d)) => s == d,
+            _ => false,
+        })
+    };
+    let on: BTreeSet<&CommentOn> = current
+        .comments
+        .keys()
+        .chain(desired.comments.keys())
+        .collect();
+    on.into_iter()
+        .filter_map(|on| {
+            let from = current.comments.get(on).filter(|_| !dropped(on)).cloned();
+            let to = desired.comments.get(on).cloned();
+            (from != to).then(|| Change::SetComment {
+                on: on.clone(),
+                from,
+                to,
+            })
+        })
+        .collect()
+}
+
 /// A table on both sides: what it loses (indexes, constraints, then columns), what it gains (columns, then
-/// constraints and options), and the indexes it gains, which wait until every table exists.
-fn table_changes(from: &Table, to: &Table) -> (Vec<Change>, Vec<Change>, Vec<Change>) {
+/// constraints and options), and the indexes it gains, which wait until every table exists. Its foreign keys
+/// to a table created again go and come back with it.
+fn table_changes(
+    from: &Table,
+    to: &Table,
+    gone: &BTreeSet<ObjectName>,
+) -> (Vec<Change>, Vec<Change>, Vec<Change>) {
     let name = &from.name;
     let mut removed = Vec::new();
     let mut added = Vec::new();
@@ -248,8 +582,8 @@ fn table_changes(from: &Table, to: &Table) -> (Vec<Change>, Vec<Change>, Vec<Cha
         }
     }
 
-    let (gone, new) = constraint_changes(from, to);
-    removed.extend(gone.into_iter().map(|constraint| Change::DropConstraint {
+    let (lost, new) = constraint_changes(from, to, gone);
+    removed.extend(lost.into_iter().map(|constraint| Change::DropConstraint {
         table: name.clone(),
         constraint,
     }));
@@ -291,56 +625,83 @@ fn table_changes(from: &Table, to: &Table) -> (Vec<Change>, Vec<Change>, Vec<Cha
     (removed, added, indexes)
 }
 
-/// The constraints `from` has and `to` lacks, and the other way round.
-fn constraint_changes(from: &Table, to: &Table) -> (Vec<Constraint>, Vec<Constraint>) {
+/// The constraints `from` has and `to` lacks, and the other way round; a foreign key to a table in `gone`
+/// is on both lists.
+fn constraint_changes(
+    from: &Table,
+    to: &Table,
+    gone: &BTreeSet<ObjectName>,
+) -> (Vec<Constraint>, Vec<Constraint>) {
     fn sets<T: Ord + Clone>(
         a: &BTreeSet<T>,
         b: &BTreeSet<T>,
         wrap: fn(T) -> Constraint,
-        gone: &mut Vec<Constraint>,
+        lost: &mut Vec<Constraint>,
         new: &mut Vec<Constraint>,
     ) {
-        gone.extend(a.difference(b).cloned().map(wrap));
+        lost.extend(a.difference(b).cloned().map(wrap));
         new.extend(b.difference(a).cloned().map(wrap));
     }
-    let mut gone = Vec::new();
+    let mut lost = Vec::new();
     let mut new = Vec::new();
     if from.primary_key != to.primary_key {
-        gone.extend(from.primary_key.clone().map(Constraint::PrimaryKey));
+        lost.extend(from.primary_key.clone().map(Constraint::PrimaryKey));
         new.extend(to.primary_key.clone().map(Constraint::PrimaryKey));
     }
+    let recreated = |a: &Table, b: &Table| -> Vec<Constraint> {
+        a.foreign_keys
+            .iter()
+            .filter(|fk| b.foreign_keys.contains(fk) && gone.contains(&fk.references))
+            .cloned()
+            .map(Constraint::ForeignKey)
+            .collect()
+    };
+    lost.extend(recreated(from, to));
+    new.extend(recreated(to, from));
     sets(
         &from.foreign_keys,
         &to.foreign_keys,
         Constraint::ForeignKey,
-        &mut gone,
+        &mut lost,
         &mut new,
     );
     sets(
         &from.uniques,
         &to.uniques,
         Constraint::Unique,
-        &mut gone,
+        &mut lost,
         &mut new,
     );
     sets(
         &from.checks,
         &to.checks,
         Constraint::Check,
-        &mut gone,
+        &mut lost,
         &mut new,
     );
-    (gone, new)
+    sets(
+        &from.exclusions,
+        &to.exclusions,
+        Constraint::Exclusion,
+        &mut lost,
+        &mut new,
+    );
+    (lost, new)
 }
 
-/// `names` (tables of `schema`) ordered so that a table comes after the tables its foreign keys reference.
+/// `names` (tables of `schema`) ordered so that a table comes after the tables its foreign keys reference,
+/// and a partition after the table it is a partition of.
 fn table_order<'a>(schema: &Schema, names: &BTreeSet<&'a ObjectName>) -> Vec<&'a ObjectName> {
     topological(names, |name| {
         schema
             .table(name)
             .into_iter()
-            .flat_map(|t| t.foreign_keys.iter())
-            .map(|fk| fk.references.clone())
+            .flat_map(|t| {
+                t.foreign_keys
+                    .iter()
+                    .map(|fk| fk.references.clone())
+                    .chain(t.partition_of.iter().map(|p| p.parent.clone()))
+            })
             .filter(|r| r != name)
             .collect()
     })
@@ -509,6 +870,20 @@ mod tests {
                 Change::DropVirtualTable(v) => format!("drop virtual table {}", v.name),
                 Change::CreateTrigger(t) => format!("create trigger {}", t.name.name),
                 Change::DropTrigger(t) => format!("drop trigger {}", t.name.name),
+                Change::CreateSchema(s) => format!("create schema {s}"),
+                Change::DropSchema(s) => format!("drop schema {s}"),
+                Change::CreateExtension(e) => format!("create extension {}", e.name),
+                Change::DropExtension(e) => format!("drop extension {}", e.name),
+                Change::CreateEnum(e) => format!("create enum {}", e.name),
+                Change::DropEnum(e) => format!("drop enum {}", e.name),
+                Change::AlterEnum { to, .. } => format!("alter enum {}", to.name),
+                Change::CreateSequence(s) => format!("create sequence {}", s.name),
+                Change::DropSequence(s) => format!("drop sequence {}", s.name),
+                Change::AlterSequence { to, .. } => format!("alter sequence {}", to.name),
+                Change::CreateFunction(f) => format!("create function {}", f.name),
+                Change::DropFunction(f) => format!("drop function {}", f.name),
+                Change::ReplaceFunction { to, .. } => format!("replace function {}", to.name),
+                Change::SetComment { on, to, .. } => format!("comment on {on:?}: {to:?}"),
             })
             .collect()
     }
@@ -519,6 +894,7 @@ mod tests {
             Constraint::Unique(_) => "unique",
             Constraint::Check(_) => "check",
             Constraint::ForeignKey(_) => "foreign key",
+            Constraint::Exclusion(_) => "exclusion",
         }
     }
 

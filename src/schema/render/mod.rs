@@ -16,8 +16,105 @@ use std::fmt;
 
 use super::diff::{diff, Change};
 use super::name::ObjectName;
+use super::table::{Column, Table};
 use super::Schema;
 use crate::engine::Engine;
+
+/// What a renderer reads besides the change it writes: both schemas, every change, and the declared renames,
+/// which both engines honour the same way.
+struct Context<'a> {
+    current: &'a Schema,
+    desired: &'a Schema,
+    changes: &'a [Change],
+    renames: &'a Renames,
+}
+
+impl Context<'_> {
+    /// The column of the current table that `column` of the desired one is a rename of: the rename is given,
+    /// and the changes drop the one and add the other with the same definition.
+    fn renamed_from(&self, table: &ObjectName, column: &str) -> Option<&Column> {
+        let rename = self
+            .renames
+            .columns
+            .iter()
+            .find(|r| r.table == *table && r.to.eq_ignore_ascii_case(column))?;
+        let mut dropped = None;
+        let mut added = None;
+        for change in self.changes {
+            match change {
+                Change::DropColumn {
+                    table: t,
+                    column: c,
+                } if t == table && c.name.eq_ignore_ascii_case(&rename.from) => dropped = Some(c),
+                Change::AddColumn {
+                    table: t,
+                    column: c,
+                } if t == table && c.name.eq_ignore_ascii_case(&rename.to) => added = Some(c),
+                _ => {}
+            }
+        }
+        let (old, new) = (dropped?, added?);
+        let same = Column {
+            name: old.name.clone(),
+            ..new.clone()
+        };
+        (same == *old).then_some(old)
+    }
+
+    /// Whether `column` of the current table is renamed (see [`Context::renamed_from`]), and to what.
+    fn renamed_to(&self, table: &ObjectName, column: &str) -> Option<&str> {
+        self.renames
+            .columns
+            .iter()
+            .filter(|r| r.table == *table && r.from.eq_ignore_ascii_case(column))
+            .find(|r| self.renamed_from(table, &r.to).is_some())
+            .map(|r| r.to.as_str())
+    }
+
+    /// The table a dropped table is renamed to: the rename is given, and the changes create that table with
+    /// the same columns, constraints and options.
+    fn table_renamed_to(&self, from: &ObjectName) -> Option<&Table> {
+        let rename = self.renames.tables.iter().find(|r| r.from == *from)?;
+        let old = self.changes.iter().find_map(|c| match c {
+            Change::DropTable(t) if t.name == *from => Some(t),
+            _ => None,
+        })?;
+        let new = self.changes.iter().find_map(|c| match c {
+            Change::CreateTable(t) if t.name == rename.to => Some(t),
+            _ => None,
+        })?;
+        let same = Table {
+            name: old.name.clone(),
+            indexes: old.indexes.clone(),
+            ..new.clone()
+        };
+        (same == *old).then_some(new)
+    }
+
+    /// Whether a created table is the new name of a dropped one (see [`Context::table_renamed_to`]).
+    fn table_renamed_from(&self, to: &ObjectName) -> bool {
+        self.renames
+            .tables
+            .iter()
+            .any(|r| r.to == *to && self.table_renamed_to(&r.from).is_some())
+    }
+
+    /// Whether the index `index` of a renamed table (under its new name `table`) goes with it as it is: the
+    /// table has it under that name, the same, before and after.
+    fn index_moves(&self, table: &ObjectName, index: &str) -> bool {
+        self.renames.tables.iter().any(|r| {
+            r.to == *table
+                && self.table_renamed_to(&r.from).is_some()
+                && match (self.current.table(&r.from), self.desired.table(table)) {
+                    (Some(old), Some(new)) => {
+                        old.indexes.contains_key(index)
+                            && old.indexes.get(index) == new.indexes.get(index)
+                    }
+                    _ => false,
+                }
+        })
+    }
+}
 
 /// How the SQL is written, where an engine offers a choice.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -158,12 +255,36 @@ pub enum Hazard {
     NewForeignKey { table: ObjectName, columns: String },
     /// The table is copied into a new one: takes time and space in proportion to its rows.
     RebuildsTable { table: ObjectName },
+    /// The column becomes NOT NULL: fails where a row holds NULL, whatever its default (which fills only new
+    /// rows).
+    SetsNotNull { table: ObjectName, column: String },
+    /// The column's type narrows (`text` to `varchar(n)`, `bigint` to `integer`, less numeric precision):
+    /// values that do not fit are cut, rounded or refused.
+    NarrowsType {
+        table: ObjectName,
+        column: String,
+        from: String,
+        to: String,
+    },
+    /// Labels leave an enum type: rows holding them cannot be converted.
+    DropsEnumValues {
+        name: ObjectName,
+        labels: Vec<String>,
+    },
+    /// PostgreSQL writes every row of the table again, under an exclusive lock.
+    RewritesTable { table: ObjectName },
 }
 
 impl Hazard {
     /// Whether the hazard loses data (as opposed to failing, or taking time).
     pub fn loses_data(&self) -> bool {
-        matches!(self, Hazard::DropsTable { .. } | Hazard::DropsColumn { .. })
+        matches!(
+            self,
+            Hazard::DropsTable { .. }
+                | Hazard::DropsColumn { .. }
+                | Hazard::NarrowsType { .. }
+                | Hazard::DropsEnumValues { .. }
+        )
     }
 }
 
@@ -193,6 +314,32 @@ impl fmt::Display for Hazard {
             Hazard::RebuildsTable { table } => {
                 write!(f, "rebuilds table {table}: copies every row")
             }
+            Hazard::SetsNotNull { table, column } => write!(
+                f,
+                "makes {table}.{column} NOT NULL: fails if a row holds NULL"
+            ),
+            Hazard::NarrowsType {
+                table,
+                column,
+                from,
+                to,
+            } => write!(
+                f,
+                "narrows {table}.{column} from {from} to {to}: values that do not fit are cut, rounded or refused"
+            ),
+            Hazard::DropsEnumValues { name, labels } => write!(
+                f,
+                "removes {} from enum {name}: rows holding them cannot be kept",
+                labels
+                    .iter()
+                    .map(|l| format!("'{l}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Hazard::RewritesTable { table } => write!(
+                f,
+                "rewrites table {table}: every row is copied under an exclusive lock"
+            ),
         }
     }
 }

@@ -1,10 +1,38 @@
-//! Changes written as PostgreSQL SQL.
+//! Changes written as PostgreSQL SQL: one statement per change where one does it, names qualified by their
+//! schema and quoted only where PostgreSQL needs it, expressions and definitions as the catalog wrote them.
+//!
+//! What PostgreSQL does not do in one statement is written as a reviewer would:
+//! - a new table's foreign keys are added after every new table exists (so tables that reference each other
+//!   can be created), and tables that reference each other have those keys dropped before either table is;
+//! - a new enum label is `ALTER TYPE … ADD VALUE`, in a step of its own that commits before anything uses
+//!   the label; a label removed or moved replaces the type: a new type under a temporary name, every column
+//!   converted through `text`, the old type dropped and the new one renamed;
+//! - a column changes in the order PostgreSQL accepts: its default or identity dropped, its type, its
+//!   nullability, then its new default or identity; a generated column whose expression changes is dropped
+//!   and added again, since PostgreSQL 15 cannot alter the expression.
+//!
+//! With [`Options::online`] the forms that keep a live table usable: indexes built and dropped
+//! `CONCURRENTLY` (outside a transaction), foreign keys and checks added `NOT VALID` and validated in a step
+//! of their own (validation takes a lock that lets rows be read and written), `SET NOT NULL` proved first
+//! by a validated `CHECK (… IS NOT NULL)` so it need not scan the table under its exclusive lock, and every
+//! step that locks a table existing before starts with `SET lock_timeout = '5s'` ([`LOCK_TIMEOUT`]).
 
-use super::{Options, Renames, Step};
-use crate::schema::diff::Change;
-use crate::schema::Schema;
+use super::{Context, Hazard, Options, Renames, Step};
+use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
+use crate::schema::tokens::Token;
+use crate::schema::{
+    Column, ColumnValue, CommentOn, Deferrable, EnumType, FkAction, ForeignKey, Function, Identity,
+    Index, IndexKey, KeyColumn, ObjectName, Relation, Schema, Sequence, Sql, Storage, Table,
+    TableOptions, View,
+};
 
-/// The steps that carry out `changes` (a diff from `current` to `desired`), in the changes' order.
+/// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
+/// migration queued behind a long transaction fails instead of stalling every query queued behind it.
+pub const LOCK_TIMEOUT: &str = "5s";
+
+/// The steps that carry out `changes` (a diff from `current` to `desired`), in the changes' order. A table
+/// or column named in `renames` whose drop and add the changes hold, with the same definition, is renamed
+/// instead.
 pub fn render(
     current: &Schema,
     desired: &Schema,
@@ -12,6 +40,1355 @@ pub fn render(
     renames: &Renames,
     options: Options,
 ) -> Vec<Step> {
-    let _ = (current, desired, changes, renames, options);
-    Vec::new()
+    let r = Renderer {
+        cx: Context {
+            current,
+            desired,
+            changes,
+            renames,
+        },
+        online: options.online,
+    };
+    let first_drop = changes.iter().position(
+        |c| matches!(c, Change::DropTable(t) if r.cx.table_renamed_to(&t.name).is_none()),
+    );
+    let last_table_part = changes.iter().rposition(|c| {
+        matches!(
+            c,
+            Change::CreateTable(_)
+                | Change::AddColumn { .. }
+                | Change::AlterColumn { .. }
+                | Change::AddConstraint { .. }
+                | Change::SetTableOptions { .. }
+                | Change::CreateIndex { .. }
+        )
+    });
+    let mut steps = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        if Some(i) == first_drop {
+            steps.extend(r.cycle_keys_dropped());
+        }
+        let locks = !matches!(
+            change,
+            Change::CreateSchema(_)
+                | Change::CreateExtension(_)
+                | Change::CreateEnum(_)
+                | Change::CreateSequence(_)
+                | Change::CreateFunction(_)
+                | Change::ReplaceFunction { .. }
+        ) && !matches!(change, Change::CreateTable(t) if t.partition_of.is_none());
+        steps.extend(r.steps(change).into_iter().map(|s| r.timed(s, locks)));
+        if Some(i) == last_table_part {
+            let keys = r.new_tables_keys();
+            steps.extend(keys.into_iter().map(|s| r.timed(s, true)));
+        }
+    }
+    steps
 }
+
+struct Renderer<'a> {
+    cx: Context<'a>,
+    online: bool,
+}
+
+fn step(statements: Vec<String>, hazards: Vec<Hazard>) -> Step {
+    Step {
+        statements,
+        hazards,
+        autocommit: false,
+    }
+}
+
+fn autocommit(statements: Vec<String>, hazards: Vec<Hazard>) -> Step {
+    Step {
+        statements,
+        hazards,
+        autocommit: true,
+    }
+}
+
+impl Renderer<'_> {
+    /// `step` with the lock timeout first, online, when it takes a lock on what exists.
+    fn timed(&self, mut step: Step, locks: bool) -> Step {
+        if self.online && locks {
+            step.statements
+                .insert(0, format!("SET lock_timeout = {}", literal(LOCK_TIMEOUT)));
+        }
+        step
+    }
+
+    /// Whether `table` exists before the changes and is not created again by them: online forms matter only
+    /// on a table that may hold rows and be in use.
+    fn existing(&self, table: &ObjectName) -> bool {
+        self.cx.current.table(table).is_some()
+            && !self
+                .cx
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::CreateTable(t) if t.name == *table))
+    }
+
+    /// Whether the changes drop `table` for good (not renaming it).
+    fn dropped(&self, table: &ObjectName) -> bool {
+        self.cx.changes.iter().any(
+            |c| matches!(c, Change::DropTable(t) if t.name == *table && self.cx.table_renamed_to(table).is_none()),
+        )
+    }
+
+    /// The foreign keys between dropped tables that would outlive the table they reference (the tables
+    /// reference each other), dropped before any table is.
+    fn cycle_keys_dropped(&self) -> Vec<Step> {
+        let order: Vec<&Table> = self
+            .cx
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::DropTable(t) if self.dropped(&t.name) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let mut steps = Vec::new();
+        for (i, t) in order.iter().enumerate() {
+            for fk in &t.foreign_keys {
+                if order[..i]
+                    .iter()
+                    .any(|earlier| earlier.name == fk.references)
+                {
+                    steps.push(step(
+                        vec![drop_constraint(
+                            &t.name,
+                            &Constraint::ForeignKey(fk.clone()),
+                        )],
+                        vec![],
+                    ));
+                }
+            }
+        }
+        steps
+    }
+
+    /// The foreign keys of the tables created (not renamed), added once every table exists.
+    fn new_tables_keys(&self) -> Vec<Step> {
+        self.cx
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::CreateTable(t) if !self.cx.table_renamed_from(&t.name) => Some(t),
+                _ => None,
+            })
+            .flat_map(|t| {
+                t.foreign_keys.iter().map(|fk| {
+                    step(
+                        vec![add_constraint(
+                            &t.name,
+                            &Constraint::ForeignKey(fk.clone()),
+                            "",
+                        )],
+                        vec![],
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The steps of one change; none where another change's steps carry it out (a rename's add).
+    fn steps(&self, change: &Change) -> Vec<Step> {
+        let one = |sql: String| vec![step(vec![sql], vec![])];
+        match change {
+            Change::CreateSchema(s) => one(format!("CREATE SCHEMA {}", ident(s))),
+            Change::DropSchema(s) => one(format!("DROP SCHEMA {}", ident(s))),
+            Change::CreateExtension(e) => one(format!(
+                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {}",
+                ident(&e.name),
+                ident(&e.schema)
+            )),
+            Change::DropExtension(e) => one(format!("DROP EXTENSION {}", ident(&e.name))),
+            Change::CreateEnum(e) => one(create_enum(e, &e.name)),
+            Change::DropEnum(e) => one(format!("DROP TYPE {}", name(&e.name))),
+            Change::AlterEnum { from, to } => vec![self.alter_enum(from, to)],
+            Change::CreateSequence(s) => one(create_sequence(s)),
+            Change::DropSequence(s) => one(format!("DROP SEQUENCE {}", name(&s.name))),
+            Change::AlterSequence { from, to } => one(alter_sequence(from, to)),
+            Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } => one(f
+                .definition
+                .trim()
+                .trim_end_matches(';')
+                .trim_end()
+                .to_string()),
+            Change::DropFunction(f) => one(drop_function(f)),
+            Change::CreateTable(t) if self.cx.table_renamed_from(&t.name) => vec![],
+            Change::CreateTable(t) => one(create_table(t)),
+            Change::DropTable(t) => match self.cx.table_renamed_to(&t.name) {
+                Some(new) => vec![step(self.rename_table(t, new), vec![])],
+                None => vec![step(
+                    vec![format!("DROP TABLE {}", name(&t.name))],
+                    vec![Hazard::DropsTable {
+                        table: t.name.clone(),
+                    }],
+                )],
+            },
+            Change::AddColumn { table, column } => {
+                if self.cx.renamed_from(table, &column.name).is_some() {
+                    return vec![];
+                }
+                vec![step(
+                    vec![format!(
+                        "ALTER TABLE {} ADD COLUMN {}",
+                        name(table),
+                        column_definition(column)
+                    )],
+                    add_column_hazards(table, column),
+                )]
+            }
+            Change::DropColumn { table, column } => match self.cx.renamed_to(table, &column.name) {
+                Some(to) => one(format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    name(table),
+                    ident(&column.name),
+                    ident(to)
+                )),
+                None => vec![step(
+                    vec![drop_column(table, &column.name)],
+                    vec![Hazard::DropsColumn {
+                        table: table.clone(),
+                        column: column.name.clone(),
+                    }],
+                )],
+            },
+            Change::AlterColumn { table, from, to } => self.alter_column(table, from, to),
+            Change::AddConstraint { table, constraint } => self.add_constraint(table, constraint),
+            Change::DropConstraint { table, constraint } => one(drop_constraint(table, constraint)),
+            Change::SetTableOptions { table, to, .. } => match to {
+                TableOptions::Postgres { unlogged } => vec![step(
+                    vec![format!(
+                        "ALTER TABLE {} SET {}",
+                        name(table),
+                        if *unlogged { "UNLOGGED" } else { "LOGGED" }
+                    )],
+                    vec![Hazard::RewritesTable {
+                        table: table.clone(),
+                    }],
+                )],
+                TableOptions::Sqlite { .. } => vec![],
+            },
+            Change::CreateIndex { table, index } if self.cx.index_moves(table, &index.name) => {
+                vec![]
+            }
+            Change::CreateIndex { table, index } => {
+                let concurrently = self.online && self.existing(table);
+                let hazards = if index.unique {
+                    vec![Hazard::NewUnique {
+                        table: table.clone(),
+                        name: index.name.clone(),
+                    }]
+                } else {
+                    vec![]
+                };
+                let sql = create_index(table, index, concurrently);
+                vec![if concurrently {
+                    autocommit(vec![sql], hazards)
+                } else {
+                    step(vec![sql], hazards)
+                }]
+            }
+            Change::DropIndex { table, index } => {
+                let at = index_name(table, &index.name);
+                if self.online && !self.dropped(table) {
+                    vec![autocommit(
+                        vec![format!("DROP INDEX CONCURRENTLY {at}")],
+                        vec![],
+                    )]
+                } else {
+                    one(format!("DROP INDEX {at}"))
+                }
+            }
+            Change::CreateView(v) => one(create_view(v)),
+            Change::DropView(v) => one(format!("DROP {} {}", view_kind(v), name(&v.name))),
+            Change::CreateTrigger(t) => one(format!(
+                "CREATE TRIGGER {} {}",
+                ident(&t.name.name),
+                t.definition.text()
+            )),
+            Change::DropTrigger(t) => one(format!(
+                "DROP TRIGGER {} ON {}",
+                ident(&t.name.name),
+                name(&t.name.on)
+            )),
+            Change::SetComment { on, to, .. } => one(self.comment(on, to.as_deref())),
+            // SQLite's virtual tables: a PostgreSQL schema has none.
+            Change::CreateVirtualTable(_) | Change::DropVirtualTable(_) => vec![],
+        }
+    }
+
+    /// A dropped table renamed to `new`: its indexes that `new` does not have as they are dropped first (the
+    /// created ones are changes of their own), then the table renamed, and moved if its schema changes.
+    fn rename_table(&self, old: &Table, new: &Table) -> Vec<String> {
+        let mut statements: Vec<String> = old
+            .indexes
+            .values()
+            .filter(|i| !self.cx.index_moves(&new.name, &i.name))
+            .map(|i| format!("DROP INDEX {}", index_name(&old.name, &i.name)))
+            .collect();
+        statements.push(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            name(&old.name),
+            ident(&new.name.name)
+        ));
+        if old.name.schema != new.name.schema {
+            let renamed = ObjectName {
+                schema: old.name.schema.clone(),
+                name: new.name.name.clone(),
+            };
+            statements.push(format!(
+                "ALTER TABLE {} SET SCHEMA {}",
+                name(&renamed),
+                ident(new.name.schema.as_deref().unwrap_or("public"))
+            ));
+        }
+        statements
+    }
+
+    /// New labels in place (a step of their own, since a label is unusable before its commit); otherwise a
+    /// new type that every column of the old one is converted to.
+    fn alter_enum(&self, from: &EnumType, to: &EnumType) -> Step {
+        let type_name = name(&to.name);
+        if labels_only_added(from, to) {
+            let statements = to
+                .labels
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !from.labels.contains(l))
+                .map(|(i, l)| {
+                    let place = match i.checked_sub(1) {
+                        Some(before) => format!(" AFTER {}", literal(&to.labels[before])),
+                        None => match to.labels.get(1) {
+                            Some(next) => format!(" BEFORE {}", literal(next)),
+                            None => String::new(),
+                        },
+                    };
+                    format!("ALTER TYPE {type_name} ADD VALUE {}{place}", literal(l))
+                })
+                .collect();
+            return autocommit(statements, vec![]);
+        }
+        let temporary = ObjectName {
+            schema: to.name.schema.clone(),
+            name: format!("{}__new", to.name.name),
+        };
+        let mut statements = vec![create_enum(to, &temporary)];
+        let mut hazards = Vec::new();
+        let removed: Vec<String> = from
+            .labels
+            .iter()
+            .filter(|l| !to.labels.contains(l))
+            .cloned()
+            .collect();
+        if !removed.is_empty() {
+            hazards.push(Hazard::DropsEnumValues {
+                name: to.name.clone(),
+                labels: removed,
+            });
+        }
+        let mut defaults = Vec::new();
+        for (table, column, desired) in self.columns_of_type(&from.name) {
+            let at = format!(
+                "ALTER TABLE {} ALTER COLUMN {}",
+                name(&table),
+                ident(&column.name)
+            );
+            if let ColumnValue::Default(_) = column.value {
+                statements.push(format!("{at} DROP DEFAULT"));
+                // Set again only where it stays: a changed default is the column's own change, later.
+                if let Some(ColumnValue::Default(d)) =
+                    desired.map(|d| &d.value).filter(|v| **v == column.value)
+                {
+                    defaults.push(format!("{at} SET DEFAULT {}", d.text()));
+                }
+            }
+            let arrays = column
+                .data_type
+                .as_deref()
+                .map_or(0, |t| (t.len() - t.trim_end_matches("[]").len()) / 2);
+            let new_type = format!("{}{}", name(&temporary), "[]".repeat(arrays));
+            statements.push(format!(
+                "{at} TYPE {new_type} USING {}::text{}::{new_type}",
+                ident(&column.name),
+                "[]".repeat(arrays)
+            ));
+            if !hazards
+                .iter()
+                .any(|h| matches!(h, Hazard::RewritesTable { table: t } if *t == table))
+            {
+                hazards.push(Hazard::RewritesTable { table });
+            }
+        }
+        statements.push(format!("DROP TYPE {type_name}"));
+        statements.push(format!(
+            "ALTER TYPE {} RENAME TO {}",
+            name(&temporary),
+            ident(&to.name.name)
+        ));
+        statements.extend(defaults);
+        step(statements, hazards)
+    }
+
+    /// The columns of type `type_name` when the enum changes (after the drops before it: a renamed table or
+    /// column under its new name), each with the table's name then and the column as desired, if it stays.
+    fn columns_of_type(
+        &self,
+        type_name: &ObjectName,
+    ) -> Vec<(ObjectName, Column, Option<&Column>)> {
+        let mut out = Vec::new();
+        for t in self.cx.current.tables() {
+            let table = match self
+                .cx
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::DropTable(d) if d.name == t.name))
+            {
+                false => t.name.clone(),
+                true => match self.cx.table_renamed_to(&t.name) {
+                    Some(new) => new.name.clone(),
+                    None => continue,
+                },
+            };
+            for c in &t.columns {
+                if !c
+                    .data_type
+                    .as_deref()
+                    .is_some_and(|d| is_type(d, type_name))
+                {
+                    continue;
+                }
+                let dropped = self.cx.changes.iter().any(|ch| {
+                    matches!(ch, Change::DropColumn { table: dt, column } if *dt == t.name && column.name == c.name)
+                });
+                let column_name = match (dropped, self.cx.renamed_to(&t.name, &c.name)) {
+                    (false, _) => c.name.clone(),
+                    (true, Some(to)) => to.to_string(),
+                    (true, None) => continue,
+                };
+                let desired = self
+                    .cx
+                    .desired
+                    .table(&table)
+                    .and_then(|d| d.columns.get(&column_name));
+                out.push((
+                    table.clone(),
+                    Column {
+                        name: column_name,
+                        ..c.clone()
+                    },
+                    desired,
+                ));
+            }
+        }
+        out
+    }
+
+    /// A column's changes, in the order PostgreSQL accepts them.
+    fn alter_column(&self, table: &ObjectName, from: &Column, to: &Column) -> Vec<Step> {
+        let generated = |c: &Column| matches!(c.value, ColumnValue::Generated { .. });
+        if generated(to) && from.value != to.value {
+            // PostgreSQL 15 cannot set a generation expression: the column is added again, and computed.
+            return vec![step(
+                vec![
+                    drop_column(table, &from.name),
+                    format!(
+                        "ALTER TABLE {} ADD COLUMN {}",
+                        name(table),
+                        column_definition(to)
+                    ),
+                ],
+                vec![
+                    Hazard::DropsColumn {
+                        table: table.clone(),
+                        column: from.name.clone(),
+                    },
+                    Hazard::RewritesTable {
+                        table: table.clone(),
+                    },
+                ],
+            )];
+        }
+        let at = format!(
+            "ALTER TABLE {} ALTER COLUMN {}",
+            name(table),
+            ident(&to.name)
+        );
+        let retyped = from.data_type != to.data_type || from.collation != to.collation;
+        let mut before = Vec::new();
+        let mut hazards = Vec::new();
+        match (&from.value, &to.value) {
+            (ColumnValue::Default(_), ColumnValue::Default(_)) if !retyped => {}
+            (ColumnValue::Default(_), _) if from.value != to.value || retyped => {
+                before.push(format!("{at} DROP DEFAULT"))
+            }
+            (ColumnValue::Identity(_), ColumnValue::Identity(_)) => {}
+            (ColumnValue::Identity(_), _) => before.push(format!("{at} DROP IDENTITY")),
+            (ColumnValue::Generated { .. }, _) => before.push(format!("{at} DROP EXPRESSION")),
+            _ => {}
+        }
+        if retyped {
+            let new_type = to.data_type.as_deref().unwrap_or("text");
+            let collate = match (&to.collation, &from.collation) {
+                (Some(c), _) => format!(" COLLATE {}", collation(c)),
+                (None, Some(_)) => " COLLATE \"default\"".to_string(),
+                (None, None) => String::new(),
+            };
+            before.push(format!(
+                "{at} TYPE {new_type}{collate} USING {}::{new_type}",
+                ident(&to.name)
+            ));
+            let (rewrites, narrows) =
+                type_change(from.data_type.as_deref().unwrap_or(""), new_type);
+            if narrows {
+                hazards.push(Hazard::NarrowsType {
+                    table: table.clone(),
+                    column: to.name.clone(),
+                    from: from.data_type.clone().unwrap_or_default(),
+                    to: new_type.to_string(),
+                });
+            }
+            if rewrites {
+                hazards.push(Hazard::RewritesTable {
+                    table: table.clone(),
+                });
+            }
+        }
+        let mut after = Vec::new();
+        if !from.nullable && to.nullable {
+            after.push(format!("{at} DROP NOT NULL"));
+        }
+        match (&from.value, &to.value) {
+            (ColumnValue::Identity(a), ColumnValue::Identity(b)) if a != b => {
+                after.push(format!("{at} SET GENERATED {}", identity(*b)))
+            }
+            (ColumnValue::Identity(_), ColumnValue::Identity(_)) => {}
+            (_, ColumnValue::Identity(b)) => {
+                after.push(format!("{at} ADD GENERATED {} AS IDENTITY", identity(*b)))
+            }
+            (a, ColumnValue::Default(d)) if a != &to.value || retyped => {
+                after.push(format!("{at} SET DEFAULT {}", d.text()))
+            }
+            _ => {}
+        }
+        if !(from.nullable && !to.nullable) {
+            before.extend(after);
+            return vec![step(before, hazards)];
+        }
+        hazards.push(Hazard::SetsNotNull {
+            table: table.clone(),
+            column: to.name.clone(),
+        });
+        if !(self.online && self.existing(table)) {
+            // NOT NULL before a new identity, which requires it.
+            before.push(format!("{at} SET NOT NULL"));
+            before.extend(after);
+            return vec![step(before, hazards)];
+        }
+        let check = truncated(format!("{}_{}_not_null", table.name, to.name));
+        let t = name(table);
+        before.push(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+            ident(&check),
+            ident(&to.name)
+        ));
+        let mut last = vec![
+            format!("{at} SET NOT NULL"),
+            format!("ALTER TABLE {t} DROP CONSTRAINT {}", ident(&check)),
+        ];
+        last.extend(after);
+        vec![
+            step(before, vec![]),
+            autocommit(
+                vec![format!(
+                    "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
+                    ident(&check)
+                )],
+                hazards,
+            ),
+            step(last, vec![]),
+        ]
+    }
+
+    /// A constraint added to a table that stays; online, a foreign key or check on a table in use is added
+    /// unchecked, then validated in a step of its own.
+    fn add_constraint(&self, table: &ObjectName, constraint: &Constraint) -> Vec<Step> {
+        let hazard = constraint_hazard(table, constraint);
+        let deferred = matches!(constraint, Constraint::ForeignKey(_) | Constraint::Check(_));
+        if !(self.online && deferred && self.existing(table)) {
+            return vec![step(
+                vec![add_constraint(table, constraint, "")],
+                vec![hazard],
+            )];
+        }
+        vec![
+            step(
+                vec![add_constraint(table, constraint, " NOT VALID")],
+                vec![],
+            ),
+            autocommit(
+                vec![format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                    name(table),
+                    ident(&constraint_name(table, constraint))
+                )],
+                vec![hazard],
+            ),
+        ]
+    }
+
+    fn comment(&self, on: &CommentOn, text: Option<&str>) -> String {
+        let target = match on {
+            CommentOn::Relation(n) => {
+                let relation = self
+                    .cx
+                    .desired
+                    .relation(n)
+                    .or_else(|| self.cx.current.relation(n));
+                let kind = match relation {
+                    Some(Relation::View(v)) => view_kind(v),
+                    _ => "TABLE",
+                };
+                format!("{kind} {}", name(n))
+            }
+            CommentOn::Column { table, column } => {
+                format!("COLUMN {}.{}", name(table), ident(column))
+            }
+            CommentOn::Index { table, name: index } => {
+                format!("INDEX {}", index_name(table, index))
+            }
+            CommentOn::Type(n) => format!("TYPE {}", name(n)),
+            CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
+        };
+        format!(
+            "COMMENT ON {target} IS {}",
+            text.map_or("NULL".to_string(), literal)
+        )
+    }
+}
+
+fn identity(i: Identity) -> &'static str {
+    match i {
+        Identity::Always => "ALWAYS",
+        Identity::ByDefault => "BY DEFAULT",
+    }
+}
+
+/// PostgreSQL's limit on a name's length, in bytes.
+const NAME_BYTES: usize = 63;
+
+fn truncated(mut name: String) -> String {
+    while name.len() > NAME_BYTES {
+        name.pop();
+    }
+    name
+}
+
+/// What the risks of a new constraint on a table that holds rows are.
+fn constraint_hazard(table: &ObjectName, constraint: &Constraint) -> Hazard {
+    match constraint {
+        Constraint::PrimaryKey(_) | Constraint::Unique(_) | Constraint::Exclusion(_) => {
+            Hazard::NewUnique {
+                table: table.clone(),
+                name: constraint_name(table, constraint),
+            }
+        }
+        Constraint::Check(c) => Hazard::NewCheck {
+            table: table.clone(),
+            expression: c.expression.text().to_string(),
+        },
+        Constraint::ForeignKey(fk) => Hazard::NewForeignKey {
+            table: table.clone(),
+            columns: fk.columns.join(", "),
+        },
+    }
+}
+
+/// What adding `column` to a table with rows risks: NOT NULL with nothing to fill it fails, and a value
+/// computed per row (identity, stored expression, volatile default) rewrites the table.
+fn add_column_hazards(table: &ObjectName, column: &Column) -> Vec<Hazard> {
+    let rewrites = match &column.value {
+        ColumnValue::None => false,
+        ColumnValue::Identity(_) | ColumnValue::Generated { .. } => true,
+        ColumnValue::Default(d) => VOLATILE.iter().any(|f| d.mentions(f)),
+    };
+    let mut hazards = Vec::new();
+    if !column.nullable && column.value == ColumnValue::None {
+        hazards.push(Hazard::NotNullWithoutDefault {
+            table: table.clone(),
+            column: column.name.clone(),
+        });
+    }
+    if rewrites {
+        hazards.push(Hazard::RewritesTable {
+            table: table.clone(),
+        });
+    }
+    hazards
+}
+
+/// Functions whose value differs per row, so a default calling one is computed for every existing row.
+const VOLATILE: [&str; 6] = [
+    "nextval",
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "clock_timestamp",
+    "timeofday",
+];
+
+/// Whether changing a column's type from `from` to `to` rewrites the table (it does unless the types are
+/// binary-coercible: a longer or unlimited `varchar`, `text`, a wider `numeric` of the same scale), and
+/// whether it narrows the values it can hold.
+fn type_change(from: &str, to: &str) -> (bool, bool) {
+    let (a, b) = (parse_type(from), parse_type(to));
+    let (a, b) = match (a.0.strip_suffix("[]"), b.0.strip_suffix("[]")) {
+        (Some(x), Some(y)) => ((x.to_string(), a.1), (y.to_string(), b.1)),
+        _ => (a, b),
+    };
+    let text = |t: &str| matches!(t, "text" | "varchar");
+    let int_rank = |t: &str| ["int2", "int4", "int8"].iter().position(|i| *i == t);
+    let (base_a, base_b) = (a.0.as_str(), b.0.as_str());
+    let same_scale = base_a != "numeric" || b.1.is_empty() || scale(&a.1) == scale(&b.1);
+    let coercible = (base_a == base_b && wider(base_a, &a.1, &b.1) && same_scale)
+        || (text(base_a) && base_b == "text")
+        || (base_a == "text" && base_b == "varchar" && b.1.is_empty());
+    let narrows = match (base_a, base_b) {
+        (x, y) if x == y => !wider(x, &a.1, &b.1),
+        (x, "varchar" | "bpchar") if text(x) || x == "bpchar" => !b.1.is_empty(),
+        (x, y) if int_rank(x).is_some() && int_rank(y).is_some() => int_rank(x) > int_rank(y),
+        ("numeric" | "float4" | "float8", y) if int_rank(y).is_some() => true,
+        ("float8", "float4") | ("numeric", "float4" | "float8") => true,
+        ("timestamp" | "timestamptz", "date") => true,
+        _ => false,
+    };
+    (!coercible, narrows)
+}
+
+/// A numeric's scale (`numeric(p)` has none).
+fn scale(modifiers: &[i64]) -> i64 {
+    modifiers.get(1).copied().unwrap_or(0)
+}
+
+/// Whether a type with modifiers `to` holds every value one with `from` does: no modifier is no limit; a
+/// numeric must keep both its digits before the point and its scale.
+fn wider(base: &str, from: &[i64], to: &[i64]) -> bool {
+    match (from, to) {
+        (_, []) => true,
+        ([], _) => false,
+        ([p, ..], [q, ..]) if base == "numeric" => {
+            q - scale(to) >= p - scale(from) && scale(to) >= scale(from)
+        }
+        _ => from.iter().zip(to).all(|(m, n)| m <= n),
+    }
+}
+
+/// A type as `format_type` (or a person) writes it, as its canonical base name and its modifiers:
+/// `character varying(10)` is `("varchar", [10])`.
+fn parse_type(t: &str) -> (String, Vec<i64>) {
+    let t = t.trim().to_ascii_lowercase();
+    let (base, rest) = match t.find('(') {
+        Some(i) => (t[..i].trim().to_string(), &t[i..]),
+        None => (t.clone(), ""),
+    };
+    let close = rest.find(')').unwrap_or(rest.len());
+    let args: Vec<i64> = rest
+        .get(1..close)
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    let suffix = &rest[close.min(rest.len())..].trim_start_matches(')');
+    let base = match base.as_str() {
+        "character varying" | "varchar" => "varchar",
+        "character" | "char" | "bpchar" => "bpchar",
+        "integer" | "int" | "int4" => "int4",
+        "bigint" | "int8" => "int8",
+        "smallint" | "int2" => "int2",
+        "decimal" | "numeric" => "numeric",
+        "double precision" | "float8" => "float8",
+        "real" | "float4" => "float4",
+        "timestamp with time zone" | "timestamptz" => "timestamptz",
+        "timestamp without time zone" | "timestamp" => "timestamp",
+        other => other,
+    };
+    (format!("{base}{}", suffix.trim()), args)
+}
+
+/// A name as PostgreSQL writes it: bare when it is a lower-case identifier and no keyword that needs
+/// quoting, in double quotes otherwise.
+pub fn ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+        && KEYWORDS.binary_search(&name).is_err();
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// PostgreSQL's keywords that cannot stand bare for every kind of name (reserved, type or function names,
+/// column names), which its own `quote_ident` quotes; sorted.
+const KEYWORDS: [&str; 151] = [
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
+];
+
+/// A qualified name: `schema.name`, each part quoted where needed.
+fn name(n: &ObjectName) -> String {
+    match &n.schema {
+        Some(s) => format!("{}.{}", ident(s), ident(&n.name)),
+        None => ident(&n.name),
+    }
+}
+
+/// An index's qualified name: in its table's schema.
+fn index_name(table: &ObjectName, index: &str) -> String {
+    name(&ObjectName {
+        schema: table.schema.clone(),
+        name: index.to_string(),
+    })
+}
+
+/// A string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A collation as a name, unless it already is one written out (qualified or quoted).
+fn collation(c: &str) -> String {
+    if c.contains('"') || c.contains('.') {
+        c.to_string()
+    } else {
+        ident(c)
+    }
+}
+
+/// `(expression)`, without adding a second pair around text that already has one.
+fn parenthesised(sql: &Sql) -> String {
+    let text = sql.text();
+    let wrapped = text.starts_with('(')
+        && text.ends_with(')')
+        && Sql::postgres(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
+    if wrapped {
+        text.to_string()
+    } else {
+        format!("({text})")
+    }
+}
+
+fn key_columns(columns: &[KeyColumn]) -> String {
+    columns
+        .iter()
+        .map(|k| ident(&k.column))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn idents(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A column as `CREATE TABLE` or `ADD COLUMN` writes it.
+fn column_definition(column: &Column) -> String {
+    let mut s = ident(&column.name);
+    if let Some(t) = &column.data_type {
+        s.push(' ');
+        s.push_str(t);
+    }
+    if let Some(c) = &column.collation {
+        s.push_str(&format!(" COLLATE {}", collation(c)));
+    }
+    // An identity column is NOT NULL by definition.
+    if !column.nullable && !matches!(column.value, ColumnValue::Identity(_)) {
+        s.push_str(" NOT NULL");
+    }
+    match &column.value {
+        ColumnValue::None => {}
+        ColumnValue::Default(d) => s.push_str(&format!(" DEFAULT {}", d.text())),
+        ColumnValue::Generated {
+            expression,
+            storage,
+        } => s.push_str(&format!(
+            " GENERATED ALWAYS AS {} {}",
+            parenthesised(expression),
+            match storage {
+                Storage::Virtual => "VIRTUAL",
+                Storage::Stored => "STORED",
+            }
+        )),
+        ColumnValue::Identity(i) => s.push_str(&format!(" GENERATED {} AS IDENTITY", identity(*i))),
+    }
+    s
+}
+
+/// A constraint's name; PostgreSQL names every constraint, and a model without one gets the name
+/// PostgreSQL would have given.
+fn constraint_name(table: &ObjectName, constraint: &Constraint) -> String {
+    let (given, columns, suffix) = match constraint {
+        Constraint::PrimaryKey(pk) => (pk.name.clone(), vec![], "pkey"),
+        Constraint::Unique(u) => (
+            u.name.clone(),
+            u.columns.iter().map(|k| k.column.clone()).collect(),
+            "key",
+        ),
+        Constraint::Check(c) => (c.name.clone(), vec![], "check"),
+        Constraint::ForeignKey(fk) => (fk.name.clone(), fk.columns.clone(), "fkey"),
+        Constraint::Exclusion(e) => (Some(e.name.clone()), vec![], "excl"),
+    };
+    given.unwrap_or_else(|| {
+        let mut parts = vec![table.name.clone()];
+        parts.extend(columns);
+        parts.push(suffix.to_string());
+        truncated(parts.join("_"))
+    })
+}
+
+/// The constraint as a table constraint: `CONSTRAINT name …`.
+fn constraint_clause(table: &ObjectName, constraint: &Constraint) -> String {
+    let body = match constraint {
+        Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", key_columns(&pk.columns)),
+        Constraint::Unique(u) => format!("UNIQUE ({})", key_columns(&u.columns)),
+        Constraint::Check(c) => format!("CHECK {}", parenthesised(&c.expression)),
+        Constraint::ForeignKey(fk) => {
+            format!("FOREIGN KEY ({}) {}", idents(&fk.columns), references(fk))
+        }
+        Constraint::Exclusion(e) => e.definition.text().to_string(),
+    };
+    format!(
+        "CONSTRAINT {} {body}",
+        ident(&constraint_name(table, constraint))
+    )
+}
+
+fn add_constraint(table: &ObjectName, constraint: &Constraint, suffix: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD {}{suffix}",
+        name(table),
+        constraint_clause(table, constraint)
+    )
+}
+
+fn drop_constraint(table: &ObjectName, constraint: &Constraint) -> String {
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        name(table),
+        ident(&constraint_name(table, constraint))
+    )
+}
+
+fn drop_column(table: &ObjectName, column: &str) -> String {
+    format!("ALTER TABLE {} DROP COLUMN {}", name(table), ident(column))
+}
+
+/// `REFERENCES t (c) MATCH FULL ON DELETE … ON UPDATE … DEFERRABLE …`, leaving out what is the default.
+fn references(fk: &ForeignKey) -> String {
+    let mut s = format!("REFERENCES {}", name(&fk.references));
+    if !fk.referenced_columns.is_empty() {
+        s.push_str(&format!(" ({})", idents(&fk.referenced_columns)));
+    }
+    if fk.match_full {
+        s.push_str(" MATCH FULL");
+    }
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
+
+/// `CREATE TABLE` with its columns and constraints, but not its foreign keys (added once every new table
+/// exists) nor its indexes (changes of their own).
+fn create_table(table: &Table) -> String {
+    let t = &table.name;
+    let mut lines: Vec<String> = if table.partition_of.is_some() {
+        // A partition's columns are its parent's.
+        vec![]
+    } else {
+        table.columns.iter().map(column_definition).collect()
+    };
+    let constraints = table
+        .primary_key
+        .iter()
+        .cloned()
+        .map(Constraint::PrimaryKey)
+        .chain(table.uniques.iter().cloned().map(Constraint::Unique))
+        .chain(table.checks.iter().cloned().map(Constraint::Check))
+        .chain(table.exclusions.iter().cloned().map(Constraint::Exclusion));
+    lines.extend(constraints.map(|c| constraint_clause(t, &c)));
+    let unlogged = matches!(table.options, TableOptions::Postgres { unlogged: true });
+    let head = format!(
+        "CREATE {}TABLE {}",
+        if unlogged { "UNLOGGED " } else { "" },
+        name(t)
+    );
+    let body = if lines.is_empty() {
+        String::new()
+    } else {
+        format!(" (\n    {}\n)", lines.join(",\n    "))
+    };
+    let mut sql = match &table.partition_of {
+        Some(p) => format!(
+            "{head} PARTITION OF {}{body} {}",
+            name(&p.parent),
+            p.bound.text()
+        ),
+        None if lines.is_empty() => format!("{head} ()"),
+        None => format!("{head}{body}"),
+    };
+    if let Some(by) = &table.partition_by {
+        sql.push_str(&format!(" PARTITION BY {}", by.text()));
+    }
+    sql
+}
+
+fn create_index(table: &ObjectName, index: &Index, concurrently: bool) -> String {
+    let parts: Vec<String> = index
+        .parts
+        .iter()
+        .map(|p| {
+            let mut s = match &p.key {
+                IndexKey::Column(c) => ident(c),
+                IndexKey::Expression(e) if is_call(e) => e.text().to_string(),
+                IndexKey::Expression(e) => parenthesised(e),
+            };
+            if let Some(c) = &p.collation {
+                s.push_str(&format!(" COLLATE {}", collation(c)));
+            }
+            if let Some(o) = &p.opclass {
+                s.push_str(&format!(" {o}"));
+            }
+            if p.descending {
+                s.push_str(" DESC");
+            }
+            s
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}INDEX {}{} ON {}",
+        if index.unique { "UNIQUE " } else { "" },
+        if concurrently { "CONCURRENTLY " } else { "" },
+        ident(&index.name),
+        name(table),
+    );
+    if let Some(m) = index.method.as_deref().filter(|m| *m != "btree") {
+        sql.push_str(&format!(" USING {m}"));
+    }
+    sql.push_str(&format!(" ({})", parts.join(", ")));
+    if !index.include.is_empty() {
+        sql.push_str(&format!(" INCLUDE ({})", idents(&index.include)));
+    }
+    if let Some(p) = &index.predicate {
+        sql.push_str(&format!(" WHERE {}", parenthesised(p)));
+    }
+    sql
+}
+
+/// Whether an expression is one function call (`lower(email)`), which an index takes without the
+/// parentheses any other expression needs.
+fn is_call(e: &Sql) -> bool {
+    let tokens = e.tokens();
+    let mut depth = 0usize;
+    match tokens {
+        [Token::Word(_), Token::Punct("("), .., Token::Punct(")")] => {
+            tokens[1..].iter().enumerate().all(|(i, t)| {
+                match t {
+                    Token::Punct("(") => depth += 1,
+                    Token::Punct(")") => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                depth > 0 || i == tokens.len() - 2
+            })
+        }
+        _ => false,
+    }
+}
+
+fn view_kind(v: &View) -> &'static str {
+    if v.materialized {
+        "MATERIALIZED VIEW"
+    } else {
+        "VIEW"
+    }
+}
+
+fn create_view(view: &View) -> String {
+    let columns = if view.columns.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", idents(&view.columns))
+    };
+    format!(
+        "CREATE {} {}{columns} AS\n{}",
+        view_kind(view),
+        name(&view.name),
+        view.query.text().trim_end_matches(';').trim()
+    )
+}
+
+fn create_enum(e: &EnumType, as_name: &ObjectName) -> String {
+    let labels: Vec<String> = e.labels.iter().map(|l| literal(l)).collect();
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        name(as_name),
+        labels.join(", ")
+    )
+}
+
+/// The options a sequence of its type and direction has when none is given.
+fn sequence_defaults(s: &Sequence) -> (i64, i64, i64) {
+    let (low, high) = match s.data_type.to_ascii_lowercase().as_str() {
+        "smallint" => (i16::MIN as i64, i16::MAX as i64),
+        "integer" => (i32::MIN as i64, i32::MAX as i64),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let (min, max) = if s.increment > 0 {
+        (1, high)
+    } else {
+        (low, -1)
+    };
+    let start = if s.increment > 0 { min } else { max };
+    (min, max, start)
+}
+
+/// The options of `to` that differ from `from`'s (or, without `from`, from the defaults), as `CREATE` and
+/// `ALTER SEQUENCE` write them.
+fn sequence_options(from: Option<&Sequence>, to: &Sequence) -> Vec<String> {
+    let (min, max, start) = sequence_defaults(to);
+    let was = |f: fn(&Sequence) -> i64, default: i64| from.map_or(default, f);
+    let retyped = from.is_some_and(|f| !f.data_type.eq_ignore_ascii_case(&to.data_type));
+    let mut options = Vec::new();
+    if from.map_or(!to.data_type.eq_ignore_ascii_case("bigint"), |_| retyped) {
+        options.push(format!("AS {}", to.data_type));
+    }
+    if to.increment != was(|s| s.increment, 1) {
+        options.push(format!("INCREMENT BY {}", to.increment));
+    }
+    // A new type moves limits left at the old type's own, unless they are given.
+    if retyped || to.min_value != was(|s| s.min_value, min) {
+        options.push(format!("MINVALUE {}", to.min_value));
+    }
+    if retyped || to.max_value != was(|s| s.max_value, max) {
+        options.push(format!("MAXVALUE {}", to.max_value));
+    }
+    if to.start != was(|s| s.start, start) {
+        options.push(format!("START WITH {}", to.start));
+    }
+    if to.cache != was(|s| s.cache, 1) {
+        options.push(format!("CACHE {}", to.cache));
+    }
+    if to.cycle != from.is_some_and(|s| s.cycle) {
+        options.push(if to.cycle { "CYCLE" } else { "NO CYCLE" }.to_string());
+    }
+    if to.owned_by != from.and_then(|s| s.owned_by.clone()) {
+        options.push(match &to.owned_by {
+            Some((table, column)) => format!("OWNED BY {}.{}", name(table), ident(column)),
+            None => "OWNED BY NONE".to_string(),
+        });
+    }
+    options
+}
+
+fn create_sequence(s: &Sequence) -> String {
+    let options = sequence_options(None, s);
+    let mut sql = format!("CREATE SEQUENCE {}", name(&s.name));
+    for o in options {
+        sql.push(' ');
+        sql.push_str(&o);
+    }
+    sql
+}
+
+fn alter_sequence(from: &Sequence, to: &Sequence) -> String {
+    format!(
+        "ALTER SEQUENCE {} {}",
+        name(&to.name),
+        sequence_options(Some(from), to).join(" ")
+    )
+}
+
+fn drop_function(f: &Function) -> String {
+    let procedure = f
+        .definition
+        .trim_start()
+        .to_ascii_uppercase()
+        .starts_with("CREATE OR REPLACE PROCEDURE");
+    format!(
+        "DROP {} {}({})",
+        if procedure { "PROCEDURE" } else { "FUNCTION" },
+        name(&f.name.name),
+        f.name.arguments
+    )
+}
+
+#[cfg(test)]
+#[path = "postgres_tests.rs"]
+mod tests;

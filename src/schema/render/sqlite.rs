@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{Hazard, Renames, Step};
+use super::{Context, Hazard, Renames, Step};
 use crate::schema::diff::{Change, Constraint};
 use crate::schema::tokens::{is_keyword, Token};
 use crate::schema::{
@@ -73,103 +73,11 @@ fn table_part(change: &Change) -> Option<&ObjectName> {
     }
 }
 
-struct Context<'a> {
-    current: &'a Schema,
-    desired: &'a Schema,
-    changes: &'a [Change],
-    renames: &'a Renames,
-}
-
 impl Context<'_> {
     fn parts_of<'c>(&'c self, name: &'c ObjectName) -> impl Iterator<Item = &'c Change> + 'c {
         self.changes
             .iter()
             .filter(move |c| table_part(c) == Some(name))
-    }
-
-    /// The column of the current table that `column` of the desired one is a rename of: the rename is given,
-    /// and the changes drop the one and add the other with the same definition.
-    fn renamed_from(&self, table: &ObjectName, column: &str) -> Option<&Column> {
-        let rename = self
-            .renames
-            .columns
-            .iter()
-            .find(|r| r.table == *table && r.to.eq_ignore_ascii_case(column))?;
-        let mut dropped = None;
-        let mut added = None;
-        for change in self.changes {
-            match change {
-                Change::DropColumn {
-                    table: t,
-                    column: c,
-                } if t == table && c.name.eq_ignore_ascii_case(&rename.from) => dropped = Some(c),
-                Change::AddColumn {
-                    table: t,
-                    column: c,
-                } if t == table && c.name.eq_ignore_ascii_case(&rename.to) => added = Some(c),
-                _ => {}
-            }
-        }
-        let (old, new) = (dropped?, added?);
-        let same = Column {
-            name: old.name.clone(),
-            ..new.clone()
-        };
-        (same == *old).then_some(old)
-    }
-
-    /// Whether `column` of the current table is renamed (see [`Context::renamed_from`]), and to what.
-    fn renamed_to(&self, table: &ObjectName, column: &str) -> Option<&str> {
-        self.renames
-            .columns
-            .iter()
-            .filter(|r| r.table == *table && r.from.eq_ignore_ascii_case(column))
-            .find(|r| self.renamed_from(table, &r.to).is_some())
-            .map(|r| r.to.as_str())
-    }
-
-    /// The table a dropped table is renamed to: the rename is given, and the changes create that table with
-    /// the same columns, constraints and options.
-    fn table_renamed_to(&self, from: &ObjectName) -> Option<&Table> {
-        let rename = self.renames.tables.iter().find(|r| r.from == *from)?;
-        let old = self.changes.iter().find_map(|c| match c {
-            Change::DropTable(t) if t.name == *from => Some(t),
-            _ => None,
-        })?;
-        let new = self.changes.iter().find_map(|c| match c {
-            Change::CreateTable(t) if t.name == rename.to => Some(t),
-            _ => None,
-        })?;
-        let same = Table {
-            name: old.name.clone(),
-            indexes: old.indexes.clone(),
-            ..new.clone()
-        };
-        (same == *old).then_some(new)
-    }
-
-    /// Whether a created table is the new name of a dropped one (see [`Context::table_renamed_to`]).
-    fn table_renamed_from(&self, to: &ObjectName) -> bool {
-        self.renames
-            .tables
-            .iter()
-            .any(|r| r.to == *to && self.table_renamed_to(&r.from).is_some())
-    }
-
-    /// Whether the index `index` of a renamed table (under its new name `table`) goes with it as it is: the
-    /// table has it under that name, the same, before and after.
-    fn index_moves(&self, table: &ObjectName, index: &str) -> bool {
-        self.renames.tables.iter().any(|r| {
-            r.to == *table
-                && self.table_renamed_to(&r.from).is_some()
-                && match (self.current.table(&r.from), self.desired.table(table)) {
-                    (Some(old), Some(new)) => {
-                        old.indexes.contains_key(index)
-                            && old.indexes.get(index) == new.indexes.get(index)
-                    }
-                    _ => false,
-                }
-        })
     }
 
     /// Whether every change to the table's parts is one `ALTER TABLE` can make.
@@ -364,6 +272,21 @@ impl Context<'_> {
             ),
             Change::CreateTrigger(t) => (create_trigger(t), vec![]),
             Change::DropTrigger(t) => (format!("DROP TRIGGER {}", ident(&t.name.name)), vec![]),
+            // PostgreSQL's objects: a SQLite schema has none.
+            Change::CreateSchema(_)
+            | Change::DropSchema(_)
+            | Change::CreateExtension(_)
+            | Change::DropExtension(_)
+            | Change::CreateEnum(_)
+            | Change::DropEnum(_)
+            | Change::AlterEnum { .. }
+            | Change::CreateSequence(_)
+            | Change::DropSequence(_)
+            | Change::AlterSequence { .. }
+            | Change::CreateFunction(_)
+            | Change::DropFunction(_)
+            | Change::ReplaceFunction { .. }
+            | Change::SetComment { .. } => return None,
         };
         Some(Step {
             statements: vec![sql],
@@ -552,6 +475,10 @@ fn part_hazards(table: &ObjectName, change: &Change) -> Vec<Hazard> {
             Constraint::ForeignKey(fk) => Hazard::NewForeignKey {
                 table: table.clone(),
                 columns: fk.columns.join(", "),
+            },
+            Constraint::Exclusion(e) => Hazard::NewUnique {
+                table: table.clone(),
+                name: e.name.clone(),
             },
         }],
         _ => vec![],

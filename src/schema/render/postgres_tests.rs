@@ -1,0 +1,1009 @@
+use super::*;
+use crate::engine::Engine;
+use crate::schema::render::{plan, ColumnRename, Plan, TableRename};
+use crate::schema::{
+    Check, Columns, Exclusion, Extension, IndexPart, PartitionOf, PrimaryKey, Trigger, TriggerName,
+    Unique,
+};
+
+fn sql(text: &str) -> Sql {
+    Sql::postgres(text).unwrap()
+}
+
+fn n(name: &str) -> ObjectName {
+    ObjectName {
+        schema: Some("public".into()),
+        name: name.into(),
+    }
+}
+
+/// A table of `(name, type)` columns, the first its primary key, as PostgreSQL names it.
+fn table(name: &str, columns: &[(&str, &str)]) -> Table {
+    let mut t = Table::new(
+        n(name),
+        Columns::new(
+            columns
+                .iter()
+                .map(|(c, ty)| Column::new(*c, Some(ty)))
+                .collect(),
+        )
+        .unwrap(),
+        TableOptions::Postgres { unlogged: false },
+    );
+    t.primary_key = Some(PrimaryKey {
+        name: Some(format!("{name}_pkey")),
+        columns: vec![KeyColumn::new(columns[0].0)],
+        autoincrement: false,
+    });
+    t
+}
+
+fn fk(from: &str, column: &str, to: &str) -> ForeignKey {
+    ForeignKey {
+        columns: vec![column.into()],
+        references: n(to),
+        referenced_columns: vec!["id".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: Deferrable::No,
+        match_full: false,
+        name: Some(format!("{from}_{column}_fkey")),
+    }
+}
+
+fn view(name: &str, query: &str) -> View {
+    View {
+        name: n(name),
+        columns: vec![],
+        query: sql(query),
+        materialized: false,
+    }
+}
+
+fn schema(relations: Vec<Relation>) -> Schema {
+    let mut s = Schema::new(Engine::Postgresql);
+    for r in relations {
+        s.add(r).unwrap();
+    }
+    s
+}
+
+fn statements(steps: &[Step]) -> Vec<String> {
+    steps.iter().flat_map(|s| s.statements.clone()).collect()
+}
+
+fn planned(current: &Schema, desired: &Schema, renames: &Renames, online: bool) -> Plan {
+    plan(current, desired, renames, Options { online })
+}
+
+/// The upgrade's and the downgrade's statements.
+fn up_down(current: &Schema, desired: &Schema) -> (Vec<String>, Vec<String>) {
+    let p = planned(current, desired, &Renames::default(), false);
+    (statements(&p.up), statements(&p.down))
+}
+
+fn hazards(steps: &[Step]) -> Vec<Hazard> {
+    steps.iter().flat_map(|s| s.hazards.clone()).collect()
+}
+
+fn mood(labels: &[&str]) -> EnumType {
+    EnumType {
+        name: n("mood"),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
+/// A schema with one of nearly everything PostgreSQL's model holds.
+fn everything() -> Schema {
+    let mut s = schema(vec![]);
+    s.schemas.insert("audit".into());
+    s.extensions.insert(
+        "pgcrypto".into(),
+        Extension {
+            name: "pgcrypto".into(),
+            schema: "public".into(),
+        },
+    );
+    s.enums.insert(n("mood"), mood(&["sad", "ok"]));
+    let mut users = table(
+        "users",
+        &[("id", "bigint"), ("email", "text"), ("m", "mood")],
+    );
+    users.uniques.insert(Unique {
+        columns: vec![KeyColumn::new("email")],
+        name: Some("users_email_key".into()),
+    });
+    users.indexes.insert(
+        "users_lower_email".into(),
+        Index {
+            name: "users_lower_email".into(),
+            unique: true,
+            parts: vec![IndexPart {
+                key: IndexKey::Expression(sql("lower(email)")),
+                collation: None,
+                opclass: None,
+                descending: false,
+            }],
+            predicate: Some(sql("(email IS NOT NULL)")),
+            method: Some("btree".into()),
+            include: vec![],
+        },
+    );
+    s.add(users).unwrap();
+    s.add(view(
+        "active",
+        " SELECT users.id,\n    users.email\n   FROM users;",
+    ))
+    .unwrap();
+    s.functions.insert(touch().name.clone(), touch());
+    s.add_trigger(Trigger {
+        name: TriggerName {
+            on: n("users"),
+            name: "users_touch".into(),
+        },
+        definition: sql("BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()"),
+    })
+    .unwrap();
+    s.comments
+        .insert(CommentOn::Relation(n("users")), "who signs in".into());
+    s
+}
+
+fn touch() -> Function {
+    Function {
+        name: crate::schema::FunctionName {
+            name: n("touch"),
+            arguments: String::new(),
+        },
+        definition: "CREATE OR REPLACE FUNCTION public.touch()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$BEGIN RETURN NEW; END$function$\n".into(),
+    }
+}
+
+#[test]
+fn equal_schemas_render_nothing() {
+    let p = planned(&everything(), &everything(), &Renames::default(), true);
+    assert!(p.is_empty(), "{p:?}");
+}
+
+#[test]
+fn a_schema_is_created_in_dependency_order_and_dropped_in_reverse() {
+    let (up, down) = up_down(&schema(vec![]), &everything());
+    assert_eq!(
+        up,
+        [
+            "CREATE SCHEMA audit",
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public",
+            "CREATE TYPE public.mood AS ENUM ('sad', 'ok')",
+            touch().definition.trim(),
+            "CREATE TABLE public.users (\n    id bigint,\n    email text,\n    m mood,\n    \
+             CONSTRAINT users_pkey PRIMARY KEY (id),\n    \
+             CONSTRAINT users_email_key UNIQUE (email)\n)",
+            "CREATE UNIQUE INDEX users_lower_email ON public.users (lower(email)) WHERE (email IS NOT NULL)",
+            "CREATE VIEW public.active AS\nSELECT users.id,\n    users.email\n   FROM users",
+            "CREATE TRIGGER users_touch BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION touch()",
+            "COMMENT ON TABLE public.users IS 'who signs in'",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "DROP TRIGGER users_touch ON public.users",
+            "DROP VIEW public.active",
+            "DROP TABLE public.users",
+            "DROP FUNCTION public.touch()",
+            "DROP TYPE public.mood",
+            "DROP EXTENSION pgcrypto",
+            "DROP SCHEMA audit",
+        ]
+    );
+}
+
+#[test]
+fn columns_are_written_with_every_part_postgresql_has() {
+    let mut t = table("t", &[("id", "integer")]);
+    let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+    cols[0].value = ColumnValue::Identity(Identity::Always);
+    cols[0].nullable = false;
+    let mut name = Column::new("name", Some("character varying(20)"));
+    name.collation = Some("C".into());
+    name.nullable = false;
+    name.value = ColumnValue::Default(sql("'x'::character varying"));
+    let mut lower = Column::new("lower_name", Some("text"));
+    lower.value = ColumnValue::Generated {
+        expression: sql("lower((name)::text)"),
+        storage: Storage::Stored,
+    };
+    let mut at = Column::new("at", Some("tstzrange"));
+    at.value = ColumnValue::Default(sql("tstzrange(now(), (now() + '7 days'::interval))"));
+    cols.extend([name, lower, at]);
+    t.columns = Columns::new(cols).unwrap();
+    t.checks.insert(Check {
+        expression: sql("(length((name)::text) > 0)"),
+        name: Some("t_name_check".into()),
+    });
+    t.exclusions.insert(Exclusion {
+        definition: sql("EXCLUDE USING gist (at WITH &&)"),
+        name: "t_at_excl".into(),
+    });
+    t.options = TableOptions::Postgres { unlogged: true };
+    let (up, _) = up_down(&schema(vec![]), &schema(vec![t.into()]));
+    assert_eq!(
+        up,
+        ["CREATE UNLOGGED TABLE public.t (\n    \
+          id integer GENERATED ALWAYS AS IDENTITY,\n    \
+          name character varying(20) COLLATE \"C\" NOT NULL DEFAULT 'x'::character varying,\n    \
+          lower_name text GENERATED ALWAYS AS (lower((name)::text)) STORED,\n    \
+          at tstzrange DEFAULT tstzrange(now(), (now() + '7 days'::interval)),\n    \
+          CONSTRAINT t_pkey PRIMARY KEY (id),\n    \
+          CONSTRAINT t_name_check CHECK (length((name)::text) > 0),\n    \
+          CONSTRAINT t_at_excl EXCLUDE USING gist (at WITH &&)\n)"]
+    );
+}
+
+#[test]
+fn partitions_follow_their_parent_and_changed_partitioning_recreates_the_table() {
+    let by = |key: &str, from: &str| {
+        let mut parent = table("events", &[("id", "bigint"), ("at", "date")]);
+        parent.primary_key = None;
+        parent.partition_by = Some(sql(key));
+        let mut part = Table::new(
+            n("events_2020"),
+            Columns::default(),
+            TableOptions::Postgres { unlogged: false },
+        );
+        part.partition_of = Some(PartitionOf {
+            parent: n("events"),
+            bound: sql(&match key {
+                "LIST (at)" => format!("FOR VALUES IN ('{from}')"),
+                _ => format!("FOR VALUES FROM ('{from}') TO ('2021-01-01')"),
+            }),
+        });
+        schema(vec![part.into(), parent.into()])
+    };
+    let (up, down) = up_down(&schema(vec![]), &by("RANGE (at)", "2020-01-01"));
+    assert_eq!(
+        up,
+        [
+            "CREATE TABLE public.events (\n    id bigint,\n    at date\n) PARTITION BY RANGE (at)",
+            "CREATE TABLE public.events_2020 PARTITION OF public.events \
+             FOR VALUES FROM ('2020-01-01') TO ('2021-01-01')",
+        ]
+    );
+    assert_eq!(
+        down,
+        ["DROP TABLE public.events_2020", "DROP TABLE public.events"]
+    );
+    let p = planned(
+        &by("RANGE (at)", "2020-01-01"),
+        &by("RANGE (at)", "2020-07-01"),
+        &Renames::default(),
+        false,
+    );
+    assert_eq!(
+        statements(&p.up),
+        [
+            "DROP TABLE public.events_2020",
+            "CREATE TABLE public.events_2020 PARTITION OF public.events \
+             FOR VALUES FROM ('2020-07-01') TO ('2021-01-01')",
+        ]
+    );
+    assert!(hazards(&p.up).contains(&Hazard::DropsTable {
+        table: n("events_2020")
+    }));
+    let p = planned(
+        &by("RANGE (at)", "2020-01-01"),
+        &by("LIST (at)", "2020-01-01"),
+        &Renames::default(),
+        false,
+    );
+    assert_eq!(
+        statements(&p.up)[..3],
+        [
+            "DROP TABLE public.events_2020",
+            "DROP TABLE public.events",
+            "CREATE TABLE public.events (\n    id bigint,\n    at date\n) PARTITION BY LIST (at)",
+        ]
+    );
+    assert!(hazards(&p.up).contains(&Hazard::DropsTable { table: n("events") }));
+}
+
+#[test]
+fn tables_that_reference_each_other_are_created_first_and_their_keys_added_after() {
+    let mut a = table("a", &[("id", "integer"), ("b_id", "integer")]);
+    a.foreign_keys.insert(fk("a", "b_id", "b"));
+    let mut b = table("b", &[("id", "integer"), ("a_id", "integer")]);
+    b.foreign_keys.insert(ForeignKey {
+        on_delete: FkAction::Cascade,
+        deferrable: Deferrable::InitiallyDeferred,
+        match_full: true,
+        ..fk("b", "a_id", "a")
+    });
+    let (up, down) = up_down(&schema(vec![]), &schema(vec![a.into(), b.into()]));
+    assert_eq!(
+        up,
+        [
+            "CREATE TABLE public.a (\n    id integer,\n    b_id integer,\n    CONSTRAINT a_pkey PRIMARY KEY (id)\n)",
+            "CREATE TABLE public.b (\n    id integer,\n    a_id integer,\n    CONSTRAINT b_pkey PRIMARY KEY (id)\n)",
+            "ALTER TABLE public.a ADD CONSTRAINT a_b_id_fkey FOREIGN KEY (b_id) REFERENCES public.b (id)",
+            "ALTER TABLE public.b ADD CONSTRAINT b_a_id_fkey FOREIGN KEY (a_id) REFERENCES public.a (id) \
+             MATCH FULL ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "ALTER TABLE public.a DROP CONSTRAINT a_b_id_fkey",
+            "DROP TABLE public.b",
+            "DROP TABLE public.a",
+        ]
+    );
+}
+
+#[test]
+fn a_type_change_under_two_chained_views_drops_and_recreates_them_around_it() {
+    let with = |ty: &str| {
+        schema(vec![
+            table("t", &[("id", "integer"), ("s", ty)]).into(),
+            view("v1", "SELECT t.id, t.s FROM t").into(),
+            view("v2", "SELECT v1.s FROM v1").into(),
+            view("other", "SELECT t.id FROM t").into(),
+        ])
+    };
+    let (up, down) = up_down(&with("character varying(10)"), &with("text"));
+    assert_eq!(
+        up,
+        [
+            "DROP VIEW public.v2",
+            "DROP VIEW public.v1",
+            "ALTER TABLE public.t ALTER COLUMN s TYPE text USING s::text",
+            "CREATE VIEW public.v1 AS\nSELECT t.id, t.s FROM t",
+            "CREATE VIEW public.v2 AS\nSELECT v1.s FROM v1",
+        ]
+    );
+    assert_eq!(
+        down[2],
+        "ALTER TABLE public.t ALTER COLUMN s TYPE character varying(10) USING s::character varying(10)"
+    );
+    let p = planned(
+        &with("text"),
+        &with("character varying(10)"),
+        &Renames::default(),
+        false,
+    );
+    assert_eq!(
+        hazards(&p.up),
+        [
+            Hazard::NarrowsType {
+                table: n("t"),
+                column: "s".into(),
+                from: "text".into(),
+                to: "character varying(10)".into(),
+            },
+            Hazard::RewritesTable { table: n("t") },
+        ]
+    );
+    assert!(hazards(&p.down).is_empty());
+}
+
+#[test]
+fn a_dropped_column_under_a_view_drops_the_view_first() {
+    let from = schema(vec![
+        table("t", &[("id", "integer"), ("email", "text")]).into(),
+        view("v", "SELECT t.id, t.email FROM t").into(),
+    ]);
+    let to = schema(vec![
+        table("t", &[("id", "integer")]).into(),
+        view("v", "SELECT t.id FROM t").into(),
+    ]);
+    let (up, _) = up_down(&from, &to);
+    assert_eq!(
+        up,
+        [
+            "DROP VIEW public.v",
+            "ALTER TABLE public.t DROP COLUMN email",
+            "CREATE VIEW public.v AS\nSELECT t.id FROM t",
+        ]
+    );
+}
+
+#[test]
+fn an_added_enum_label_is_its_own_autocommit_step_and_a_removed_one_swaps_the_type() {
+    let with = |labels: &[&str]| {
+        let mut t = table("t", &[("id", "integer"), ("m", "mood"), ("ms", "mood[]")]);
+        let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+        cols[1].value = ColumnValue::Default(sql("'ok'::mood"));
+        t.columns = Columns::new(cols).unwrap();
+        let mut s = schema(vec![t.into()]);
+        s.enums.insert(n("mood"), mood(labels));
+        s
+    };
+    let p = planned(
+        &with(&["sad", "ok"]),
+        &with(&["meh", "sad", "ok", "happy"]),
+        &Renames::default(),
+        false,
+    );
+    assert_eq!(
+        p.up,
+        [Step {
+            statements: vec![
+                "ALTER TYPE public.mood ADD VALUE 'meh' BEFORE 'sad'".into(),
+                "ALTER TYPE public.mood ADD VALUE 'happy' AFTER 'ok'".into(),
+            ],
+            hazards: vec![],
+            autocommit: true,
+        }]
+    );
+    assert_eq!(
+        p.down,
+        [Step {
+            statements: vec![
+                "CREATE TYPE public.mood__new AS ENUM ('sad', 'ok')".into(),
+                "ALTER TABLE public.t ALTER COLUMN m DROP DEFAULT".into(),
+                "ALTER TABLE public.t ALTER COLUMN m TYPE public.mood__new USING m::text::public.mood__new"
+                    .into(),
+                "ALTER TABLE public.t ALTER COLUMN ms TYPE public.mood__new[] USING ms::text[]::public.mood__new[]"
+                    .into(),
+                "DROP TYPE public.mood".into(),
+                "ALTER TYPE public.mood__new RENAME TO mood".into(),
+                "ALTER TABLE public.t ALTER COLUMN m SET DEFAULT 'ok'::mood".into(),
+            ],
+            hazards: vec![
+                Hazard::DropsEnumValues {
+                    name: n("mood"),
+                    labels: vec!["meh".into(), "happy".into()],
+                },
+                Hazard::RewritesTable { table: n("t") },
+            ],
+            autocommit: false,
+        }]
+    );
+    assert!(p.down[0].hazards[0].loses_data());
+}
+
+#[test]
+fn a_swapped_enum_recreates_the_views_over_its_columns() {
+    let with = |labels: &[&str]| {
+        let mut s = schema(vec![
+            table("t", &[("id", "integer"), ("m", "mood")]).into(),
+            view("v", "SELECT t.m FROM t").into(),
+        ]);
+        s.enums.insert(n("mood"), mood(labels));
+        s
+    };
+    let (up, _) = up_down(&with(&["a", "b"]), &with(&["b", "a"]));
+    assert_eq!(up.first().map(String::as_str), Some("DROP VIEW public.v"));
+    assert_eq!(
+        up.last().map(String::as_str),
+        Some("CREATE VIEW public.v AS\nSELECT t.m FROM t")
+    );
+}
+
+#[test]
+fn declared_renames_rename_tables_and_columns() {
+    let from = schema(vec![table(
+        "users",
+        &[("id", "integer"), ("username", "text")],
+    )
+    .into()]);
+    let to = schema(vec![table(
+        "users",
+        &[("id", "integer"), ("handle", "text")],
+    )
+    .into()]);
+    let renames = Renames {
+        tables: vec![],
+        columns: vec![ColumnRename {
+            table: n("users"),
+            from: "username".into(),
+            to: "handle".into(),
+        }],
+    };
+    let p = planned(&from, &to, &renames, false);
+    assert_eq!(
+        statements(&p.up),
+        ["ALTER TABLE public.users RENAME COLUMN username TO handle"]
+    );
+    assert_eq!(
+        statements(&p.down),
+        ["ALTER TABLE public.users RENAME COLUMN handle TO username"]
+    );
+    assert!(hazards(&p.up).is_empty());
+
+    let mut accounts = table("accounts", &[("id", "integer"), ("username", "text")]);
+    accounts.primary_key = from.table(&n("users")).unwrap().primary_key.clone();
+    let to = schema(vec![accounts.into()]);
+    let renames = Renames {
+        tables: vec![TableRename {
+            from: n("users"),
+            to: n("accounts"),
+        }],
+        columns: vec![],
+    };
+    let p = planned(&from, &to, &renames, false);
+    assert_eq!(
+        statements(&p.up),
+        ["ALTER TABLE public.users RENAME TO accounts"]
+    );
+    assert_eq!(
+        statements(&p.down),
+        ["ALTER TABLE public.accounts RENAME TO users"]
+    );
+}
+
+#[test]
+fn column_changes_come_in_the_order_postgresql_accepts() {
+    let with = |f: &dyn Fn(&mut Column)| {
+        let mut t = table("t", &[("id", "integer"), ("c", "integer")]);
+        let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+        f(&mut cols[1]);
+        t.columns = Columns::new(cols).unwrap();
+        schema(vec![t.into()])
+    };
+    let plain = with(&|_| {});
+    let identity = with(&|c| {
+        c.nullable = false;
+        c.value = ColumnValue::Identity(Identity::ByDefault);
+    });
+    let (up, down) = up_down(&plain, &identity);
+    assert_eq!(
+        up,
+        [
+            "ALTER TABLE public.t ALTER COLUMN c SET NOT NULL",
+            "ALTER TABLE public.t ALTER COLUMN c ADD GENERATED BY DEFAULT AS IDENTITY",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "ALTER TABLE public.t ALTER COLUMN c DROP IDENTITY",
+            "ALTER TABLE public.t ALTER COLUMN c DROP NOT NULL",
+        ]
+    );
+    let bigint_default = with(&|c| {
+        c.data_type = Some("bigint".into());
+        c.value = ColumnValue::Default(sql("0"));
+    });
+    let text_default = with(&|c| {
+        c.data_type = Some("text".into());
+        c.value = ColumnValue::Default(sql("''::text"));
+    });
+    let p = planned(&bigint_default, &text_default, &Renames::default(), false);
+    assert_eq!(
+        statements(&p.up),
+        [
+            "ALTER TABLE public.t ALTER COLUMN c DROP DEFAULT",
+            "ALTER TABLE public.t ALTER COLUMN c TYPE text USING c::text",
+            "ALTER TABLE public.t ALTER COLUMN c SET DEFAULT ''::text",
+        ]
+    );
+    let (up, down) = up_down(&plain, &bigint_default);
+    assert_eq!(
+        up,
+        [
+            "ALTER TABLE public.t ALTER COLUMN c TYPE bigint USING c::bigint",
+            "ALTER TABLE public.t ALTER COLUMN c SET DEFAULT 0",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "ALTER TABLE public.t ALTER COLUMN c DROP DEFAULT",
+            "ALTER TABLE public.t ALTER COLUMN c TYPE integer USING c::integer",
+        ]
+    );
+    let generated = with(&|c| {
+        c.value = ColumnValue::Generated {
+            expression: sql("(id * 2)"),
+            storage: Storage::Stored,
+        }
+    });
+    let (up, down) = up_down(&plain, &generated);
+    assert_eq!(
+        up,
+        [
+            "ALTER TABLE public.t DROP COLUMN c",
+            "ALTER TABLE public.t ADD COLUMN c integer GENERATED ALWAYS AS (id * 2) STORED",
+        ]
+    );
+    assert_eq!(
+        down,
+        ["ALTER TABLE public.t ALTER COLUMN c DROP EXPRESSION"]
+    );
+}
+
+#[test]
+fn hazards_name_what_can_fail_or_lose_data() {
+    let from = schema(vec![
+        table("t", &[("id", "integer"), ("old", "text")]).into()
+    ]);
+    let mut t = table("t", &[("id", "integer"), ("c", "text")]);
+    let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+    cols[1].nullable = false;
+    t.columns = Columns::new(cols).unwrap();
+    t.checks.insert(Check {
+        expression: sql("(id > 0)"),
+        name: Some("t_id_check".into()),
+    });
+    let to = schema(vec![t.into()]);
+    let p = planned(&from, &to, &Renames::default(), false);
+    assert_eq!(
+        statements(&p.up),
+        [
+            "ALTER TABLE public.t DROP COLUMN old",
+            "ALTER TABLE public.t ADD COLUMN c text NOT NULL",
+            "ALTER TABLE public.t ADD CONSTRAINT t_id_check CHECK (id > 0)",
+        ]
+    );
+    assert_eq!(
+        hazards(&p.up),
+        [
+            Hazard::DropsColumn {
+                table: n("t"),
+                column: "old".into()
+            },
+            Hazard::NotNullWithoutDefault {
+                table: n("t"),
+                column: "c".into()
+            },
+            Hazard::NewCheck {
+                table: n("t"),
+                expression: "(id > 0)".into()
+            },
+        ]
+    );
+}
+
+#[test]
+fn online_forms_keep_a_live_table_usable() {
+    let from = schema(vec![
+        table("parent", &[("id", "integer")]).into(),
+        table("t", &[("id", "integer"), ("parent_id", "integer")]).into(),
+    ]);
+    let mut t = table("t", &[("id", "integer"), ("parent_id", "integer")]);
+    let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+    cols[1].nullable = false;
+    t.columns = Columns::new(cols).unwrap();
+    t.foreign_keys.insert(fk("t", "parent_id", "parent"));
+    t.indexes.insert(
+        "t_parent".into(),
+        Index {
+            name: "t_parent".into(),
+            unique: false,
+            parts: vec![IndexPart::column("parent_id")],
+            predicate: None,
+            method: Some("btree".into()),
+            include: vec!["id".into()],
+        },
+    );
+    let to = schema(vec![table("parent", &[("id", "integer")]).into(), t.into()]);
+    let p = planned(&from, &to, &Renames::default(), true);
+    let timeout = "SET lock_timeout = '5s'";
+    let shape: Vec<(bool, Vec<&str>)> =
+        p.up.iter()
+            .map(|s| {
+                (
+                    s.autocommit,
+                    s.statements.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                false,
+                vec![
+                    timeout,
+                    "ALTER TABLE public.t ADD CONSTRAINT t_parent_id_not_null CHECK (parent_id IS NOT NULL) NOT VALID",
+                ]
+            ),
+            (
+                true,
+                vec![
+                    timeout,
+                    "ALTER TABLE public.t VALIDATE CONSTRAINT t_parent_id_not_null"
+                ]
+            ),
+            (
+                false,
+                vec![
+                    timeout,
+                    "ALTER TABLE public.t ALTER COLUMN parent_id SET NOT NULL",
+                    "ALTER TABLE public.t DROP CONSTRAINT t_parent_id_not_null",
+                ]
+            ),
+            (
+                false,
+                vec![
+                    timeout,
+                    "ALTER TABLE public.t ADD CONSTRAINT t_parent_id_fkey FOREIGN KEY (parent_id) \
+                     REFERENCES public.parent (id) NOT VALID",
+                ]
+            ),
+            (
+                true,
+                vec![
+                    timeout,
+                    "ALTER TABLE public.t VALIDATE CONSTRAINT t_parent_id_fkey"
+                ]
+            ),
+            (
+                true,
+                vec![
+                    timeout,
+                    "CREATE INDEX CONCURRENTLY t_parent ON public.t (parent_id) INCLUDE (id)"
+                ]
+            ),
+        ]
+    );
+    let down: Vec<&str> = p
+        .down
+        .iter()
+        .flat_map(|s| s.statements.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        down,
+        [
+            timeout,
+            "DROP INDEX CONCURRENTLY public.t_parent",
+            timeout,
+            "ALTER TABLE public.t DROP CONSTRAINT t_parent_id_fkey",
+            timeout,
+            "ALTER TABLE public.t ALTER COLUMN parent_id DROP NOT NULL",
+        ]
+    );
+    // A new table needs none of it.
+    let p = planned(&schema(vec![]), &to, &Renames::default(), true);
+    assert!(p.up.iter().all(|s| !s.autocommit));
+    assert!(statements(&p.up).iter().all(|s| !s.contains("NOT VALID")));
+}
+
+#[test]
+fn a_serial_s_sequence_is_created_before_its_table_and_owned_after() {
+    let seq = Sequence {
+        name: n("t_id_seq"),
+        data_type: "integer".into(),
+        start: 1,
+        increment: 1,
+        min_value: 1,
+        max_value: i32::MAX as i64,
+        cache: 1,
+        cycle: false,
+        owned_by: Some((n("t"), "id".into())),
+    };
+    let mut t = table("t", &[("id", "integer")]);
+    let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+    cols[0].nullable = false;
+    cols[0].value = ColumnValue::Default(sql("nextval('t_id_seq'::regclass)"));
+    t.columns = Columns::new(cols).unwrap();
+    let mut with = schema(vec![t.into()]);
+    with.sequences.insert(seq.name.clone(), seq.clone());
+    let (up, down) = up_down(&schema(vec![]), &with);
+    assert_eq!(
+        up,
+        [
+            "CREATE SEQUENCE public.t_id_seq AS integer",
+            "CREATE TABLE public.t (\n    id integer NOT NULL DEFAULT nextval('t_id_seq'::regclass),\n    \
+             CONSTRAINT t_pkey PRIMARY KEY (id)\n)",
+            "ALTER SEQUENCE public.t_id_seq OWNED BY public.t.id",
+        ]
+    );
+    assert_eq!(down, ["DROP TABLE public.t"]);
+    let mut changed = with.clone();
+    changed.sequences.insert(
+        seq.name.clone(),
+        Sequence {
+            data_type: "bigint".into(),
+            max_value: i64::MAX,
+            increment: 2,
+            cycle: true,
+            ..seq
+        },
+    );
+    let (up, down) = up_down(&with, &changed);
+    assert_eq!(
+        up,
+        ["ALTER SEQUENCE public.t_id_seq AS bigint INCREMENT BY 2 MINVALUE 1 MAXVALUE 9223372036854775807 CYCLE"]
+    );
+    assert_eq!(
+        down,
+        ["ALTER SEQUENCE public.t_id_seq AS integer INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 NO CYCLE"]
+    );
+}
+
+#[test]
+fn a_changed_function_is_replaced_and_a_trigger_waits_for_its_function() {
+    let mut changed = everything();
+    let mut f = touch();
+    f.definition = f
+        .definition
+        .replace("RETURN NEW", "NEW.at = now(); RETURN NEW");
+    changed.functions.insert(f.name.clone(), f.clone());
+    let (up, down) = up_down(&everything(), &changed);
+    assert_eq!(up, [f.definition.trim()]);
+    assert_eq!(down, [touch().definition.trim()]);
+}
+
+#[test]
+fn comments_materialized_views_and_indexes_are_written_for_their_kind() {
+    let mut mv = view("totals", " SELECT count(*) AS count\n   FROM users;");
+    mv.materialized = true;
+    let mut with = everything();
+    with.add(mv).unwrap();
+    with.comments
+        .insert(CommentOn::Relation(n("totals")), "refreshed nightly".into());
+    with.comments.insert(
+        CommentOn::Column {
+            table: n("users"),
+            column: "email".into(),
+        },
+        "it's unique".into(),
+    );
+    with.comments.insert(
+        CommentOn::Index {
+            table: n("users"),
+            name: "users_lower_email".into(),
+        },
+        "case-blind".into(),
+    );
+    with.comments.remove(&CommentOn::Relation(n("users")));
+    let (up, down) = up_down(&everything(), &with);
+    assert_eq!(
+        up,
+        [
+            "CREATE MATERIALIZED VIEW public.totals AS\nSELECT count(*) AS count\n   FROM users",
+            "COMMENT ON MATERIALIZED VIEW public.totals IS 'refreshed nightly'",
+            "COMMENT ON TABLE public.users IS NULL",
+            "COMMENT ON COLUMN public.users.email IS 'it''s unique'",
+            "COMMENT ON INDEX public.users_lower_email IS 'case-blind'",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "DROP MATERIALIZED VIEW public.totals",
+            "COMMENT ON TABLE public.users IS 'who signs in'",
+            "COMMENT ON COLUMN public.users.email IS NULL",
+            "COMMENT ON INDEX public.users_lower_email IS NULL",
+        ]
+    );
+}
+
+#[test]
+fn a_view_created_again_gets_its_comment_again() {
+    let with = |query: &str| {
+        let mut s = schema(vec![
+            table("t", &[("id", "integer")]).into(),
+            view("v", query).into(),
+        ]);
+        s.comments.insert(CommentOn::Relation(n("v")), "ids".into());
+        s
+    };
+    let (up, _) = up_down(
+        &with("SELECT t.id FROM t"),
+        &with("SELECT t.id FROM t WHERE (t.id > 0)"),
+    );
+    assert_eq!(
+        up,
+        [
+            "DROP VIEW public.v",
+            "CREATE VIEW public.v AS\nSELECT t.id FROM t WHERE (t.id > 0)",
+            "COMMENT ON VIEW public.v IS 'ids'",
+        ]
+    );
+}
+
+#[test]
+fn indexes_are_written_with_method_opclass_collation_and_order() {
+    let index = Index {
+        name: "t_idx".into(),
+        unique: false,
+        parts: vec![
+            IndexPart {
+                key: IndexKey::Column("name".into()),
+                collation: Some("C".into()),
+                opclass: Some("text_pattern_ops".into()),
+                descending: true,
+            },
+            IndexPart {
+                key: IndexKey::Expression(sql("(id + 1)")),
+                collation: None,
+                opclass: None,
+                descending: false,
+            },
+        ],
+        predicate: Some(sql("(id > 0)")),
+        method: Some("btree".into()),
+        include: vec![],
+    };
+    assert_eq!(
+        create_index(&n("t"), &index, false),
+        "CREATE INDEX t_idx ON public.t (name COLLATE \"C\" text_pattern_ops DESC, (id + 1)) WHERE (id > 0)"
+    );
+    let gin = Index {
+        name: "t_tags".into(),
+        parts: vec![IndexPart::column("tags")],
+        predicate: None,
+        method: Some("gin".into()),
+        ..index
+    };
+    assert_eq!(
+        create_index(&n("t"), &gin, false),
+        "CREATE INDEX t_tags ON public.t USING gin (tags)"
+    );
+}
+
+#[test]
+fn names_are_quoted_only_when_postgresql_needs_it() {
+    assert_eq!(ident("users"), "users");
+    assert_eq!(ident("_x$1"), "_x$1");
+    assert_eq!(ident("Users"), "\"Users\"");
+    assert_eq!(ident("user"), "\"user\"");
+    assert_eq!(ident("order"), "\"order\"");
+    assert_eq!(ident("uuid-ossp"), "\"uuid-ossp\"");
+    assert_eq!(ident("say \"hi\""), "\"say \"\"hi\"\"\"");
+    assert!(
+        KEYWORDS.windows(2).all(|w| w[0] < w[1]),
+        "KEYWORDS must stay sorted"
+    );
+}
+
+#[test]
+fn type_changes_are_told_apart_by_what_they_do_to_rows() {
+    // (rewrites, narrows)
+    for (from, to, expected) in [
+        (
+            "character varying(10)",
+            "character varying(20)",
+            (false, false),
+        ),
+        ("character varying(10)", "text", (false, false)),
+        ("text", "character varying", (false, false)),
+        (
+            "character varying(20)",
+            "character varying(10)",
+            (true, true),
+        ),
+        ("text", "character varying(10)", (true, true)),
+        ("numeric(10,2)", "numeric(12,2)", (false, false)),
+        ("numeric(10,2)", "numeric", (false, false)),
+        ("numeric(10,2)", "numeric(10,3)", (true, true)),
+        ("numeric", "numeric(10,2)", (true, true)),
+        ("integer", "bigint", (true, false)),
+        ("bigint", "integer", (true, true)),
+        ("double precision", "integer", (true, true)),
+        ("text", "integer", (true, false)),
+        ("text[]", "character varying(5)[]", (true, true)),
+    ] {
+        assert_eq!(type_change(from, to), expected, "{from} -> {to}");
+    }
+}
+
+#[test]
+fn an_extension_or_function_with_a_name_to_quote_is_quoted() {
+    let mut s = schema(vec![]);
+    s.extensions.insert(
+        "uuid-ossp".into(),
+        Extension {
+            name: "uuid-ossp".into(),
+            schema: "public".into(),
+        },
+    );
+    let f = Function {
+        name: crate::schema::FunctionName {
+            name: n("Do"),
+            arguments: "integer, text".into(),
+        },
+        definition: "CREATE OR REPLACE PROCEDURE public.\"Do\"(integer, text)\n LANGUAGE sql\nAS $procedure$SELECT 1$procedure$".into(),
+    };
+    s.functions.insert(f.name.clone(), f);
+    let (_, down) = up_down(&schema(vec![]), &s);
+    assert_eq!(
+        down,
+        [
+            "DROP PROCEDURE public.\"Do\"(integer, text)",
+            "DROP EXTENSION \"uuid-ossp\"",
+        ]
+    );
+}
