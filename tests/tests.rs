@@ -28,6 +28,8 @@ mod alembic_compat;
 mod authoring;
 // The declared schema: check, schema diff, and revisions written from the schema file.
 mod schema;
+// The declared schema on PostgreSQL, with scratch databases on the test server.
+mod schema_postgres;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
 mod init;
 // db-backup: create, list, verify, restore and prune on both dialects.

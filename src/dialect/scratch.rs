@@ -3,13 +3,16 @@
 //! each engine's own: in-memory SQLite ([`sqlite::scratch`](super::sqlite::scratch)) and throwaway databases
 //! on a PostgreSQL server ([`postgres::scratch`](super::postgres::scratch)).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
 use crate::dialect::{postgres, sqlite, DbError};
+use crate::dburl::PgTarget;
 use crate::direction::Direction;
-use crate::schema::render::{plan, Options, Renames};
+use crate::engine::Engine;
+use crate::schema::render::{plan, Options, Plan, Renames};
+use crate::scripts::Scripts;
 use crate::schema::Schema;
 use crate::sql::SplitError;
 
@@ -89,4 +92,79 @@ pub(crate) fn same(
             .collect::<Vec<_>>()
             .join("\n"),
     })
+}
+
+/// A scratch database of either engine, for the verbs that work on both: the engine's own functions behind
+/// one value, so a verb reads the same whichever engine it plans for.
+pub enum Scratch {
+    Sqlite(sqlite::SqliteConnection),
+    Postgres(postgres::scratch::ScratchDb),
+}
+
+impl Scratch {
+    /// An empty scratch database: in memory for SQLite, a throwaway database on `server` for PostgreSQL.
+    pub fn open(server: &ScratchServer) -> Result<Scratch, ScratchError> {
+        Ok(match server {
+            ScratchServer::Sqlite => Scratch::Sqlite(sqlite::scratch::open()?),
+            ScratchServer::Postgres(target) => {
+                Scratch::Postgres(postgres::scratch::ScratchDb::create(target)?)
+            }
+        })
+    }
+
+    /// Runs a schema file's SQL (`path` names it in errors).
+    pub fn apply_schema(&mut self, path: &Path, text: &str) -> Result<(), ScratchError> {
+        match self {
+            Scratch::Sqlite(conn) => sqlite::scratch::apply_schema(conn, path, text),
+            Scratch::Postgres(db) => postgres::scratch::apply_schema(db, path, text),
+        }
+    }
+
+    /// Replays every revision's up section for this engine, from base to the heads.
+    pub fn replay(&mut self, scripts: &Scripts) -> Result<(), ScratchError> {
+        match self {
+            Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts),
+            Scratch::Postgres(db) => postgres::scratch::replay(db, scripts),
+        }
+    }
+
+    /// The schema the database holds now.
+    pub fn inspect(&mut self) -> Result<Schema, ScratchError> {
+        Ok(match self {
+            Scratch::Sqlite(conn) => sqlite::inspect::inspect(conn)?,
+            Scratch::Postgres(db) => postgres::inspect::inspect(db.conn())?,
+        })
+    }
+
+    /// Proves `migration`, planned from `current` (the schema held now) to `desired`: up must give
+    /// `desired` exactly and down `current` again.
+    pub fn verify(
+        &mut self,
+        current: &Schema,
+        desired: &Schema,
+        migration: &Plan,
+    ) -> Result<(), ScratchError> {
+        match self {
+            Scratch::Sqlite(conn) => sqlite::scratch::verify(conn, current, desired, migration),
+            Scratch::Postgres(db) => postgres::scratch::verify(db, current, desired, migration),
+        }
+    }
+}
+
+/// Where an engine's scratch databases are made.
+#[derive(Debug, Clone)]
+pub enum ScratchServer {
+    /// In memory, on the bundled SQLite.
+    Sqlite,
+    /// On this PostgreSQL server (the configured database's, or the dev URL's).
+    Postgres(PgTarget),
+}
+
+impl ScratchServer {
+    pub fn engine(&self) -> Engine {
+        match self {
+            ScratchServer::Sqlite => Engine::Sqlite,
+            ScratchServer::Postgres(_) => Engine::Postgresql,
+        }
+    }
 }

@@ -184,6 +184,21 @@ impl Schema {
         }
     }
 
+    /// The schema less the relations `dropped` picks, with their triggers and comments (dbkit's own
+    /// bookkeeping tables, say, which no revision creates).
+    pub fn without(&self, dropped: impl Fn(&ObjectName) -> bool) -> Schema {
+        let mut kept = self.clone();
+        kept.relations.retain(|name, _| !dropped(name));
+        kept.triggers.retain(|t, _| !dropped(&t.on));
+        kept.comments.retain(|on, _| match on {
+            CommentOn::Relation(name)
+            | CommentOn::Column { table: name, .. }
+            | CommentOn::Index { table: name, .. } => !dropped(name),
+            CommentOn::Type(_) | CommentOn::Schema(_) => true,
+        });
+        kept
+    }
+
     pub fn views(&self) -> impl Iterator<Item = &View> {
         self.relations.values().filter_map(|r| match r {
             Relation::View(v) => Some(v),

@@ -161,8 +161,6 @@ pub fn apply_schema(db: &mut ScratchDb, path: &Path, text: &str) -> Result<(), S
 /// Replays the up section of every revision, from base to the heads, as an upgrade would run them: each
 /// revision's PostgreSQL section in one transaction, or statement by statement when it is marked
 /// `transaction:false`.
-// The verbs call this once they read PostgreSQL schemas; until then only the tests do.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn replay(db: &mut ScratchDb, scripts: &Scripts) -> Result<(), ScratchError> {
     let steps = scripts
         .map
@@ -214,7 +212,7 @@ pub fn declared(
 
 /// The current schema: every revision replayed into a new scratch database on `server`, with that
 /// database.
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg(test)]
 pub(crate) fn current(
     server: &PgTarget,
     scripts: &Scripts,

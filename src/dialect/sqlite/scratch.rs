@@ -105,6 +105,7 @@ pub fn desired(path: &Path, text: &str) -> Result<(SqliteConnection, Schema), Sc
 }
 
 /// The current schema: every revision replayed into a new scratch database, with that database.
+#[cfg(test)]
 pub(crate) fn current(scripts: &Scripts) -> Result<(SqliteConnection, Schema), ScratchError> {
     let mut conn = open()?;
     replay(&mut conn, scripts)?;

@@ -178,6 +178,24 @@ pub struct Renames {
 }
 
 impl Renames {
+    /// The renames with every name that has no schema put in PostgreSQL's `public`, as the names in a
+    /// PostgreSQL model are; SQLite names have none, and stay as they are.
+    pub fn in_default_schema(mut self, engine: Engine) -> Renames {
+        if engine == Engine::Postgresql {
+            let public = |name: &mut ObjectName| {
+                name.schema.get_or_insert_with(|| "public".to_string());
+            };
+            for r in &mut self.tables {
+                public(&mut r.from);
+                public(&mut r.to);
+            }
+            for r in &mut self.columns {
+                public(&mut r.table);
+            }
+        }
+        self
+    }
+
     /// The same renames, the other way, for the downgrade.
     pub fn inverse(&self) -> Renames {
         Renames {

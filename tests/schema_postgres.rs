@@ -1,0 +1,332 @@
+//! The declared schema on PostgreSQL: check, schema diff, schema dump and revisions written from the schema
+//! file, with scratch databases on the test server (created and always dropped).
+
+use crate::schema::{declare, example_project, written};
+use crate::util::*;
+
+const NO_CHANGES: &str = "No changes: the revisions give the declared schema\n";
+
+/// A PostgreSQL fixture, or None where the server is unreachable outside CI.
+fn pg() -> Option<Fixture> {
+    Fixture::new(Kind::Postgres)
+}
+
+/// The up section of a written revision (the PostgreSQL one when it has dialect sections).
+fn up_section(text: &str) -> &str {
+    let start = text
+        .find("-- migrate:up postgresql")
+        .or_else(|| text.find("-- migrate:up"))
+        .unwrap();
+    let rest = &text[start..];
+    let end = rest.find("-- migrate:down").unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The columns of a table as `name type`, in order.
+fn columns(fx: &Fixture, table: &str) -> Vec<String> {
+    fx.query(&format!(
+        "SELECT column_name || ' ' || data_type FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY ordinal_position"
+    ))
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect()
+}
+
+/// No scratch database is left on the server after a command.
+fn no_scratch_left(fx: &Fixture) {
+    let left = fx.query("SELECT datname FROM pg_database WHERE datname LIKE 'dbkit_scratch_%'");
+    assert!(left.is_empty(), "scratch databases left: {left:?}");
+}
+
+#[test]
+fn text_that_differs_but_means_the_same_is_no_change() {
+    let Some(fx) = pg() else { return };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');\n\
+         CREATE TABLE accounts (\n\
+             id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n\
+             email text NOT NULL,\n\
+             tags text[] DEFAULT '{}',\n\
+             created_at timestamptz DEFAULT now(),\n\
+             expires_at timestamptz DEFAULT now() + interval '1 day',\n\
+             balance numeric(12, 2) DEFAULT 0 CHECK (balance >= 0),\n\
+             feeling mood DEFAULT 'ok',\n\
+             deleted_at timestamptz\n\
+         );\n\
+         CREATE UNIQUE INDEX accounts_live_email ON accounts (lower(email)) WHERE deleted_at IS NULL;\n\
+         CREATE VIEW live_accounts AS SELECT * FROM accounts WHERE deleted_at IS NULL;\n\
+         COMMENT ON TABLE accounts IS 'who pays';\n\
+         COMMENT ON COLUMN accounts.email IS 'where receipts go';",
+        Some("DROP VIEW live_accounts; DROP TABLE accounts; DROP TYPE mood;"),
+    );
+    declare(
+        &fx,
+        "create type public.mood as enum ('sad','ok','happy');\n\
+         create table public.accounts (\n\
+             ID BIGINT generated always as identity,\n\
+             EMAIL TEXT not null,\n\
+             TAGS TEXT[] default '{}'::text[],\n\
+             CREATED_AT TIMESTAMP WITH TIME ZONE default NOW(),\n\
+             EXPIRES_AT TIMESTAMPTZ default (now() + '1 day'::interval),\n\
+             BALANCE NUMERIC(12,2) default 0,\n\
+             FEELING mood default 'ok'::mood,\n\
+             DELETED_AT TIMESTAMPTZ,\n\
+             primary key (id),\n\
+             check (((balance >= (0)::numeric)))\n\
+         );\n\
+         create unique index accounts_live_email on accounts using btree (LOWER(email)) where (deleted_at is null);\n\
+         create view live_accounts as select id, email, tags, created_at, expires_at, balance, feeling, deleted_at from accounts where deleted_at is null;\n\
+         comment on table accounts is 'who pays';\n\
+         comment on column accounts.email is 'where receipts go';\n",
+    );
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    assert_eq!(fx.ok(&["schema", "diff"]).stdout, NO_CHANGES);
+    no_scratch_left(&fx);
+}
+
+#[test]
+fn check_exits_5_and_autogenerate_round_trips_every_kind_of_object() {
+    let Some(fx) = pg() else { return };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);",
+        Some("DROP TABLE users;"),
+    );
+    declare(
+        &fx,
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text,\n\
+             CONSTRAINT users_email_key UNIQUE (email), CONSTRAINT users_name_check CHECK (name <> ''));\n\
+         CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n\
+             title text NOT NULL, updated_at timestamptz);\n\
+         CREATE INDEX ix_posts_user_id ON posts (user_id);\n\
+         CREATE VIEW post_titles AS SELECT p.title, u.email FROM posts p JOIN users u ON u.id = p.user_id;\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN NEW.updated_at := now(); RETURN NEW; END $$;\n\
+         CREATE TRIGGER posts_touch BEFORE UPDATE ON posts FOR EACH ROW EXECUTE FUNCTION touch();\n",
+    );
+    let r = fx.run(&["check"]).failed_once("check");
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert!(r.stdout.contains("CREATE TABLE "), "{}", r.stdout);
+    let json = fx.run(&["check", "--json"]);
+    assert_eq!(json.code, 5);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(!v["changes"].as_array().unwrap().is_empty());
+
+    fx.ok(&["revision", "--autogenerate", "-m", "posts"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    let up = up_section(&text);
+    for expected in [
+        "CREATE TABLE ",
+        "ADD COLUMN name text",
+        "CREATE INDEX ix_posts_user_id",
+        "CREATE VIEW ",
+        "CREATE OR REPLACE FUNCTION ",
+        "CREATE TRIGGER posts_touch",
+    ] {
+        assert!(up.contains(expected), "{expected} missing from:\n{text}");
+    }
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+
+    // The revision runs for real: up gives the objects, down removes them, up again.
+    fx.ok(&["upgrade"]);
+    assert!(fx.table_exists("posts"));
+    fx.connect()
+        .batch("INSERT INTO users VALUES (1, 'a@example.com', 'a'); INSERT INTO posts (id, user_id, title) VALUES (1, 1, 't'); UPDATE posts SET title = 'u'")
+        .unwrap();
+    assert_eq!(
+        fx.query("SELECT updated_at IS NOT NULL FROM posts"),
+        [["t"]]
+    );
+    fx.ok(&["downgrade", "r1"]);
+    assert!(!fx.table_exists("posts"));
+    assert_eq!(columns(&fx, "users"), ["id bigint", "email text"]);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    no_scratch_left(&fx);
+}
+
+#[test]
+fn a_type_change_under_two_chained_views_recreates_them_and_keeps_the_rows() {
+    let Some(fx) = pg() else { return };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE orders (id integer PRIMARY KEY, amount integer NOT NULL);\n\
+         CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 100;\n\
+         CREATE VIEW big_order_ids AS SELECT id FROM big_orders;",
+        Some("DROP VIEW big_order_ids; DROP VIEW big_orders; DROP TABLE orders;"),
+    );
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO orders VALUES (1, 50), (2, 500)")
+        .unwrap();
+    declare(
+        &fx,
+        "CREATE TABLE orders (id integer PRIMARY KEY, amount bigint NOT NULL);\n\
+         CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 100;\n\
+         CREATE VIEW big_order_ids AS SELECT id FROM big_orders;\n",
+    );
+    fx.ok(&["create", "widen amount"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    let up = up_section(&text);
+    let order: Vec<usize> = [
+        "DROP VIEW public.big_order_ids",
+        "DROP VIEW public.big_orders",
+        "ALTER COLUMN amount TYPE bigint",
+        "CREATE VIEW public.big_orders",
+        "CREATE VIEW public.big_order_ids",
+    ]
+    .iter()
+    .map(|s| up.find(s).unwrap_or_else(|| panic!("{s} missing from:\n{text}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    fx.ok(&["upgrade"]);
+    assert_eq!(columns(&fx, "orders"), ["id integer", "amount bigint"]);
+    assert_eq!(fx.query("SELECT id FROM big_order_ids"), [["2"]]);
+    fx.ok(&["downgrade", "r1"]);
+    assert_eq!(columns(&fx, "orders"), ["id integer", "amount integer"]);
+    assert_eq!(fx.query("SELECT count(*) FROM orders"), [["2"]]);
+}
+
+#[test]
+fn an_enum_value_added_and_one_removed() {
+    let Some(fx) = pg() else { return };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TYPE status AS ENUM ('new', 'old');\n\
+         CREATE TABLE tickets (id integer PRIMARY KEY, state status NOT NULL DEFAULT 'new');",
+        Some("DROP TABLE tickets; DROP TYPE status;"),
+    );
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO tickets VALUES (1, 'new'), (2, 'old')")
+        .unwrap();
+    declare(
+        &fx,
+        "CREATE TYPE status AS ENUM ('new', 'open', 'old');\n\
+         CREATE TABLE tickets (id integer PRIMARY KEY, state status NOT NULL DEFAULT 'new');\n",
+    );
+    fx.ok(&["create", "add open"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(
+        text.contains("ADD VALUE 'open' BEFORE 'old'") || text.contains("ADD VALUE 'open' AFTER 'new'"),
+        "{text}"
+    );
+    assert!(text.contains("transaction:false"), "{text}");
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO tickets VALUES (3, 'open')")
+        .unwrap();
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+
+    // Removing a value loses the rows' values: it needs --allow-data-loss, then swaps the type.
+    fx.connect().batch("DELETE FROM tickets WHERE state = 'old'").unwrap();
+    declare(
+        &fx,
+        "CREATE TYPE status AS ENUM ('new', 'open');\n\
+         CREATE TABLE tickets (id integer PRIMARY KEY, state status NOT NULL DEFAULT 'new');\n",
+    );
+    let r = fx.fails(&["create", "drop old"]);
+    assert!(r.stderr.contains("--allow-data-loss"), "{}", r.stderr);
+    fx.ok(&["revision", "--autogenerate", "-m", "drop old", "--allow-data-loss"]);
+    fx.ok(&["upgrade"]);
+    assert_eq!(
+        fx.query("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"),
+        [["new,open"]]
+    );
+    assert_eq!(fx.query("SELECT count(*) FROM tickets"), [["2"]]);
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+}
+
+#[test]
+fn a_rename_needs_its_directive_and_keeps_the_values() {
+    let Some(fx) = pg() else { return };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE users (id integer PRIMARY KEY, username text);",
+        Some("DROP TABLE users;"),
+    );
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO users VALUES (1, 'ada')")
+        .unwrap();
+    declare(&fx, "CREATE TABLE users (id integer PRIMARY KEY, handle text);\n");
+    let r = fx.fails(&["create", "rename"]);
+    assert!(
+        r.stderr.contains("possible rename: public.users.username is dropped")
+            || r.stderr.contains("possible rename: users.username is dropped"),
+        "{}",
+        r.stderr
+    );
+    assert!(written(&fx, &["r1"]).is_empty());
+    declare(
+        &fx,
+        "CREATE TABLE users (\n    id integer PRIMARY KEY,\n    -- dbkit:renamed-from users.username\n    handle text\n);\n",
+    );
+    fx.ok(&["create", "rename"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(text.contains("RENAME COLUMN username TO handle"), "{text}");
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.query("SELECT handle FROM users"), [["ada"]]);
+}
+
+#[test]
+fn tables_that_reference_each_other_are_created_then_constrained() {
+    let Some(fx) = pg() else { return };
+    fx.revision("r1", &[], "SELECT 1;", Some("SELECT 1;"));
+    declare(
+        &fx,
+        "CREATE TABLE teams (id integer PRIMARY KEY, captain_id integer);\n\
+         CREATE TABLE players (id integer PRIMARY KEY, team_id integer REFERENCES teams (id));\n\
+         ALTER TABLE teams ADD CONSTRAINT teams_captain_fk FOREIGN KEY (captain_id) REFERENCES players (id) DEFERRABLE INITIALLY DEFERRED;\n",
+    );
+    fx.ok(&["create", "teams"]);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.tables(), ["alembic_version", "players", "teams"]);
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["downgrade", "r1"]);
+    assert_eq!(fx.tables(), ["alembic_version"]);
+}
+
+#[test]
+fn the_dump_of_the_example_database_rebuilds_the_same_schema() {
+    let Some(fx) = pg() else { return };
+    let ini = example_project(fx.path());
+    let run = |args: &[&str]| {
+        let r = bare_cmd(fx.path())
+            .arg("-c")
+            .arg(&ini)
+            .args(["--url", &fx.url])
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(r).succeeded(&format!("{args:?}"))
+    };
+    run(&["upgrade", "head"]);
+    let live = run(&["schema", "dump", "--from-db"]).stdout;
+    assert!(!live.contains("alembic_version"), "{live}");
+    assert_eq!(live, run(&["schema", "dump"]).stdout);
+    // As the project's schema file, the dump is what the revisions give.
+    std::fs::write(fx.path().join("alembic/schema.sql"), &live).unwrap();
+    assert_eq!(run(&["check"]).stdout, NO_CHANGES);
+    no_scratch_left(&fx);
+}
+
+#[test]
+fn the_example_project_checks_clean_on_postgresql() {
+    let Some(fx) = pg() else { return };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let r = bare_cmd(fx.path())
+        .arg("-c")
+        .arg(root.join("alembic/alembic.ini"))
+        .args(["--url", &fx.url, "check"])
+        .output()
+        .unwrap();
+    assert_eq!(Run::from(r).succeeded("check on alembic/").stdout, NO_CHANGES);
+}
