@@ -113,6 +113,29 @@ def backup_table(results):
     return out + [""]
 
 
+SCHEMA_KINDS = {"check": "`check`, schema differs", "check-nochange": "`check`, no change",
+                "autogenerate": "`revision --autogenerate`"}
+SCHEMA_GOALS = {"sqlite": 1.0, "postgres": 3.0}
+
+
+def schema_table(results):
+    rows = [k for k in results if k.startswith("schema/")]
+    if not rows:
+        return []
+    tables = rows[0].split("/")[-1]
+    out = [f"### Declared schema: {int(tables):,} tables through {2 * int(tables):,} revisions", "",
+           "| workload | dbkit | alembic | dbkit ÷ alembic | goal | |", "|---|---:|---:|---:|---|---|"]
+    for key in rows:
+        _, engine, kind, _ = key.split("/")
+        t, r = median(results, key, "dbkit"), ratio(results, key, base="alembic")
+        limit = SCHEMA_GOALS[engine]
+        ok = None if t is None else t < limit and (r is None or r < 1)
+        out.append(f"| {ENGINES[engine]}, {SCHEMA_KINDS[kind]} | {cell(results, key, 'dbkit')} | "
+                   f"{cell(results, key, 'alembic')} | {'' if r is None else f'{r:.2f}'} | "
+                   f"< {limit:.0f} s, faster than Alembic | {verdict(ok)} |")
+    return out + [""]
+
+
 def memory_table(results):
     tools = ["floor", "dbkit"] + PEERS
     out = ["### Peak memory (median resident set, MiB)", "",
@@ -135,7 +158,7 @@ def markdown(meta, results):
     out.append("")
     for engine in ENGINES:
         out += engine_table(results, engine)
-    out += graph_table(results) + backup_table(results) + memory_table(results) + [END]
+    out += graph_table(results) + backup_table(results) + schema_table(results) + memory_table(results) + [END]
     return "\n".join(out)
 
 
