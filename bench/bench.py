@@ -233,11 +233,14 @@ def main():
         "runs": a.runs, "big_runs": a.big_runs, "warmup": a.warmup,
         "smoke": a.smoke,
     }
+    data = os.path.splitext(a.results)[0] + ".json"
+    if a.only and not a.smoke:
+        meta, results = report.carry_over(data, meta, results, a.groups)
     text = report.markdown(meta, results)
     print(text)
     report.write(a.results, text)
-    with open(os.path.splitext(a.results)[0] + ".json", "w") as f:
-        json.dump({"meta": meta, "results": results}, f, indent=1, sort_keys=True)
+    with open(data, "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
     log(f"bench: wrote {a.results}")
 
 
