@@ -28,6 +28,8 @@ class Table:
     def __init__(self, k):
         self.name = f"s_{k:03d}"
         t = self.name
+        # NOT NULL on the key: SQLite reports a rowid alias as nullable without it, while SQLAlchemy's primary key
+        # is NOT NULL, so `alembic check` would find a change in every table.
         self.columns = [
             ("id", "INTEGER NOT NULL PRIMARY KEY"),
             ("name", "VARCHAR(100) NOT NULL"),
@@ -60,7 +62,8 @@ class Table:
 
     def add_column(self, name, definition):
         self.columns.append((name, definition))
-        return [f"ALTER TABLE {self.name} ADD COLUMN {name} {definition}"], [f"ALTER TABLE {self.name} DROP COLUMN {name}"]
+        t = self.name
+        return [f"ALTER TABLE {t} ADD COLUMN {name} {definition}"], [f"ALTER TABLE {t} DROP COLUMN {name}"]
 
     def add_index(self, name, columns, unique=False):
         self.indexes[name] = (unique, columns)
