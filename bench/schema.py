@@ -102,7 +102,6 @@ def changed(model):
     t = model[len(model) // 2]
     t.add_column("archived_at", "TIMESTAMP")
     t.add_index(f"ix_{t.name}_archived_at", ["archived_at"])
-    return t
 
 
 def schema_sql(model):
@@ -290,24 +289,19 @@ def group(ctx, a, server, results):
         with_alembic = any(t.name == "alembic" for t in ctx.tools)
         if with_alembic:
             run(alembic(ctx, al, db, "upgrade", "head"))
+        autogenerate = ("revision", "--autogenerate", "-m", MESSAGE)
         rows = {
-            "check": [("dbkit", dbkit(ctx, dk, db, "check", ok=(DBKIT_DIFFERS,)), with_dbkit),
-                      ("alembic", alembic(ctx, al, db, "check", ok=(ALEMBIC_DIFFERS,)), with_alembic)],
-            "check-nochange": [("dbkit", dbkit(ctx, dk, db, "check", ini=NOCHANGE_INI), with_dbkit),
-                               ("alembic", alembic(ctx, al, db, "check", models="models_head"), with_alembic)],
+            "check": [(with_dbkit, fixed("dbkit", dbkit(ctx, dk, db, "check", ok=(DBKIT_DIFFERS,)))),
+                      (with_alembic, fixed("alembic", alembic(ctx, al, db, "check", ok=(ALEMBIC_DIFFERS,))))],
+            "check-nochange": [(with_dbkit, fixed("dbkit", dbkit(ctx, dk, db, "check", ini=NOCHANGE_INI))),
+                               (with_alembic, fixed("alembic", alembic(ctx, al, db, "check", models="models_head")))],
+            "autogenerate": [(with_dbkit, writing("dbkit", dk, dbkit(ctx, dk, db, *autogenerate))),
+                             (with_alembic, writing("alembic", al, alembic(ctx, al, db, *autogenerate)))],
         }
         for kind, cases in rows.items():
-            cases = [fixed(name, cmd) for name, cmd, wanted in cases if wanted]
+            cases = [case for wanted, case in cases if wanted]
             if cases:
                 log(f"schema: {server.engine} {kind}, {tables} tables ({a.runs} runs)")
                 results[f"schema/{server.engine}/{kind}/{tables}"] = interleave(cases, a.runs, a.warmup, log)
-        cases = []
-        if with_dbkit:
-            cases.append(writing("dbkit", dk, dbkit(ctx, dk, db, "revision", "--autogenerate", "-m", MESSAGE)))
-        if with_alembic:
-            cases.append(writing("alembic", al, alembic(ctx, al, db, "revision", "--autogenerate", "-m", MESSAGE)))
-        if cases:
-            log(f"schema: {server.engine} revision --autogenerate, {tables} tables ({a.runs} runs)")
-            results[f"schema/{server.engine}/autogenerate/{tables}"] = interleave(cases, a.runs, a.warmup, log)
     finally:
         db.drop()
