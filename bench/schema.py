@@ -285,7 +285,7 @@ def group(ctx, a, server, results):
         with_dbkit = supported(ctx, dk, db)
         if not with_dbkit:
             ctx.notes.append(f"schema rows on {ENGINES[server.engine]}: dbkit's `check` says its schema verbs are not "
-                             "supported there yet, so only Alembic's rows are measured")
+                             "supported there yet, so dbkit's are skipped")
         with_alembic = any(t.name == "alembic" for t in ctx.tools)
         if with_alembic:
             run(alembic(ctx, al, db, "upgrade", "head"))
