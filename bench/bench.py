@@ -3,7 +3,7 @@
 
     python3 bench/bench.py                 # everything (make bench)
     python3 bench/bench.py --smoke         # tiny N, dbkit and the floor, one run (make bench-smoke)
-    python3 bench/bench.py --only sqlite   # one engine, or: postgres, graph, backup
+    python3 bench/bench.py --only sqlite   # one engine, or: postgres, graph, backup, schema
 
 Every figure is the median of --runs runs after --warmup rounds; the tools of a workload run interleaved,
 round by round, each on a fresh database. The table goes to stdout and into bench/RESULTS.md.
@@ -23,6 +23,7 @@ import generate  # noqa: E402
 import machine  # noqa: E402
 import peers  # noqa: E402
 import report  # noqa: E402
+import schema  # noqa: E402
 import tools  # noqa: E402
 from measure import Case, interleave, log, run  # noqa: E402
 
@@ -33,13 +34,15 @@ ROOT = os.path.dirname(HERE)
 def arguments():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--smoke", action="store_true", help="tiny N, dbkit and the floor only, one run")
-    p.add_argument("--only", action="append", choices=["sqlite", "postgres", "graph", "backup"],
+    p.add_argument("--only", action="append", choices=["sqlite", "postgres", "graph", "backup", "schema"],
                    help="run only these groups (repeatable)")
     p.add_argument("--runs", type=int, default=7, help="measured runs per figure (default 7)")
     p.add_argument("--big-runs", type=int, default=3, help="measured runs for N=1000 (default 3)")
     p.add_argument("--warmup", type=int, default=1, help="discarded rounds before measuring (default 1)")
     p.add_argument("--sizes", default="200,1000", help="revision counts for upgrade and downgrade")
     p.add_argument("--graph-sizes", default="1000,10000,100000", help="revision counts for heads and history")
+    p.add_argument("--schema-tables", type=int, default=100,
+                   help="tables of the schema group's project (reached through twice as many revisions)")
     p.add_argument("--tools", default="floor,dbkit,alembic,dbmate,sqlx", help="tools to run")
     p.add_argument("--workloads", default="upgrade,downgrade,noop,current",
                    help="migration workloads to run on each engine")
@@ -53,14 +56,14 @@ def arguments():
     a = p.parse_args()
     if a.smoke:
         a.runs, a.big_runs, a.warmup = 1, 1, 0
-        a.sizes, a.graph_sizes, a.tools = "10", "100", "floor,dbkit"
+        a.sizes, a.graph_sizes, a.tools, a.schema_tables = "10", "100", "floor,dbkit", 10
         a.results = a.results or os.path.join(a.cache, "smoke.md")
     a.results = a.results or os.path.join(HERE, "RESULTS.md")
     a.sizes = [int(x) for x in a.sizes.split(",")]
     a.graph_sizes = [int(x) for x in a.graph_sizes.split(",")]
     a.tools = a.tools.split(",")
     a.workloads = a.workloads.split(",")
-    a.groups = set(a.only or ["sqlite", "postgres", "graph", "backup"])
+    a.groups = set(a.only or ["sqlite", "postgres", "graph", "backup", "schema"])
     return a
 
 
@@ -182,6 +185,21 @@ def graph_group(ctx, a, results):
             results[f"graph/{verb}/{n}"] = interleave(cases, a.runs, a.warmup, log)
 
 
+def schema_group(ctx, a, results, servers):
+    """`--only schema` means both engines (PostgreSQL when there is a server); `--only schema --only sqlite`
+    just that one."""
+    engines = a.groups & {"sqlite", "postgres"} or {"sqlite", "postgres"}
+    if "sqlite" in engines:
+        servers.append(databases.SqliteServer(ctx.scratch))
+        schema.group(ctx, a, servers[-1], results)
+    if "postgres" in engines:
+        if not a.database_url:
+            ctx.notes.append("schema rows on PostgreSQL not measured: no BENCH_DATABASE_URL or TEST_DATABASE_URL")
+            return
+        servers.append(databases.PostgresServer(a.database_url))
+        schema.group(ctx, a, servers[-1], results)
+
+
 def main():
     a = arguments()
     ctx = Context(a)
@@ -202,6 +220,8 @@ def main():
             graph_group(ctx, a, results)
         if "backup" in a.groups and not a.smoke:
             backup.group(ctx, a, results)
+        if "schema" in a.groups:
+            schema_group(ctx, a, results, servers)
     finally:
         for s in servers:
             s.cleanup()
@@ -213,11 +233,14 @@ def main():
         "runs": a.runs, "big_runs": a.big_runs, "warmup": a.warmup,
         "smoke": a.smoke,
     }
+    data = os.path.splitext(a.results)[0] + ".json"
+    if a.only and not a.smoke:
+        meta, results = report.carry_over(data, meta, results, a.groups)
     text = report.markdown(meta, results)
     print(text)
     report.write(a.results, text)
-    with open(os.path.splitext(a.results)[0] + ".json", "w") as f:
-        json.dump({"meta": meta, "results": results}, f, indent=1, sort_keys=True)
+    with open(data, "w") as f:
+        json.dump({"meta": meta, "results": results}, f, indent=1)
     log(f"bench: wrote {a.results}")
 
 

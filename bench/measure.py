@@ -28,10 +28,10 @@ def run(cmd, memory=False):
             start = time.perf_counter()
             code = subprocess.call(argv, env=env, stdin=stdin, stdout=out, stderr=out, cwd=cmd.cwd)
             elapsed = time.perf_counter() - start
-        if code != 0:
+        if code not in cmd.ok:
             out.seek(0)
             tail = out.read().decode(errors="replace")[-3000:]
-            raise Failed(f"{' '.join(argv)} exited with {code}:\n{tail}")
+            raise Failed(f"{' '.join(argv)} exited with {code} (expected {'/'.join(map(str, cmd.ok))}):\n{tail}")
         rss = int(peak.read().split()[-1]) if memory else None
     return elapsed, rss
 

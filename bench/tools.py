@@ -15,6 +15,8 @@ class Command:
     env: dict = field(default_factory=dict)
     stdin: str = None
     cwd: str = None
+    # The exit statuses that mean success (`check` exits non-zero when it finds changes, as it should here).
+    ok: tuple = (0,)
 
 
 class Floor:
