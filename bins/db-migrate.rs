@@ -438,11 +438,16 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             json,
             lock_timeout: _,
         } => {
-            if let Some(rev) = accept {
-                // What was accepted is said as text, before the findings in either form.
-                common::print(&command::accept(&project, &rev, &mut events)?, false)?;
-            }
-            let findings = command::validate(&project)?;
+            let findings = match accept {
+                Some(rev) => {
+                    let (accepted, findings) =
+                        command::accept_and_validate(&project, &rev, &mut events)?;
+                    // What was accepted is said as text, before the findings in either form.
+                    common::print(&accepted, false)?;
+                    findings
+                }
+                None => command::validate(&project)?,
+            };
             common::print(&findings, json)?;
             findings.check()
         }

@@ -323,23 +323,41 @@ fn without_bookkeeping(schema: &Schema, tables: &[&str]) -> Schema {
 
 /// Writes `text` to `path` through a temporary file in the same directory renamed into place, so a reader
 /// never sees half a file and a failure leaves the old file as it was. An existing file is replaced: that is
-/// what `-o` asks for.
+/// what `-o` asks for. Errors name `path`, the file the user gave, never the temporary one.
 pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    use std::io::Write;
+    use std::io::{ErrorKind, Write};
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    // Created as any file is (0666 less the umask), not private as temporary files are: a schema file is
-    // read by everyone working on the project.
-    let mut file = tempfile::Builder::new()
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
-        .tempfile_in(dir)
+    let name = path.file_name().unwrap_or(std::ffi::OsStr::new("dump"));
+    // Created here rather than by tempfile, whose errors carry the temporary name; removed on failure by
+    // the TempPath. Created as any file is (0666 less the umask), not private as temporary files are: a
+    // schema file is read by everyone working on the project.
+    let created = (0..100).find_map(|n| {
+        let temp = dir.join(format!(
+            ".{}.{}-{n}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o666)
+            .open(&temp);
+        match file {
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
+            file => Some(file.map(|f| (f, tempfile::TempPath::from_path(temp)))),
+        }
+    });
+    let (mut file, temp) = created
+        .unwrap_or_else(|| Err(ErrorKind::AlreadyExists.into()))
         .map_err(Error::io(path))?;
     file.write_all(text.as_bytes())
-        .and_then(|()| file.as_file().sync_all())
+        .and_then(|()| file.sync_all())
         .map_err(Error::io(path))?;
-    file.persist(path).map_err(|e| Error::io(path)(e.error))?;
+    temp.persist(path).map_err(|e| Error::io(path)(e.error))?;
     Ok(())
 }
 
