@@ -348,7 +348,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
             .open(&temp);
         match file {
             Err(e) if e.kind() == ErrorKind::AlreadyExists => None,
-            file => Some(file.map(|f| (f, tempfile::TempPath::from_path(temp)))),
+            file => Some(file.and_then(|f| Ok((f, tempfile::TempPath::try_from_path(temp)?)))),
         }
     });
     let (mut file, temp) = created

@@ -8,15 +8,9 @@ use super::name::ObjectName;
 pub enum CommentOn {
     /// A table, view or materialized view.
     Relation(ObjectName),
-    Column {
-        table: ObjectName,
-        column: String,
-    },
+    Column { table: ObjectName, column: String },
     /// An index, by the table it is on and its name.
-    Index {
-        table: ObjectName,
-        name: String,
-    },
+    Index { table: ObjectName, name: String },
     /// An enum type.
     Type(ObjectName),
     /// A schema (namespace).

@@ -51,9 +51,7 @@ pub use function::{Function, FunctionName};
 pub use index::{Index, IndexKey, IndexPart};
 pub use name::ObjectName;
 pub use sequence::Sequence;
-pub use table::{
-    Column, ColumnValue, Columns, Identity, PartitionOf, Storage, Table, TableOptions,
-};
+pub use table::{Column, ColumnValue, Columns, Identity, PartitionOf, Storage, Table, TableOptions};
 pub use tokens::Sql;
 pub use trigger::{Trigger, TriggerName};
 pub use view::View;

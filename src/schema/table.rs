@@ -132,10 +132,7 @@ impl Column {
 pub enum ColumnValue {
     None,
     Default(Sql),
-    Generated {
-        expression: Sql,
-        storage: Storage,
-    },
+    Generated { expression: Sql, storage: Storage },
     /// PostgreSQL's `GENERATED … AS IDENTITY`, numbered from a sequence the column owns.
     Identity(Identity),
 }

@@ -553,12 +553,13 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 continue;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = src[i + 2..].find("*/").map(|n| i + 2 + n + 2).ok_or(
-                    LexError::Unterminated {
+                i = src[i + 2..]
+                    .find("*/")
+                    .map(|n| i + 2 + n + 2)
+                    .ok_or(LexError::Unterminated {
                         what: "comment",
                         offset: i,
-                    },
-                )?;
+                    })?;
                 continue;
             }
             b'\'' => {
@@ -584,21 +585,21 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
             }
             b'$' => {
                 // A dollar-quoted string: `$tag$` … `$tag$`, the tag possibly empty.
-                let tag_end =
-                    src[i + 1..]
-                        .find('$')
-                        .map(|n| i + 1 + n + 1)
-                        .ok_or(LexError::Unexpected {
-                            found: '$',
-                            offset: i,
-                        })?;
+                let tag_end = src[i + 1..]
+                    .find('$')
+                    .map(|n| i + 1 + n + 1)
+                    .ok_or(LexError::Unexpected {
+                        found: '$',
+                        offset: i,
+                    })?;
                 let tag = &src[start..tag_end];
-                let body_end = src[tag_end..].find(tag).map(|n| tag_end + n).ok_or(
-                    LexError::Unterminated {
+                let body_end = src[tag_end..]
+                    .find(tag)
+                    .map(|n| tag_end + n)
+                    .ok_or(LexError::Unterminated {
                         what: "dollar-quoted string",
                         offset: i,
-                    },
-                )?;
+                    })?;
                 i = body_end + tag.len();
                 Token::String(src[tag_end..body_end].to_string())
             }
