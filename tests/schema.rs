@@ -596,3 +596,86 @@ fn a_dump_to_a_missing_directory_names_the_file_given() {
         r.stderr
     );
 }
+
+#[test]
+fn on_conflict_clauses_round_trip_and_a_change_of_one_rebuilds_the_table() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let table = |unique: &str| {
+        format!(
+            "CREATE TABLE tags (\n    id INTEGER PRIMARY KEY,\n    label TEXT NOT NULL ON CONFLICT IGNORE,\n    slug TEXT UNIQUE ON CONFLICT {unique},\n    note TEXT UNIQUE,\n    UNIQUE (label, slug) ON CONFLICT ROLLBACK\n);\n"
+        )
+    };
+    fx.revision(
+        "r1",
+        &[],
+        &format!(
+            "{}INSERT INTO tags (label, slug) VALUES ('a', 'x');",
+            table("REPLACE")
+        ),
+        Some("DROP TABLE tags;"),
+    );
+    fx.ok(&["upgrade"]);
+    // Written differently (ABORT is the default; SQLite ignores a conflict clause on NULL), the same schema.
+    declare(
+        &fx,
+        &table("replace").replace(
+            "note TEXT UNIQUE",
+            "note TEXT NULL ON CONFLICT FAIL UNIQUE ON CONFLICT ABORT",
+        ),
+    );
+    assert_eq!(
+        fx.ok(&["check"]).stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+    let dump = fx.ok(&["schema", "dump"]).stdout;
+    assert!(
+        dump.contains("label TEXT NOT NULL ON CONFLICT IGNORE")
+            && dump.contains("UNIQUE (slug) ON CONFLICT REPLACE")
+            && dump.contains("UNIQUE (label, slug) ON CONFLICT ROLLBACK"),
+        "{dump}"
+    );
+
+    declare(&fx, &table("IGNORE"));
+    let r = fx.ok(&["create", "ignore duplicate slugs"]);
+    assert!(
+        r.stderr.contains("hazard: rebuilds table tags"),
+        "{}",
+        r.stderr
+    );
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(text.contains("UNIQUE (slug) ON CONFLICT IGNORE"), "{text}");
+    fx.ok(&["upgrade"]);
+    fx.ok(&["check"]);
+    fx.connect()
+        .batch("INSERT INTO tags (label, slug) VALUES ('b', 'x')")
+        .unwrap();
+    assert_eq!(
+        fx.query("SELECT label, slug FROM tags"),
+        vec![vec!["a".to_string(), "x".to_string()]]
+    );
+    fx.ok(&["downgrade", "r1"]);
+    fx.connect()
+        .batch("INSERT INTO tags (label, slug) VALUES ('b', 'x')")
+        .unwrap();
+    assert_eq!(
+        fx.query("SELECT label, slug FROM tags"),
+        vec![vec!["b".to_string(), "x".to_string()]]
+    );
+}
+
+#[test]
+fn an_on_conflict_clause_on_a_primary_key_is_an_error_naming_the_table() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, email TEXT);\n",
+    );
+    let r = fx.fails(&["check"]);
+    assert!(
+        r.stderr
+            .contains("table 'users': an ON CONFLICT clause on a PRIMARY KEY is not supported yet"),
+        "{}",
+        r.stderr
+    );
+}
