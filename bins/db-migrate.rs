@@ -107,6 +107,9 @@ enum Command {
         /// With --autogenerate: write a revision that drops tables or columns.
         #[arg(long = "allow-data-loss", requires = "autogenerate")]
         allow_data_loss: bool,
+        /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
+        #[arg(long = "rename", value_name = "OLD=NEW", requires = "autogenerate")]
+        rename: Vec<String>,
         #[command(flatten)]
         new: NewFlags,
     },
@@ -120,6 +123,13 @@ enum Command {
         /// Write a revision that drops tables or columns.
         #[arg(long = "allow-data-loss", conflicts_with = "no_autogenerate")]
         allow_data_loss: bool,
+        /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
+        #[arg(
+            long = "rename",
+            value_name = "OLD=NEW",
+            conflicts_with = "no_autogenerate"
+        )]
+        rename: Vec<String>,
         #[command(flatten)]
         new: NewFlags,
     },
@@ -128,6 +138,9 @@ enum Command {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        rename: Vec<String>,
     },
     /// The declared schema (the schema file).
     Schema {
@@ -264,6 +277,9 @@ enum SchemaCommand {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        rename: Vec<String>,
     },
     /// Print the schema at head as the SQL that creates it, one statement per object (SQLite).
     Dump {
@@ -310,11 +326,13 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             message,
             autogenerate,
             allow_data_loss,
+            rename,
             new,
         } => {
             let args = new_args(message, new);
             if autogenerate {
-                return autogenerate_revision(&project, &args, allow_data_loss, cli.global.quiet);
+                let quiet = cli.global.quiet;
+                return autogenerate_revision(&project, &args, allow_data_loss, &rename, quiet);
             }
             common::print(&command::revision(&project, &args)?, false)
         }
@@ -322,22 +340,24 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             message,
             no_autogenerate,
             allow_data_loss,
+            rename,
             new,
         } => {
             let args = new_args(Some(message), new);
             if !no_autogenerate && command::has_schema_file(&project) {
-                return autogenerate_revision(&project, &args, allow_data_loss, cli.global.quiet);
+                let quiet = cli.global.quiet;
+                return autogenerate_revision(&project, &args, allow_data_loss, &rename, quiet);
             }
             common::print(&command::revision(&project, &args)?, false)
         }
-        Command::Check { json } => {
-            let changes = command::check(&project)?;
+        Command::Check { json, rename } => {
+            let changes = command::check(&project, &rename)?;
             common::print(&changes, json)?;
             changes.check()
         }
         Command::Schema {
-            command: SchemaCommand::Diff { json },
-        } => common::print(&command::schema_diff(&project)?, json),
+            command: SchemaCommand::Diff { json, rename },
+        } => common::print(&command::schema_diff(&project, &rename)?, json),
         Command::Schema {
             command: SchemaCommand::Dump { from_db, output },
         } => {
@@ -418,11 +438,16 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             json,
             lock_timeout: _,
         } => {
-            if let Some(rev) = accept {
-                // What was accepted is said as text, before the findings in either form.
-                common::print(&command::accept(&project, &rev, &mut events)?, false)?;
-            }
-            let findings = command::validate(&project)?;
+            let findings = match accept {
+                Some(rev) => {
+                    let (accepted, findings) =
+                        command::accept_and_validate(&project, &rev, &mut events)?;
+                    // What was accepted is said as text, before the findings in either form.
+                    common::print(&accepted, false)?;
+                    findings
+                }
+                None => command::validate(&project)?,
+            };
             common::print(&findings, json)?;
             findings.check()
         }
@@ -486,14 +511,29 @@ impl Command {
     }
 }
 
-/// Writes a revision from the schema file; its hazards go to stderr as well as into the file.
+/// Writes a revision from the schema file; its hazards go to stderr as well as into the file. With a
+/// terminal on stdin and stderr, a possible rename is asked about there; without one it stays an error.
 fn autogenerate_revision(
     project: &Project,
     args: &NewRevisionArgs,
     allow_data_loss: bool,
+    rename: &[String],
     quiet: bool,
 ) -> dbkit::Result<()> {
-    let written = command::autogenerate(project, args, allow_data_loss)?;
+    use std::io::IsTerminal;
+    let mut ask = |possible: &command::PossibleRename| {
+        eprint!("{possible}: was it renamed? [y/N] ");
+        let mut answer = String::new();
+        // An answer that cannot be read is a no: the drop still needs --allow-data-loss.
+        std::io::stdin().read_line(&mut answer).is_ok()
+            && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    };
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let renaming = command::Renaming {
+        flags: rename,
+        ask: terminal.then_some(&mut ask as command::AskRename<'_>),
+    };
+    let written = command::autogenerate(project, args, allow_data_loss, renaming)?;
     if !quiet {
         for h in &written.hazards {
             eprintln!("hazard: {h}");

@@ -412,3 +412,242 @@ fn a_schema_directory_applies_its_files_in_name_order_and_an_empty_one_is_refuse
         "CREATE INDEX ix_email ON users (email);\n"
     );
 }
+
+#[test]
+fn rename_flags_rename_a_column_and_a_table_as_the_directive_does() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
+        .unwrap();
+    declare(
+        &fx,
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT);\n",
+    );
+    let r = fx.run(&["check", "--rename", "users=people"]);
+    assert_eq!(r.code, 5, "{}", r.stderr);
+    assert_eq!(r.stdout, "ALTER TABLE users RENAME TO people;\n");
+    fx.ok(&["create", "people", "--rename", "users=people"]);
+    fx.ok(&["upgrade"]);
+
+    declare(
+        &fx,
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, mail TEXT);\n",
+    );
+    let flag = ["--rename", "people.email=people.mail"];
+    let diff = fx.ok(&[&["schema", "diff"][..], &flag].concat());
+    assert_eq!(
+        diff.stdout,
+        "ALTER TABLE people RENAME COLUMN email TO mail;\n"
+    );
+    fx.ok(&[&["revision", "--autogenerate", "-m", "mail"][..], &flag].concat());
+    fx.ok(&["upgrade"]);
+    assert_eq!(
+        fx.query("SELECT mail FROM people"),
+        vec![vec!["a@example.com".to_string()]]
+    );
+    fx.ok(&["check"]);
+}
+
+#[test]
+fn a_rename_flag_that_is_malformed_or_names_no_drop_and_add_is_an_error() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT NOT NULL DEFAULT '');\n",
+    );
+    for (flag, says) in [
+        ("users.email", "--rename 'users.email': write 'table.column=new_column'"),
+        ("users.email=other.mail", "a renamed column stays in its table"),
+        (
+            "users.id=mail",
+            "--rename users.id=mail: the revisions' schema has no column users.id that the declared schema replaces with users.mail",
+        ),
+        (
+            "users=people",
+            "--rename users=people: the revisions' schema has no table users",
+        ),
+        (
+            "users.email=mail",
+            "--rename users.email=mail: column users.email and users.mail differ beyond their names",
+        ),
+    ] {
+        let r = fx.fails(&["create", "x", "--rename", flag]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains(says), "{flag}: {}", r.stderr);
+        let r = fx.fails(&["check", "--rename", flag]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains(says), "{flag}: {}", r.stderr);
+    }
+    assert!(written(&fx, &["r1"]).is_empty());
+}
+
+/// Runs db-migrate with `args` on a pseudo-terminal (util-linux `script`), typing `input`; `None` when
+/// `script` is not installed.
+fn on_terminal(fx: &Fixture, args: &[&str], input: &str) -> Option<Run> {
+    use std::io::Write;
+    let quoted: Vec<String> = std::iter::once(BIN)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    let child = program_in("script", fx.path())
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .env("DATABASE_URL", &fx.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let Ok(mut child) = child else {
+        eprintln!("skipping the terminal test: util-linux script is not installed");
+        return None;
+    };
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    Some(Run::from(child.wait_with_output().unwrap()))
+}
+
+#[test]
+fn a_possible_rename_is_asked_on_a_terminal_and_an_error_without_one() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, handle TEXT);\n",
+    );
+    let r = fx.fails(&["create", "handle"]);
+    assert!(
+        r.stderr.contains(
+            "possible rename: users.email is dropped and users.handle added with the same definition"
+        ) && r.stderr.contains("'-- dbkit:renamed-from users.email'")
+            && r.stderr.contains("--rename users.email=handle"),
+        "{}",
+        r.stderr
+    );
+    let prompt = "users.email was dropped and users.handle added with the same definition: was it renamed? [y/N]";
+    let Some(no) = on_terminal(&fx, &["create", "handle"], "n\n") else {
+        return;
+    };
+    assert_eq!(no.code, 1, "{}", no.stdout);
+    assert!(
+        no.stdout.contains(prompt)
+            && no
+                .stdout
+                .contains("the revision would lose data (drops column users.email and its values)"),
+        "{}",
+        no.stdout
+    );
+    assert!(written(&fx, &["r1"]).is_empty());
+
+    let yes = on_terminal(&fx, &["create", "handle"], "y\n").unwrap();
+    assert_eq!(yes.code, 0, "{}", yes.stdout);
+    assert!(yes.stdout.contains(prompt), "{}", yes.stdout);
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(
+        text.contains("ALTER TABLE users RENAME COLUMN email TO handle;"),
+        "{text}"
+    );
+    fx.ok(&["check"]);
+}
+
+#[test]
+fn a_dump_to_a_missing_directory_names_the_file_given() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    let r = fx.fails(&["schema", "dump", "-o", "missing/file.sql"]);
+    assert!(
+        r.stderr
+            .contains("missing/file.sql: No such file or directory")
+            && !r.stderr.contains(".tmp"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn on_conflict_clauses_round_trip_and_a_change_of_one_rebuilds_the_table() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let table = |unique: &str| {
+        format!(
+            "CREATE TABLE tags (\n    id INTEGER PRIMARY KEY,\n    label TEXT NOT NULL ON CONFLICT IGNORE,\n    slug TEXT UNIQUE ON CONFLICT {unique},\n    note TEXT UNIQUE,\n    UNIQUE (label, slug) ON CONFLICT ROLLBACK\n);\n"
+        )
+    };
+    fx.revision(
+        "r1",
+        &[],
+        &format!(
+            "{}INSERT INTO tags (label, slug) VALUES ('a', 'x');",
+            table("REPLACE")
+        ),
+        Some("DROP TABLE tags;"),
+    );
+    fx.ok(&["upgrade"]);
+    // Written differently (ABORT is the default; SQLite ignores a conflict clause on NULL), the same schema.
+    declare(
+        &fx,
+        &table("replace").replace(
+            "note TEXT UNIQUE",
+            "note TEXT NULL ON CONFLICT FAIL UNIQUE ON CONFLICT ABORT",
+        ),
+    );
+    assert_eq!(
+        fx.ok(&["check"]).stdout,
+        "No changes: the revisions give the declared schema\n"
+    );
+    let dump = fx.ok(&["schema", "dump"]).stdout;
+    assert!(
+        dump.contains("label TEXT NOT NULL ON CONFLICT IGNORE")
+            && dump.contains("UNIQUE (slug) ON CONFLICT REPLACE")
+            && dump.contains("UNIQUE (label, slug) ON CONFLICT ROLLBACK"),
+        "{dump}"
+    );
+
+    declare(&fx, &table("IGNORE"));
+    let r = fx.ok(&["create", "ignore duplicate slugs"]);
+    assert!(
+        r.stderr.contains("hazard: rebuilds table tags"),
+        "{}",
+        r.stderr
+    );
+    let text = written(&fx, &["r1"]).remove(0);
+    assert!(text.contains("UNIQUE (slug) ON CONFLICT IGNORE"), "{text}");
+    fx.ok(&["upgrade"]);
+    fx.ok(&["check"]);
+    fx.connect()
+        .batch("INSERT INTO tags (label, slug) VALUES ('b', 'x')")
+        .unwrap();
+    assert_eq!(
+        fx.query("SELECT label, slug FROM tags"),
+        vec![vec!["a".to_string(), "x".to_string()]]
+    );
+    fx.ok(&["downgrade", "r1"]);
+    fx.connect()
+        .batch("INSERT INTO tags (label, slug) VALUES ('b', 'x')")
+        .unwrap();
+    assert_eq!(
+        fx.query("SELECT label, slug FROM tags"),
+        vec![vec!["b".to_string(), "x".to_string()]]
+    );
+}
+
+#[test]
+fn an_on_conflict_clause_on_a_primary_key_is_an_error_naming_the_table() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    declare(
+        &fx,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, email TEXT);\n",
+    );
+    let r = fx.fails(&["check"]);
+    assert!(
+        r.stderr
+            .contains("table 'users': an ON CONFLICT clause on a PRIMARY KEY is not supported yet"),
+        "{}",
+        r.stderr
+    );
+}

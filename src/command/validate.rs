@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::take_lock;
+use crate::dialect::Connection;
 use crate::error::{CommandError, Error, Result};
 use crate::history::{self, Action, Change, Entry, Fingerprint, Identity};
 use crate::progress::Event;
@@ -54,9 +55,27 @@ pub struct Accepted {
 /// never ran as applied. It waits for a migration that is running to finish, and holds the run lock while it
 /// reads the heads and writes.
 pub fn accept(p: &Project, rev: &str, events: &mut dyn FnMut(Event<'_>)) -> Result<Accepted> {
-    let scripts = p.scripts()?;
+    accept_on(p, p.connect_existing()?.as_mut(), rev, events)
+}
+
+/// [`accept`], then [`validate`], on one connection: what `validate --accept REV` does.
+pub fn accept_and_validate(
+    p: &Project,
+    rev: &str,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<(Accepted, Findings)> {
     let mut conn = p.connect_existing()?;
-    let conn = conn.as_mut();
+    let accepted = accept_on(p, conn.as_mut(), rev, events)?;
+    Ok((accepted, validate_on(p, conn.as_mut())?))
+}
+
+fn accept_on(
+    p: &Project,
+    conn: &mut dyn Connection,
+    rev: &str,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<Accepted> {
+    let scripts = p.scripts()?;
     let history = p.history_table();
     let guard = take_lock(p, conn, events)?;
     let heads = p.db_heads(conn)?;
@@ -110,9 +129,11 @@ pub fn accept(p: &Project, rev: &str, events: &mut dyn FnMut(Event<'_>)) -> Resu
 /// Compares the applied revisions with their files: changed SQL or parents, revisions counted as applied that
 /// never ran, applied revisions whose file is gone, and version-table rows no file declares.
 pub fn validate(p: &Project) -> Result<Findings> {
+    validate_on(p, p.connect_existing()?.as_mut())
+}
+
+fn validate_on(p: &Project, conn: &mut dyn Connection) -> Result<Findings> {
     let scripts = p.scripts()?;
-    let mut conn = p.connect_existing()?;
-    let conn = conn.as_mut();
     let history = p.history_table();
     let heads = p.db_heads(conn)?;
     let dialect = conn.dialect().engine;

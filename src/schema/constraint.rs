@@ -37,6 +37,47 @@ pub struct PrimaryKey {
 pub struct Unique {
     pub columns: Vec<KeyColumn>,
     pub name: Option<String>,
+    /// SQLite's `ON CONFLICT` for the constraint; `None` on PostgreSQL.
+    pub on_conflict: Option<Conflict>,
+}
+
+/// What SQLite does with a statement whose row breaks a NOT NULL or UNIQUE constraint carrying an
+/// `ON CONFLICT` clause. `ABORT`, what a constraint without the clause does, is no clause in the model, so
+/// writing it or not makes no difference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Conflict {
+    Rollback,
+    Fail,
+    Ignore,
+    Replace,
+}
+
+impl Conflict {
+    /// The resolution as SQL writes it after `ON CONFLICT`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Conflict::Rollback => "ROLLBACK",
+            Conflict::Fail => "FAIL",
+            Conflict::Ignore => "IGNORE",
+            Conflict::Replace => "REPLACE",
+        }
+    }
+
+    /// Reads a resolution, in any case: `Some(None)` for `ABORT`, `None` for a word that names none.
+    pub fn parse(word: &str) -> Option<Option<Conflict>> {
+        if word.eq_ignore_ascii_case("ABORT") {
+            return Some(None);
+        }
+        [
+            Conflict::Rollback,
+            Conflict::Fail,
+            Conflict::Ignore,
+            Conflict::Replace,
+        ]
+        .into_iter()
+        .find(|c| c.sql().eq_ignore_ascii_case(word))
+        .map(Some)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -43,7 +43,7 @@ use crate::engine::Engine;
 
 pub use comment::CommentOn;
 pub use constraint::{
-    Check, Deferrable, Exclusion, FkAction, ForeignKey, KeyColumn, PrimaryKey, Unique,
+    Check, Conflict, Deferrable, Exclusion, FkAction, ForeignKey, KeyColumn, PrimaryKey, Unique,
 };
 pub use enum_type::EnumType;
 pub use extension::Extension;

@@ -19,6 +19,7 @@ use thiserror::Error;
 
 use super::name::ObjectName;
 use super::render::{ColumnRename, Renames, TableRename};
+use super::tokens::{lex, LexError, Lexeme};
 use crate::engine::Engine;
 
 const DIRECTIVE: &str = "dbkit:renamed-from";
@@ -35,6 +36,9 @@ pub enum SourceError {
         "line {line}: '-- {DIRECTIVE} {old}' is followed by no CREATE TABLE to name the new table"
     )]
     NoTableAfter { line: usize, old: String },
+    /// The lexer finds where comments are; text it cannot read would fail when applied anyway.
+    #[error("cannot read the SQL to find its comments: {source}")]
+    Unreadable { source: LexError },
 }
 
 /// The text `engine` applies: the shared parts and its own, with every other line left blank so that line
@@ -79,31 +83,33 @@ fn marker(line: &str, number: usize) -> Result<Option<Option<Engine>>, SourceErr
     }
 }
 
-/// The renames the text declares.
+/// The renames the text declares. Comments are found with the SQL lexer, so a `--` inside a string or a
+/// quoted name is never taken for one.
 pub fn renames(text: &str) -> Result<Renames, SourceError> {
-    let lines: Vec<&str> = text.lines().collect();
+    let lexemes = lex(text).map_err(|source| SourceError::Unreadable { source })?;
     let mut renames = Renames::default();
-    for (i, line) in lines.iter().enumerate() {
-        let Some(at) = line.find("--") else { continue };
-        let comment = line[at + 2..].trim();
-        let Some(old) = comment.strip_prefix(DIRECTIVE) else {
+    for (at, comment) in line_comments(text, &lexemes) {
+        let Some(old) = comment.trim().strip_prefix(DIRECTIVE) else {
             continue;
         };
+        let line = text[..at].matches('\n').count() + 1;
         let old = old.trim();
         if old.is_empty() {
-            return Err(SourceError::DirectiveWithoutName { line: i + 1 });
+            return Err(SourceError::DirectiveWithoutName { line });
         }
-        // The definition the directive names: its own line's code, else the next line with code.
-        let code = std::iter::once(&line[..at])
-            .chain(lines[i + 1..].iter().copied())
-            .map(|l| l.split("--").next().unwrap_or("").trim())
-            .find(|l| !l.is_empty());
+        // The definition the directive names: its own line's code, else the code after it.
+        let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+        let first = lexemes
+            .iter()
+            .position(|l| l.start >= line_start)
+            .filter(|&k| lexemes[k].start < at)
+            .or_else(|| lexemes.iter().position(|l| l.start > at));
+        let code = first.map_or(&[][..], |k| &lexemes[k..]);
         match old.split_once('.') {
             Some((table, column)) => {
-                let to = code.and_then(|c| identifier(c).map(|(name, _)| name));
-                let Some(to) = to else {
+                let Some(to) = code.first().and_then(Lexeme::identifier) else {
                     return Err(SourceError::NoColumnAfter {
-                        line: i + 1,
+                        line,
                         old: old.to_string(),
                     });
                 };
@@ -114,9 +120,9 @@ pub fn renames(text: &str) -> Result<Renames, SourceError> {
                 });
             }
             None => {
-                let Some(to) = code.and_then(created_table) else {
+                let Some(to) = created_table(code) else {
                     return Err(SourceError::NoTableAfter {
-                        line: i + 1,
+                        line,
                         old: old.to_string(),
                     });
                 };
@@ -130,23 +136,106 @@ pub fn renames(text: &str) -> Result<Renames, SourceError> {
     Ok(renames)
 }
 
-/// The table a `CREATE TABLE [IF NOT EXISTS] name` line creates.
-fn created_table(code: &str) -> Option<String> {
-    let mut rest = code;
-    for word in ["CREATE", "TABLE"] {
-        let (w, r) = identifier(rest)?;
-        if !w.eq_ignore_ascii_case(word) {
-            return None;
+/// The `--` comments of `text` (whose tokens are `lexemes`): each one's byte offset and its text after the
+/// dashes. Between two tokens there is only whitespace and comments, so that is where they are looked for.
+fn line_comments<'a>(text: &'a str, lexemes: &[Lexeme<'_>]) -> Vec<(usize, &'a str)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    let spans = lexemes.iter().map(|l| (l.start, l.end()));
+    for (start, end) in spans.chain(std::iter::once((text.len(), text.len()))) {
+        let mut i = from;
+        while i < start {
+            let gap = &text[i..start];
+            if gap.starts_with("--") {
+                let stop = gap.find('\n').map_or(start, |n| i + n);
+                out.push((i, &text[i + 2..stop]));
+                i = stop;
+            } else if let Some(body) = gap.strip_prefix("/*") {
+                i = body.find("*/").map_or(start, |n| i + 2 + n + 2);
+            } else {
+                i += gap.chars().next().map_or(1, char::len_utf8);
+            }
         }
-        rest = r;
+        from = end;
     }
-    let (name, r) = identifier(rest)?;
-    if !name.eq_ignore_ascii_case("IF") {
-        return Some(name);
+    out
+}
+
+/// A rename given on the command line (`--rename`), meaning what the directive in the schema file means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rename {
+    Table(TableRename),
+    Column(ColumnRename),
+}
+
+/// A `--rename` value that is not `table.column=new_column`, `table.column=table.new_column` or
+/// `old_table=new_table`.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RenameFlagError {
+    #[error("--rename '{value}': write 'table.column=new_column' to rename a column, 'old_table=new_table' to rename a table")]
+    Malformed { value: String },
+    #[error("--rename '{value}': a renamed column stays in its table; a table is renamed with a --rename of its own (old_table=new_table)")]
+    ColumnMovesTable { value: String },
+}
+
+/// Reads a `--rename` value: `table.column=new_column` (or `table.column=table.new_column`) renames a
+/// column, `old_table=new_table` a table. Names may be quoted as in SQL.
+pub fn rename_flag(value: &str) -> Result<Rename, RenameFlagError> {
+    let malformed = || RenameFlagError::Malformed {
+        value: value.to_string(),
+    };
+    let lexemes = lex(value).map_err(|_| malformed())?;
+    let mut sides = lexemes.split(|l| l.is_punct("="));
+    let (Some(old), Some(new), None) = (sides.next(), sides.next(), sides.next()) else {
+        return Err(malformed());
+    };
+    let names = |side: &[Lexeme<'_>]| -> Option<Vec<String>> {
+        let names: Vec<String> = side
+            .iter()
+            .step_by(2)
+            .map(Lexeme::identifier)
+            .collect::<Option<_>>()?;
+        let dotted = side.iter().skip(1).step_by(2).all(|l| l.is_punct("."));
+        (dotted && side.len() % 2 == 1 && side.len() <= 3).then_some(names)
+    };
+    let (old, new) = names(old).zip(names(new)).ok_or_else(malformed)?;
+    match (old.as_slice(), new.as_slice()) {
+        ([from], [to]) => Ok(Rename::Table(TableRename {
+            from: ObjectName::bare(from.as_str()),
+            to: ObjectName::bare(to.as_str()),
+        })),
+        ([table, from], [to]) => Ok(Rename::Column(ColumnRename {
+            table: ObjectName::bare(table.as_str()),
+            from: from.clone(),
+            to: to.clone(),
+        })),
+        ([table, from], [other, to]) if other.eq_ignore_ascii_case(table) => {
+            Ok(Rename::Column(ColumnRename {
+                table: ObjectName::bare(table.as_str()),
+                from: from.clone(),
+                to: to.clone(),
+            }))
+        }
+        ([_, _], [_, _]) => Err(RenameFlagError::ColumnMovesTable {
+            value: value.to_string(),
+        }),
+        _ => Err(malformed()),
     }
-    let (_, r) = identifier(r)?; // NOT
-    let (_, r) = identifier(r)?; // EXISTS
-    identifier(r).map(|(name, _)| name)
+}
+
+/// The table a `CREATE TABLE [IF NOT EXISTS] name` statement creates, from its tokens.
+fn created_table(code: &[Lexeme<'_>]) -> Option<String> {
+    let [create, table, rest @ ..] = code else {
+        return None;
+    };
+    if !create.is_word("CREATE") || !table.is_word("TABLE") {
+        return None;
+    }
+    let rest = match rest {
+        [i, n, e, rest @ ..] if i.is_word("IF") && n.is_word("NOT") && e.is_word("EXISTS") => rest,
+        _ => rest,
+    };
+    rest.first().and_then(Lexeme::identifier)
 }
 
 /// The identifier at the start of `text` (bare, or quoted with `"`, `` ` `` or `[ ]`) and what follows it.
@@ -242,6 +331,58 @@ mod tests {
             Err(SourceError::NoTableAfter {
                 line: 1,
                 old: "old".into()
+            })
+        );
+    }
+
+    #[test]
+    fn dashes_in_a_string_or_a_quoted_name_are_no_comment() {
+        let text = "CREATE TABLE t (\n    a TEXT DEFAULT '-- dbkit:renamed-from t.x',\n    \"b--c\" TEXT /* -- dbkit:renamed-from t.y */,\n    c TEXT DEFAULT '--x' -- dbkit:renamed-from t.z\n);\n";
+        let r = renames(text).unwrap();
+        assert_eq!(
+            r.columns,
+            vec![ColumnRename {
+                table: ObjectName::bare("t"),
+                from: "z".into(),
+                to: "c".into(),
+            }]
+        );
+        assert!(r.tables.is_empty());
+    }
+
+    #[test]
+    fn rename_flags_name_a_column_or_a_table() {
+        let column = Rename::Column(ColumnRename {
+            table: ObjectName::bare("users"),
+            from: "username".into(),
+            to: "handle".into(),
+        });
+        assert_eq!(rename_flag("users.username=handle"), Ok(column.clone()));
+        assert_eq!(
+            rename_flag("users.username=USERS.handle"),
+            Ok(column.clone())
+        );
+        assert_eq!(rename_flag("\"users\".username = \"handle\""), Ok(column));
+        assert_eq!(
+            rename_flag("people=users"),
+            Ok(Rename::Table(TableRename {
+                from: ObjectName::bare("people"),
+                to: ObjectName::bare("users"),
+            }))
+        );
+        for bad in [
+            "users", "a=b=c", "=b", "a=", "a.b.c=d", "a=b.c", "a.=b", "a b=c", "'x",
+        ] {
+            assert_eq!(
+                rename_flag(bad),
+                Err(RenameFlagError::Malformed { value: bad.into() }),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            rename_flag("users.a=people.b"),
+            Err(RenameFlagError::ColumnMovesTable {
+                value: "users.a=people.b".into()
             })
         );
     }

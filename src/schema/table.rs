@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::constraint::{Check, Exclusion, ForeignKey, PrimaryKey, Unique};
+use super::constraint::{Check, Conflict, Exclusion, ForeignKey, PrimaryKey, Unique};
 use super::index::Index;
 use super::name::ObjectName;
 use super::tokens::Sql;
@@ -111,6 +111,8 @@ pub struct Column {
     pub value: ColumnValue,
     /// The collation written for the column, in upper case; `None` for the engine's default.
     pub collation: Option<String>,
+    /// SQLite's `ON CONFLICT` on the column's NOT NULL; `None` when nullable, and on PostgreSQL.
+    pub not_null_conflict: Option<Conflict>,
 }
 
 impl Column {
@@ -122,6 +124,7 @@ impl Column {
             nullable: true,
             value: ColumnValue::None,
             collation: None,
+            not_null_conflict: None,
         }
     }
 }

@@ -504,6 +504,7 @@ fn columns(
             nullable: !flag(row, 5),
             value,
             collation: opt(row, 9),
+            not_null_conflict: None,
         });
     }
     Ok(out)
@@ -591,6 +592,7 @@ fn constraints(
                 table.uniques.insert(Unique {
                     columns: keys()?,
                     name: Some(name),
+                    on_conflict: None,
                 });
             }
             "c" => {

@@ -302,6 +302,7 @@ fn table(conn: &rusqlite::Connection, e: &Entry, sql: &str) -> Result<Table, Ins
             nullable: !info.not_null,
             value,
             collation: written.collation.clone(),
+            not_null_conflict: written.not_null_conflict,
         });
     }
 
@@ -564,7 +565,8 @@ mod tests {
             parent.uniques.iter().collect::<Vec<_>>(),
             [&Unique {
                 columns: vec![KeyColumn::new("name")],
-                name: None
+                name: None,
+                on_conflict: None,
             }]
         );
         assert_eq!(parent.options, TableOptions::SQLITE);
@@ -816,7 +818,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "cannot read the CREATE text of table 't': an ON CONFLICT clause is not supported yet"
+            "cannot read the CREATE text of table 't': an ON CONFLICT clause on a PRIMARY KEY is not supported yet"
         );
         let e = inspect(&database(
             "CREATE VIRTUAL TABLE docs USING fts5(body); CREATE INDEX i ON docs_data (block);",

@@ -153,19 +153,30 @@ pub fn plan_from(
     renames: &Renames,
     options: Options,
 ) -> Plan {
-    let render =
-        |from: &Schema, to: &Schema, changes: &[Change], renames: &Renames| match from.engine {
-            Engine::Sqlite => sqlite::render(from, to, changes, renames),
-            Engine::Postgresql => postgres::render(from, to, changes, renames, options),
-        };
     Plan {
-        up: render(current, desired, changes, renames),
-        down: render(
+        up: steps(current, desired, changes, renames, options),
+        down: steps(
             desired,
             current,
             &diff(desired, current),
             &renames.inverse(),
+            options,
         ),
+    }
+}
+
+/// One direction of [`plan_from`]: the steps that carry out `changes` (from `from` to `to`), rendered by the
+/// schemas' engine, for a caller that never goes back (a dump creates a schema from nothing).
+pub fn steps(
+    from: &Schema,
+    to: &Schema,
+    changes: &[Change],
+    renames: &Renames,
+    options: Options,
+) -> Vec<Step> {
+    match from.engine {
+        Engine::Sqlite => sqlite::render(from, to, changes, renames),
+        Engine::Postgresql => postgres::render(from, to, changes, renames, options),
     }
 }
 

@@ -112,6 +112,7 @@ fn everything() -> Schema {
     users.uniques.insert(Unique {
         columns: vec![KeyColumn::new("email")],
         name: Some("users_email_key".into()),
+        on_conflict: None,
     });
     users.indexes.insert(
         "users_lower_email".into(),

@@ -17,7 +17,7 @@ use super::{Context, Hazard, Renames, Step};
 use crate::schema::diff::{Change, Constraint};
 use crate::schema::tokens::{is_keyword, Token};
 use crate::schema::{
-    Check, Column, ColumnValue, Deferrable, FkAction, ForeignKey, Index, IndexKey, KeyColumn,
+    Check, Column, Conflict, ColumnValue, Deferrable, FkAction, ForeignKey, Index, IndexKey, KeyColumn,
     ObjectName, PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, Unique, View,
     VirtualTable,
 };
@@ -633,6 +633,7 @@ fn column_definition(
     }
     if !column.nullable {
         s.push_str(" NOT NULL");
+        s.push_str(&on_conflict(column.not_null_conflict));
     }
     match &column.value {
         ColumnValue::None => {}
@@ -658,6 +659,11 @@ fn column_definition(
         s.push_str(&format!(" {}{}", named(&fk.name), references(fk)));
     }
     s
+}
+
+/// ` ON CONFLICT …` after a constraint, or nothing for the default (ABORT).
+fn on_conflict(conflict: Option<Conflict>) -> String {
+    conflict.map_or(String::new(), |c| format!(" ON CONFLICT {}", c.sql()))
 }
 
 /// `REFERENCES t (c) ON DELETE … ON UPDATE … DEFERRABLE …`, leaving out what is the default.
@@ -710,7 +716,10 @@ fn create_table(table: &Table, as_name: &ObjectName) -> String {
         table
             .uniques
             .iter()
-            .map(|u: &Unique| format!("{}UNIQUE ({})", named(&u.name), key_columns(&u.columns))),
+            .map(|u: &Unique| {
+                let columns = key_columns(&u.columns);
+                format!("{}UNIQUE ({columns}){}", named(&u.name), on_conflict(u.on_conflict))
+            }),
     );
     lines.extend(
         table
@@ -852,6 +861,7 @@ mod tests {
             nullable,
             value,
             collation: None,
+            not_null_conflict: None,
         };
         let default = |text: &str| ColumnValue::Default(sql(text));
         assert!(add_column_allowed(
