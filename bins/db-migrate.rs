@@ -101,7 +101,7 @@ enum Command {
         /// The revision's message; its words name the file.
         #[arg(short = 'm', long = "message")]
         message: Option<String>,
-        /// Write the SQL from the revisions' schema to the schema file's (SQLite).
+        /// Write the SQL from the revisions' schema to the schema file's.
         #[arg(long)]
         autogenerate: bool,
         /// With --autogenerate: write a revision that drops tables or columns.
@@ -110,6 +110,9 @@ enum Command {
         /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
         #[arg(long = "rename", value_name = "OLD=NEW", requires = "autogenerate")]
         rename: Vec<String>,
+        /// With --autogenerate on PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
+        #[arg(long, requires = "autogenerate")]
+        online: bool,
         #[command(flatten)]
         new: NewFlags,
     },
@@ -130,10 +133,13 @@ enum Command {
             conflicts_with = "no_autogenerate"
         )]
         rename: Vec<String>,
+        /// PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
+        #[arg(long, conflicts_with = "no_autogenerate")]
+        online: bool,
         #[command(flatten)]
         new: NewFlags,
     },
-    /// Exit 0 when the revisions give the declared schema, else print the changes and exit 5 (SQLite).
+    /// Exit 0 when the revisions give the declared schema, else print the changes and exit 5.
     Check {
         /// Print JSON on stdout.
         #[arg(long)]
@@ -141,6 +147,9 @@ enum Command {
         /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
         #[arg(long = "rename", value_name = "OLD=NEW")]
         rename: Vec<String>,
+        /// PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
+        #[arg(long)]
+        online: bool,
     },
     /// The declared schema (the schema file).
     Schema {
@@ -272,7 +281,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SchemaCommand {
-    /// Print the SQL from the revisions' schema to the declared one, with its hazards (SQLite).
+    /// Print the SQL from the revisions' schema (or the database's) to the declared one, with its hazards.
     Diff {
         /// Print JSON on stdout.
         #[arg(long)]
@@ -280,8 +289,14 @@ enum SchemaCommand {
         /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
         #[arg(long = "rename", value_name = "OLD=NEW")]
         rename: Vec<String>,
+        /// PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
+        #[arg(long)]
+        online: bool,
+        /// Start from the configured database's schema (which must exist; only read) instead of the revisions'.
+        #[arg(long = "from-db")]
+        from_db: bool,
     },
-    /// Print the schema at head as the SQL that creates it, one statement per object (SQLite).
+    /// Print the schema at head as the SQL that creates it, one statement per object.
     Dump {
         /// Dump the configured database (which must exist; only read) instead of the revisions' schema.
         #[arg(long = "from-db")]
@@ -327,12 +342,14 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             autogenerate,
             allow_data_loss,
             rename,
+            online,
             new,
         } => {
             let args = new_args(message, new);
             if autogenerate {
                 let quiet = cli.global.quiet;
-                return autogenerate_revision(&project, &args, allow_data_loss, &rename, quiet);
+                let planning = (&rename[..], online);
+                return autogenerate_revision(&project, &args, allow_data_loss, planning, quiet);
             }
             common::print(&command::revision(&project, &args)?, false)
         }
@@ -341,23 +358,48 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             no_autogenerate,
             allow_data_loss,
             rename,
+            online,
             new,
         } => {
             let args = new_args(Some(message), new);
             if !no_autogenerate && command::has_schema_file(&project) {
                 let quiet = cli.global.quiet;
-                return autogenerate_revision(&project, &args, allow_data_loss, &rename, quiet);
+                let planning = (&rename[..], online);
+                return autogenerate_revision(&project, &args, allow_data_loss, planning, quiet);
             }
             common::print(&command::revision(&project, &args)?, false)
         }
-        Command::Check { json, rename } => {
-            let changes = command::check(&project, &rename)?;
+        Command::Check {
+            json,
+            rename,
+            online,
+        } => {
+            let planning = command::Planning {
+                renames: &rename,
+                online,
+                ..Default::default()
+            };
+            let changes = command::check(&project, planning)?;
             common::print(&changes, json)?;
             changes.check()
         }
         Command::Schema {
-            command: SchemaCommand::Diff { json, rename },
-        } => common::print(&command::schema_diff(&project, &rename)?, json),
+            command:
+                SchemaCommand::Diff {
+                    json,
+                    rename,
+                    online,
+                    from_db,
+                },
+        } => {
+            let planning = command::Planning {
+                renames: &rename,
+                online,
+                from_db,
+                ask: None,
+            };
+            common::print(&command::schema_diff(&project, planning)?, json)
+        }
         Command::Schema {
             command: SchemaCommand::Dump { from_db, output },
         } => {
@@ -497,13 +539,13 @@ impl Command {
             } => *indicate_current || rev_range.as_deref().is_some_and(|r| r.contains("current")),
             Command::Show { rev, .. } => rev.contains("current"),
             Command::Schema {
-                command: SchemaCommand::Dump { from_db, .. },
+                command:
+                    SchemaCommand::Dump { from_db, .. } | SchemaCommand::Diff { from_db, .. },
             } => *from_db,
             Command::Init { .. }
             | Command::Revision { .. }
             | Command::Create { .. }
             | Command::Check { .. }
-            | Command::Schema { .. }
             | Command::Merge { .. }
             | Command::Heads { .. }
             | Command::Branches { .. } => false,
@@ -517,7 +559,7 @@ fn autogenerate_revision(
     project: &Project,
     args: &NewRevisionArgs,
     allow_data_loss: bool,
-    rename: &[String],
+    (renames, online): (&[String], bool),
     quiet: bool,
 ) -> dbkit::Result<()> {
     use std::io::IsTerminal;
@@ -529,11 +571,13 @@ fn autogenerate_revision(
             && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
     };
     let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let renaming = command::Renaming {
-        flags: rename,
+    let planning = command::Planning {
+        renames,
         ask: terminal.then_some(&mut ask as command::AskRename<'_>),
+        online,
+        from_db: false,
     };
-    let written = command::autogenerate(project, args, allow_data_loss, renaming)?;
+    let written = command::autogenerate(project, args, allow_data_loss, planning)?;
     if !quiet {
         for h in &written.hazards {
             eprintln!("hazard: {h}");
