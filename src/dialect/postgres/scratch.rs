@@ -290,3 +290,28 @@ fn apply(
     }
     ran
 }
+
+/// The server the tests make scratch databases on (`TEST_DATABASE_URL`); `None` (the test skips) when it is
+/// unreachable, which under `CI=true` fails the test instead.
+#[cfg(test)]
+pub(crate) fn test_server() -> Option<PgTarget> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into());
+    let crate::DatabaseUrl::Postgres(target) = url.parse().expect("TEST_DATABASE_URL parses")
+    else {
+        panic!("TEST_DATABASE_URL is not a PostgreSQL URL");
+    };
+    match PgConnection::open(&target) {
+        Ok(_) => Some(target),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => {
+            panic!(
+                "PostgreSQL is required under CI but unreachable at {}: {e}",
+                target.masked()
+            )
+        }
+        Err(e) => {
+            eprintln!("skipping a PostgreSQL test: {e}");
+            None
+        }
+    }
+}
