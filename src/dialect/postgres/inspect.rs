@@ -581,6 +581,7 @@ fn constraints(
          LEFT JOIN pg_class ic ON ic.oid = ix.indexrelid \
          {} \
          WHERE {USER_NAMESPACE} AND con.conparentid = 0 AND con.coninhcount = 0 \
+           AND con.contype <> 'n' /* NOT NULL (PostgreSQL 18), read from the columns */ \
          ORDER BY con.conrelid, con.conname",
         columns("conkey", "conrelid"),
         columns("confkey", "confrelid"),
@@ -865,12 +866,17 @@ fn functions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspect
     Ok(())
 }
 
-/// Sequences, but not the ones behind identity columns, which belong to their column.
+/// Sequences, but not the ones behind identity columns, which belong to their column: those must have the
+/// options an identity column gets by default, which is all the model holds of them.
 fn sequences(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
     let rows = conn.query(&format!(
         "SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
            s.seqmin, s.seqmax, s.seqcache, s.seqcycle, tn.nspname, t.relname, a.attname, \
-           ds.description \
+           ds.description, i.refobjid IS NOT NULL, \
+           s.seqstart = 1 AND s.seqincrement = 1 AND s.seqmin = 1 AND s.seqcache = 1 AND NOT s.seqcycle \
+             AND s.seqmax = CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 \
+               WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END, \
+           i.refobjid::regclass::text || '.' || quote_ident(ia.attname) \
          FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid \
@@ -878,14 +884,24 @@ fn sequences(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspect
          LEFT JOIN pg_class t ON t.oid = d.refobjid \
          LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+         LEFT JOIN pg_depend i ON i.classid = 'pg_class'::regclass AND i.objid = c.oid \
+           AND i.refclassid = 'pg_class'::regclass AND i.deptype = 'i' \
+         LEFT JOIN pg_attribute ia ON ia.attrelid = i.refobjid AND ia.attnum = i.refobjsubid \
          LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass \
            AND ds.objsubid = 0 \
-         WHERE {USER_NAMESPACE} AND {} \
-           AND NOT EXISTS (SELECT 1 FROM pg_depend i WHERE i.classid = 'pg_class'::regclass \
-             AND i.objid = c.oid AND i.deptype = 'i')",
+         WHERE {USER_NAMESPACE} AND {}",
         not_extension_owned("pg_class", "c.oid")
     ))?;
-    for row in &rows {
+    for row in rows.iter().filter(|row| flag(row, 13)) {
+        if !flag(row, 14) {
+            return Err(unsupported(
+                "identity column with sequence options",
+                text(row, 15),
+            ));
+        }
+    }
+    let rows = rows.iter().filter(|row| !flag(row, 13));
+    for row in rows {
         let name = name_at(row, 0);
         if opt(row, 12).is_some() {
             return Err(unsupported("comment on sequence", name));
@@ -1394,6 +1410,11 @@ mod tests {
                 "public.s",
             ),
             ("CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'n'", "comment on sequence", "public.s"),
+            (
+                "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 100))",
+                "identity column with sequence options",
+                "t.id",
+            ),
         ];
         for (sql, kind, name) in cases {
             let mut db = ScratchDb::create(&server).unwrap();
