@@ -29,6 +29,8 @@ pub enum UrlSource {
     Env(&'static str),
     Components,
     Ini,
+    /// The ini file's `dev_url` key.
+    IniDevUrl,
     Default,
 }
 
@@ -39,6 +41,7 @@ impl std::fmt::Display for UrlSource {
             UrlSource::Env(name) => f.write_str(name),
             UrlSource::Components => f.write_str("DATABASE_HOST/PORT/NAME/USER/PASSWORD"),
             UrlSource::Ini => f.write_str("sqlalchemy.url in the ini file"),
+            UrlSource::IniDevUrl => f.write_str("dev_url in the ini file"),
             UrlSource::Default => f.write_str("the default"),
         }
     }
@@ -61,6 +64,27 @@ pub struct Settings {
     pub(crate) busy_timeout: Duration,
     url: String,
     pub url_source: UrlSource,
+    /// The server PostgreSQL scratch databases are made on, when it is not the database URL's: the
+    /// `DBKIT_DEV_URL` environment variable, else the ini file's `dev_url`. Resolved by
+    /// [`Settings::scratch_server`].
+    pub dev_url: Option<DevUrl>,
+}
+
+/// A configured URL kept as text until it is used, so that a command that never needs it never fails on
+/// it, with where it came from. Its `Debug` form masks the password, as every printed URL does.
+#[derive(Clone)]
+pub struct DevUrl {
+    raw: String,
+    pub source: UrlSource,
+}
+
+impl std::fmt::Debug for DevUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevUrl")
+            .field("raw", &crate::dburl::mask_raw(&self.raw))
+            .field("source", &self.source)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -88,12 +112,16 @@ impl Settings {
 
     /// The database URL, parsed. Errors never contain the password.
     pub fn database_url(&self) -> Result<DatabaseUrl> {
-        self.url
-            .parse::<DatabaseUrl>()
-            .map_err(|source| Error::Url {
-                source: Box::new(source),
-                origin: self.url_source.clone(),
-            })
+        parse_url(&self.url, &self.url_source)
+    }
+
+    /// The URL of the server PostgreSQL scratch databases are made on: the dev URL when one is set, else
+    /// the database URL (whose server is then used). Errors never contain the password.
+    pub fn scratch_server(&self) -> Result<DatabaseUrl> {
+        match &self.dev_url {
+            Some(dev) => parse_url(&dev.raw, &dev.source),
+            None => self.database_url(),
+        }
     }
 }
 
@@ -272,6 +300,18 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         Duration::from_secs(parse_number(get("busy_timeout")?, "busy_timeout", 300)? as u64);
 
     let (url, url_source) = resolve_url(opts, env, get("sqlalchemy.url")?);
+    // As with the database URL, a variable that is set but empty is kept, so using it fails naming it.
+    let dev_url = match (env("DBKIT_DEV_URL"), get("dev_url")?) {
+        (Some(raw), _) => Some(DevUrl {
+            raw,
+            source: UrlSource::Env("DBKIT_DEV_URL"),
+        }),
+        (None, Some(raw)) => Some(DevUrl {
+            raw,
+            source: UrlSource::IniDevUrl,
+        }),
+        (None, None) => None,
+    };
     Ok(Settings {
         version_locations,
         schema_file,
@@ -286,6 +326,14 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         busy_timeout,
         url,
         url_source,
+        dev_url,
+    })
+}
+
+fn parse_url(url: &str, origin: &UrlSource) -> Result<DatabaseUrl> {
+    url.parse::<DatabaseUrl>().map_err(|source| Error::Url {
+        source: Box::new(source),
+        origin: origin.clone(),
     })
 }
 
@@ -475,6 +523,66 @@ mod tests {
                 Err(Error::Url { origin, .. }) if origin == UrlSource::Env(name)
             ));
         }
+    }
+
+    #[test]
+    fn the_dev_url_comes_from_the_environment_then_the_ini_file_else_the_database_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let ini = dir.path().join("alembic.ini");
+        std::fs::write(
+            &ini,
+            "[alembic]\nsqlalchemy.url = postgresql://app@db/app\ndev_url = postgresql://dev:ini-secret@dev/postgres\n",
+        )
+        .unwrap();
+        let opts = Options {
+            config: Some(ini),
+            ..Options::default()
+        };
+        let s = settings(
+            &opts,
+            &[("DBKIT_DEV_URL", "postgresql://dev:env-secret@envhost/x")],
+        );
+        assert_eq!(
+            s.dev_url.as_ref().unwrap().source,
+            UrlSource::Env("DBKIT_DEV_URL")
+        );
+        assert_eq!(
+            s.scratch_server().unwrap().masked(),
+            "postgresql://dev:***@envhost:5432/x"
+        );
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("env-secret"), "{printed}");
+
+        let s = settings(&opts, &[]);
+        assert_eq!(s.dev_url.as_ref().unwrap().source, UrlSource::IniDevUrl);
+        assert_eq!(
+            s.scratch_server().unwrap().masked(),
+            "postgresql://dev:***@dev:5432/postgres"
+        );
+        assert!(!format!("{s:?}").contains("ini-secret"));
+
+        let s = settings(
+            &Options::default(),
+            &[("DATABASE_URL", "postgresql://app@db/app")],
+        );
+        assert!(s.dev_url.is_none());
+        assert_eq!(
+            s.scratch_server().unwrap().masked(),
+            "postgresql://app@db:5432/app"
+        );
+
+        let s = settings(&Options::default(), &[("DBKIT_DEV_URL", "")]);
+        let e = s.scratch_server().unwrap_err();
+        assert!(
+            e.to_string().ends_with("(the URL came from DBKIT_DEV_URL)"),
+            "{e}"
+        );
+        let s = settings(
+            &Options::default(),
+            &[("DBKIT_DEV_URL", "postgresql://u:p/ss@h/db")],
+        );
+        let e = s.scratch_server().unwrap_err().to_string();
+        assert!(!e.contains("p/ss") && !e.contains("ss@"), "{e}");
     }
 
     fn env_file_error(text: &str) -> EnvFileError {

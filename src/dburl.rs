@@ -626,7 +626,7 @@ impl PgTarget {
 
 /// `raw` with anything that may hold a password masked, for quoting a URL that failed to parse.
 /// It errs towards masking too much: the last `@` anywhere ends the user information.
-fn mask_raw(raw: &str) -> String {
+pub(crate) fn mask_raw(raw: &str) -> String {
     let (head, rest) = match raw.find("://") {
         Some(i) => raw.split_at(i + 3),
         None => ("", raw),

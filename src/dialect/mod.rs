@@ -2,6 +2,8 @@
 //! folder: the capability flags, column types and SQL fragments on [`Dialect`], so the runner never asks "is
 //! this SQLite?", and one folder per engine for everything that talks to it: [`sqlite`] (opening the file, the
 //! lock file beside it) and [`postgres`] (connecting with TLS, the advisory lock, `pg_dump` and `pg_restore`).
+//! Each engine's folder also reads its catalog into the schema model and builds schemas in scratch databases;
+//! what their scratch databases share is in [`scratch`].
 //! The two verbs whose work itself differs per engine, `db-init` and `db-backup`, keep their per-engine halves
 //! beside their own flow (`init/{sqlite,postgres}.rs`, `backup/{sqlite,postgres}.rs`), built on what is here.
 

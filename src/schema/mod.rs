@@ -76,6 +76,8 @@ pub struct Schema {
 }
 
 /// What a name in the relation namespace stands for.
+// Most relations are tables, so boxing the large variant would cost an allocation for nearly every one.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Relation {
     Table(Table),

@@ -288,3 +288,232 @@ fn apply(
     }
     ran
 }
+
+/// The server the tests make scratch databases on (`TEST_DATABASE_URL`); `None` (the test skips) when it is
+/// unreachable, which under `CI=true` fails the test instead.
+#[cfg(test)]
+pub(crate) fn test_server() -> Option<PgTarget> {
+    let url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into());
+    let crate::DatabaseUrl::Postgres(target) = url.parse().expect("TEST_DATABASE_URL parses")
+    else {
+        panic!("TEST_DATABASE_URL is not a PostgreSQL URL");
+    };
+    match PgConnection::open(&target) {
+        Ok(_) => Some(target),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => {
+            panic!(
+                "PostgreSQL is required under CI but unreachable at {}: {e}",
+                target.masked()
+            )
+        }
+        Err(e) => {
+            eprintln!("skipping a PostgreSQL test: {e}");
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ObjectName;
+
+    fn exists(server: &PgTarget, name: &str) -> bool {
+        let mut admin = PgConnection::open(server).unwrap();
+        admin
+            .value(&format!(
+                "SELECT 1 FROM pg_database WHERE datname = {}",
+                quote_literal(name)
+            ))
+            .unwrap()
+            .is_some()
+    }
+
+    fn step(sql: &str, autocommit: bool) -> Step {
+        Step {
+            statements: vec![sql.into()],
+            hazards: vec![],
+            autocommit,
+        }
+    }
+
+    #[test]
+    fn a_scratch_database_is_dropped_with_its_value() {
+        let Some(server) = test_server() else {
+            return;
+        };
+        let mut db = ScratchDb::create(&server).unwrap();
+        let name = db.name().to_string();
+        assert!(name.starts_with(PREFIX), "{name}");
+        assert!(exists(&server, &name));
+        // Even with a transaction left open on it.
+        db.conn().batch("BEGIN; CREATE TABLE t (id int)").unwrap();
+        drop(db);
+        assert!(!exists(&server, &name));
+    }
+
+    #[test]
+    fn a_stale_scratch_database_is_swept_and_a_recent_one_kept() {
+        let Some(server) = test_server() else {
+            return;
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let pid = std::process::id();
+        let stale = format!("{PREFIX}{}_{pid}_stale", now - 2 * 3600);
+        let recent = format!("{PREFIX}{}_{pid}_recent", now - 60);
+        let mut admin = PgConnection::open(&server).unwrap();
+        for name in [&stale, &recent] {
+            admin.batch(&format!("CREATE DATABASE {name}")).unwrap();
+        }
+        let db = ScratchDb::create(&server).unwrap();
+        let (stale_left, recent_left) = (exists(&server, &stale), exists(&server, &recent));
+        admin
+            .batch(&format!("DROP DATABASE IF EXISTS {recent}"))
+            .unwrap();
+        drop(db);
+        assert!(!stale_left);
+        assert!(recent_left);
+    }
+
+    #[test]
+    fn a_failing_schema_statement_names_the_file_and_line() {
+        let Some(server) = test_server() else {
+            return;
+        };
+        let mut db = ScratchDb::create(&server).unwrap();
+        let e = apply_schema(
+            &mut db,
+            Path::new("schema.sql"),
+            "CREATE TABLE a (id int);\n\nCREATE TABLE a (id int);",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "schema.sql:3: `CREATE TABLE a (id int)` failed: relation \"a\" already exists (SQLSTATE 42P07)"
+        );
+        let e = apply_schema(&mut db, Path::new("schema.sql"), "SELECT 'x").unwrap_err();
+        assert_eq!(e.to_string(), "schema.sql:1: unterminated quoted string");
+    }
+
+    fn revision(dir: &Path, id: &str, revises: &str, up: &str, down: &str) {
+        std::fs::write(
+            dir.join(format!("{id}.sql")),
+            format!(
+                "-- {id}\n--\n-- Revision ID: {id}\n-- Revises: {revises}\n\n-- migrate:up{up}\n\n-- migrate:down\n{down}\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn revisions_replay_into_the_schema_they_build() {
+        let Some(server) = test_server() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        revision(
+            dir.path(),
+            "a",
+            "",
+            "\nCREATE TABLE t (id int PRIMARY KEY, name text);\nCREATE TYPE mood AS ENUM ('sad');",
+            "DROP TABLE t; DROP TYPE mood;",
+        );
+        revision(
+            dir.path(),
+            "b",
+            "a",
+            " transaction:false\nALTER TYPE mood ADD VALUE 'ok';\nCREATE INDEX CONCURRENTLY t_name ON t (name);",
+            "DROP INDEX t_name;",
+        );
+        let scripts = Scripts::load(&[dir.path().to_path_buf()]).unwrap();
+        let (_db, replayed) = current(&server, &scripts).unwrap();
+        let (_db, wanted) = declared(
+            &server,
+            Path::new("schema.sql"),
+            "CREATE TABLE t (id int PRIMARY KEY, name text);
+             CREATE TYPE mood AS ENUM ('sad', 'ok');
+             CREATE INDEX t_name ON t (name);",
+        )
+        .unwrap();
+        assert_eq!(replayed, wanted);
+
+        revision(
+            dir.path(),
+            "c",
+            "b",
+            "\nCREATE TABLE u (id int);\nCREATE TABLE u (id int);",
+            "DROP TABLE u;",
+        );
+        let scripts = Scripts::load(&[dir.path().to_path_buf()]).unwrap();
+        let e = current(&server, &scripts).err().unwrap().to_string();
+        assert!(
+            e.contains("c.sql:8: upgrade of revision 'c' failed at `CREATE TABLE u (id int)`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_plan_is_proven_both_ways_and_a_wrong_one_is_refused() {
+        let Some(server) = test_server() else {
+            return;
+        };
+        let path = Path::new("schema.sql");
+        let before = "CREATE TABLE t (id int, name text);";
+        let after = "CREATE TABLE t (id int, name text); CREATE INDEX t_name ON t (name);
+                     COMMENT ON INDEX t_name IS 'by name';";
+        let (mut db, current) = declared(&server, path, before).unwrap();
+        let (_other, desired) = declared(&server, path, after).unwrap();
+        assert!(desired
+            .table(&ObjectName {
+                schema: Some("public".into()),
+                name: "t".into()
+            })
+            .is_some_and(|t| t.indexes.contains_key("t_name")));
+        // The index is built outside a transaction, the comment inside one after it.
+        let good = Plan {
+            up: vec![
+                step("CREATE INDEX CONCURRENTLY t_name ON t (name)", true),
+                step("COMMENT ON INDEX t_name IS 'by name'", false),
+            ],
+            down: vec![step("DROP INDEX t_name", false)],
+        };
+        verify(&mut db, &current, &desired, &good).unwrap();
+        assert_eq!(inspect(db.conn()).unwrap(), current);
+
+        let no_down = Plan {
+            up: good.up.clone(),
+            down: vec![],
+        };
+        let e = verify(&mut db, &current, &desired, &no_down).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ScratchError::NotProven {
+                    direction: Direction::Down,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+
+        let (mut db, current) = declared(&server, path, before).unwrap();
+        let inside = Plan {
+            up: vec![step("CREATE INDEX CONCURRENTLY t_name ON t (name)", false)],
+            down: vec![],
+        };
+        let e = verify(&mut db, &current, &desired, &inside).unwrap_err();
+        assert!(
+            e.to_string().starts_with(
+                "the generated upgrade failed at `CREATE INDEX CONCURRENTLY t_name ON t (name)`: \
+                 CREATE INDEX CONCURRENTLY cannot run inside a transaction block"
+            ),
+            "{e}"
+        );
+        // The failed transaction was rolled back: the database still holds the current schema.
+        assert_eq!(inspect(db.conn()).unwrap(), current);
+    }
+}
