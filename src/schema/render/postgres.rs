@@ -607,7 +607,7 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        if !(from.nullable && !to.nullable) {
+        if !from.nullable || to.nullable {
             before.extend(after);
             return vec![step(before, hazards)];
         }

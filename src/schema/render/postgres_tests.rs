@@ -1085,3 +1085,30 @@ fn an_extension_or_function_with_a_name_to_quote_is_quoted() {
         ]
     );
 }
+
+#[test]
+fn comments_on_types_and_schemas_and_immediate_deferrable_keys() {
+    let mut with = everything();
+    with.comments
+        .insert(CommentOn::Type(n("mood")), "how it went".into());
+    with.comments
+        .insert(CommentOn::Schema("audit".into()), "kept apart".into());
+    let mut t = table("t", &[("id", "integer"), ("user_id", "bigint")]);
+    t.foreign_keys.insert(ForeignKey {
+        deferrable: Deferrable::InitiallyImmediate,
+        referenced_columns: vec![],
+        ..fk("t", "user_id", "users")
+    });
+    with.add(t).unwrap();
+    let (up, _) = up_down(&everything(), &with);
+    assert_eq!(
+        up,
+        [
+            "CREATE TABLE public.t (\n    id integer,\n    user_id bigint,\n    CONSTRAINT t_pkey PRIMARY KEY (id)\n)",
+            "ALTER TABLE public.t ADD CONSTRAINT t_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users \
+             DEFERRABLE INITIALLY IMMEDIATE",
+            "COMMENT ON TYPE public.mood IS 'how it went'",
+            "COMMENT ON SCHEMA audit IS 'kept apart'",
+        ]
+    );
+}
