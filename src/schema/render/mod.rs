@@ -14,6 +14,7 @@ pub mod sqlite;
 
 use std::fmt;
 
+use super::constraint::{Check, Exclusion, ForeignKey, Unique};
 use super::diff::{diff, Change};
 use super::name::ObjectName;
 use super::table::{Column, Table};
@@ -88,7 +89,13 @@ impl Context<'_> {
             indexes: old.indexes.clone(),
             ..new.clone()
         };
-        (same == *old).then_some(new)
+        let equal = match self.current.engine {
+            // PostgreSQL keeps a renamed table's constraint names (`users_pkey` stays), which the renderer
+            // renames to the new ones: constraints are matched by what they say.
+            Engine::Postgresql => unnamed(&same) == unnamed(old),
+            Engine::Sqlite => same == *old,
+        };
+        equal.then_some(new)
     }
 
     /// Whether a created table is the new name of a dropped one (see [`Context::table_renamed_to`]).
@@ -114,6 +121,38 @@ impl Context<'_> {
                 }
         })
     }
+}
+
+/// `table` with the names of its constraints left out.
+fn unnamed(table: &Table) -> Table {
+    let mut t = table.clone();
+    if let Some(pk) = &mut t.primary_key {
+        pk.name = None;
+    }
+    t.uniques = t
+        .uniques
+        .into_iter()
+        .map(|u| Unique { name: None, ..u })
+        .collect();
+    t.checks = t
+        .checks
+        .into_iter()
+        .map(|c| Check { name: None, ..c })
+        .collect();
+    t.foreign_keys = t
+        .foreign_keys
+        .into_iter()
+        .map(|fk| ForeignKey { name: None, ..fk })
+        .collect();
+    t.exclusions = t
+        .exclusions
+        .into_iter()
+        .map(|e| Exclusion {
+            name: String::new(),
+            ..e
+        })
+        .collect();
+    t
 }
 
 /// How the SQL is written, where an engine offers a choice.

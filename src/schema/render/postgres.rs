@@ -17,13 +17,15 @@
 //! by a validated `CHECK (… IS NOT NULL)` so it need not scan the table under its exclusive lock, and every
 //! step that locks a table existing before starts with `SET lock_timeout = '5s'` ([`LOCK_TIMEOUT`]).
 
+use std::collections::BTreeSet;
+
 use super::{Context, Hazard, Options, Renames, Step};
 use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
 use crate::schema::tokens::Token;
 use crate::schema::{
-    Column, ColumnValue, CommentOn, Deferrable, EnumType, FkAction, ForeignKey, Function, Identity,
-    Index, IndexKey, KeyColumn, ObjectName, Relation, Schema, Sequence, Sql, Storage, Table,
-    TableOptions, View,
+    Check, Column, ColumnValue, CommentOn, Deferrable, EnumType, Exclusion, FkAction, ForeignKey,
+    Function, Identity, Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema,
+    Sequence, Sql, Storage, Table, TableOptions, Unique, View,
 };
 
 /// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
@@ -68,16 +70,11 @@ pub fn render(
         if Some(i) == first_drop {
             steps.extend(r.cycle_keys_dropped());
         }
-        let locks = !matches!(
-            change,
-            Change::CreateSchema(_)
-                | Change::CreateExtension(_)
-                | Change::CreateEnum(_)
-                | Change::CreateSequence(_)
-                | Change::CreateFunction(_)
-                | Change::ReplaceFunction { .. }
-        ) && !matches!(change, Change::CreateTable(t) if t.partition_of.is_none());
-        steps.extend(r.steps(change).into_iter().map(|s| r.timed(s, locks)));
+        steps.extend(
+            r.steps(change)
+                .into_iter()
+                .map(|s| r.timed(s, r.locks(change))),
+        );
         if Some(i) == last_table_part {
             let keys = r.new_tables_keys();
             steps.extend(keys.into_iter().map(|s| r.timed(s, true)));
@@ -115,6 +112,22 @@ impl Renderer<'_> {
                 .insert(0, format!("SET lock_timeout = {}", literal(LOCK_TIMEOUT)));
         }
         step
+    }
+
+    /// Whether a change waits for a lock on an object in use: not when it makes a new object that touches
+    /// nothing existing.
+    fn locks(&self, change: &Change) -> bool {
+        match change {
+            Change::CreateSchema(_)
+            | Change::CreateExtension(_)
+            | Change::CreateEnum(_)
+            | Change::CreateSequence(_)
+            | Change::CreateFunction(_)
+            | Change::ReplaceFunction { .. } => false,
+            Change::CreateTable(t) => t.partition_of.is_some(),
+            Change::CreateIndex { table, .. } => self.existing(table),
+            _ => true,
+        }
     }
 
     /// Whether `table` exists before the changes and is not created again by them: online forms matter only
@@ -209,12 +222,12 @@ impl Renderer<'_> {
             Change::CreateSequence(s) => one(create_sequence(s)),
             Change::DropSequence(s) => one(format!("DROP SEQUENCE {}", name(&s.name))),
             Change::AlterSequence { from, to } => one(alter_sequence(from, to)),
-            Change::CreateFunction(f) | Change::ReplaceFunction { to: f, .. } => one(f
-                .definition
-                .trim()
-                .trim_end_matches(';')
-                .trim_end()
-                .to_string()),
+            Change::CreateFunction(f) => one(create_function(f)),
+            // `CREATE OR REPLACE` cannot change what a function returns.
+            Change::ReplaceFunction { from, to } if returns(from) != returns(to) => {
+                vec![step(vec![drop_function(from), create_function(to)], vec![])]
+            }
+            Change::ReplaceFunction { to, .. } => one(create_function(to)),
             Change::DropFunction(f) => one(drop_function(f)),
             Change::CreateTable(t) if self.cx.table_renamed_from(&t.name) => vec![],
             Change::CreateTable(t) => one(create_table(t)),
@@ -334,6 +347,27 @@ impl Renderer<'_> {
             name(&old.name),
             ident(&new.name.name)
         ));
+        let renamed = |c: &Constraint| constraint_name(&new.name, c);
+        let mut matched = BTreeSet::new();
+        for c in constraints(new) {
+            let twin = constraints(old)
+                .into_iter()
+                .find(|o| unnamed(o) == unnamed(&c) && !matched.contains(&renamed(o)));
+            if let Some(o) = twin {
+                matched.insert(renamed(&o));
+                if renamed(&o) != renamed(&c) {
+                    statements.push(format!(
+                        "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                        name(&ObjectName {
+                            schema: old.name.schema.clone(),
+                            name: new.name.name.clone(),
+                        }),
+                        ident(&renamed(&o)),
+                        ident(&renamed(&c))
+                    ));
+                }
+            }
+        }
         if old.name.schema != new.name.schema {
             let renamed = ObjectName {
                 schema: old.name.schema.clone(),
@@ -573,7 +607,7 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        if !(from.nullable && !to.nullable) {
+        if !from.nullable || to.nullable {
             before.extend(after);
             return vec![step(before, hazards)];
         }
@@ -616,8 +650,35 @@ impl Renderer<'_> {
     /// unchecked, then validated in a step of its own.
     fn add_constraint(&self, table: &ObjectName, constraint: &Constraint) -> Vec<Step> {
         let hazard = constraint_hazard(table, constraint);
+        let online = self.online && self.existing(table);
+        let key = match constraint {
+            Constraint::PrimaryKey(pk) => Some(("PRIMARY KEY", &pk.columns)),
+            Constraint::Unique(u) => Some(("UNIQUE", &u.columns)),
+            _ => None,
+        };
+        if let Some((kind, columns)) = key.filter(|_| online) {
+            // The key's index is built without blocking writes, then made the constraint's.
+            let index = ident(&constraint_name(table, constraint));
+            return vec![
+                autocommit(
+                    vec![format!(
+                        "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {} ({})",
+                        name(table),
+                        key_columns(columns)
+                    )],
+                    vec![hazard],
+                ),
+                step(
+                    vec![format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {index} {kind} USING INDEX {index}",
+                        name(table)
+                    )],
+                    vec![],
+                ),
+            ];
+        }
         let deferred = matches!(constraint, Constraint::ForeignKey(_) | Constraint::Check(_));
-        if !(self.online && deferred && self.existing(table)) {
+        if !(online && deferred) {
             return vec![step(
                 vec![add_constraint(table, constraint, "")],
                 vec![hazard],
@@ -1105,6 +1166,40 @@ fn constraint_name(table: &ObjectName, constraint: &Constraint) -> String {
     })
 }
 
+/// Every constraint of a table, its foreign keys included.
+fn constraints(table: &Table) -> Vec<Constraint> {
+    table
+        .primary_key
+        .iter()
+        .cloned()
+        .map(Constraint::PrimaryKey)
+        .chain(table.uniques.iter().cloned().map(Constraint::Unique))
+        .chain(table.checks.iter().cloned().map(Constraint::Check))
+        .chain(table.exclusions.iter().cloned().map(Constraint::Exclusion))
+        .chain(
+            table
+                .foreign_keys
+                .iter()
+                .cloned()
+                .map(Constraint::ForeignKey),
+        )
+        .collect()
+}
+
+/// A constraint without its name, to match it by what it says.
+fn unnamed(c: &Constraint) -> Constraint {
+    match c.clone() {
+        Constraint::PrimaryKey(pk) => Constraint::PrimaryKey(PrimaryKey { name: None, ..pk }),
+        Constraint::Unique(u) => Constraint::Unique(Unique { name: None, ..u }),
+        Constraint::Check(k) => Constraint::Check(Check { name: None, ..k }),
+        Constraint::ForeignKey(fk) => Constraint::ForeignKey(ForeignKey { name: None, ..fk }),
+        Constraint::Exclusion(e) => Constraint::Exclusion(Exclusion {
+            name: String::new(),
+            ..e
+        }),
+    }
+}
+
 /// The constraint as a table constraint: `CONSTRAINT name …`.
 fn constraint_clause(table: &ObjectName, constraint: &Constraint) -> String {
     let body = match constraint {
@@ -1175,15 +1270,12 @@ fn create_table(table: &Table) -> String {
     } else {
         table.columns.iter().map(column_definition).collect()
     };
-    let constraints = table
-        .primary_key
-        .iter()
-        .cloned()
-        .map(Constraint::PrimaryKey)
-        .chain(table.uniques.iter().cloned().map(Constraint::Unique))
-        .chain(table.checks.iter().cloned().map(Constraint::Check))
-        .chain(table.exclusions.iter().cloned().map(Constraint::Exclusion));
-    lines.extend(constraints.map(|c| constraint_clause(t, &c)));
+    lines.extend(
+        constraints(table)
+            .iter()
+            .filter(|c| !matches!(c, Constraint::ForeignKey(_)))
+            .map(|c| constraint_clause(t, c)),
+    );
     let unlogged = matches!(table.options, TableOptions::Postgres { unlogged: true });
     let head = format!(
         "CREATE {}TABLE {}",
@@ -1373,6 +1465,23 @@ fn alter_sequence(from: &Sequence, to: &Sequence) -> String {
         name(&to.name),
         sequence_options(Some(from), to).join(" ")
     )
+}
+
+/// The definition as `pg_get_functiondef` writes it: already a `CREATE OR REPLACE` statement.
+fn create_function(f: &Function) -> String {
+    f.definition
+        .trim()
+        .trim_end_matches(';')
+        .trim_end()
+        .to_string()
+}
+
+/// The `RETURNS …` line of a function's definition (none for a procedure).
+fn returns(f: &Function) -> Option<&str> {
+    f.definition
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("RETURNS "))
 }
 
 fn drop_function(f: &Function) -> String {

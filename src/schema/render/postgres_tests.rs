@@ -511,9 +511,11 @@ fn declared_renames_rename_tables_and_columns() {
     );
     assert!(hazards(&p.up).is_empty());
 
-    let mut accounts = table("accounts", &[("id", "integer"), ("username", "text")]);
-    accounts.primary_key = from.table(&n("users")).unwrap().primary_key.clone();
-    let to = schema(vec![accounts.into()]);
+    let to = schema(vec![table(
+        "accounts",
+        &[("id", "integer"), ("username", "text")],
+    )
+    .into()]);
     let renames = Renames {
         tables: vec![TableRename {
             from: n("users"),
@@ -522,14 +524,90 @@ fn declared_renames_rename_tables_and_columns() {
         columns: vec![],
     };
     let p = planned(&from, &to, &renames, false);
+    // PostgreSQL keeps the old constraint names; they are renamed to what a new table would have.
     assert_eq!(
         statements(&p.up),
-        ["ALTER TABLE public.users RENAME TO accounts"]
+        [
+            "ALTER TABLE public.users RENAME TO accounts",
+            "ALTER TABLE public.accounts RENAME CONSTRAINT users_pkey TO accounts_pkey",
+        ]
     );
     assert_eq!(
         statements(&p.down),
-        ["ALTER TABLE public.accounts RENAME TO users"]
+        [
+            "ALTER TABLE public.accounts RENAME TO users",
+            "ALTER TABLE public.users RENAME CONSTRAINT accounts_pkey TO users_pkey",
+        ]
     );
+}
+
+#[test]
+fn online_keys_are_built_concurrently_then_attached() {
+    let from = schema(vec![
+        table("t", &[("id", "integer"), ("email", "text")]).into()
+    ]);
+    let mut t = table("t", &[("id", "integer"), ("email", "text")]);
+    t.uniques.insert(Unique {
+        columns: vec![KeyColumn::new("email")],
+        name: Some("t_email_key".into()),
+    });
+    let p = planned(&from, &schema(vec![t.into()]), &Renames::default(), true);
+    let shape: Vec<(bool, Vec<&str>)> =
+        p.up.iter()
+            .map(|s| {
+                (
+                    s.autocommit,
+                    s.statements.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                true,
+                vec![
+                    "SET lock_timeout = '5s'",
+                    "CREATE UNIQUE INDEX CONCURRENTLY t_email_key ON public.t (email)"
+                ]
+            ),
+            (
+                false,
+                vec![
+                    "SET lock_timeout = '5s'",
+                    "ALTER TABLE public.t ADD CONSTRAINT t_email_key UNIQUE USING INDEX t_email_key"
+                ]
+            ),
+        ]
+    );
+    assert_eq!(
+        p.up[0].hazards,
+        [Hazard::NewUnique {
+            table: n("t"),
+            name: "t_email_key".into()
+        }]
+    );
+}
+
+#[test]
+fn a_function_that_returns_another_type_is_dropped_and_created() {
+    let with = |returns: &str, body: &str| {
+        let f = Function {
+            name: crate::schema::FunctionName {
+                name: n("answer"),
+                arguments: String::new(),
+            },
+            definition: format!(
+                "CREATE OR REPLACE FUNCTION public.answer()\n RETURNS {returns}\n LANGUAGE sql\nAS $function$SELECT {body}$function$\n"
+            ),
+        };
+        let mut s = schema(vec![]);
+        s.functions.insert(f.name.clone(), f.clone());
+        (s, f)
+    };
+    let ((from, _), (to, f)) = (with("integer", "42"), with("text", "'42'"));
+    let (up, _) = up_down(&from, &to);
+    assert_eq!(up, ["DROP FUNCTION public.answer()", f.definition.trim()]);
 }
 
 #[test]
@@ -1005,6 +1083,33 @@ fn an_extension_or_function_with_a_name_to_quote_is_quoted() {
         [
             "DROP PROCEDURE public.\"Do\"(integer, text)",
             "DROP EXTENSION \"uuid-ossp\"",
+        ]
+    );
+}
+
+#[test]
+fn comments_on_types_and_schemas_and_immediate_deferrable_keys() {
+    let mut with = everything();
+    with.comments
+        .insert(CommentOn::Type(n("mood")), "how it went".into());
+    with.comments
+        .insert(CommentOn::Schema("audit".into()), "kept apart".into());
+    let mut t = table("t", &[("id", "integer"), ("user_id", "bigint")]);
+    t.foreign_keys.insert(ForeignKey {
+        deferrable: Deferrable::InitiallyImmediate,
+        referenced_columns: vec![],
+        ..fk("t", "user_id", "users")
+    });
+    with.add(t).unwrap();
+    let (up, _) = up_down(&everything(), &with);
+    assert_eq!(
+        up,
+        [
+            "CREATE TABLE public.t (\n    id integer,\n    user_id bigint,\n    CONSTRAINT t_pkey PRIMARY KEY (id)\n)",
+            "ALTER TABLE public.t ADD CONSTRAINT t_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users \
+             DEFERRABLE INITIALLY IMMEDIATE",
+            "COMMENT ON TYPE public.mood IS 'how it went'",
+            "COMMENT ON SCHEMA audit IS 'kept apart'",
         ]
     );
 }
