@@ -288,10 +288,11 @@ fn tables_that_reference_each_other_are_created_then_constrained() {
     );
     fx.ok(&["create", "teams"]);
     fx.ok(&["upgrade"]);
-    assert_eq!(fx.tables(), ["alembic_version", "players", "teams"]);
+    let ours = ["alembic_version", "alembic_version_history"];
+    assert_eq!(fx.tables(), [&ours[..], &["players", "teams"]].concat());
     assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
     fx.ok(&["downgrade", "r1"]);
-    assert_eq!(fx.tables(), ["alembic_version"]);
+    assert_eq!(fx.tables(), ours);
 }
 
 #[test]

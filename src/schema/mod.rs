@@ -186,12 +186,14 @@ impl Schema {
         }
     }
 
-    /// The schema less the relations `dropped` picks, with their triggers and comments (dbkit's own
-    /// bookkeeping tables, say, which no revision creates).
+    /// The schema less the relations `dropped` picks, with their triggers, comments and owned sequences
+    /// (dbkit's own bookkeeping tables, say, which no revision creates).
     pub fn without(&self, dropped: impl Fn(&ObjectName) -> bool) -> Schema {
         let mut kept = self.clone();
         kept.relations.retain(|name, _| !dropped(name));
         kept.triggers.retain(|t, _| !dropped(&t.on));
+        kept.sequences
+            .retain(|_, s| !s.owned_by.as_ref().is_some_and(|(table, _)| dropped(table)));
         kept.comments.retain(|on, _| match on {
             CommentOn::Relation(name)
             | CommentOn::Column { table: name, .. }
