@@ -46,6 +46,7 @@ pub struct GlobalArgs {
     /// [default: the ini file's sqlalchemy.url, else sqlite:///data/app.db].
     #[arg(short = 'u', long = "url", value_name = "URL", global = true)]
     pub url: Option<String>,
+
     /// An env file to load instead of ./.env; variables already set in the environment win over it.
     #[arg(long = "env-file", value_name = "FILE", global = true)]
     pub env_file: Option<PathBuf>,
@@ -61,6 +62,7 @@ impl GlobalArgs {
             name: Some(self.name.clone()),
             url: self.url.clone(),
             env_file: self.env_file.clone(),
+            dev_url: None,
         }
     }
 
@@ -82,9 +84,14 @@ impl GlobalArgs {
     }
 
     /// Loads `.env`, then the settings.
-    pub fn settings(&self) -> dbkit::Result<Settings> {
+    /// `dev_url` is db-migrate's `--dev-url`, which the other binaries do not take.
+    pub fn settings(&self, dev_url: Option<String>) -> dbkit::Result<Settings> {
         self.load_env()?;
-        config::load(&self.options(), &|k| std::env::var(k).ok())
+        let options = Options {
+            dev_url,
+            ..self.options()
+        };
+        config::load(&options, &|k| std::env::var(k).ok())
     }
 }
 

@@ -135,7 +135,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let settings = cli.global.settings()?;
+    let settings = cli.global.settings(None)?;
     let quiet = cli.global.quiet;
     if !matches!(
         cli.command,

@@ -77,7 +77,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> dbkit::Result<()> {
-    let settings = cli.global.settings()?;
+    let settings = cli.global.settings(None)?;
     cli.global.note_default_url(&settings);
     let env = |name: &str| std::env::var(name).ok();
     let opts = Options {

@@ -47,6 +47,10 @@ Revisions: head, heads, base, an id or a unique prefix of one (any length), a br
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
+    /// The PostgreSQL server for the schema verbs' scratch databases [env: DBKIT_DEV_URL] [default: the ini
+    /// file's dev_url, else the database URL's server].
+    #[arg(long = "dev-url", value_name = "URL", global = true)]
+    dev_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -321,7 +325,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             .unwrap_or_else(|| PathBuf::from("alembic.ini"));
         return common::print(&command::init(directory, &ini)?, false);
     }
-    let settings = cli.global.settings()?;
+    let settings = cli.global.settings(cli.dev_url.clone())?;
     if cli.command.uses_database() {
         cli.global.note_default_url(&settings);
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::dburl::DatabaseUrl;
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::ini::Ini;
 
@@ -20,6 +21,8 @@ pub struct Options {
     pub name: Option<String>,
     pub url: Option<String>,
     pub env_file: Option<PathBuf>,
+    /// `--dev-url`: the server for PostgreSQL scratch databases, over `DBKIT_DEV_URL` and the ini file.
+    pub dev_url: Option<String>,
 }
 
 /// Where the database URL came from, for messages.
@@ -31,6 +34,8 @@ pub enum UrlSource {
     Ini,
     /// The ini file's `dev_url` key.
     IniDevUrl,
+    /// The `--dev-url` flag.
+    DevFlag,
     Default,
 }
 
@@ -42,6 +47,7 @@ impl std::fmt::Display for UrlSource {
             UrlSource::Components => f.write_str("DATABASE_HOST/PORT/NAME/USER/PASSWORD"),
             UrlSource::Ini => f.write_str("sqlalchemy.url in the ini file"),
             UrlSource::IniDevUrl => f.write_str("dev_url in the ini file"),
+            UrlSource::DevFlag => f.write_str("--dev-url"),
             UrlSource::Default => f.write_str("the default"),
         }
     }
@@ -52,6 +58,9 @@ pub struct Settings {
     pub(crate) version_locations: Vec<PathBuf>,
     /// The declared schema: a `.sql` file, or a directory of them applied in name order.
     pub(crate) schema_file: PathBuf,
+    /// The ini file's `dialects`: engines a generated revision is written for besides the configured
+    /// database's.
+    pub(crate) dialects: Vec<Engine>,
     pub(crate) file_template: String,
     pub(crate) truncate_slug_length: usize,
     /// A time-zone name for new revisions' dates and file names; unset is local time.
@@ -140,6 +149,8 @@ pub enum SettingsError {
     UnknownTimezone { name: String },
     #[error("the time in timezone '{name}' is out of range")]
     TimeOutOfRange { name: String },
+    #[error("dialects names '{name}'; the dialects are sqlite and postgresql")]
+    UnknownDialect { name: String },
 }
 
 /// Why an env file could not be loaded. A line that does not parse is named by number only: it may hold a
@@ -271,6 +282,18 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let schema_file = get("schema_file")?
         .map(PathBuf::from)
         .unwrap_or_else(|| script_location.join("schema.sql"));
+    let dialects = get("dialects")?
+        .unwrap_or_default()
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|name| !name.is_empty())
+        .map(|name| match name {
+            "sqlite" => Ok(Engine::Sqlite),
+            "postgresql" => Ok(Engine::Postgresql),
+            other => Err(SettingsError::UnknownDialect {
+                name: other.to_string(),
+            }),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let file_template = get("file_template")?.unwrap_or_else(|| DEFAULT_FILE_TEMPLATE.into());
     let truncate_slug_length =
         parse_number(get("truncate_slug_length")?, "truncate_slug_length", 40)?;
@@ -302,6 +325,10 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let (url, url_source) = resolve_url(opts, env, get("sqlalchemy.url")?);
     // As with the database URL, a variable that is set but empty is kept, so using it fails naming it.
     let dev_url = match (env("DBKIT_DEV_URL"), get("dev_url")?) {
+        _ if opts.dev_url.is_some() => opts.dev_url.clone().map(|raw| DevUrl {
+            raw,
+            source: UrlSource::DevFlag,
+        }),
         (Some(raw), _) => Some(DevUrl {
             raw,
             source: UrlSource::Env("DBKIT_DEV_URL"),
@@ -315,6 +342,7 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     Ok(Settings {
         version_locations,
         schema_file,
+        dialects,
         file_template,
         truncate_slug_length,
         timezone: get("timezone")?,

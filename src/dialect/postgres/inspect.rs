@@ -1084,7 +1084,8 @@ mod tests {
             users.uniques.iter().collect::<Vec<_>>(),
             [&Unique {
                 columns: vec![KeyColumn::new("email")],
-                name: Some("users_email_key".into())
+                name: Some("users_email_key".into()),
+                on_conflict: None,
             }]
         );
         assert_eq!(

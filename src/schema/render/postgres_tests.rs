@@ -550,6 +550,7 @@ fn online_keys_are_built_concurrently_then_attached() {
     t.uniques.insert(Unique {
         columns: vec![KeyColumn::new("email")],
         name: Some("t_email_key".into()),
+        on_conflict: None,
     });
     let p = planned(&from, &schema(vec![t.into()]), &Renames::default(), true);
     let shape: Vec<(bool, Vec<&str>)> =
