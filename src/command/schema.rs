@@ -5,6 +5,10 @@
 //! scratch databases before it is shown or written. `schema dump` writes a schema (the revisions' or a live
 //! database's) as the SQL that creates it from nothing, proven the same way. Scratch databases are in memory
 //! on SQLite and throwaway databases on the server on PostgreSQL.
+//!
+//! A rename is the schema file's directive or a `--rename` ([`Planning`]); a column dropped and another
+//! added with the same definition that neither names is a [`PossibleRename`], settled by the caller's
+//! [`AskRename`] where there is one, an error otherwise.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -23,7 +27,7 @@ use crate::engine::Engine;
 use crate::error::{CommandError, Error, Result};
 use crate::project::Project;
 use crate::schema::diff::{diff, Change};
-use crate::schema::render::{self, ColumnRename, Options, Plan, Renames, Step};
+use crate::schema::render::{self, ColumnRename, Options, Plan, Renames, Step, TableRename};
 use crate::schema::source::{self, Rename, RenameFlagError, SourceError};
 use crate::schema::{ObjectName, Schema, Table};
 
@@ -588,26 +592,22 @@ fn flagged(value: &str, rename: Rename, changes: &[Change], renames: &mut Rename
     };
     match rename {
         Rename::Column(r) => {
-            let same_table = |t: &ObjectName| t.name.eq_ignore_ascii_case(&r.table.name);
-            let dropped = changes.iter().find_map(|c| match c {
-                Change::DropColumn { table, column }
-                    if same_table(table) && column.name.eq_ignore_ascii_case(&r.from) =>
-                {
-                    Some((table, column))
-                }
-                _ => None,
-            });
-            let added = changes.iter().find_map(|c| match c {
-                Change::AddColumn { table, column }
-                    if same_table(table) && column.name.eq_ignore_ascii_case(&r.to) =>
-                {
-                    Some(column)
-                }
-                _ => None,
-            });
+            let column = |dropped: bool, name: &str| {
+                changes.iter().find_map(|c| match (c, dropped) {
+                    (Change::DropColumn { table, column }, true)
+                    | (Change::AddColumn { table, column }, false)
+                        if table.name.eq_ignore_ascii_case(&r.table.name)
+                            && column.name.eq_ignore_ascii_case(name) =>
+                    {
+                        Some((table, column))
+                    }
+                    _ => None,
+                })
+            };
+            let (dropped, added) = (column(true, &r.from), column(false, &r.to));
             let old = format!("column {}.{}", r.table, r.from);
             let new = format!("{}.{}", r.table, r.to);
-            let (Some((table, from)), Some(to)) = (dropped, added) else {
+            let (Some((table, from)), Some((_, to))) = (dropped, added) else {
                 return Err(not_in_diff(old, new).into());
             };
             let mut same = to.clone();
@@ -622,11 +622,10 @@ fn flagged(value: &str, rename: Rename, changes: &[Change], renames: &mut Rename
             });
         }
         Rename::Table(r) => {
-            let find = |name: &ObjectName, drop: bool| {
-                changes.iter().find_map(|c| match c {
-                    Change::DropTable(t) | Change::CreateTable(t)
-                        if matches!(c, Change::DropTable(_)) == drop
-                            && t.name.name.eq_ignore_ascii_case(&name.name) =>
+            let table = |dropped: bool, name: &ObjectName| {
+                changes.iter().find_map(|c| match (c, dropped) {
+                    (Change::DropTable(t), true) | (Change::CreateTable(t), false)
+                        if t.name.name.eq_ignore_ascii_case(&name.name) =>
                     {
                         Some(t)
                     }
@@ -635,7 +634,7 @@ fn flagged(value: &str, rename: Rename, changes: &[Change], renames: &mut Rename
             };
             let old = format!("table {}", r.from);
             let new = r.to.to_string();
-            let (Some(from), Some(to)) = (find(&r.from, true), find(&r.to, false)) else {
+            let (Some(from), Some(to)) = (table(true, &r.from), table(false, &r.to)) else {
                 return Err(not_in_diff(old, new).into());
             };
             // Indexes are named apart from their table, and move with it.
@@ -647,7 +646,7 @@ fn flagged(value: &str, rename: Rename, changes: &[Change], renames: &mut Rename
             if same != *from {
                 return Err(differ(old, new).into());
             }
-            renames.tables.push(render::TableRename {
+            renames.tables.push(TableRename {
                 from: from.name.clone(),
                 to: to.name.clone(),
             });

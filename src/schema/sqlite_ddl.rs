@@ -740,7 +740,9 @@ impl<'s, 'a> Cursor<'s, 'a> {
     /// A primary key's `ON CONFLICT` is not in the model yet: an error rather than a clause dropped.
     fn no_key_conflict_clause(&self) -> Result<(), DdlError> {
         if self.peek_word("ON") {
-            Err(DdlError::Unsupported("an ON CONFLICT clause on a PRIMARY KEY"))
+            Err(DdlError::Unsupported(
+                "an ON CONFLICT clause on a PRIMARY KEY",
+            ))
         } else {
             Ok(())
         }

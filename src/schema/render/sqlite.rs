@@ -17,9 +17,9 @@ use super::{Context, Hazard, Renames, Step};
 use crate::schema::diff::{Change, Constraint};
 use crate::schema::tokens::{is_keyword, Token};
 use crate::schema::{
-    Check, Column, Conflict, ColumnValue, Deferrable, FkAction, ForeignKey, Index, IndexKey, KeyColumn,
-    ObjectName, PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, Unique, View,
-    VirtualTable,
+    Check, Column, ColumnValue, Conflict, Deferrable, FkAction, ForeignKey, Index, IndexKey,
+    KeyColumn, ObjectName, PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, Unique,
+    View, VirtualTable,
 };
 
 /// The steps that carry out `changes` (a diff from `current` to `desired`), in the changes' order. A table
@@ -712,15 +712,14 @@ fn create_table(table: &Table, as_name: &ObjectName) -> String {
             key_columns(&pk.columns)
         ));
     }
-    lines.extend(
-        table
-            .uniques
-            .iter()
-            .map(|u: &Unique| {
-                let columns = key_columns(&u.columns);
-                format!("{}UNIQUE ({columns}){}", named(&u.name), on_conflict(u.on_conflict))
-            }),
-    );
+    lines.extend(table.uniques.iter().map(|u: &Unique| {
+        let columns = key_columns(&u.columns);
+        format!(
+            "{}UNIQUE ({columns}){}",
+            named(&u.name),
+            on_conflict(u.on_conflict)
+        )
+    }));
     lines.extend(
         table
             .checks
