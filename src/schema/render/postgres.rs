@@ -560,6 +560,7 @@ impl Renderer<'_> {
             }
             (ColumnValue::Identity(_), ColumnValue::Identity(_)) => {}
             (ColumnValue::Identity(_), _) => before.push(format!("{at} DROP IDENTITY")),
+            (ColumnValue::Generated { .. }, ColumnValue::Generated { .. }) => {}
             (ColumnValue::Generated { .. }, _) => before.push(format!("{at} DROP EXPRESSION")),
             _ => {}
         }
@@ -570,10 +571,13 @@ impl Renderer<'_> {
                 (None, Some(_)) => " COLLATE \"default\"".to_string(),
                 (None, None) => String::new(),
             };
-            before.push(format!(
-                "{at} TYPE {new_type}{collate} USING {}::{new_type}",
-                ident(&to.name)
-            ));
+            // A generated column is computed again under its new type, and takes no USING.
+            let using = if generated(to) {
+                String::new()
+            } else {
+                format!(" USING {}::{new_type}", ident(&to.name))
+            };
+            before.push(format!("{at} TYPE {new_type}{collate}{using}"));
             let (rewrites, narrows) =
                 type_change(from.data_type.as_deref().unwrap_or(""), new_type);
             if narrows {
@@ -611,11 +615,12 @@ impl Renderer<'_> {
             before.extend(after);
             return vec![step(before, hazards)];
         }
-        hazards.push(Hazard::SetsNotNull {
+        let not_null = Hazard::SetsNotNull {
             table: table.clone(),
             column: to.name.clone(),
-        });
+        };
         if !(self.online && self.existing(table)) {
+            hazards.push(not_null);
             // NOT NULL before a new identity, which requires it.
             before.push(format!("{at} SET NOT NULL"));
             before.extend(after);
@@ -634,13 +639,13 @@ impl Renderer<'_> {
         ];
         last.extend(after);
         vec![
-            step(before, vec![]),
+            step(before, hazards),
             autocommit(
                 vec![format!(
                     "ALTER TABLE {t} VALIDATE CONSTRAINT {}",
                     ident(&check)
                 )],
-                hazards,
+                vec![not_null],
             ),
             step(last, vec![]),
         ]

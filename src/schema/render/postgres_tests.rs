@@ -690,6 +690,15 @@ fn column_changes_come_in_the_order_postgresql_accepts() {
         down,
         ["ALTER TABLE public.t ALTER COLUMN c DROP EXPRESSION"]
     );
+    let wider = with(&|c| {
+        c.data_type = Some("bigint".into());
+        c.value = ColumnValue::Generated {
+            expression: sql("(id * 2)"),
+            storage: Storage::Stored,
+        }
+    });
+    let (up, _) = up_down(&generated, &wider);
+    assert_eq!(up, ["ALTER TABLE public.t ALTER COLUMN c TYPE bigint"]);
 }
 
 #[test]
