@@ -543,8 +543,7 @@ impl Command {
             } => *indicate_current || rev_range.as_deref().is_some_and(|r| r.contains("current")),
             Command::Show { rev, .. } => rev.contains("current"),
             Command::Schema {
-                command:
-                    SchemaCommand::Dump { from_db, .. } | SchemaCommand::Diff { from_db, .. },
+                command: SchemaCommand::Dump { from_db, .. } | SchemaCommand::Diff { from_db, .. },
             } => *from_db,
             Command::Init { .. }
             | Command::Revision { .. }

@@ -181,7 +181,10 @@ fn a_type_change_under_two_chained_views_recreates_them_and_keeps_the_rows() {
         "CREATE VIEW public.big_order_ids",
     ]
     .iter()
-    .map(|s| up.find(s).unwrap_or_else(|| panic!("{s} missing from:\n{text}")))
+    .map(|s| {
+        up.find(s)
+            .unwrap_or_else(|| panic!("{s} missing from:\n{text}"))
+    })
     .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     fx.ok(&["upgrade"]);
@@ -214,7 +217,8 @@ fn an_enum_value_added_and_one_removed() {
     fx.ok(&["create", "add open"]);
     let text = written(&fx, &["r1"]).remove(0);
     assert!(
-        text.contains("ADD VALUE 'open' BEFORE 'old'") || text.contains("ADD VALUE 'open' AFTER 'new'"),
+        text.contains("ADD VALUE 'open' BEFORE 'old'")
+            || text.contains("ADD VALUE 'open' AFTER 'new'"),
         "{text}"
     );
     assert!(text.contains("transaction:false"), "{text}");
@@ -225,7 +229,9 @@ fn an_enum_value_added_and_one_removed() {
     assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
 
     // Removing a value loses the rows' values: it needs --allow-data-loss, then swaps the type.
-    fx.connect().batch("DELETE FROM tickets WHERE state = 'old'").unwrap();
+    fx.connect()
+        .batch("DELETE FROM tickets WHERE state = 'old'")
+        .unwrap();
     declare(
         &fx,
         "CREATE TYPE status AS ENUM ('new', 'open');\n\
@@ -233,7 +239,13 @@ fn an_enum_value_added_and_one_removed() {
     );
     let r = fx.fails(&["create", "drop old"]);
     assert!(r.stderr.contains("--allow-data-loss"), "{}", r.stderr);
-    fx.ok(&["revision", "--autogenerate", "-m", "drop old", "--allow-data-loss"]);
+    fx.ok(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop old",
+        "--allow-data-loss",
+    ]);
     fx.ok(&["upgrade"]);
     assert_eq!(
         fx.query("SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum"),
@@ -256,11 +268,16 @@ fn a_rename_needs_its_directive_and_keeps_the_values() {
     fx.connect()
         .batch("INSERT INTO users VALUES (1, 'ada')")
         .unwrap();
-    declare(&fx, "CREATE TABLE users (id integer PRIMARY KEY, handle text);\n");
+    declare(
+        &fx,
+        "CREATE TABLE users (id integer PRIMARY KEY, handle text);\n",
+    );
     let r = fx.fails(&["create", "rename"]);
     assert!(
-        r.stderr.contains("possible rename: public.users.username is dropped")
-            || r.stderr.contains("possible rename: users.username is dropped"),
+        r.stderr
+            .contains("possible rename: public.users.username is dropped")
+            || r.stderr
+                .contains("possible rename: users.username is dropped"),
         "{}",
         r.stderr
     );
@@ -329,5 +346,8 @@ fn the_example_project_checks_clean_on_postgresql() {
         .args(["--url", &fx.url, "check"])
         .output()
         .unwrap();
-    assert_eq!(Run::from(r).succeeded("check on alembic/").stdout, NO_CHANGES);
+    assert_eq!(
+        Run::from(r).succeeded("check on alembic/").stdout,
+        NO_CHANGES
+    );
 }

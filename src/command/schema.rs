@@ -253,7 +253,11 @@ pub fn autogenerate(
         });
     }
     let mut hazards: Vec<String> = Vec::new();
-    for h in plans.iter().flat_map(|(_, plan)| &plan.up).flat_map(|s| &s.hazards) {
+    for h in plans
+        .iter()
+        .flat_map(|(_, plan)| &plan.up)
+        .flat_map(|s| &s.hazards)
+    {
         if !allow_data_loss && h.loses_data() {
             let losses = plans
                 .iter()
@@ -408,7 +412,7 @@ fn server_for(p: &Project, engine: Engine) -> Result<ScratchServer> {
     Ok(match engine {
         Engine::Sqlite => ScratchServer::Sqlite,
         Engine::Postgresql => match p.settings.scratch_server()? {
-            DatabaseUrl::Postgres(target) => ScratchServer::Postgres(target),
+            DatabaseUrl::Postgres(target) => ScratchServer::Postgres(Box::new(target)),
             DatabaseUrl::Sqlite(_) => return Err(SchemaError::NoPostgresqlServer.into()),
         },
     })
@@ -510,7 +514,9 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
             tables: Vec::new(),
             columns: settled.clone(),
         };
-        renames.columns.extend(carried.in_default_schema(engine).columns);
+        renames
+            .columns
+            .extend(carried.in_default_schema(engine).columns);
         let before = renames.columns.len();
         settle_possible_renames(&changes, &mut renames, ask.as_mut().map(|a| &mut **a as _))?;
         settled.extend(renames.columns[before..].iter().map(|r| ColumnRename {

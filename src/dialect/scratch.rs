@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::dialect::{postgres, sqlite, DbError};
 use crate::dburl::PgTarget;
+use crate::dialect::{postgres, sqlite, DbError};
 use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::schema::render::{plan, Options, Plan, Renames};
-use crate::scripts::Scripts;
 use crate::schema::Schema;
+use crate::scripts::Scripts;
 use crate::sql::SplitError;
 
 #[derive(Debug, Error)]
@@ -98,7 +98,7 @@ pub(crate) fn same(
 /// one value, so a verb reads the same whichever engine it plans for.
 pub enum Scratch {
     Sqlite(sqlite::SqliteConnection),
-    Postgres(postgres::scratch::ScratchDb),
+    Postgres(Box<postgres::scratch::ScratchDb>),
 }
 
 impl Scratch {
@@ -107,7 +107,7 @@ impl Scratch {
         Ok(match server {
             ScratchServer::Sqlite => Scratch::Sqlite(sqlite::scratch::open()?),
             ScratchServer::Postgres(target) => {
-                Scratch::Postgres(postgres::scratch::ScratchDb::create(target)?)
+                Scratch::Postgres(Box::new(postgres::scratch::ScratchDb::create(target)?))
             }
         })
     }
@@ -157,7 +157,7 @@ pub enum ScratchServer {
     /// In memory, on the bundled SQLite.
     Sqlite,
     /// On this PostgreSQL server (the configured database's, or the dev URL's).
-    Postgres(PgTarget),
+    Postgres(Box<PgTarget>),
 }
 
 impl ScratchServer {
