@@ -990,6 +990,10 @@ mod tests {
         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
         CREATE INDEX events_at ON events (at);
         CREATE TABLE events_rest PARTITION OF events (CONSTRAINT rest_positive CHECK (id > 0)) DEFAULT;
+        CREATE TABLE tickets (id int, at date, FOREIGN KEY (id, at) REFERENCES events (id, at));
+        CREATE TRIGGER events_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch();
+        CREATE TABLE "Mixed Case" ("Name" text CHECK ("Name" <> ''));
+        CREATE TRIGGER "Touch It" BEFORE INSERT ON "Mixed Case" FOR EACH ROW EXECUTE FUNCTION touch();
         CREATE UNLOGGED TABLE pad (x int);
         CREATE EXTENSION btree_gist;
         CREATE TABLE rooms (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));
@@ -1214,7 +1218,35 @@ mod tests {
             pg("SELECT users.id FROM users")
         );
 
-        let trigger = s.triggers().values().next().unwrap();
+        // A foreign key to a partitioned table, and a trigger on one, are the parent's only.
+        assert_eq!(s.table(&public("tickets")).unwrap().foreign_keys.len(), 1);
+        let triggers: Vec<String> = s
+            .triggers()
+            .keys()
+            .map(|t| format!("{} {}", t.on, t.name))
+            .collect();
+        assert_eq!(
+            triggers,
+            [
+                "public.Mixed Case Touch It",
+                "public.events events_touch",
+                "public.users users_touch"
+            ]
+        );
+        let mixed = public("Mixed Case");
+        assert_eq!(
+            s.triggers()
+                .values()
+                .find(|t| t.name.on == mixed)
+                .unwrap()
+                .definition,
+            pg("BEFORE INSERT ON \"Mixed Case\" FOR EACH ROW EXECUTE FUNCTION touch()")
+        );
+        assert!(s.table(&mixed).unwrap().columns.get("Name").is_some());
+        let trigger = &s.triggers()[&TriggerName {
+            on: public("users"),
+            name: "users_touch".into(),
+        }];
         assert_eq!(
             trigger.name.to_owned(),
             TriggerName {
