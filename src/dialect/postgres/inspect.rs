@@ -165,7 +165,7 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
     };
     let relation = "n.nspname || '.' || c.relname";
     let in_class = in_user("pg_class", "c", "relnamespace");
-    let queries: [(&'static str, String); 16] = [
+    let queries: [(&'static str, String); 18] = [
         (
             "rule",
             format!(
@@ -268,8 +268,22 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
                 not_extension_owned("pg_foreign_data_wrapper", "o.oid")
             ),
         ),
-        // Casts have no namespace: the ones made after initdb (oid 16384 and up) are a user's, but for the
-        // ones a range type makes for its multirange.
+        // Languages, access methods and casts have no namespace: the ones made after initdb (oid 16384
+        // and up) are a user's, but for the casts a range type makes for its multirange.
+        (
+            "procedural language",
+            format!(
+                "SELECT o.lanname::text FROM pg_language o WHERE o.oid >= 16384 AND {}",
+                not_extension_owned("pg_language", "o.oid")
+            ),
+        ),
+        (
+            "access method",
+            format!(
+                "SELECT o.amname::text FROM pg_am o WHERE o.oid >= 16384 AND {}",
+                not_extension_owned("pg_am", "o.oid")
+            ),
+        ),
         (
             "cast",
             format!(
@@ -1438,6 +1452,11 @@ mod tests {
                 "public.s",
             ),
             ("CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'n'", "comment on sequence", "public.s"),
+            (
+                "CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler",
+                "access method",
+                "heap2",
+            ),
             (
                 "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 100))",
                 "identity column with sequence options",
