@@ -165,7 +165,7 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
     };
     let relation = "n.nspname || '.' || c.relname";
     let in_class = in_user("pg_class", "c", "relnamespace");
-    let queries: [(&'static str, String); 16] = [
+    let queries: [(&'static str, String); 18] = [
         (
             "rule",
             format!(
@@ -268,8 +268,22 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
                 not_extension_owned("pg_foreign_data_wrapper", "o.oid")
             ),
         ),
-        // Casts have no namespace: the ones made after initdb (oid 16384 and up) are a user's, but for the
-        // ones a range type makes for its multirange.
+        // Languages, access methods and casts have no namespace: the ones made after initdb (oid 16384
+        // and up) are a user's, but for the casts a range type makes for its multirange.
+        (
+            "procedural language",
+            format!(
+                "SELECT o.lanname::text FROM pg_language o WHERE o.oid >= 16384 AND {}",
+                not_extension_owned("pg_language", "o.oid")
+            ),
+        ),
+        (
+            "access method",
+            format!(
+                "SELECT o.amname::text FROM pg_am o WHERE o.oid >= 16384 AND {}",
+                not_extension_owned("pg_am", "o.oid")
+            ),
+        ),
         (
             "cast",
             format!(
@@ -302,10 +316,10 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
 fn namespaces(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
     let rows = conn.query(&format!(
         "SELECT n.nspname, ds.description FROM pg_namespace n \
-         LEFT JOIN pg_description ds ON ds.objoid = n.oid AND ds.classoid = 'pg_namespace'::regclass \
-           AND ds.objsubid = 0 \
+         {comment} \
          WHERE {USER_NAMESPACE} AND {} ORDER BY 1",
-        not_extension_owned("pg_namespace", "n.oid")
+        not_extension_owned("pg_namespace", "n.oid"),
+        comment = comment_join("n.oid", "pg_namespace", "0"),
     ))?;
     for row in &rows {
         let name = text(row, 0).to_string();
@@ -350,13 +364,13 @@ fn types(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectErro
            ds.description \
          FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
          LEFT JOIN pg_class c ON c.oid = t.typrelid \
-         LEFT JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_type'::regclass \
-           AND ds.objsubid = 0 \
+         {comment} \
          WHERE {USER_NAMESPACE} AND {} \
            AND NOT EXISTS (SELECT 1 FROM pg_type a WHERE a.typarray = t.oid) \
            AND (t.typtype <> 'c' OR c.relkind = 'c') \
            AND t.typtype <> 'm'",
-        not_extension_owned("pg_type", "t.oid")
+        not_extension_owned("pg_type", "t.oid"),
+        comment = comment_join("t.oid", "pg_type", "0"),
     ))?;
     for row in &rows {
         let name = name_at(row, 0);
@@ -382,7 +396,8 @@ fn types(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectErro
     Ok(())
 }
 
-/// What a relation's oid stands for in the model.
+/// What a relation's oid stands for in the model. Objects on a relation that is not in the map (an
+/// extension's) are not read.
 struct Rel {
     name: ObjectName,
     materialized: bool,
@@ -405,10 +420,10 @@ fn relations(
          LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
          LEFT JOIN pg_class p ON p.oid = i.inhparent \
          LEFT JOIN pg_namespace pn ON pn.oid = p.relnamespace \
-         LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass \
-           AND ds.objsubid = 0 \
+         {comment} \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} AND {}",
-        not_extension_owned("pg_class", "c.oid")
+        not_extension_owned("pg_class", "c.oid"),
+        comment = comment_join("c.oid", "pg_class", "0"),
     ))?;
     let mut columns = columns(conn)?;
     let mut relations = HashMap::new();
@@ -499,11 +514,11 @@ fn columns(
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_collation co ON co.oid = a.attcollation \
          LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
-         LEFT JOIN pg_description ds ON ds.objoid = a.attrelid AND ds.classoid = 'pg_class'::regclass \
-           AND ds.objsubid = a.attnum \
+         {comment} \
          WHERE c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped \
            AND {USER_NAMESPACE} \
-         ORDER BY a.attrelid, a.attnum"
+         ORDER BY a.attrelid, a.attnum",
+        comment = comment_join("a.attrelid", "pg_class", "a.attnum"),
     ))?;
     let mut out: HashMap<String, (Vec<Column>, Vec<(String, String)>)> = HashMap::new();
     for row in &rows {
@@ -540,11 +555,6 @@ fn columns(
         });
     }
     Ok(out)
-}
-
-/// A table's relation by oid, for objects on it; `None` for a relation outside the model (an extension's).
-fn table_of<'a>(relations: &'a HashMap<String, Rel>, oid: &str) -> Option<&'a Rel> {
-    relations.get(oid)
 }
 
 /// Primary keys, unique, check, foreign-key and exclusion constraints, without the ones a partition gets
@@ -590,7 +600,7 @@ fn constraints(
         comment_join("con.oid", "pg_constraint", "0"),
     ))?;
     for row in &rows {
-        let Some(rel) = table_of(relations, text(row, 0)) else {
+        let Some(rel) = relations.get(text(row, 0)) else {
             continue;
         };
         let name = text(row, 1).to_string();
@@ -726,7 +736,7 @@ fn indexes(
     ))?;
     for parts in rows.chunk_by(|a, b| text(a, 0) == text(b, 0) && text(a, 1) == text(b, 1)) {
         let row = &parts[0];
-        let Some(rel) = table_of(relations, text(row, 0)) else {
+        let Some(rel) = relations.get(text(row, 0)) else {
             continue;
         };
         let name = text(row, 1).to_string();
@@ -805,13 +815,13 @@ fn triggers(
            ds.description \
          FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_description ds ON ds.objoid = t.oid AND ds.classoid = 'pg_trigger'::regclass \
-           AND ds.objsubid = 0 \
+         {comment} \
          WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {USER_NAMESPACE} \
-         ORDER BY t.tgrelid, t.tgname"
+         ORDER BY t.tgrelid, t.tgname",
+        comment = comment_join("t.oid", "pg_trigger", "0"),
     ))?;
     for row in &rows {
-        let Some(rel) = table_of(relations, text(row, 0)) else {
+        let Some(rel) = relations.get(text(row, 0)) else {
             continue;
         };
         let name = text(row, 1).to_string();
@@ -842,10 +852,10 @@ fn functions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspect
            CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END, \
            ds.description \
          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-         LEFT JOIN pg_description ds ON ds.objoid = p.oid AND ds.classoid = 'pg_proc'::regclass \
-           AND ds.objsubid = 0 \
+         {comment} \
          WHERE {USER_NAMESPACE} AND {}",
-        not_extension_owned("pg_proc", "p.oid")
+        not_extension_owned("pg_proc", "p.oid"),
+        comment = comment_join("p.oid", "pg_proc", "0"),
     ))?;
     for row in &rows {
         let name = FunctionName {
@@ -889,10 +899,10 @@ fn sequences(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspect
          LEFT JOIN pg_depend i ON i.classid = 'pg_class'::regclass AND i.objid = c.oid \
            AND i.refclassid = 'pg_class'::regclass AND i.deptype = 'i' \
          LEFT JOIN pg_attribute ia ON ia.attrelid = i.refobjid AND ia.attnum = i.refobjsubid \
-         LEFT JOIN pg_description ds ON ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass \
-           AND ds.objsubid = 0 \
+         {comment} \
          WHERE {USER_NAMESPACE} AND {}",
-        not_extension_owned("pg_class", "c.oid")
+        not_extension_owned("pg_class", "c.oid"),
+        comment = comment_join("c.oid", "pg_class", "0"),
     ))?;
     for row in rows.iter().filter(|row| flag(row, 13)) {
         if !flag(row, 14) {
@@ -992,6 +1002,10 @@ mod tests {
         CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
         CREATE INDEX events_at ON events (at);
         CREATE TABLE events_rest PARTITION OF events (CONSTRAINT rest_positive CHECK (id > 0)) DEFAULT;
+        CREATE TABLE tickets (id int, at date, FOREIGN KEY (id, at) REFERENCES events (id, at));
+        CREATE TRIGGER events_touch BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION touch();
+        CREATE TABLE "Mixed Case" ("Name" text CHECK ("Name" <> ''));
+        CREATE TRIGGER "Touch It" BEFORE INSERT ON "Mixed Case" FOR EACH ROW EXECUTE FUNCTION touch();
         CREATE UNLOGGED TABLE pad (x int);
         CREATE EXTENSION btree_gist;
         CREATE TABLE rooms (room int, during tstzrange, EXCLUDE USING gist (room WITH =, during WITH &&));
@@ -1217,7 +1231,35 @@ mod tests {
             pg("SELECT users.id FROM users")
         );
 
-        let trigger = s.triggers().values().next().unwrap();
+        // A foreign key to a partitioned table, and a trigger on one, are the parent's only.
+        assert_eq!(s.table(&public("tickets")).unwrap().foreign_keys.len(), 1);
+        let triggers: Vec<String> = s
+            .triggers()
+            .keys()
+            .map(|t| format!("{} {}", t.on, t.name))
+            .collect();
+        assert_eq!(
+            triggers,
+            [
+                "public.Mixed Case Touch It",
+                "public.events events_touch",
+                "public.users users_touch"
+            ]
+        );
+        let mixed = public("Mixed Case");
+        assert_eq!(
+            s.triggers()
+                .values()
+                .find(|t| t.name.on == mixed)
+                .unwrap()
+                .definition,
+            pg("BEFORE INSERT ON \"Mixed Case\" FOR EACH ROW EXECUTE FUNCTION touch()")
+        );
+        assert!(s.table(&mixed).unwrap().columns.get("Name").is_some());
+        let trigger = &s.triggers()[&TriggerName {
+            on: public("users"),
+            name: "users_touch".into(),
+        }];
         assert_eq!(
             trigger.name.to_owned(),
             TriggerName {
@@ -1413,6 +1455,11 @@ mod tests {
                 "public.s",
             ),
             ("CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'n'", "comment on sequence", "public.s"),
+            (
+                "CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler",
+                "access method",
+                "heap2",
+            ),
             (
                 "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 100))",
                 "identity column with sequence options",
