@@ -33,10 +33,21 @@ fn columns(fx: &Fixture, table: &str) -> Vec<String> {
     .collect()
 }
 
-/// No scratch database is left on the server after a command.
-fn no_scratch_left(fx: &Fixture) {
-    let left = fx.query("SELECT datname FROM pg_database WHERE datname LIKE 'dbkit_scratch_%'");
+/// Runs `command` to success and checks that it left no scratch database on the server: each one's name
+/// holds the process id of the db-migrate that made it, so tests running at once do not see each other's.
+fn leaves_no_scratch(fx: &Fixture, mut command: std::process::Command) -> Run {
+    let child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let run = Run::from(child.wait_with_output().unwrap()).succeeded("db-migrate");
+    let left = fx.query(&format!(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'dbkit\\_scratch\\_%\\_{pid}\\_%'"
+    ));
     assert!(left.is_empty(), "scratch databases left: {left:?}");
+    run
 }
 
 #[test]
@@ -82,9 +93,10 @@ fn text_that_differs_but_means_the_same_is_no_change() {
          comment on table accounts is 'who pays';\n\
          comment on column accounts.email is 'where receipts go';\n",
     );
-    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    let mut check = fx.cmd();
+    check.arg("check");
+    assert_eq!(leaves_no_scratch(&fx, check).stdout, NO_CHANGES);
     assert_eq!(fx.ok(&["schema", "diff"]).stdout, NO_CHANGES);
-    no_scratch_left(&fx);
 }
 
 #[test]
@@ -145,8 +157,9 @@ fn check_exits_5_and_autogenerate_round_trips_every_kind_of_object() {
     assert!(!fx.table_exists("posts"));
     assert_eq!(columns(&fx, "users"), ["id bigint", "email text"]);
     fx.ok(&["upgrade"]);
-    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
-    no_scratch_left(&fx);
+    let mut diff = fx.cmd();
+    diff.args(["schema", "diff", "--from-db"]);
+    assert_eq!(leaves_no_scratch(&fx, diff).stdout, NO_CHANGES);
 }
 
 #[test]
@@ -333,7 +346,6 @@ fn the_dump_of_the_example_database_rebuilds_the_same_schema() {
     // As the project's schema file, the dump is what the revisions give.
     std::fs::write(fx.path().join("alembic/schema.sql"), &live).unwrap();
     assert_eq!(run(&["check"]).stdout, NO_CHANGES);
-    no_scratch_left(&fx);
 }
 
 #[test]
@@ -349,5 +361,72 @@ fn the_example_project_checks_clean_on_postgresql() {
     assert_eq!(
         Run::from(r).succeeded("check on alembic/").stdout,
         NO_CHANGES
+    );
+}
+
+#[test]
+fn a_project_for_both_engines_gets_a_section_for_each_proven_on_its_own_engine() {
+    let Some(pg) = pg() else { return };
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    std::fs::write(
+        fx.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/alembic\ndialects = sqlite, postgresql\n",
+    )
+    .unwrap();
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+        Some("DROP TABLE users;"),
+    );
+    declare(
+        &fx,
+        "CREATE TABLE users (id integer PRIMARY KEY, email text, name text);\n",
+    );
+    // PostgreSQL's half needs a server for its scratch databases: none is configured.
+    let r = fx.fails(&["create", "add name"]);
+    assert!(
+        r.stderr.contains("needs a PostgreSQL server") && r.stderr.contains("--dev-url"),
+        "{}",
+        r.stderr
+    );
+    assert!(written(&fx, &["r1"]).is_empty());
+
+    let with_server = |args: &[&str]| {
+        let out = fx
+            .cmd()
+            .arg("--dev-url")
+            .arg(&pg.url)
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from(out).succeeded(&format!("{args:?}"))
+    };
+    with_server(&["create", "add name"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    for marker in [
+        "-- migrate:up sqlite\n",
+        "-- migrate:up postgresql\n",
+        "-- migrate:down sqlite\n",
+        "-- migrate:down postgresql\n",
+    ] {
+        assert!(text.contains(marker), "{marker} missing from:\n{text}");
+    }
+    let mut check = fx.cmd();
+    check.arg("--dev-url").arg(&pg.url).arg("check");
+    assert_eq!(leaves_no_scratch(&pg, check).stdout, NO_CHANGES);
+
+    // Each section runs on its engine.
+    fx.ok(&["upgrade"]);
+    assert!(fx.query("SELECT name FROM users").is_empty());
+    std::fs::create_dir_all(pg.versions()).unwrap();
+    for entry in std::fs::read_dir(fx.versions()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, pg.versions().join(path.file_name().unwrap())).unwrap();
+    }
+    pg.ok(&["upgrade"]);
+    assert_eq!(
+        columns(&pg, "users"),
+        ["id integer", "email text", "name text"]
     );
 }
