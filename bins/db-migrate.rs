@@ -585,6 +585,12 @@ fn autogenerate_revision(
         for h in &written.hazards {
             eprintln!("hazard: {h}");
         }
+        for engine in &written.untargeted {
+            eprintln!(
+                "note: other revisions have {engine} sections and this one has none; to generate one, add \
+                 {engine} to the ini file's dialects (see docs/schema.md, \"Both engines\")"
+            );
+        }
     }
     common::print(&written, false)
 }

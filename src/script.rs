@@ -214,6 +214,11 @@ impl Script {
         self.doc.first().map(String::as_str).unwrap_or("")
     }
 
+    /// Whether the file has a section of its own for `dialect` (not only plain ones).
+    pub fn has_section_for(&self, dialect: Engine) -> bool {
+        self.sections.iter().any(|s| s.dialect == Some(dialect))
+    }
+
     /// The section to run for a direction on a dialect: the dialect's own section wins over the plain one.
     pub fn section(&self, direction: Direction, dialect: Engine) -> Option<&Section> {
         let mut plain = None;

@@ -429,4 +429,64 @@ fn a_project_for_both_engines_gets_a_section_for_each_proven_on_its_own_engine()
         columns(&pg, "users"),
         ["id integer", "email text", "name text"]
     );
+
+    // Without `dialects`, a revision for the configured engine alone says what it lacks.
+    std::fs::write(
+        fx.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/alembic\n",
+    )
+    .unwrap();
+    declare(
+        &fx,
+        "CREATE TABLE users (id integer PRIMARY KEY, email text, name text, bio text);\n",
+    );
+    let r = fx.ok(&["create", "add bio"]);
+    assert!(
+        r.stderr
+            .contains("note: other revisions have postgresql sections and this one has none"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn online_writes_the_forms_that_keep_a_live_table_usable() {
+    let Some(fx) = pg() else { return };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n\
+         CREATE TABLE events (id bigint PRIMARY KEY, kind text, user_id bigint);",
+        Some("DROP TABLE events; DROP TABLE users;"),
+    );
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO users VALUES (1); INSERT INTO events VALUES (1, 'a', 1)")
+        .unwrap();
+    declare(
+        &fx,
+        "CREATE TABLE users (id bigint PRIMARY KEY);\n\
+         CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL,\n\
+             user_id bigint CONSTRAINT events_user_fk REFERENCES users (id));\n\
+         CREATE INDEX ix_events_kind ON events (kind);\n",
+    );
+    fx.ok(&["create", "--online", "index kind"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    for expected in [
+        "-- migrate:up postgresql transaction:false\n",
+        "CREATE INDEX CONCURRENTLY ix_events_kind",
+        "NOT VALID",
+        "VALIDATE CONSTRAINT events_user_fk",
+        "SET lock_timeout",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    assert_eq!(
+        fx.query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'ix_events_kind'::regclass"),
+        [["t"]]
+    );
+    fx.ok(&["downgrade", "r1"]);
+    assert_eq!(fx.query("SELECT count(*) FROM events"), [["1"]]);
 }
