@@ -478,6 +478,7 @@ fn online_writes_the_forms_that_keep_a_live_table_usable() {
         "NOT VALID",
         "VALIDATE CONSTRAINT events_user_fk",
         "SET lock_timeout",
+        "RESET lock_timeout;\n\n-- migrate:down",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

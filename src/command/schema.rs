@@ -329,7 +329,16 @@ fn section(engine: Option<Engine>, direction: Direction, steps: &[Step]) -> Stri
     if steps.iter().any(|s| s.autocommit) {
         marker.push_str(" transaction:false");
     }
-    let sql = SchemaChanges::new(engine.unwrap_or(Engine::Sqlite), steps).sql();
+    let mut sql = SchemaChanges::new(engine.unwrap_or(Engine::Sqlite), steps).sql();
+    // `--online` steps set a lock_timeout for the session; the revisions that run after this one in the same
+    // upgrade get the server's again.
+    let sets_timeout = steps
+        .iter()
+        .flat_map(|s| &s.statements)
+        .any(|sql| sql.starts_with("SET lock_timeout"));
+    if sets_timeout {
+        sql.push_str("RESET lock_timeout;\n");
+    }
     format!("{marker}\n{sql}")
 }
 
