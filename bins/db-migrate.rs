@@ -143,6 +143,13 @@ enum Command {
         #[command(flatten)]
         new: NewFlags,
     },
+    /// Exit 0 when the database's schema is the one its recorded revisions give, else print the differences
+    /// (as the SQL from the revisions' schema to the database's) and exit 6. Only reads the database.
+    Drift {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Exit 0 when the revisions give the declared schema, else print the changes and exit 5.
     Check {
         /// Print JSON on stdout.
@@ -373,6 +380,11 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             }
             common::print(&command::revision(&project, &args)?, false)
         }
+        Command::Drift { json } => {
+            let drift = command::drift(&project)?;
+            common::print(&drift, json)?;
+            drift.check()
+        }
         Command::Check {
             json,
             rename,
@@ -517,6 +529,7 @@ impl Command {
             | Command::Revision { .. }
             | Command::Create { .. }
             | Command::Check { .. }
+            | Command::Drift { .. }
             | Command::Schema { .. }
             | Command::Merge { .. }
             | Command::Current { .. }
@@ -535,6 +548,7 @@ impl Command {
             | Command::Stamp { .. }
             | Command::Current { .. }
             | Command::Validate { .. }
+            | Command::Drift { .. }
             | Command::EnsureVersion { .. } => true,
             Command::History {
                 rev_range,

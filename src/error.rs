@@ -163,6 +163,9 @@ impl Error {
             Error::Schema(e) if matches!(**e, crate::command::SchemaError::Differs { .. }) => {
                 crate::EXIT_SCHEMA_DIFFERS
             }
+            Error::Schema(e) if matches!(**e, crate::command::SchemaError::Drifted { .. }) => {
+                crate::EXIT_DRIFT
+            }
             _ => crate::EXIT_ERROR,
         }
     }

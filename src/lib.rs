@@ -69,3 +69,5 @@ pub const EXIT_NOT_AT_HEAD: i32 = 3;
 pub const EXIT_VALIDATION: i32 = 4;
 /// Exit status of `check` when the revisions do not give the declared schema.
 pub const EXIT_SCHEMA_DIFFERS: i32 = 5;
+/// Exit status of `drift` when the database's schema is not the one its recorded revisions give.
+pub const EXIT_DRIFT: i32 = 6;

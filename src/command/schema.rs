@@ -70,6 +70,8 @@ pub enum SchemaError {
     DataLoss { hazards: Vec<String> },
     #[error("the revisions do not give the declared schema: {count} change(s) planned; 'db-migrate revision --autogenerate -m MSG' writes them")]
     Differs { count: usize },
+    #[error("the database has drifted from its revisions: {count} change(s) made outside them")]
+    Drifted { count: usize },
     #[error("the postgresql dialect needs a PostgreSQL server for its scratch databases: set dev_url in the ini file, DBKIT_DEV_URL or --dev-url")]
     NoPostgresqlServer,
     #[error("the dump does not give the schema it was written from; still different:\n{residual}")]
@@ -383,29 +385,85 @@ fn built(server: &ScratchServer, schema: &Schema) -> Result<(Scratch, String)> {
 /// The configured database's schema, read without writing (the database must exist), less dbkit's
 /// bookkeeping tables.
 fn live_schema(p: &Project) -> Result<Schema> {
+    Ok(live(p)?.0)
+}
+
+/// The configured database's schema (as [`live_schema`]) and the revisions its version table records, read
+/// on one read-only connection.
+fn live(p: &Project) -> Result<(Schema, Vec<String>)> {
     let read = |e: ScratchError| Error::from(SchemaError::Scratch(e));
-    let live = match p.settings.database_url()? {
+    let version = p.version_table();
+    let (live, recorded) = match p.settings.database_url()? {
         DatabaseUrl::Sqlite(target) => {
             let mut conn =
                 SqliteConnection::open(&target, p.settings.busy_timeout, Access::MustExist)?;
-            // The dump only reads; SQLite holds it to that.
+            // Reading only; SQLite holds the connection to that.
             conn.batch("PRAGMA query_only = ON")
                 .map_err(crate::Error::db("could not open the database read-only"))?;
-            crate::dialect::sqlite::inspect::inspect(&conn).map_err(|e| read(e.into()))?
+            let schema =
+                crate::dialect::sqlite::inspect::inspect(&conn).map_err(|e| read(e.into()))?;
+            (schema, version.heads(&mut conn)?)
         }
         DatabaseUrl::Postgres(target) => {
             let mut conn = PgConnection::open(&target)?;
             conn.batch("SET default_transaction_read_only = on")
                 .map_err(crate::Error::db("could not open the database read-only"))?;
-            crate::dialect::postgres::inspect::inspect(&mut conn).map_err(|e| read(e.into()))?
+            let schema = crate::dialect::postgres::inspect::inspect(&mut conn)
+                .map_err(|e| read(e.into()))?;
+            (schema, version.heads(&mut conn)?)
         }
     };
     let bookkeeping = [&p.settings.version_table, &p.settings.history_table];
-    Ok(live.without(|name| {
+    let schema = live.without(|name| {
         bookkeeping
             .iter()
             .any(|t| name.name.eq_ignore_ascii_case(t))
-    }))
+    });
+    Ok((schema, recorded))
+}
+
+/// What `drift` found: the revisions the database records, and the changes from the schema those
+/// revisions give to the database's own.
+#[derive(Debug, Serialize)]
+pub struct Drift {
+    pub revisions: Vec<String>,
+    /// Empty when the database is exactly what its revisions made it.
+    #[serde(flatten)]
+    pub changes: SchemaChanges,
+}
+
+impl Drift {
+    /// For the exit status: an error with its own code when the database has drifted.
+    pub fn check(&self) -> Result<()> {
+        if self.changes.changes.is_empty() {
+            return Ok(());
+        }
+        Err(SchemaError::Drifted {
+            count: self.changes.changes.len(),
+        }
+        .into())
+    }
+}
+
+/// `drift`: the configured database's schema (only read) against the schema its recorded revisions give,
+/// replayed on a scratch database. The changes are the SQL that would turn the replayed schema into the
+/// live one: what was done to the database by hand (a hand-made index shows as `CREATE INDEX`, a dropped
+/// column as `DROP COLUMN`).
+pub fn drift(p: &Project) -> Result<Drift> {
+    let server = scratch_server(p)?;
+    let (live, revisions) = live(p)?;
+    let scripts = p.scripts()?;
+    let replayed = (|| {
+        let mut db = Scratch::open(&server)?;
+        db.replay_to(scripts, Some(&revisions))?;
+        db.inspect()
+    })()
+    .map_err(SchemaError::from)?;
+    let steps = creation(&replayed, &live);
+    Ok(Drift {
+        revisions,
+        changes: SchemaChanges::new(server.engine(), &steps),
+    })
 }
 
 /// Where the configured database's engine makes its scratch databases.

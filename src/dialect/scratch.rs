@@ -122,9 +122,20 @@ impl Scratch {
 
     /// Replays every revision's up section for this engine, from base to the heads.
     pub fn replay(&mut self, scripts: &Scripts) -> Result<(), ScratchError> {
+        self.replay_to(scripts, None)
+    }
+
+    /// Replays the up sections from base to `to` (the version rows of a database: the revisions it
+    /// records), or to the heads when `to` is `None`.
+    pub fn replay_to(
+        &mut self,
+        scripts: &Scripts,
+        to: Option<&[String]>,
+    ) -> Result<(), ScratchError> {
+        let steps = upgrade_steps(scripts, to)?;
         match self {
-            Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts),
-            Scratch::Postgres(db) => postgres::scratch::replay(db, scripts),
+            Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts, steps),
+            Scratch::Postgres(db) => postgres::scratch::replay(db, scripts, steps),
         }
     }
 
@@ -149,6 +160,30 @@ impl Scratch {
             Scratch::Postgres(db) => postgres::scratch::verify(db, current, desired, migration),
         }
     }
+}
+
+/// The steps of an upgrade from base to `to` (version rows), or to every head when `to` is `None`. Rows are
+/// reached one after the other: each is a head of what is applied, so reaching one leaves the others'
+/// branches as they were.
+pub(crate) fn upgrade_steps(
+    scripts: &Scripts,
+    to: Option<&[String]>,
+) -> Result<Vec<crate::graph::Step>, ScratchError> {
+    let Some(rows) = to else {
+        return Ok(scripts
+            .map
+            .plan_upgrade(&[], "heads")
+            .map_err(crate::Error::from)?);
+    };
+    let mut steps = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let planned = scripts
+            .map
+            .plan_upgrade(&rows[..i], row)
+            .map_err(crate::Error::from)?;
+        steps.extend(planned);
+    }
+    Ok(steps)
 }
 
 /// Where an engine's scratch databases are made.

@@ -161,11 +161,11 @@ pub fn apply_schema(db: &mut ScratchDb, path: &Path, text: &str) -> Result<(), S
 /// Replays the up section of every revision, from base to the heads, as an upgrade would run them: each
 /// revision's PostgreSQL section in one transaction, or statement by statement when it is marked
 /// `transaction:false`.
-pub(crate) fn replay(db: &mut ScratchDb, scripts: &Scripts) -> Result<(), ScratchError> {
-    let steps = scripts
-        .map
-        .plan_upgrade(&[], "heads")
-        .map_err(crate::Error::from)?;
+pub(crate) fn replay(
+    db: &mut ScratchDb,
+    scripts: &Scripts,
+    steps: Vec<crate::graph::Step>,
+) -> Result<(), ScratchError> {
     let conn = db.conn();
     for p in runner::prepare(scripts, &POSTGRESQL, steps)? {
         if p.statements.is_empty() {
@@ -218,7 +218,11 @@ pub(crate) fn current(
     scripts: &Scripts,
 ) -> Result<(ScratchDb, Schema), ScratchError> {
     let mut db = ScratchDb::create(server)?;
-    replay(&mut db, scripts)?;
+    replay(
+        &mut db,
+        scripts,
+        crate::dialect::scratch::upgrade_steps(scripts, None)?,
+    )?;
     let schema = inspect(db.conn())?;
     Ok((db, schema))
 }

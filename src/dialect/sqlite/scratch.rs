@@ -79,11 +79,11 @@ pub fn apply_schema(
 }
 
 /// Replays the up section of every revision, from base to the heads, as an upgrade would run them.
-pub(crate) fn replay(conn: &mut SqliteConnection, scripts: &Scripts) -> Result<(), ScratchError> {
-    let steps = scripts
-        .map
-        .plan_upgrade(&[], "heads")
-        .map_err(crate::Error::from)?;
+pub(crate) fn replay(
+    conn: &mut SqliteConnection,
+    scripts: &Scripts,
+    steps: Vec<crate::graph::Step>,
+) -> Result<(), ScratchError> {
     for p in runner::prepare(scripts, &SQLITE, steps)? {
         for st in &p.statements {
             conn.batch(&st.sql)
@@ -108,7 +108,11 @@ pub fn desired(path: &Path, text: &str) -> Result<(SqliteConnection, Schema), Sc
 #[cfg(test)]
 pub(crate) fn current(scripts: &Scripts) -> Result<(SqliteConnection, Schema), ScratchError> {
     let mut conn = open()?;
-    replay(&mut conn, scripts)?;
+    replay(
+        &mut conn,
+        scripts,
+        crate::dialect::scratch::upgrade_steps(scripts, None)?,
+    )?;
     let schema = inspect(&conn)?;
     Ok((conn, schema))
 }
