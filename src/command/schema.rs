@@ -575,13 +575,23 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
     let mut plans = Vec::new();
     for server in &targets {
         let engine = server.engine();
-        let (desired, mut renames) = declared(&p.settings.schema_file, server)?;
-        let (mut db, current) = if planning.from_db {
-            let live = live_schema(p)?;
-            (built(server, &live)?.0, live)
-        } else {
-            replayed(p, server)?
-        };
+        // The two sides are built at once, each on its own scratch database: on PostgreSQL most of the
+        // time is the server's, creating databases and running DDL.
+        let schema_file = &p.settings.schema_file;
+        let (declared, current) = std::thread::scope(|scope| {
+            let declared = scope.spawn(|| declared(schema_file, server));
+            let current = if planning.from_db {
+                live_schema(p).and_then(|live| Ok((built(server, &live)?.0, live)))
+            } else {
+                replayed(p, server)
+            };
+            let declared = declared
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (declared, current)
+        });
+        let (desired, mut renames) = declared?;
+        let (mut db, current) = current?;
         // One diff serves the renames' checks and the upgrade it plans.
         let changes = diff(&current, &desired);
         for (value, rename) in &flags {
