@@ -22,6 +22,14 @@ pub(crate) fn written(fx: &Fixture, except: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The one revision written besides `r1`, after checking that it holds `part`.
+#[track_caller]
+pub(crate) fn new_revision_with(fx: &Fixture, part: &str) -> String {
+    let text = written(fx, &["r1"]).remove(0);
+    assert!(text.contains(part), "{text}");
+    text
+}
+
 fn users(fx: &Fixture) {
     fx.revision(
         "r1",
@@ -86,8 +94,7 @@ fn autogenerate_adds_a_column_a_table_and_an_index_and_the_result_checks_and_upg
     );
     let r = fx.ok(&["revision", "--autogenerate", "-m", "add posts"]);
     assert!(r.stdout.starts_with("Generating "), "{}", r.stdout);
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(text.contains("-- Revises: r1\n"), "{text}");
+    let text = new_revision_with(&fx, "-- Revises: r1\n");
     let up = text
         .split("-- migrate:up sqlite\n")
         .nth(1)
@@ -134,8 +141,7 @@ fn a_not_null_change_rebuilds_the_table_and_keeps_its_rows() {
         "{}",
         r.stderr
     );
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(text.contains("-- hazard: rebuilds table items"), "{text}");
+    new_revision_with(&fx, "-- hazard: rebuilds table items");
     fx.ok(&["upgrade"]);
     assert_eq!(
         fx.query("SELECT label FROM items ORDER BY id"),
@@ -176,11 +182,7 @@ fn a_rename_needs_its_directive() {
         "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    -- dbkit:renamed-from users.email\n    mail TEXT\n);\n",
     );
     fx.ok(&["create", "rename email"]);
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(
-        text.contains("ALTER TABLE users RENAME COLUMN email TO mail;"),
-        "{text}"
-    );
+    new_revision_with(&fx, "ALTER TABLE users RENAME COLUMN email TO mail;");
     fx.ok(&["upgrade"]);
     assert_eq!(
         fx.query("SELECT mail FROM users"),
@@ -214,10 +216,9 @@ fn dropping_data_needs_allow_data_loss() {
         "{}",
         r.stderr
     );
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(
-        text.contains("-- hazard: drops table users and its rows\nDROP TABLE users;\n"),
-        "{text}"
+    new_revision_with(
+        &fx,
+        "-- hazard: drops table users and its rows\nDROP TABLE users;\n",
     );
     fx.ok(&["check"]);
 }
@@ -547,11 +548,7 @@ fn a_possible_rename_is_asked_on_a_terminal_and_an_error_without_one() {
     let yes = on_terminal(&fx, &["create", "handle"], "y\n").unwrap();
     assert_eq!(yes.code, 0, "{}", yes.stdout);
     assert!(yes.stdout.contains(prompt), "{}", yes.stdout);
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(
-        text.contains("ALTER TABLE users RENAME COLUMN email TO handle;"),
-        "{text}"
-    );
+    new_revision_with(&fx, "ALTER TABLE users RENAME COLUMN email TO handle;");
     fx.ok(&["check"]);
 }
 
@@ -614,8 +611,7 @@ fn on_conflict_clauses_round_trip_and_a_change_of_one_rebuilds_the_table() {
         "{}",
         r.stderr
     );
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(text.contains("UNIQUE (slug) ON CONFLICT IGNORE"), "{text}");
+    new_revision_with(&fx, "UNIQUE (slug) ON CONFLICT IGNORE");
     fx.ok(&["upgrade"]);
     fx.ok(&["check"]);
     fx.connect()

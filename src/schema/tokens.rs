@@ -480,32 +480,20 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Lexeme<'_>>, LexError> {
                 i = quoted_end(bytes, i + 1, b'\'', "blob")?;
                 Kind::Blob
             }
-            b'0'..=b'9' => {
-                i = number_end(bytes, i);
-                Kind::Number
-            }
-            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+            _ if starts_number(bytes, i) => {
                 i = number_end(bytes, i);
                 Kind::Number
             }
             b'?' => {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
+                i = run_end(bytes, i + 1, |c| c.is_ascii_digit());
                 Kind::Variable
             }
             b':' | b'@' | b'$' if bytes.get(i + 1).is_some_and(|&c| is_ident_char(c)) => {
-                i += 1;
-                while i < bytes.len() && is_ident_char(bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i + 1, is_ident_char);
                 Kind::Variable
             }
             _ if is_ident_start(b) => {
-                while i < bytes.len() && is_ident_char(bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i, is_ident_char);
                 Kind::Word
             }
             _ => match PUNCTS.iter().find(|p| src[i..].starts_with(**p)) {
@@ -576,10 +564,7 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 }
             }
             b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
+                i = run_end(bytes, i + 1, |c| c.is_ascii_digit());
                 Token::Variable(src[start..i].to_string())
             }
             b'$' => {
@@ -602,18 +587,12 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 i = body_end + tag.len();
                 Token::String(src[tag_end..body_end].to_string())
             }
-            b'0'..=b'9' => {
-                i = number_end(bytes, i);
-                Token::Number(src[start..i].to_ascii_lowercase())
-            }
-            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+            _ if starts_number(bytes, i) => {
                 i = number_end(bytes, i);
                 Token::Number(src[start..i].to_ascii_lowercase())
             }
             _ if is_ident_start(b) => {
-                while i < bytes.len() && is_ident_char(bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i, is_ident_char);
                 Token::Word(src[start..i].to_ascii_lowercase())
             }
             b':' if bytes.get(i + 1) == Some(&b':') => {
@@ -634,9 +613,7 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 })
             }
             _ if PG_OPERATOR_CHARS.contains(&b) => {
-                while i < bytes.len() && PG_OPERATOR_CHARS.contains(&bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i, |c| PG_OPERATOR_CHARS.contains(&c));
                 Token::Operator(src[start..i].to_string())
             }
             _ => {
@@ -667,22 +644,24 @@ fn quoted_end(bytes: &[u8], open: usize, quote: u8, what: &'static str) -> Resul
     Err(LexError::Unterminated { what, offset: open })
 }
 
+/// The end of the run of bytes from `start` on that `part` accepts.
+fn run_end(bytes: &[u8], start: usize, part: impl Fn(u8) -> bool) -> usize {
+    start + bytes[start..].iter().take_while(|&&c| part(c)).count()
+}
+
+/// Whether a numeric literal opens at `i`: a digit, or a point before one.
+fn starts_number(bytes: &[u8], i: usize) -> bool {
+    bytes[i].is_ascii_digit()
+        || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+}
+
 /// The end of a numeric literal: hexadecimal, or decimal with a fraction and an exponent, `_` between digits.
 fn number_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
     if bytes[i] == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
-        i += 2;
-        while i < bytes.len() && (bytes[i].is_ascii_hexdigit() || bytes[i] == b'_') {
-            i += 1;
-        }
-        return i;
+        return run_end(bytes, i + 2, |c| c.is_ascii_hexdigit() || c == b'_');
     }
-    let digits = |mut i: usize| {
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
-            i += 1;
-        }
-        i
-    };
+    let digits = |i: usize| run_end(bytes, i, |c| c.is_ascii_digit() || c == b'_');
     i = digits(i);
     if bytes.get(i) == Some(&b'.') {
         i = digits(i + 1);

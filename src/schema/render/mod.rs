@@ -18,8 +18,23 @@ use super::constraint::{Check, Exclusion, ForeignKey, Unique};
 use super::diff::{diff, Change};
 use super::name::ObjectName;
 use super::table::{Column, Table};
+use super::tokens::{LexError, Sql};
 use super::Schema;
 use crate::engine::Engine;
+
+/// `(expression)`, without adding a second pair around text that already has one (as `read`, the engine's
+/// lexer, reads the text inside).
+fn parenthesised(sql: &Sql, read: fn(&str) -> Result<Sql, LexError>) -> String {
+    let text = sql.text();
+    let wrapped = text.starts_with('(')
+        && text.ends_with(')')
+        && read(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
+    if wrapped {
+        text.to_string()
+    } else {
+        format!("({text})")
+    }
+}
 
 /// What a renderer reads besides the change it writes: both schemas, every change, and the declared renames,
 /// which both engines honour the same way.

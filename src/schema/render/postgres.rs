@@ -894,11 +894,7 @@ pub fn ident(name: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
         && KEYWORDS.binary_search(&name).is_err();
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::schema::name::bare_or_quoted(name, plain)
 }
 
 /// PostgreSQL's keywords that cannot stand bare for every kind of name (reserved, type or function names,
@@ -1089,15 +1085,7 @@ fn collation(c: &str) -> String {
 
 /// `(expression)`, without adding a second pair around text that already has one.
 fn parenthesised(sql: &Sql) -> String {
-    let text = sql.text();
-    let wrapped = text.starts_with('(')
-        && text.ends_with(')')
-        && Sql::postgres(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
-    if wrapped {
-        text.to_string()
-    } else {
-        format!("({text})")
-    }
+    super::parenthesised(sql, Sql::postgres)
 }
 
 fn key_columns(columns: &[KeyColumn]) -> String {

@@ -551,15 +551,7 @@ fn default_text(d: &Sql) -> String {
 
 /// `(expression)`, without adding a second pair around text that already has one.
 fn parenthesised(sql: &Sql) -> String {
-    let text = sql.text();
-    let wrapped = text.starts_with('(')
-        && text.ends_with(')')
-        && Sql::sqlite(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
-    if wrapped {
-        text.to_string()
-    } else {
-        format!("({text})")
-    }
+    super::parenthesised(sql, Sql::sqlite)
 }
 
 /// A name as SQL writes it: bare when it can be, in double quotes otherwise.
@@ -572,11 +564,7 @@ fn ident(name: &str) -> String {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
         && !is_keyword(name);
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::schema::name::bare_or_quoted(name, plain)
 }
 
 fn name(n: &ObjectName) -> String {
