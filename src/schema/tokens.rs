@@ -442,22 +442,12 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Lexeme<'_>>, LexError> {
     while i < bytes.len() {
         let b = bytes[i];
         let start = i;
+        // SQLite accepts a block comment left open at the end of the text.
+        if let Some(end) = blank_end(src, i, true)? {
+            i = end;
+            continue;
+        }
         let kind = match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
-                i += 1;
-                continue;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-                continue;
-            }
-            // SQLite accepts a block comment left open at the end of the text.
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = src[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
-                continue;
-            }
             b'\'' => {
                 i = quoted_end(bytes, i, b'\'', "string")?;
                 Kind::String
@@ -531,24 +521,11 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
     while i < bytes.len() {
         let b = bytes[i];
         let start = i;
+        if let Some(end) = blank_end(src, i, false)? {
+            i = end;
+            continue;
+        }
         let token = match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
-                i += 1;
-                continue;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = src[i + 2..].find("*/").map(|n| i + 2 + n + 2).ok_or(
-                    LexError::Unterminated {
-                        what: "comment",
-                        offset: i,
-                    },
-                )?;
-                continue;
-            }
             b'\'' => {
                 i = quoted_end(bytes, i, b'\'', "string")?;
                 Token::String(unquote(&src[start..i]))
@@ -626,6 +603,29 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
         out.push(token);
     }
     Ok(out)
+}
+
+/// The end of the whitespace character or comment that starts at `i`, if one does; `open_comment` says
+/// whether a block comment may run on to the end of the text rather than be an error.
+fn blank_end(src: &str, i: usize, open_comment: bool) -> Result<Option<usize>, LexError> {
+    let bytes = src.as_bytes();
+    Ok(Some(match bytes[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => i + 1,
+        b'-' if bytes.get(i + 1) == Some(&b'-') => {
+            src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1)
+        }
+        b'/' if bytes.get(i + 1) == Some(&b'*') => match src[i + 2..].find("*/") {
+            Some(n) => i + 2 + n + 2,
+            None if open_comment => bytes.len(),
+            None => {
+                return Err(LexError::Unterminated {
+                    what: "comment",
+                    offset: i,
+                })
+            }
+        },
+        _ => return Ok(None),
+    }))
 }
 
 /// The end of a literal quoted by `quote` that opens at `open`, where a doubled quote stands for itself.

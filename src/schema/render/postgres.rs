@@ -23,9 +23,9 @@ use super::{Context, Hazard, Options, Renames, Step};
 use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
 use crate::schema::tokens::Token;
 use crate::schema::{
-    Check, Column, ColumnValue, CommentOn, Deferrable, EnumType, Exclusion, FkAction, ForeignKey,
-    Function, Identity, Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema,
-    Sequence, Sql, Storage, Table, TableOptions, Unique, View,
+    Check, Column, ColumnValue, CommentOn, EnumType, Exclusion, ForeignKey, Function, Identity,
+    Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql, Storage,
+    Table, TableOptions, Unique, View,
 };
 
 /// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
@@ -1239,18 +1239,7 @@ fn references(fk: &ForeignKey) -> String {
     if fk.match_full {
         s.push_str(" MATCH FULL");
     }
-    if fk.on_delete != FkAction::NoAction {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
-    }
-    if fk.on_update != FkAction::NoAction {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
-    }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-    }
-    s
+    s + &super::actions(fk)
 }
 
 /// `CREATE TABLE` with its columns and constraints, but not its foreign keys (added once every new table

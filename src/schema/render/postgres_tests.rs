@@ -2,8 +2,8 @@ use super::*;
 use crate::engine::Engine;
 use crate::schema::render::{plan, ColumnRename, Plan, TableRename};
 use crate::schema::{
-    Check, Columns, Exclusion, Extension, IndexPart, PartitionOf, PrimaryKey, Trigger, TriggerName,
-    Unique,
+    Check, Columns, Deferrable, Exclusion, Extension, FkAction, IndexPart, PartitionOf, PrimaryKey,
+    Trigger, TriggerName, Unique,
 };
 
 fn sql(text: &str) -> Sql {
