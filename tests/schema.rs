@@ -39,6 +39,17 @@ fn users(fx: &Fixture) {
     );
 }
 
+/// A SQLite project upgraded to [`users`], with one user.
+fn users_with_a_row() -> Fixture {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
+        .unwrap();
+    fx
+}
+
 #[test]
 fn check_exits_5_with_the_changes_and_0_once_the_revisions_match() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
@@ -157,12 +168,7 @@ fn a_not_null_change_rebuilds_the_table_and_keeps_its_rows() {
 
 #[test]
 fn a_rename_needs_its_directive() {
-    let fx = Fixture::new(Kind::Sqlite).unwrap();
-    users(&fx);
-    fx.ok(&["upgrade"]);
-    fx.connect()
-        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
-        .unwrap();
+    let fx = users_with_a_row();
     declare(
         &fx,
         "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT);\n",
@@ -416,12 +422,7 @@ fn a_schema_directory_applies_its_files_in_name_order_and_an_empty_one_is_refuse
 
 #[test]
 fn rename_flags_rename_a_column_and_a_table_as_the_directive_does() {
-    let fx = Fixture::new(Kind::Sqlite).unwrap();
-    users(&fx);
-    fx.ok(&["upgrade"]);
-    fx.connect()
-        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
-        .unwrap();
+    let fx = users_with_a_row();
     declare(
         &fx,
         "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT);\n",
