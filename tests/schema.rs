@@ -22,6 +22,14 @@ pub(crate) fn written(fx: &Fixture, except: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The one revision written besides `r1`, after checking that it holds `part`.
+#[track_caller]
+pub(crate) fn new_revision_with(fx: &Fixture, part: &str) -> String {
+    let text = written(fx, &["r1"]).remove(0);
+    assert!(text.contains(part), "{text}");
+    text
+}
+
 fn users(fx: &Fixture) {
     fx.revision(
         "r1",
@@ -29,6 +37,17 @@ fn users(fx: &Fixture) {
         "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);",
         Some("DROP TABLE users;"),
     );
+}
+
+/// A SQLite project upgraded to [`users`], with one user.
+fn users_with_a_row() -> Fixture {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    users(&fx);
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
+        .unwrap();
+    fx
 }
 
 #[test]
@@ -86,8 +105,7 @@ fn autogenerate_adds_a_column_a_table_and_an_index_and_the_result_checks_and_upg
     );
     let r = fx.ok(&["revision", "--autogenerate", "-m", "add posts"]);
     assert!(r.stdout.starts_with("Generating "), "{}", r.stdout);
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(text.contains("-- Revises: r1\n"), "{text}");
+    let text = new_revision_with(&fx, "-- Revises: r1\n");
     let up = text
         .split("-- migrate:up sqlite\n")
         .nth(1)
@@ -134,8 +152,7 @@ fn a_not_null_change_rebuilds_the_table_and_keeps_its_rows() {
         "{}",
         r.stderr
     );
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(text.contains("-- hazard: rebuilds table items"), "{text}");
+    new_revision_with(&fx, "-- hazard: rebuilds table items");
     fx.ok(&["upgrade"]);
     assert_eq!(
         fx.query("SELECT label FROM items ORDER BY id"),
@@ -151,12 +168,7 @@ fn a_not_null_change_rebuilds_the_table_and_keeps_its_rows() {
 
 #[test]
 fn a_rename_needs_its_directive() {
-    let fx = Fixture::new(Kind::Sqlite).unwrap();
-    users(&fx);
-    fx.ok(&["upgrade"]);
-    fx.connect()
-        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
-        .unwrap();
+    let fx = users_with_a_row();
     declare(
         &fx,
         "CREATE TABLE users (id INTEGER PRIMARY KEY, mail TEXT);\n",
@@ -176,11 +188,7 @@ fn a_rename_needs_its_directive() {
         "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    -- dbkit:renamed-from users.email\n    mail TEXT\n);\n",
     );
     fx.ok(&["create", "rename email"]);
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(
-        text.contains("ALTER TABLE users RENAME COLUMN email TO mail;"),
-        "{text}"
-    );
+    new_revision_with(&fx, "ALTER TABLE users RENAME COLUMN email TO mail;");
     fx.ok(&["upgrade"]);
     assert_eq!(
         fx.query("SELECT mail FROM users"),
@@ -214,10 +222,9 @@ fn dropping_data_needs_allow_data_loss() {
         "{}",
         r.stderr
     );
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(
-        text.contains("-- hazard: drops table users and its rows\nDROP TABLE users;\n"),
-        "{text}"
+    new_revision_with(
+        &fx,
+        "-- hazard: drops table users and its rows\nDROP TABLE users;\n",
     );
     fx.ok(&["check"]);
 }
@@ -415,12 +422,7 @@ fn a_schema_directory_applies_its_files_in_name_order_and_an_empty_one_is_refuse
 
 #[test]
 fn rename_flags_rename_a_column_and_a_table_as_the_directive_does() {
-    let fx = Fixture::new(Kind::Sqlite).unwrap();
-    users(&fx);
-    fx.ok(&["upgrade"]);
-    fx.connect()
-        .batch("INSERT INTO users (email) VALUES ('a@example.com')")
-        .unwrap();
+    let fx = users_with_a_row();
     declare(
         &fx,
         "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT);\n",
@@ -547,11 +549,7 @@ fn a_possible_rename_is_asked_on_a_terminal_and_an_error_without_one() {
     let yes = on_terminal(&fx, &["create", "handle"], "y\n").unwrap();
     assert_eq!(yes.code, 0, "{}", yes.stdout);
     assert!(yes.stdout.contains(prompt), "{}", yes.stdout);
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(
-        text.contains("ALTER TABLE users RENAME COLUMN email TO handle;"),
-        "{text}"
-    );
+    new_revision_with(&fx, "ALTER TABLE users RENAME COLUMN email TO handle;");
     fx.ok(&["check"]);
 }
 
@@ -614,8 +612,7 @@ fn on_conflict_clauses_round_trip_and_a_change_of_one_rebuilds_the_table() {
         "{}",
         r.stderr
     );
-    let text = written(&fx, &["r1"]).remove(0);
-    assert!(text.contains("UNIQUE (slug) ON CONFLICT IGNORE"), "{text}");
+    new_revision_with(&fx, "UNIQUE (slug) ON CONFLICT IGNORE");
     fx.ok(&["upgrade"]);
     fx.ok(&["check"]);
     fx.connect()

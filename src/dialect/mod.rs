@@ -250,11 +250,7 @@ pub(crate) fn quote_ident(name: &str) -> String {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::schema::name::bare_or_quoted(name, plain)
 }
 
 /// `schema.table` or `table`, quoted as needed.

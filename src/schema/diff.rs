@@ -466,32 +466,25 @@ fn object_changes(
     }
 
     last.extend(
-        current
-            .functions
-            .values()
-            .filter(|f| !desired.functions.contains_key(&f.name))
-            .map(|f| Change::DropFunction(f.clone())),
+        dropped(&current.functions, &desired.functions, |f| &f.name)
+            .cloned()
+            .map(Change::DropFunction),
     );
     last.extend(
-        current
-            .sequences
-            .values()
-            .filter(|s| !desired.sequences.contains_key(&s.name) && !owner_goes(s))
-            .map(|s| Change::DropSequence(s.clone())),
+        dropped(&current.sequences, &desired.sequences, |s| &s.name)
+            .filter(|s| !owner_goes(s))
+            .cloned()
+            .map(Change::DropSequence),
     );
     last.extend(
-        current
-            .enums
-            .values()
-            .filter(|e| !desired.enums.contains_key(&e.name))
-            .map(|e| Change::DropEnum(e.clone())),
+        dropped(&current.enums, &desired.enums, |e| &e.name)
+            .cloned()
+            .map(Change::DropEnum),
     );
     last.extend(
-        current
-            .extensions
-            .values()
-            .filter(|e| !desired.extensions.contains_key(&e.name))
-            .map(|e| Change::DropExtension(e.clone())),
+        dropped(&current.extensions, &desired.extensions, |e| &e.name)
+            .cloned()
+            .map(Change::DropExtension),
     );
     last.extend(
         current
@@ -509,6 +502,17 @@ fn object_changes(
 
 /// The comments to set: those that differ, and those of objects `changes` drops and creates again (whose
 /// comment went with them). A comment on an object that goes needs no change.
+/// The objects of `current` that `desired` has none of the same name of, in name order.
+fn dropped<'a, K: Ord, V>(
+    current: &'a BTreeMap<K, V>,
+    desired: &'a BTreeMap<K, V>,
+    name: fn(&V) -> &K,
+) -> impl Iterator<Item = &'a V> {
+    current
+        .values()
+        .filter(move |v| !desired.contains_key(name(v)))
+}
+
 fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Vec<Change> {
     let dropped = |on: &CommentOn| {
         changes.iter().any(|c| match (on, c) {

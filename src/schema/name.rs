@@ -4,6 +4,16 @@
 
 use std::fmt;
 
+/// `name` as it is when `bare`, in double quotes (with any inside doubled) otherwise: how every engine
+/// quotes a name, whatever its rule for when a name needs it.
+pub fn bare_or_quoted(name: &str, bare: bool) -> String {
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectName {
     /// The PostgreSQL schema; `None` on SQLite.

@@ -442,22 +442,12 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Lexeme<'_>>, LexError> {
     while i < bytes.len() {
         let b = bytes[i];
         let start = i;
+        // SQLite accepts a block comment left open at the end of the text.
+        if let Some(end) = blank_end(src, i, true)? {
+            i = end;
+            continue;
+        }
         let kind = match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
-                i += 1;
-                continue;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-                continue;
-            }
-            // SQLite accepts a block comment left open at the end of the text.
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = src[i + 2..]
-                    .find("*/")
-                    .map_or(bytes.len(), |n| i + 2 + n + 2);
-                continue;
-            }
             b'\'' => {
                 i = quoted_end(bytes, i, b'\'', "string")?;
                 Kind::String
@@ -480,32 +470,20 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Lexeme<'_>>, LexError> {
                 i = quoted_end(bytes, i + 1, b'\'', "blob")?;
                 Kind::Blob
             }
-            b'0'..=b'9' => {
-                i = number_end(bytes, i);
-                Kind::Number
-            }
-            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+            _ if starts_number(bytes, i) => {
                 i = number_end(bytes, i);
                 Kind::Number
             }
             b'?' => {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
+                i = run_end(bytes, i + 1, |c| c.is_ascii_digit());
                 Kind::Variable
             }
             b':' | b'@' | b'$' if bytes.get(i + 1).is_some_and(|&c| is_ident_char(c)) => {
-                i += 1;
-                while i < bytes.len() && is_ident_char(bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i + 1, is_ident_char);
                 Kind::Variable
             }
             _ if is_ident_start(b) => {
-                while i < bytes.len() && is_ident_char(bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i, is_ident_char);
                 Kind::Word
             }
             _ => match PUNCTS.iter().find(|p| src[i..].starts_with(**p)) {
@@ -543,24 +521,11 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
     while i < bytes.len() {
         let b = bytes[i];
         let start = i;
+        if let Some(end) = blank_end(src, i, false)? {
+            i = end;
+            continue;
+        }
         let token = match b {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => {
-                i += 1;
-                continue;
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1);
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = src[i + 2..].find("*/").map(|n| i + 2 + n + 2).ok_or(
-                    LexError::Unterminated {
-                        what: "comment",
-                        offset: i,
-                    },
-                )?;
-                continue;
-            }
             b'\'' => {
                 i = quoted_end(bytes, i, b'\'', "string")?;
                 Token::String(unquote(&src[start..i]))
@@ -576,10 +541,7 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 }
             }
             b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
-                i += 1;
-                while i < bytes.len() && bytes[i].is_ascii_digit() {
-                    i += 1;
-                }
+                i = run_end(bytes, i + 1, |c| c.is_ascii_digit());
                 Token::Variable(src[start..i].to_string())
             }
             b'$' => {
@@ -602,18 +564,12 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 i = body_end + tag.len();
                 Token::String(src[tag_end..body_end].to_string())
             }
-            b'0'..=b'9' => {
-                i = number_end(bytes, i);
-                Token::Number(src[start..i].to_ascii_lowercase())
-            }
-            b'.' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+            _ if starts_number(bytes, i) => {
                 i = number_end(bytes, i);
                 Token::Number(src[start..i].to_ascii_lowercase())
             }
             _ if is_ident_start(b) => {
-                while i < bytes.len() && is_ident_char(bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i, is_ident_char);
                 Token::Word(src[start..i].to_ascii_lowercase())
             }
             b':' if bytes.get(i + 1) == Some(&b':') => {
@@ -634,9 +590,7 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
                 })
             }
             _ if PG_OPERATOR_CHARS.contains(&b) => {
-                while i < bytes.len() && PG_OPERATOR_CHARS.contains(&bytes[i]) {
-                    i += 1;
-                }
+                i = run_end(bytes, i, |c| PG_OPERATOR_CHARS.contains(&c));
                 Token::Operator(src[start..i].to_string())
             }
             _ => {
@@ -649,6 +603,29 @@ fn lex_postgres(src: &str) -> Result<Vec<Token>, LexError> {
         out.push(token);
     }
     Ok(out)
+}
+
+/// The end of the whitespace character or comment that starts at `i`, if one does; `open_comment` says
+/// whether a block comment may run on to the end of the text rather than be an error.
+fn blank_end(src: &str, i: usize, open_comment: bool) -> Result<Option<usize>, LexError> {
+    let bytes = src.as_bytes();
+    Ok(Some(match bytes[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => i + 1,
+        b'-' if bytes.get(i + 1) == Some(&b'-') => {
+            src[i..].find('\n').map_or(bytes.len(), |n| i + n + 1)
+        }
+        b'/' if bytes.get(i + 1) == Some(&b'*') => match src[i + 2..].find("*/") {
+            Some(n) => i + 2 + n + 2,
+            None if open_comment => bytes.len(),
+            None => {
+                return Err(LexError::Unterminated {
+                    what: "comment",
+                    offset: i,
+                })
+            }
+        },
+        _ => return Ok(None),
+    }))
 }
 
 /// The end of a literal quoted by `quote` that opens at `open`, where a doubled quote stands for itself.
@@ -667,22 +644,24 @@ fn quoted_end(bytes: &[u8], open: usize, quote: u8, what: &'static str) -> Resul
     Err(LexError::Unterminated { what, offset: open })
 }
 
+/// The end of the run of bytes from `start` on that `part` accepts.
+fn run_end(bytes: &[u8], start: usize, part: impl Fn(u8) -> bool) -> usize {
+    start + bytes[start..].iter().take_while(|&&c| part(c)).count()
+}
+
+/// Whether a numeric literal opens at `i`: a digit, or a point before one.
+fn starts_number(bytes: &[u8], i: usize) -> bool {
+    bytes[i].is_ascii_digit()
+        || (bytes[i] == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+}
+
 /// The end of a numeric literal: hexadecimal, or decimal with a fraction and an exponent, `_` between digits.
 fn number_end(bytes: &[u8], start: usize) -> usize {
     let mut i = start;
     if bytes[i] == b'0' && matches!(bytes.get(i + 1), Some(b'x' | b'X')) {
-        i += 2;
-        while i < bytes.len() && (bytes[i].is_ascii_hexdigit() || bytes[i] == b'_') {
-            i += 1;
-        }
-        return i;
+        return run_end(bytes, i + 2, |c| c.is_ascii_hexdigit() || c == b'_');
     }
-    let digits = |mut i: usize| {
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'_') {
-            i += 1;
-        }
-        i
-    };
+    let digits = |i: usize| run_end(bytes, i, |c| c.is_ascii_digit() || c == b'_');
     i = digits(i);
     if bytes.get(i) == Some(&b'.') {
         i = digits(i + 1);

@@ -163,6 +163,20 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
             not_extension_owned(catalog, &format!("{alias}.oid"))
         )
     };
+    // An object of `catalog` in a user namespace, and one of a catalog without namespaces.
+    let named = |catalog: &str, name: &str, ns: &str| {
+        format!(
+            "SELECT n.nspname || '.' || o.{name} FROM {catalog} o {}",
+            in_user(catalog, "o", ns)
+        )
+    };
+    let global = |catalog: &str, name: &str, condition: &str| {
+        format!(
+            "SELECT o.{name}::text FROM {catalog} o WHERE {condition}{}",
+            not_extension_owned(catalog, "o.oid")
+        )
+    };
+    const USER_MADE: &str = "o.oid >= 16384 AND ";
     let relation = "n.nspname || '.' || c.relname";
     let in_class = in_user("pg_class", "c", "relnamespace");
     let queries: [(&'static str, String); 18] = [
@@ -198,92 +212,20 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
             "typed table",
             format!("SELECT {relation} FROM pg_class c {in_class} AND c.reloftype <> 0"),
         ),
-        (
-            "statistics object",
-            format!(
-                "SELECT n.nspname || '.' || o.stxname FROM pg_statistic_ext o {}",
-                in_user("pg_statistic_ext", "o", "stxnamespace")
-            ),
-        ),
-        (
-            "collation",
-            format!(
-                "SELECT n.nspname || '.' || o.collname FROM pg_collation o {}",
-                in_user("pg_collation", "o", "collnamespace")
-            ),
-        ),
-        (
-            "operator",
-            format!(
-                "SELECT n.nspname || '.' || o.oprname FROM pg_operator o {}",
-                in_user("pg_operator", "o", "oprnamespace")
-            ),
-        ),
-        (
-            "operator family",
-            format!(
-                "SELECT n.nspname || '.' || o.opfname FROM pg_opfamily o {}",
-                in_user("pg_opfamily", "o", "opfnamespace")
-            ),
-        ),
-        (
-            "conversion",
-            format!(
-                "SELECT n.nspname || '.' || o.conname FROM pg_conversion o {}",
-                in_user("pg_conversion", "o", "connamespace")
-            ),
-        ),
-        (
-            "text search configuration",
-            format!(
-                "SELECT n.nspname || '.' || o.cfgname FROM pg_ts_config o {}",
-                in_user("pg_ts_config", "o", "cfgnamespace")
-            ),
-        ),
-        (
-            "text search dictionary",
-            format!(
-                "SELECT n.nspname || '.' || o.dictname FROM pg_ts_dict o {}",
-                in_user("pg_ts_dict", "o", "dictnamespace")
-            ),
-        ),
-        (
-            "event trigger",
-            format!(
-                "SELECT o.evtname::text FROM pg_event_trigger o WHERE {}",
-                not_extension_owned("pg_event_trigger", "o.oid")
-            ),
-        ),
-        (
-            "foreign server",
-            format!(
-                "SELECT o.srvname::text FROM pg_foreign_server o WHERE {}",
-                not_extension_owned("pg_foreign_server", "o.oid")
-            ),
-        ),
-        (
-            "foreign-data wrapper",
-            format!(
-                "SELECT o.fdwname::text FROM pg_foreign_data_wrapper o WHERE {}",
-                not_extension_owned("pg_foreign_data_wrapper", "o.oid")
-            ),
-        ),
+        ("statistics object", named("pg_statistic_ext", "stxname", "stxnamespace")),
+        ("collation", named("pg_collation", "collname", "collnamespace")),
+        ("operator", named("pg_operator", "oprname", "oprnamespace")),
+        ("operator family", named("pg_opfamily", "opfname", "opfnamespace")),
+        ("conversion", named("pg_conversion", "conname", "connamespace")),
+        ("text search configuration", named("pg_ts_config", "cfgname", "cfgnamespace")),
+        ("text search dictionary", named("pg_ts_dict", "dictname", "dictnamespace")),
+        ("event trigger", global("pg_event_trigger", "evtname", "")),
+        ("foreign server", global("pg_foreign_server", "srvname", "")),
+        ("foreign-data wrapper", global("pg_foreign_data_wrapper", "fdwname", "")),
         // Languages, access methods and casts have no namespace: the ones made after initdb (oid 16384
         // and up) are a user's, but for the casts a range type makes for its multirange.
-        (
-            "procedural language",
-            format!(
-                "SELECT o.lanname::text FROM pg_language o WHERE o.oid >= 16384 AND {}",
-                not_extension_owned("pg_language", "o.oid")
-            ),
-        ),
-        (
-            "access method",
-            format!(
-                "SELECT o.amname::text FROM pg_am o WHERE o.oid >= 16384 AND {}",
-                not_extension_owned("pg_am", "o.oid")
-            ),
-        ),
+        ("procedural language", global("pg_language", "lanname", USER_MADE)),
+        ("access method", global("pg_am", "amname", USER_MADE)),
         (
             "cast",
             format!(

@@ -14,12 +14,45 @@ pub mod sqlite;
 
 use std::fmt;
 
-use super::constraint::{Check, Exclusion, ForeignKey, Unique};
+use super::constraint::{Check, Deferrable, Exclusion, FkAction, ForeignKey, Unique};
 use super::diff::{diff, Change};
 use super::name::ObjectName;
 use super::table::{Column, Table};
+use super::tokens::{LexError, Sql};
 use super::Schema;
 use crate::engine::Engine;
+
+/// `(expression)`, without adding a second pair around text that already has one (as `read`, the engine's
+/// lexer, reads the text inside).
+fn parenthesised(sql: &Sql, read: fn(&str) -> Result<Sql, LexError>) -> String {
+    let text = sql.text();
+    let wrapped = text.starts_with('(')
+        && text.ends_with(')')
+        && read(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
+    if wrapped {
+        text.to_string()
+    } else {
+        format!("({text})")
+    }
+}
+
+/// The ` ON DELETE … ON UPDATE … DEFERRABLE …` of a key, leaving out what is the default, as both engines
+/// write them.
+fn actions(fk: &ForeignKey) -> String {
+    let mut s = String::new();
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
+    }
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
 
 /// What a renderer reads besides the change it writes: both schemas, every change, and the declared renames,
 /// which both engines honour the same way.

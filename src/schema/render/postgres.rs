@@ -23,9 +23,9 @@ use super::{Context, Hazard, Options, Renames, Step};
 use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
 use crate::schema::tokens::Token;
 use crate::schema::{
-    Check, Column, ColumnValue, CommentOn, Deferrable, EnumType, Exclusion, FkAction, ForeignKey,
-    Function, Identity, Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema,
-    Sequence, Sql, Storage, Table, TableOptions, Unique, View,
+    Check, Column, ColumnValue, CommentOn, EnumType, Exclusion, ForeignKey, Function, Identity,
+    Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql, Storage,
+    Table, TableOptions, Unique, View,
 };
 
 /// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
@@ -894,11 +894,7 @@ pub fn ident(name: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
         && KEYWORDS.binary_search(&name).is_err();
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::schema::name::bare_or_quoted(name, plain)
 }
 
 /// PostgreSQL's keywords that cannot stand bare for every kind of name (reserved, type or function names,
@@ -1089,15 +1085,7 @@ fn collation(c: &str) -> String {
 
 /// `(expression)`, without adding a second pair around text that already has one.
 fn parenthesised(sql: &Sql) -> String {
-    let text = sql.text();
-    let wrapped = text.starts_with('(')
-        && text.ends_with(')')
-        && Sql::postgres(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
-    if wrapped {
-        text.to_string()
-    } else {
-        format!("({text})")
-    }
+    super::parenthesised(sql, Sql::postgres)
 }
 
 fn key_columns(columns: &[KeyColumn]) -> String {
@@ -1251,18 +1239,7 @@ fn references(fk: &ForeignKey) -> String {
     if fk.match_full {
         s.push_str(" MATCH FULL");
     }
-    if fk.on_delete != FkAction::NoAction {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
-    }
-    if fk.on_update != FkAction::NoAction {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
-    }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-    }
-    s
+    s + &super::actions(fk)
 }
 
 /// `CREATE TABLE` with its columns and constraints, but not its foreign keys (added once every new table

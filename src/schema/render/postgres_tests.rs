@@ -2,8 +2,8 @@ use super::*;
 use crate::engine::Engine;
 use crate::schema::render::{plan, ColumnRename, Plan, TableRename};
 use crate::schema::{
-    Check, Columns, Exclusion, Extension, IndexPart, PartitionOf, PrimaryKey, Trigger, TriggerName,
-    Unique,
+    Check, Columns, Deferrable, Exclusion, Extension, FkAction, IndexPart, PartitionOf, PrimaryKey,
+    Trigger, TriggerName, Unique,
 };
 
 fn sql(text: &str) -> Sql {
@@ -70,6 +70,19 @@ fn schema(relations: Vec<Relation>) -> Schema {
 
 fn statements(steps: &[Step]) -> Vec<String> {
     steps.iter().flat_map(|s| s.statements.clone()).collect()
+}
+
+/// Each step as whether it runs outside a transaction, and its statements.
+fn autocommit_and_statements(steps: &[Step]) -> Vec<(bool, Vec<&str>)> {
+    steps
+        .iter()
+        .map(|s| {
+            (
+                s.autocommit,
+                s.statements.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect()
 }
 
 fn planned(current: &Schema, desired: &Schema, renames: &Renames, online: bool) -> Plan {
@@ -553,15 +566,7 @@ fn online_keys_are_built_concurrently_then_attached() {
         on_conflict: None,
     });
     let p = planned(&from, &schema(vec![t.into()]), &Renames::default(), true);
-    let shape: Vec<(bool, Vec<&str>)> =
-        p.up.iter()
-            .map(|s| {
-                (
-                    s.autocommit,
-                    s.statements.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
+    let shape = autocommit_and_statements(&p.up);
     assert_eq!(
         shape,
         [
@@ -768,15 +773,7 @@ fn online_forms_keep_a_live_table_usable() {
     let to = schema(vec![table("parent", &[("id", "integer")]).into(), t.into()]);
     let p = planned(&from, &to, &Renames::default(), true);
     let timeout = "SET lock_timeout = '5s'";
-    let shape: Vec<(bool, Vec<&str>)> =
-        p.up.iter()
-            .map(|s| {
-                (
-                    s.autocommit,
-                    s.statements.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
+    let shape = autocommit_and_statements(&p.up);
     assert_eq!(
         shape,
         [

@@ -17,9 +17,8 @@ use super::{Context, Hazard, Renames, Step};
 use crate::schema::diff::{Change, Constraint};
 use crate::schema::tokens::{is_keyword, Token};
 use crate::schema::{
-    Check, Column, ColumnValue, Conflict, Deferrable, FkAction, ForeignKey, Index, IndexKey,
-    KeyColumn, ObjectName, PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, Unique,
-    View, VirtualTable,
+    Check, Column, ColumnValue, Conflict, ForeignKey, Index, IndexKey, KeyColumn, ObjectName,
+    PrimaryKey, Schema, Sql, Storage, Table, TableOptions, Trigger, Unique, View, VirtualTable,
 };
 
 /// The steps that carry out `changes` (a diff from `current` to `desired`), in the changes' order. A table
@@ -551,15 +550,7 @@ fn default_text(d: &Sql) -> String {
 
 /// `(expression)`, without adding a second pair around text that already has one.
 fn parenthesised(sql: &Sql) -> String {
-    let text = sql.text();
-    let wrapped = text.starts_with('(')
-        && text.ends_with(')')
-        && Sql::sqlite(&text[1..text.len() - 1]).is_ok_and(|inner| inner == *sql);
-    if wrapped {
-        text.to_string()
-    } else {
-        format!("({text})")
-    }
+    super::parenthesised(sql, Sql::sqlite)
 }
 
 /// A name as SQL writes it: bare when it can be, in double quotes otherwise.
@@ -572,11 +563,7 @@ fn ident(name: &str) -> String {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'_')
         && !is_keyword(name);
-    if plain {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
+    crate::schema::name::bare_or_quoted(name, plain)
 }
 
 fn name(n: &ObjectName) -> String {
@@ -673,18 +660,7 @@ fn references(fk: &ForeignKey) -> String {
         let cols: Vec<String> = fk.referenced_columns.iter().map(|c| ident(c)).collect();
         s.push_str(&format!(" ({})", cols.join(", ")));
     }
-    if fk.on_delete != FkAction::NoAction {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete.sql()));
-    }
-    if fk.on_update != FkAction::NoAction {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
-    }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-    }
-    s
+    s + &super::actions(fk)
 }
 
 /// `CREATE TABLE` for `table` under the name `as_name`, without its indexes, one line per part.
