@@ -203,8 +203,12 @@ def carry_over(path, meta, results, groups):
     kept = {k: v for k, v in last["results"].items() if k not in results}
     if not kept:
         return meta, results
-    notes = [n for n in last["meta"]["notes"] if n not in meta["notes"]] + meta["notes"]
+    # The last run's notes about rows measured again now, and its own note on where rows came from, are stale.
+    carried = [n for n in last["meta"]["notes"] if n not in meta["notes"] and not n.startswith("this run (")
+               and not any(n.startswith(f"{g} rows") for g in groups)]
+    origin = last["meta"].get("others_from", last["meta"]["date"])
+    notes = carried + meta["notes"]
     notes.append(f"this run ({meta['date']}) measured the {', '.join(sorted(groups))} rows; the others are from "
-                 f"the run of {last['meta']['date']}")
+                 f"the run of {origin}")
     versions = dict(last["meta"]["versions"], **meta["versions"])
-    return dict(meta, notes=notes, versions=versions), {**kept, **results}
+    return dict(meta, notes=notes, versions=versions, others_from=origin), {**kept, **results}
