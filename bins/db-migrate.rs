@@ -55,6 +55,28 @@ struct Cli {
     command: Command,
 }
 
+/// How `check` and `schema diff` plan.
+#[derive(Args)]
+struct PlanFlags {
+    /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
+    #[arg(long = "rename", value_name = "OLD=NEW")]
+    rename: Vec<String>,
+    /// PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
+    #[arg(long)]
+    online: bool,
+}
+
+impl PlanFlags {
+    fn planning(&self, from_db: bool) -> command::Planning<'_> {
+        command::Planning {
+            renames: &self.rename,
+            online: self.online,
+            from_db,
+            ask: None,
+        }
+    }
+}
+
 #[derive(Args, Default)]
 struct RunFlags {
     /// Print the SQL instead of running it (offline; a range `from:to` sets the start).
@@ -155,12 +177,8 @@ enum Command {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
-        /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
-        #[arg(long = "rename", value_name = "OLD=NEW")]
-        rename: Vec<String>,
-        /// PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
-        #[arg(long)]
-        online: bool,
+        #[command(flatten)]
+        plan: PlanFlags,
     },
     /// The declared schema (the schema file).
     Schema {
@@ -297,12 +315,8 @@ enum SchemaCommand {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
-        /// OLD=NEW: a rename, as a renamed-from directive says it: table.column=new_column, or old_table=new_table (repeatable).
-        #[arg(long = "rename", value_name = "OLD=NEW")]
-        rename: Vec<String>,
-        /// PostgreSQL: the forms that keep a live table usable (CONCURRENTLY, NOT VALID then VALIDATE, a lock_timeout).
-        #[arg(long)]
-        online: bool,
+        #[command(flatten)]
+        plan: PlanFlags,
         /// Start from the configured database's schema (which must exist; only read) instead of the revisions'.
         #[arg(long = "from-db")]
         from_db: bool,
@@ -385,16 +399,8 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             common::print(&drift, json)?;
             drift.check()
         }
-        Command::Check {
-            json,
-            rename,
-            online,
-        } => {
-            let planning = command::Planning {
-                renames: &rename,
-                online,
-                ..Default::default()
-            };
+        Command::Check { json, plan } => {
+            let planning = plan.planning(false);
             let changes = command::check(&project, planning)?;
             common::print(&changes, json)?;
             changes.check()
@@ -403,17 +409,11 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             command:
                 SchemaCommand::Diff {
                     json,
-                    rename,
-                    online,
+                    plan,
                     from_db,
                 },
         } => {
-            let planning = command::Planning {
-                renames: &rename,
-                online,
-                from_db,
-                ask: None,
-            };
+            let planning = plan.planning(from_db);
             common::print(&command::schema_diff(&project, planning)?, json)
         }
         Command::Schema {

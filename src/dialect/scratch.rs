@@ -79,9 +79,16 @@ pub(crate) fn same(
     wanted: &Schema,
     direction: Direction,
 ) -> Result<(), ScratchError> {
+    if got == wanted {
+        return Ok(());
+    }
     let residual = plan(got, wanted, &Renames::default(), Options::default()).up;
     if residual.is_empty() {
-        return Ok(());
+        // The renderer writes nothing for a difference it should: say so rather than pass.
+        return Err(ScratchError::NotProven {
+            direction,
+            residual: "(a difference no SQL is generated for)".into(),
+        });
     }
     Err(ScratchError::NotProven {
         direction,

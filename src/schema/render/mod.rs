@@ -17,7 +17,7 @@ use std::fmt;
 use super::constraint::{Check, Deferrable, Exclusion, FkAction, ForeignKey, Unique};
 use super::diff::{diff, Change};
 use super::name::ObjectName;
-use super::table::{Column, Table};
+use super::table::{Column, Storage, Table};
 use super::tokens::{LexError, Sql};
 use super::Schema;
 use crate::engine::Engine;
@@ -34,6 +34,22 @@ fn parenthesised(sql: &Sql, read: fn(&str) -> Result<Sql, LexError>) -> String {
     } else {
         format!("({text})")
     }
+}
+
+/// ` GENERATED ALWAYS AS (expression) STORED|VIRTUAL`, as both engines write a generated column.
+fn generated(
+    expression: &Sql,
+    storage: Storage,
+    read: fn(&str) -> Result<Sql, LexError>,
+) -> String {
+    let storage = match storage {
+        Storage::Virtual => "VIRTUAL",
+        Storage::Stored => "STORED",
+    };
+    format!(
+        " GENERATED ALWAYS AS {} {storage}",
+        parenthesised(expression, read)
+    )
 }
 
 /// The ` ON DELETE … ON UPDATE … DEFERRABLE …` of a key, leaving out what is the default, as both engines

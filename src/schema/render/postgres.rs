@@ -24,8 +24,8 @@ use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
 use crate::schema::tokens::Token;
 use crate::schema::{
     Check, Column, ColumnValue, CommentOn, EnumType, Exclusion, ForeignKey, Function, Identity,
-    Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql, Storage,
-    Table, TableOptions, Unique, View,
+    Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql, Table,
+    TableOptions, Unique, View,
 };
 
 /// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
@@ -79,6 +79,15 @@ pub fn render(
             let keys = r.new_tables_keys();
             steps.extend(keys.into_iter().map(|s| r.timed(s, true)));
         }
+    }
+    // The timeout is the session's: the revisions after this one in the same upgrade get the server's again.
+    let timed = steps.iter().any(|s| {
+        s.statements
+            .first()
+            .is_some_and(|sql| sql.starts_with("SET lock_timeout"))
+    });
+    if timed {
+        steps.push(step(vec!["RESET lock_timeout".into()], Vec::new()));
     }
     steps
 }
@@ -1124,14 +1133,7 @@ fn column_definition(column: &Column) -> String {
         ColumnValue::Generated {
             expression,
             storage,
-        } => s.push_str(&format!(
-            " GENERATED ALWAYS AS {} {}",
-            parenthesised(expression),
-            match storage {
-                Storage::Virtual => "VIRTUAL",
-                Storage::Stored => "STORED",
-            }
-        )),
+        } => s.push_str(&super::generated(expression, *storage, Sql::postgres)),
         ColumnValue::Identity(i) => s.push_str(&format!(" GENERATED {} AS IDENTITY", identity(*i))),
     }
     s

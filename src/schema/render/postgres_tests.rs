@@ -1,6 +1,7 @@
 use super::*;
 use crate::engine::Engine;
 use crate::schema::render::{plan, ColumnRename, Plan, TableRename};
+use crate::schema::Storage;
 use crate::schema::{
     Check, Columns, Deferrable, Exclusion, Extension, FkAction, IndexPart, PartitionOf, PrimaryKey,
     Trigger, TriggerName, Unique,
@@ -584,6 +585,7 @@ fn online_keys_are_built_concurrently_then_attached() {
                     "ALTER TABLE public.t ADD CONSTRAINT t_email_key UNIQUE USING INDEX t_email_key"
                 ]
             ),
+            (false, vec!["RESET lock_timeout"]),
         ]
     );
     assert_eq!(
@@ -821,6 +823,7 @@ fn online_forms_keep_a_live_table_usable() {
                     "CREATE INDEX CONCURRENTLY t_parent ON public.t (parent_id) INCLUDE (id)"
                 ]
             ),
+            (false, vec!["RESET lock_timeout"]),
         ]
     );
     let down: Vec<&str> = p
@@ -837,6 +840,7 @@ fn online_forms_keep_a_live_table_usable() {
             "ALTER TABLE public.t DROP CONSTRAINT t_parent_id_fkey",
             timeout,
             "ALTER TABLE public.t ALTER COLUMN parent_id DROP NOT NULL",
+            "RESET lock_timeout",
         ]
     );
     // A new table needs none of it.

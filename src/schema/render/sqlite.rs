@@ -628,14 +628,7 @@ fn column_definition(
         ColumnValue::Generated {
             expression,
             storage,
-        } => s.push_str(&format!(
-            " GENERATED ALWAYS AS {} {}",
-            parenthesised(expression),
-            match storage {
-                Storage::Virtual => "VIRTUAL",
-                Storage::Stored => "STORED",
-            }
-        )),
+        } => s.push_str(&super::generated(expression, *storage, Sql::sqlite)),
         // SQLite has no identity columns; a SQLite model never holds one.
         ColumnValue::Identity(_) => {}
     }
