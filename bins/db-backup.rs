@@ -11,7 +11,9 @@ mod common;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use common::GlobalArgs;
-use dbkit::backup::{self, Compression, CreateOptions, PruneOptions, RestoreOptions, Store};
+use dbkit::backup::{
+    self, Compression, CreateOptions, DumpFormat, PruneOptions, RestoreOptions, Store,
+};
 use dbkit::render;
 use dbkit::Event;
 use dbkit::Project;
@@ -54,11 +56,21 @@ struct CreateFlags {
     /// Compress the backup (SQLite only).
     #[arg(long, value_enum)]
     compress: Option<CompressArg>,
+    /// pg_dump's format (PostgreSQL only): custom (the default, a .dump for pg_restore) or plain (a .sql
+    /// script for psql -f).
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum CompressArg {
     Zstd,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Custom,
+    Plain,
 }
 
 #[derive(Subcommand)]
@@ -110,7 +122,7 @@ enum Command {
 
 impl CreateFlags {
     fn given(&self) -> bool {
-        self.label.is_some() || self.compress.is_some()
+        self.label.is_some() || self.compress.is_some() || self.format.is_some()
     }
 }
 
@@ -123,7 +135,7 @@ fn main() -> ExitCode {
             Some("give create's flags either before or after 'create', not both")
         }
         Some(Command::Create(_)) => None,
-        Some(_) if cli.create.given() => Some("--label and --compress belong to create"),
+        Some(_) if cli.create.given() => Some("--label, --compress and --format belong to create"),
         Some(_) => None,
     };
     if let Some(message) = misplaced {
@@ -157,6 +169,10 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             let o = CreateOptions {
                 label: flags.label,
                 compression: flags.compress.map(|CompressArg::Zstd| Compression::Zstd),
+                format: flags.format.map(|f| match f {
+                    FormatArg::Custom => DumpFormat::Custom,
+                    FormatArg::Plain => DumpFormat::Plain,
+                }),
                 progress: !quiet,
             };
             common::print(&backup::create(&project, &store, &o, &mut events)?, false)

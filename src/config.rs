@@ -71,6 +71,10 @@ pub struct Settings {
     pub(crate) transaction_per_migration: bool,
     pub(crate) lock_timeout: Duration,
     pub(crate) busy_timeout: Duration,
+    /// The ini file's `[post_write_hooks]`, run on every revision file written.
+    pub(crate) post_write_hooks: Vec<crate::hooks::HookConfig>,
+    /// The ini file's `sqlite_user_version`: what SQLite's `PRAGMA user_version` is kept at, if anything.
+    pub(crate) sqlite_user_version: Option<UserVersion>,
     url: String,
     pub url_source: UrlSource,
     /// The server PostgreSQL scratch databases are made on, when it is not the database URL's: the
@@ -151,6 +155,17 @@ pub enum SettingsError {
     TimeOutOfRange { name: String },
     #[error("dialects names '{name}'; the dialects are sqlite and postgresql")]
     UnknownDialect { name: String },
+    #[error("sqlite_user_version must be 'depth' or 'header' (or 'off'), not '{value}'")]
+    UnknownUserVersion { value: String },
+}
+
+/// What SQLite's `PRAGMA user_version` is kept at, in the same transaction as each version-table change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserVersion {
+    /// The heads' depth: how many revisions lead from base to them, on the longest line.
+    Depth,
+    /// The largest `-- User Version: N` declared by the applied revisions (0 when none declares one).
+    Header,
 }
 
 /// Why an env file could not be loaded. A line that does not parse is named by number only: it may hold a
@@ -322,6 +337,28 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let busy_timeout =
         Duration::from_secs(parse_number(get("busy_timeout")?, "busy_timeout", 300)? as u64);
 
+    let sqlite_user_version = match get("sqlite_user_version")?.as_deref().map(str::trim) {
+        None | Some("off") => None,
+        Some("depth") => Some(UserVersion::Depth),
+        Some("header") => Some(UserVersion::Header),
+        Some(other) => {
+            return Err(SettingsError::UnknownUserVersion {
+                value: other.to_string(),
+            }
+            .into())
+        }
+    };
+    // Alembic reads this section whatever the main section is called.
+    let post_write_hooks = match &ini {
+        Some(ini) => crate::hooks::configs(|key| {
+            Ok::<_, crate::ini::IniError>(
+                ini.get(crate::hooks::SECTION, key)?
+                    .filter(|v| !v.trim().is_empty()),
+            )
+        })?,
+        None => Vec::new(),
+    };
+
     let (url, url_source) = resolve_url(opts, env, get("sqlalchemy.url")?);
     // As with the database URL, a variable that is set but empty is kept, so using it fails naming it.
     let dev_url = match (env("DBKIT_DEV_URL"), get("dev_url")?) {
@@ -352,6 +389,8 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         transaction_per_migration,
         lock_timeout,
         busy_timeout,
+        post_write_hooks,
+        sqlite_user_version,
         url,
         url_source,
         dev_url,

@@ -41,6 +41,9 @@ pub enum Error {
     Init(#[from] crate::init::InitError),
     #[error(transparent)]
     Script(#[from] crate::script::ScriptError),
+    /// A post-write hook could not run or failed; the message says whether the revision file was written.
+    #[error(transparent)]
+    Hook(#[from] crate::hooks::HookError),
     #[error(transparent)]
     Graph(#[from] crate::graph::GraphError),
     /// The revision files do not make a usable set (the graph's errors with the files they name among them).

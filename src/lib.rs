@@ -35,6 +35,7 @@ mod engine;
 mod error;
 mod graph;
 mod history;
+mod hooks;
 mod ini;
 pub mod init;
 mod lock;

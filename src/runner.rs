@@ -4,9 +4,11 @@
 //! before it runs, the heads are read again inside that transaction, and a plan that another process has
 //! overtaken is made again from the real heads, so concurrent runs never apply a revision twice.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::config::UserVersion;
 use crate::dialect::{Connection, Dialect};
 use crate::direction::Direction;
 use crate::error::{DanglingReferences, Error, Result};
@@ -244,6 +246,21 @@ pub(crate) struct Runner<'a> {
     pub(crate) version: &'a VersionTable,
     pub(crate) history: &'a HistoryTable,
     pub(crate) scope: Scope,
+    /// SQLite's `PRAGMA user_version` for each revision (see [`user_versions`]), kept in step with the version
+    /// table when the ini file asks for it.
+    pub(crate) user_versions: Option<HashMap<&'a str, u32>>,
+}
+
+/// What `PRAGMA user_version` is at each revision: its depth from base, or the largest `-- User Version:` it and
+/// its ancestors declare. Computed once per run, for the whole history.
+pub(crate) fn user_versions(scripts: &Scripts, mode: UserVersion) -> HashMap<&str, u32> {
+    match mode {
+        UserVersion::Depth => scripts.map.depths(),
+        UserVersion::Header => scripts.map.carry(|id, parents| {
+            let own = scripts.find(id).and_then(|s| s.user_version);
+            parents.max(own.unwrap_or(0))
+        }),
+    }
 }
 
 impl Runner<'_> {
@@ -297,6 +314,9 @@ impl Runner<'_> {
                 }
                 return Err(e);
             }
+            let mut after = heads.clone();
+            apply_ops(&mut after, &current.step.version_ops);
+            let user_version = self.user_version_sql(&after);
             let bookkeeping = (|| {
                 if batched {
                     // The version rows went with the statements; the history row and COMMIT share a trip.
@@ -305,9 +325,10 @@ impl Runner<'_> {
                         &d,
                         &entry(current, &self.ran(current)?, started.elapsed(), None),
                     );
+                    let pragma = user_version.as_deref().unwrap_or_default();
                     return self
                         .conn
-                        .batch(&format!("{insert};\nCOMMIT"))
+                        .batch(&format!("{insert};\n{pragma}COMMIT"))
                         .map_err(Error::db(format!(
                             "could not write to {} and commit",
                             self.history.qualified()
@@ -317,13 +338,16 @@ impl Runner<'_> {
                     self.sql(dialect.begin, "could not begin a transaction")?;
                 }
                 self.bookkeeping(current, started.elapsed())?;
+                if let Some(pragma) = &user_version {
+                    self.sql(pragma, "could not set PRAGMA user_version")?;
+                }
                 self.sql("COMMIT", "could not commit")
             })();
             if let Err(e) = bookkeeping {
                 let _ = self.conn.batch("ROLLBACK");
                 return Err(e);
             }
-            apply_ops(&mut heads, &current.step.version_ops);
+            heads = after;
             events(Event::Done(current, started.elapsed()));
             done += 1;
             i += 1;
@@ -350,9 +374,12 @@ impl Runner<'_> {
         } else {
             self.version.read(self.conn)
         };
-        let planned = heads.and_then(|heads| prepare(self.scripts, &dialect, planner(&heads)?));
-        let steps = match planned {
-            Ok(steps) => steps,
+        let planned = heads.and_then(|heads| {
+            let steps = prepare(self.scripts, &dialect, planner(&heads)?)?;
+            Ok((heads, steps))
+        });
+        let (mut heads, steps) = match planned {
+            Ok(planned) => planned,
             Err(e) => {
                 let _ = self.conn.batch("ROLLBACK");
                 return Err(e);
@@ -385,12 +412,31 @@ impl Runner<'_> {
                 return Err(e);
             }
             finished.push(started.elapsed());
+            apply_ops(&mut heads, &p.step.version_ops);
+        }
+        if let Some(pragma) = self.user_version_sql(&heads) {
+            if let Err(e) = self.sql(&pragma, "could not set PRAGMA user_version") {
+                let _ = self.conn.batch("ROLLBACK");
+                return Err(e);
+            }
         }
         self.sql("COMMIT", "could not commit")?;
         for (p, elapsed) in steps.iter().zip(finished) {
             events(Event::Done(p, elapsed));
         }
         Ok(steps.len())
+    }
+
+    /// The statement that sets `PRAGMA user_version` for the database at `heads` (0 at base), when it is kept.
+    fn user_version_sql(&self, heads: &[String]) -> Option<String> {
+        let values = self.user_versions.as_ref()?;
+        let value = heads
+            .iter()
+            .filter_map(|h| values.get(h.as_str()))
+            .max()
+            .copied()
+            .unwrap_or(0);
+        Some(format!("PRAGMA user_version = {value};\n"))
     }
 
     fn sql(&mut self, sql: &str, context: &str) -> Result<()> {

@@ -57,6 +57,9 @@ pub struct Script {
     /// The message lines of the header (the first one is the short message).
     pub doc: Vec<String>,
     pub create_date: Option<String>,
+    /// `-- User Version: N`: what SQLite's `PRAGMA user_version` becomes once this revision is applied, when the
+    /// ini file's `sqlite_user_version` is `header`.
+    pub user_version: Option<u32>,
     /// `sha256:<hex>` of the normalised text, computed when first asked for: listing commands never need it.
     checksum: std::sync::OnceLock<String>,
     text: String,
@@ -163,6 +166,21 @@ impl Script {
                 "revision '{id}' has no '-- Revises:' line (leave it empty for a first revision)"
             ))
         })?;
+        // SQLite keeps user_version as a signed 32-bit number; a negative one reads as a mistake.
+        let user_version = header
+            .user_version
+            .map(|v| {
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| i32::try_from(*n).is_ok())
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "revision '{id}' has '-- User Version: {v}'; it must be a whole number from 0 to {}",
+                            i32::MAX
+                        ))
+                    })
+            })
+            .transpose()?;
         if !sections.iter().any(|s| s.direction == Direction::Up) {
             return Err(invalid(format!(
                 "revision '{id}' has no '-- migrate:up' section; a revision file needs '-- migrate:up' and '-- migrate:down' markers"
@@ -176,6 +194,7 @@ impl Script {
             depends_on: header.depends_on,
             doc: header.doc,
             create_date: header.create_date,
+            user_version,
             checksum: std::sync::OnceLock::new(),
             text,
             sections,
@@ -256,6 +275,7 @@ struct Header {
     id: Option<String>,
     revises: Option<Vec<String>>,
     create_date: Option<String>,
+    user_version: Option<String>,
     branch_labels: Vec<String>,
     depends_on: Vec<String>,
     doc: Vec<String>,
@@ -280,6 +300,7 @@ impl Header {
             let slot = match key.trim() {
                 "Revision ID" => Some(&mut self.id),
                 "Create Date" => Some(&mut self.create_date),
+                "User Version" => Some(&mut self.user_version),
                 _ => None,
             };
             if let Some(slot) = slot {

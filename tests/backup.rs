@@ -1170,3 +1170,133 @@ fn a_killed_restore_leaves_a_partial_that_the_next_restore_and_prune_remove() {
     assert_eq!(restore_partials(fx.path()), vec![fresh, held]);
     drop(lock);
 }
+
+#[test]
+fn a_plain_postgresql_backup_restores_through_db_backup_and_through_psql() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    fx.connect()
+        .batch("INSERT INTO items (id, name) VALUES (1, 'one'), (2, 'it''s two')")
+        .unwrap();
+    let saved = items(&fx);
+    let path = create(&fx, &["--format", "plain", "--label", "plain"]);
+    assert!(
+        path.to_string_lossy().ends_with("-plain.sql"),
+        "{}",
+        path.display()
+    );
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(manifest(&path)["dump_format"], "plain");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("--\n-- PostgreSQL database dump\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n-- PostgreSQL database dump complete\n"));
+
+    let listed = backup(&fx, &["list"]).stdout;
+    assert!(
+        listed.lines().next().unwrap().contains("FORMAT"),
+        "{listed}"
+    );
+    assert!(listed.contains(" plain "), "{listed}");
+    let r = backup(&fx, &["verify", path.to_str().unwrap(), "--deep"]);
+    assert!(
+        r.stdout.contains("a complete pg_dump SQL script"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("restored into a scratch database"),
+        "{}",
+        r.stdout
+    );
+
+    fx.connect()
+        .batch("DELETE FROM items WHERE id = 1; INSERT INTO items (id, name) VALUES (3, 'three')")
+        .unwrap();
+    fx.ok(&["upgrade", "r2"]);
+    let r = backup(&fx, &["restore", path.to_str().unwrap(), "--yes"]);
+    assert_eq!(r.stdout, "r1\n", "{}", r.stderr);
+    assert_eq!(items(&fx), saved);
+    assert!(
+        r.stderr
+            .contains("table public.extra is not in the backup and was left in place"),
+        "{}",
+        r.stderr
+    );
+
+    // The same file is what `psql -f` runs, into a database of its own.
+    let other = Fixture::new(Kind::Postgres).unwrap();
+    let out = Command::new(real_tool("psql"))
+        .args([
+            "--no-psqlrc",
+            "--quiet",
+            "--set=ON_ERROR_STOP=1",
+            "--dbname",
+        ])
+        .arg(&other.url)
+        .arg("--file")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(items(&other), saved);
+    assert_eq!(other.heads(), vec!["r1"]);
+}
+
+#[test]
+fn a_plain_backup_cut_short_fails_verify_even_with_a_matching_manifest() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    let path = create(&fx, &["--format", "plain"]);
+    let whole = std::fs::read(&path).unwrap();
+    let cut = &whole[..whole.len() - 200];
+    std::fs::write(&path, cut).unwrap();
+    let r = fails(backup_cmd(&fx).args(["verify", path.to_str().unwrap()]));
+    assert!(r.stderr.contains("is corrupt: it is"), "{}", r.stderr);
+    // A manifest rewritten to match does not get it past the content check.
+    let mut m = manifest(&path);
+    m["sha256"] = sha256_hex(cut).into();
+    m["size"] = cut.len().into();
+    std::fs::write(manifest_path(&path), m.to_string()).unwrap();
+    let r = fails(backup_cmd(&fx).args(["verify", path.to_str().unwrap()]));
+    assert!(
+        r.stderr
+            .contains("does not end with pg_dump's '-- PostgreSQL database dump complete' line"),
+        "{}",
+        r.stderr
+    );
+    fails(backup_cmd(&fx).args(["restore", path.to_str().unwrap(), "--yes"]));
+    assert_eq!(fx.heads(), vec!["r1"]);
+}
+
+#[test]
+fn a_plain_format_is_refused_for_sqlite_before_anything_is_written() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    let r = fails(backup_cmd(&fx).args(["create", "--format", "plain"]));
+    assert!(
+        r.stderr.contains("--format plain is for PostgreSQL backups; a SQLite backup is a copy of the database file"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !fx.path().join("backups").exists()
+            || std::fs::read_dir(fx.path().join("backups"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+}

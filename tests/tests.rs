@@ -36,5 +36,9 @@ mod drift;
 mod init;
 // db-backup: create, list, verify, restore and prune on both dialects.
 mod backup;
+// Post-write hooks run on every revision file written.
+mod hooks;
+// SQLite's PRAGMA user_version kept in step with the revision.
+mod user_version;
 // The Make flows that chain the binaries: deploy (restoring on failure) and reset.
 mod deploy;

@@ -45,6 +45,10 @@ pub struct Manifest {
     /// `zstd` when the file is compressed (SQLite only; PostgreSQL's custom format compresses itself).
     #[serde(default)]
     pub(crate) compression: Option<String>,
+    /// PostgreSQL: `custom` (`pg_dump --format=custom`, what a manifest without the field means) or `plain`
+    /// (SQL text that `psql -f` runs). Absent for SQLite, whose backup is a database file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) dump_format: Option<String>,
 }
 
 impl Manifest {
@@ -91,12 +95,32 @@ impl Manifest {
         text
     }
 
+    /// Whether the backup is a plain SQL dump rather than a custom-format archive.
+    pub(crate) fn is_plain(&self) -> bool {
+        self.dump_format.as_deref() == Some(PLAIN)
+    }
+
+    /// What the file is, as `list` shows it: `sqlite`, `sqlite+zstd`, `custom` or `plain`.
+    pub fn kind(&self) -> &str {
+        match (self.dialect, &self.compression, &self.dump_format) {
+            (Engine::Sqlite, None, _) => "sqlite",
+            (Engine::Sqlite, Some(_), _) => "sqlite+zstd",
+            (Engine::Postgresql, _, Some(format)) => format,
+            (Engine::Postgresql, _, None) => CUSTOM,
+        }
+    }
+
     pub(crate) fn created(&self) -> Option<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(&self.created_at)
             .ok()
             .map(|t| t.with_timezone(&Utc))
     }
 }
+
+/// `dump_format` of a plain SQL dump.
+pub(crate) const PLAIN: &str = "plain";
+/// `dump_format` of a custom-format archive.
+pub(crate) const CUSTOM: &str = "custom";
 
 /// The time format of `created_at`.
 pub(crate) fn format_time(time: DateTime<Utc>) -> String {
@@ -168,6 +192,7 @@ mod tests {
             dbkit_version: crate::VERSION.into(),
             label: Some("pre-deploy".into()),
             compression: None,
+            dump_format: None,
         }
     }
 

@@ -44,6 +44,8 @@ pub enum BackupError {
     Label(String),
     #[error("--compress zstd is for SQLite backups; a PostgreSQL custom-format dump is already compressed")]
     CompressPostgres,
+    #[error("--format {0} is for PostgreSQL backups; a SQLite backup is a copy of the database file, which any sqlite3 opens (and 'sqlite3 FILE .dump' turns into SQL)")]
+    FormatSqlite(&'static str),
     #[error("no backups in '{}'", .0.display())]
     NoBackups(PathBuf),
     #[error("cannot tell which backup in '{}' is the latest: {error}; repair or remove that manifest, or name a backup by its file", dir.display())]
@@ -146,11 +148,33 @@ pub enum Compression {
     Zstd,
 }
 
+/// How a PostgreSQL backup is written by `pg_dump`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DumpFormat {
+    /// `--format=custom`: compressed, read by `pg_restore`.
+    #[default]
+    Custom,
+    /// `--format=plain`: SQL text that `psql -f` runs, written with `--clean --if-exists --no-owner` so that
+    /// it replaces what it holds in an existing database, as a restore of the custom format does.
+    Plain,
+}
+
+impl DumpFormat {
+    fn name(self) -> &'static str {
+        match self {
+            DumpFormat::Custom => manifest::CUSTOM,
+            DumpFormat::Plain => manifest::PLAIN,
+        }
+    }
+}
+
 /// How `create` runs.
 #[derive(Debug, Clone, Default)]
 pub struct CreateOptions {
     pub label: Option<String>,
     pub compression: Option<Compression>,
+    /// PostgreSQL's dump format; `None` is custom. Refused for SQLite.
+    pub format: Option<DumpFormat>,
     /// Draw a progress bar on stderr when it is a terminal.
     pub progress: bool,
 }
@@ -239,6 +263,9 @@ pub fn create(
     let (tmp, snapshot, ext) = match &url {
         DatabaseUrl::Sqlite(SqliteTarget::Memory) => return Err(BackupError::InMemory.into()),
         DatabaseUrl::Sqlite(SqliteTarget::File(path)) => {
+            if let Some(format) = o.format {
+                return Err(BackupError::FormatSqlite(format.name()).into());
+            }
             if !path.is_file() {
                 return Err(BackupError::NoDatabase(path.clone()).into());
             }
@@ -257,9 +284,18 @@ pub fn create(
             if o.compression.is_some() {
                 return Err(BackupError::CompressPostgres.into());
             }
-            let (tmp, snapshot) = postgres::dump(target, store, &table, events)?;
-            (tmp, snapshot, "dump")
+            let format = o.format.unwrap_or_default();
+            let (tmp, snapshot) = postgres::dump(target, store, &table, format, events)?;
+            let ext = match format {
+                DumpFormat::Custom => "dump",
+                DumpFormat::Plain => "sql",
+            };
+            (tmp, snapshot, ext)
         }
+    };
+    let dump_format = match url.engine() {
+        Engine::Sqlite => None,
+        Engine::Postgresql => Some(o.format.unwrap_or_default().name().to_string()),
     };
     let m = Manifest {
         format: manifest::FORMAT,
@@ -276,6 +312,7 @@ pub fn create(
         dbkit_version: crate::VERSION.to_string(),
         label: o.label.clone(),
         compression: o.compression.map(|_| "zstd".to_string()),
+        dump_format,
     };
     let base = store::base_name(&name, created, o.label.as_deref());
     let backup = store.publish(tmp, &base, ext, m)?;
@@ -346,8 +383,15 @@ pub fn verify(
             }
         }
         Engine::Postgresql => {
-            let toc = postgres::read_toc(&backup.path, manifest_server_version(m))?;
-            checks.push(format!("pg_restore --list reads {} entries", toc.entries));
+            let toc = postgres::read_toc(&backup.path, m.is_plain(), manifest_server_version(m))?;
+            checks.push(if m.is_plain() {
+                format!(
+                    "a complete pg_dump SQL script of {} entries (its last line says the dump is complete)",
+                    toc.entries
+                )
+            } else {
+                format!("pg_restore --list reads {} entries", toc.entries)
+            });
             if deep {
                 let target = match p.settings.database_url()? {
                     DatabaseUrl::Postgres(target) => target,
@@ -360,7 +404,8 @@ pub fn verify(
                         .into())
                     }
                 };
-                revisions = postgres::scratch_restore(&target, &backup.path, &table, events)?;
+                revisions =
+                    postgres::scratch_restore(&target, &backup.path, m.is_plain(), &table, events)?;
                 checks.push(format!(
                     "restored into a scratch database (dropped again); its {} reads {}",
                     table.qualified(),
@@ -416,6 +461,7 @@ pub fn restore(
     let safety_options = CreateOptions {
         label: Some(SAFETY_LABEL.into()),
         compression: None,
+        format: None,
         progress: o.progress,
     };
     let mut safety = None;
@@ -455,7 +501,7 @@ pub fn restore(
             sqlite::install(live, tmp, p.settings.busy_timeout)?;
         }
         DatabaseUrl::Postgres(target) => {
-            let toc = postgres::read_toc(&backup.path, manifest_server_version(m))?;
+            let toc = postgres::read_toc(&backup.path, m.is_plain(), manifest_server_version(m))?;
             confirm(&question)?;
             let mut conn = p.connect()?;
             let held = lock::acquire(
@@ -467,7 +513,7 @@ pub fn restore(
             if o.safety_backup {
                 safety = Some(create(p, store, &safety_options, events)?);
             }
-            postgres::restore(target, &backup.path, events)?;
+            postgres::restore(target, &backup.path, m.is_plain(), events)?;
             left_in_place = postgres::tables_not_in(target, &toc)?;
             held.release(conn.as_mut())?;
         }

@@ -1,4 +1,5 @@
-//! PostgreSQL backups through `pg_dump --format=custom` and restores through `pg_restore`.
+//! PostgreSQL backups through `pg_dump --format=custom` and restores through `pg_restore`, or as plain SQL
+//! (`pg_dump --format=plain`) restored through `psql`.
 //!
 //! The dump and the version-table read share one snapshot: a repeatable-read transaction exports it, reads
 //! the version table, and `pg_dump --snapshot` dumps exactly what that transaction sees, so the manifest's
@@ -7,6 +8,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
+use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -14,7 +16,7 @@ use tempfile::TempPath;
 
 use super::sqlite::Snapshot;
 use super::store::Store;
-use super::BackupError;
+use super::{BackupError, DumpFormat};
 use crate::dburl::PgTarget;
 use crate::dialect::postgres::pgtool::{dbname_arg, PgTool, PgVersion, ToolError};
 use crate::dialect::postgres::PgConnection;
@@ -33,6 +35,33 @@ const RESTORE_FLAGS: &[&str] = &[
     "--no-password",
 ];
 
+/// What a plain dump is written with: the restore flags that change what it holds, since a SQL script cannot
+/// be told them when it runs.
+const PLAIN_DUMP_FLAGS: &[&str] = &[
+    "--format=plain",
+    "--clean",
+    "--if-exists",
+    "--no-owner",
+    "--no-password",
+];
+
+/// How `psql` runs a plain dump, for the real restore and the scratch one alike: no start-up file, one
+/// transaction, stop at the first error.
+const PSQL_FLAGS: &[&str] = &[
+    "--no-psqlrc",
+    "--quiet",
+    "--no-password",
+    "--set=ON_ERROR_STOP=1",
+    "--single-transaction",
+];
+
+/// The first and last comment lines `pg_dump` writes into a plain dump. The last is only written once the
+/// whole dump is out, so a file without it was cut short.
+const PLAIN_HEADER: &str = "-- PostgreSQL database dump";
+const PLAIN_TRAILER: &str = "-- PostgreSQL database dump complete";
+
+/// How far from the end of a plain dump its trailer may be (later versions follow it with a line or two).
+const TRAILER_WINDOW: u64 = 4096;
 fn connect(target: &PgTarget) -> Result<Box<dyn Connection>> {
     Ok(Box::new(PgConnection::open(target)?))
 }
@@ -66,6 +95,7 @@ pub(crate) fn dump(
     target: &PgTarget,
     store: &Store,
     table: &VersionTable,
+    format: DumpFormat,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<(TempPath, Snapshot)> {
     let mut conn = connect(target)?;
@@ -83,10 +113,14 @@ pub(crate) fn dump(
     let tmp = store.temp_file("backup")?;
     let mut file = OsString::from("--file=");
     file.push(tmp.as_os_str());
+    let flags: &[&str] = match format {
+        DumpFormat::Custom => &["--format=custom", "--no-password"],
+        DumpFormat::Plain => PLAIN_DUMP_FLAGS,
+    };
     let out = tool.run(
         Some(target),
         &args(
-            &["--format=custom", "--no-password"],
+            flags,
             [OsString::from(format!("--snapshot={snapshot}")), file],
         ),
     )?;
@@ -110,8 +144,12 @@ pub(crate) struct Toc {
     pub(crate) tables: HashSet<(String, String)>,
 }
 
-/// Reads the archive's table of contents; a file `pg_restore` cannot read is a corrupt backup.
-pub(crate) fn read_toc(file: &Path, server: Option<PgVersion>) -> Result<Toc> {
+/// Reads the archive's table of contents; a file `pg_restore` cannot read, or a plain dump without its
+/// trailer, is a corrupt backup.
+pub(crate) fn read_toc(file: &Path, plain: bool, server: Option<PgVersion>) -> Result<Toc> {
+    if plain {
+        return read_plain_toc(file);
+    }
     let tool = PgTool::pg_restore(server)?;
     let out = match tool.run(None, &args(&["--list"], [file.as_os_str().to_owned()])) {
         Ok(out) => out,
@@ -125,6 +163,103 @@ pub(crate) fn read_toc(file: &Path, server: Option<PgVersion>) -> Result<Toc> {
         Err(e) => return Err(e.into()),
     };
     Ok(parse_toc(&out.stdout))
+}
+
+/// A plain dump's entries, from the `-- Name: t; Type: TABLE; Schema: public; Owner: o` comment `pg_dump`
+/// writes before each, after checking that it starts and ends as a whole dump does.
+fn read_plain_toc(file: &Path) -> Result<Toc> {
+    let corrupt = |detail: String| {
+        Error::from(BackupError::Integrity {
+            path: file.to_path_buf(),
+            detail,
+        })
+    };
+    let mut f = std::fs::File::open(file).map_err(Error::io(file))?;
+    let size = f.metadata().map_err(Error::io(file))?.len();
+    f.seek(SeekFrom::Start(size.saturating_sub(TRAILER_WINDOW)))
+        .map_err(Error::io(file))?;
+    let mut tail = Vec::new();
+    f.read_to_end(&mut tail).map_err(Error::io(file))?;
+    if !String::from_utf8_lossy(&tail)
+        .lines()
+        .any(|l| l.trim_end() == PLAIN_TRAILER)
+    {
+        return Err(corrupt(format!(
+            "it does not end with pg_dump's '{PLAIN_TRAILER}' line, so the dump was cut short"
+        )));
+    }
+    f.seek(SeekFrom::Start(0)).map_err(Error::io(file))?;
+    let toc = parse_plain_toc(std::io::BufReader::new(f)).map_err(Error::io(file))?;
+    toc.ok_or_else(|| {
+        corrupt(format!(
+            "it does not start with pg_dump's '{PLAIN_HEADER}' line"
+        ))
+    })
+}
+
+/// `None` when the text does not start as a plain dump. The data of `COPY … FROM stdin` is skipped, so a row
+/// that reads like an entry's comment is not one.
+fn parse_plain_toc(reader: impl BufRead) -> std::io::Result<Option<Toc>> {
+    let mut toc = Toc::default();
+    let mut lines = reader.split(b'\n');
+    let first = loop {
+        match lines.next() {
+            Some(line) => {
+                let line = line?;
+                if !line.iter().all(u8::is_ascii_whitespace) {
+                    break line;
+                }
+            }
+            None => return Ok(None),
+        }
+    };
+    if String::from_utf8_lossy(&first).trim_end() != "--"
+        && !first.starts_with(PLAIN_HEADER.as_bytes())
+    {
+        return Ok(None);
+    }
+    let mut seen_header = first.starts_with(PLAIN_HEADER.as_bytes());
+    let mut in_copy = false;
+    for line in lines {
+        let line = line?;
+        if in_copy {
+            in_copy = line != b"\\.";
+            continue;
+        }
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end();
+        if !seen_header {
+            // pg_dump opens with a `--` line, then the header.
+            if line != PLAIN_HEADER {
+                return Ok(None);
+            }
+            seen_header = true;
+            continue;
+        }
+        if line.starts_with("COPY ") && line.ends_with("FROM stdin;") {
+            in_copy = true;
+            continue;
+        }
+        let Some(entry) = line.strip_prefix("-- Name: ") else {
+            continue;
+        };
+        toc.entries += 1;
+        let field = |key: &str| {
+            entry
+                .split("; ")
+                .find_map(|part| part.strip_prefix(key))
+                .map(str::to_string)
+        };
+        let (name, kind, schema) = (
+            entry.split("; ").next().unwrap_or(""),
+            field("Type: "),
+            field("Schema: "),
+        );
+        if let (Some("TABLE"), Some(schema)) = (kind.as_deref(), schema) {
+            toc.tables.insert((schema, name.to_string()));
+        }
+    }
+    Ok(seen_header.then_some(toc))
 }
 
 fn parse_toc(listing: &str) -> Toc {
@@ -145,26 +280,53 @@ fn parse_toc(listing: &str) -> Toc {
     toc
 }
 
-/// Restores the archive into the target database, all or nothing.
+/// The tool that restores a backup of this format into a server of `version`.
+fn restorer(plain: bool, version: PgVersion, version_text: &str) -> Result<PgTool> {
+    let tool = if plain {
+        PgTool::psql(Some(version))?
+    } else {
+        PgTool::pg_restore(Some(version))?
+    };
+    tool.require_not_older_than(version, version_text)?;
+    Ok(tool)
+}
+
+/// Runs `tool` (from [`restorer`]) to load the backup into database `dbname` of `target`'s server.
+fn load(
+    tool: &PgTool,
+    plain: bool,
+    target: &PgTarget,
+    dbname: &str,
+    file: &Path,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<()> {
+    let argv = if plain {
+        let mut script = OsString::from("--file=");
+        script.push(file.as_os_str());
+        args(PSQL_FLAGS, [dbname_arg(dbname), script])
+    } else {
+        args(
+            RESTORE_FLAGS,
+            [dbname_arg(dbname), file.as_os_str().to_owned()],
+        )
+    };
+    let out = tool.run(Some(target), &argv)?;
+    forward_warnings(tool.name, &out.stderr, events);
+    Ok(())
+}
+
+/// Restores the backup into the target database, all or nothing.
 pub(crate) fn restore(
     target: &PgTarget,
     file: &Path,
+    plain: bool,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<()> {
     let mut conn = connect(target)?;
     let (version, version_text) = server_version(conn.as_mut())?;
     drop(conn);
-    let tool = PgTool::pg_restore(Some(version))?;
-    tool.require_not_older_than(version, &version_text)?;
-    let out = tool.run(
-        Some(target),
-        &args(
-            RESTORE_FLAGS,
-            [dbname_arg(target.dbname()), file.as_os_str().to_owned()],
-        ),
-    )?;
-    forward_warnings(tool.name, &out.stderr, events);
-    Ok(())
+    let tool = restorer(plain, version, &version_text)?;
+    load(&tool, plain, target, target.dbname(), file, events)
 }
 
 /// Tables in the database that the archive does not hold: `--clean` only drops what the archive creates, so
@@ -219,13 +381,13 @@ fn maintenance(target: &PgTarget) -> Result<Box<dyn Connection>> {
 pub(crate) fn scratch_restore(
     target: &PgTarget,
     file: &Path,
+    plain: bool,
     table: &VersionTable,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Vec<String>> {
     let mut admin = maintenance(target)?;
     let (version, version_text) = server_version(admin.as_mut())?;
-    let tool = PgTool::pg_restore(Some(version))?;
-    tool.require_not_older_than(version, &version_text)?;
+    let tool = restorer(plain, version, &version_text)?;
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -242,14 +404,7 @@ pub(crate) fn scratch_restore(
         force: version >= PgVersion(130000),
     };
     let target = target.with_dbname(&scratch.name);
-    let out = tool.run(
-        Some(&target),
-        &args(
-            RESTORE_FLAGS,
-            [dbname_arg(&scratch.name), file.as_os_str().to_owned()],
-        ),
-    )?;
-    forward_warnings(tool.name, &out.stderr, events);
+    load(&tool, plain, &target, &scratch.name, file, events)?;
     let mut conn = connect(&target)?;
     let heads = table.heads(conn.as_mut())?;
     drop(conn);
@@ -276,5 +431,26 @@ mod tests {
             .map(|(s, t)| (s.to_string(), t.to_string()))
             .collect();
         assert_eq!(toc.tables, expected);
+    }
+
+    #[test]
+    fn a_plain_dump_yields_its_entries_and_tables_but_not_its_data() {
+        let dump = "--\n-- PostgreSQL database dump\n--\n\nSET client_min_messages = warning;\n\n\
+                    --\n-- Name: users; Type: TABLE; Schema: public; Owner: -\n--\n\n\
+                    CREATE TABLE public.users (id integer, note text);\n\n\
+                    --\n-- Name: users_id_seq; Type: SEQUENCE; Schema: public; Owner: -\n--\n\n\
+                    --\n-- Data for Name: users; Type: TABLE DATA; Schema: public; Owner: -\n--\n\n\
+                    COPY public.users (id, note) FROM stdin;\n\
+                    -- Name: fake; Type: TABLE; Schema: public; Owner: -\t1\n\\.\n\n\
+                    --\n-- PostgreSQL database dump complete\n--\n\n";
+        let toc = parse_plain_toc(dump.as_bytes()).unwrap().unwrap();
+        assert_eq!(toc.entries, 2);
+        let expected: HashSet<(String, String)> =
+            [("public".to_string(), "users".to_string())].into();
+        assert_eq!(toc.tables, expected);
+        assert!(parse_plain_toc("PGDMP binary".as_bytes())
+            .unwrap()
+            .is_none());
+        assert!(parse_plain_toc("".as_bytes()).unwrap().is_none());
     }
 }

@@ -123,6 +123,7 @@ mod tests {
                 dbkit_version: String::new(),
                 label: None,
                 compression: None,
+                dump_format: None,
             },
         }
     }

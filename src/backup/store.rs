@@ -602,6 +602,7 @@ mod tests {
                 dbkit_version: crate::VERSION.into(),
                 label: None,
                 compression: None,
+                dump_format: None,
             };
             published.push(store.publish(tmp, "app-x", "sqlite", m).unwrap());
         }

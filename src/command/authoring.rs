@@ -193,10 +193,42 @@ pub(super) fn write_revision(
         create_date: &time.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
         sections,
     });
+    // Every hook is checked before the file is written, so one that cannot run leaves nothing behind.
+    let hooks = p
+        .settings
+        .post_write_hooks
+        .iter()
+        .map(crate::hooks::HookConfig::prepare)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     write_new_file(&path, &text)?;
-    Ok(Generated {
-        path: std::path::absolute(&path).unwrap_or(path),
-    })
+    let path = std::path::absolute(&path).unwrap_or(path);
+    for hook in &hooks {
+        hook.run(&path)?;
+        // A hook may rewrite the file (that is what formatters do), but the revision must stay the one the
+        // graph was checked with.
+        check_rewritten(&path, &id, &heads, hook.name())?;
+    }
+    Ok(Generated { path })
+}
+
+/// The file a hook rewrote still parses, with the id and parents it was written with.
+fn check_rewritten(path: &Path, id: &str, down: &[String], hook: &str) -> Result<()> {
+    let broke = |reason: String| crate::hooks::HookError::BrokeFile {
+        hook: hook.to_string(),
+        path: path.to_path_buf(),
+        reason,
+    };
+    let script = Script::load(path).map_err(|e| broke(e.to_string()))?;
+    if script.id != id || script.down != down {
+        return Err(broke(format!(
+            "it now says revision '{}' revising '{}', not '{id}' revising '{}'",
+            script.id,
+            script.down.join(", "),
+            down.join(", ")
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 /// Writes under a temporary name in the same directory and renames, refusing to overwrite an existing file.

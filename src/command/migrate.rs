@@ -213,6 +213,10 @@ fn online(
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads, true)?;
     }
+    let user_versions = match (p.settings.sqlite_user_version, conn.dialect().engine) {
+        (Some(mode), crate::engine::Engine::Sqlite) => Some(runner::user_versions(scripts, mode)),
+        _ => None,
+    };
     let mut runner = Runner {
         conn,
         scripts,
@@ -223,6 +227,7 @@ fn online(
             (false, true) => Scope::Single,
             (false, false) => Scope::PerStep,
         },
+        user_versions,
     };
     let done = runner.run(planner, events)?;
     if upgrade && done == 0 {

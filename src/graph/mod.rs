@@ -19,6 +19,7 @@
 //! which order, and `maintain` replays the version table's rows along a plan.
 
 mod build;
+mod depth;
 mod error;
 mod hash;
 mod maintain;

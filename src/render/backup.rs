@@ -25,6 +25,7 @@ impl Render for BackupList {
             "SIZE".into(),
             "REVISION".into(),
             "LABEL".into(),
+            "FORMAT".into(),
             "FILE".into(),
         ]];
         for e in &self.entries {
@@ -43,10 +44,11 @@ impl Render for BackupList {
                     m.revisions.join(",")
                 },
                 m.label.clone().unwrap_or_else(|| "-".into()),
+                m.kind().to_string(),
                 e.path.clone(),
             ]);
         }
-        let mut widths = [0usize; 6];
+        let mut widths = [0usize; 7];
         for row in &rows {
             for (w, cell) in widths.iter_mut().zip(row) {
                 *w = (*w).max(cell.chars().count());

@@ -56,6 +56,7 @@ pub fn program_in(program: &str, dir: &Path) -> Command {
         "BACKUP_DIR",
         "PG_DUMP",
         "PG_RESTORE",
+        "PSQL",
         "DB_EXTENSIONS",
         "DBKIT_ENV",
         "APP_ENV",

@@ -1,4 +1,4 @@
-//! Finding and running PostgreSQL's client tools (`pg_dump`, `pg_restore`), for backups and for anything else
+//! Finding and running PostgreSQL's client tools (`pg_dump`, `pg_restore`, `psql`), for backups and for anything else
 //! that needs the server's own dump format. One place decides which binary
 //! runs, refuses one older than the server, hands it the connection through its environment (the password
 //! never appears in an argument list, where any user on the machine could read it), and turns a failure into
@@ -118,6 +118,10 @@ impl PgTool {
 
     pub(crate) fn pg_restore(server: Option<PgVersion>) -> Result<PgTool> {
         PgTool::find("pg_restore", "PG_RESTORE", server)
+    }
+
+    pub(crate) fn psql(server: Option<PgVersion>) -> Result<PgTool> {
+        PgTool::find("psql", "PSQL", server)
     }
 
     /// The tool named by `variable` (a path, or a name looked up on PATH); else, in the per-version
