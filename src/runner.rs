@@ -251,6 +251,18 @@ pub(crate) struct Runner<'a> {
     pub(crate) user_versions: Option<HashMap<&'a str, u32>>,
 }
 
+/// The statement that sets `PRAGMA user_version` for a database at `heads` (0 at base), from
+/// [`user_versions`]; the largest value among the heads.
+pub(crate) fn user_version_pragma(values: &HashMap<&str, u32>, heads: &[String]) -> String {
+    let value = heads
+        .iter()
+        .filter_map(|h| values.get(h.as_str()))
+        .max()
+        .copied()
+        .unwrap_or(0);
+    format!("PRAGMA user_version = {value}")
+}
+
 /// What `PRAGMA user_version` is at each revision: its depth from base, or the largest `-- User Version:` it and
 /// its ancestors declare. Computed once per run, for the whole history.
 pub(crate) fn user_versions(scripts: &Scripts, mode: UserVersion) -> HashMap<&str, u32> {
@@ -427,16 +439,10 @@ impl Runner<'_> {
         Ok(steps.len())
     }
 
-    /// The statement that sets `PRAGMA user_version` for the database at `heads` (0 at base), when it is kept.
+    /// The statement that sets `PRAGMA user_version` for the database at `heads`, when it is kept.
     fn user_version_sql(&self, heads: &[String]) -> Option<String> {
         let values = self.user_versions.as_ref()?;
-        let value = heads
-            .iter()
-            .filter_map(|h| values.get(h.as_str()))
-            .max()
-            .copied()
-            .unwrap_or(0);
-        Some(format!("PRAGMA user_version = {value};\n"))
+        Some(format!("{};\n", user_version_pragma(values, heads)))
     }
 
     fn sql(&mut self, sql: &str, context: &str) -> Result<()> {
@@ -666,13 +672,18 @@ fn emit_statement(out: &mut String, st: &Statement) {
 }
 
 /// The SQL a plan would run, as a script a DBA can review and apply by hand: each statement followed by `;`
-/// and a blank line, each step introduced by a `-- Running …` comment.
+/// and a blank line, each step introduced by a `-- Running …` comment. With `user_versions` (the values and
+/// the heads the plan starts from), each step also sets `PRAGMA user_version` as an online run does.
 pub(crate) fn render_sql(
     steps: &[Prepared<'_>],
     version: &VersionTable,
     create_version_table: bool,
     single_transaction: bool,
+    user_versions: Option<(&HashMap<&str, u32>, &[String])>,
 ) -> String {
+    let mut heads: Vec<String> = user_versions
+        .map(|(_, heads)| heads.to_vec())
+        .unwrap_or_default();
     let mut out = String::new();
     let emit = |out: &mut String, sql: &str| {
         out.push_str(sql);
@@ -699,9 +710,18 @@ pub(crate) fn render_sql(
         for op in &p.step.version_ops {
             emit(&mut out, &version.op_sql(op));
         }
+        if let Some((values, _)) = user_versions {
+            apply_ops(&mut heads, &p.step.version_ops);
+            if per_step {
+                emit(&mut out, &user_version_pragma(values, &heads));
+            }
+        }
         if per_step {
             emit(&mut out, "COMMIT");
         }
+    }
+    if let (Some((values, _)), true) = (user_versions, single_transaction) {
+        emit(&mut out, &user_version_pragma(values, &heads));
     }
     if single_transaction {
         emit(&mut out, "COMMIT");

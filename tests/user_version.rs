@@ -30,7 +30,18 @@ fn depth_follows_upgrade_downgrade_stamp_and_a_merge() {
         Some("DROP TABLE s1;"),
     );
     fx.revision("m", &["r3", "s1"], "", Some(""));
+    // Offline SQL sets it as an online run does, after each step's version-table change.
+    let sql = fx.ok(&["upgrade", "head", "--sql"]).stdout;
+    let set: Vec<&str> = sql
+        .lines()
+        .filter(|l| l.starts_with("PRAGMA user_version"))
+        .collect();
+    assert_eq!(set.len(), 5, "{sql}");
+    assert_eq!(set[4], "PRAGMA user_version = 4;", "{sql}");
     fx.ok(&["upgrade", "r2"]);
+    assert_eq!(user_version(&fx), 2);
+    let dry = fx.ok(&["upgrade", "heads", "--dry-run"]).stdout;
+    assert!(dry.contains("PRAGMA user_version = 4;"), "{dry}");
     assert_eq!(user_version(&fx), 2);
     fx.ok(&["upgrade", "heads"]);
     assert_eq!(user_version(&fx), 4);

@@ -2,17 +2,21 @@
 //! of three ways: offline (print the SQL of a plan from a given start), dry run (plan from the database's real
 //! state and print it), or online (plan and run under the run lock).
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::take_lock;
 use crate::dialect::{Access, Connection, Dialect};
 use crate::direction::Direction;
+use crate::engine::Engine;
 use crate::error::{CommandError, Error, Result};
 use crate::graph::{RevisionMap, Step};
 use crate::history;
 use crate::progress::Event;
 use crate::project::Project;
 use crate::runner::{self, Runner, Scope};
+use crate::scripts::Scripts;
 use crate::version::VersionTable;
 
 /// How `upgrade`, `downgrade` and `stamp` run.
@@ -144,7 +148,14 @@ fn offline(
     // Like Alembic, the version table is created by the first step from base: with no step, there is nothing
     // to record and the script is empty.
     let create = may_create && heads.is_empty() && !steps.is_empty();
-    let sql = runner::render_sql(&steps, &p.version_table(), create, single(p, o));
+    let values = user_versions(p, p.scripts()?, dialect.engine);
+    let sql = runner::render_sql(
+        &steps,
+        &p.version_table(),
+        create,
+        single(p, o),
+        values.as_ref().map(|v| (v, heads)),
+    );
     Ok(Migration::Offline {
         steps: steps.len(),
         sql,
@@ -186,8 +197,11 @@ fn online(
     let mut conn = match opened {
         Err(Error::NoDatabase { .. }) if o.dry_run && access == Access::CreateIfMissing => {
             let url = p.settings.database_url()?;
-            let steps = runner::prepare(scripts, &Dialect::for_url(&url), planner(&[])?)?;
-            return Ok(dry_run(&steps, &version, true, single(p, o)));
+            let dialect = Dialect::for_url(&url);
+            let steps = runner::prepare(scripts, &dialect, planner(&[])?)?;
+            let values = user_versions(p, scripts, dialect.engine);
+            let track = values.as_ref().map(|v| (v, &[][..]));
+            return Ok(dry_run(&steps, &version, true, single(p, o), track));
         }
         other => other?,
     };
@@ -202,8 +216,11 @@ fn online(
         if upgrade {
             check_applied(p, conn, &heads, false)?;
         }
-        let steps = runner::prepare(scripts, &conn.dialect(), planner(&heads)?)?;
-        return Ok(dry_run(&steps, &version, !exists, single(p, o)));
+        let dialect = conn.dialect();
+        let steps = runner::prepare(scripts, &dialect, planner(&heads)?)?;
+        let values = user_versions(p, scripts, dialect.engine);
+        let track = values.as_ref().map(|v| (v, heads.as_slice()));
+        return Ok(dry_run(&steps, &version, !exists, single(p, o), track));
     }
     let guard = take_lock(p, conn, events)?;
     let history = p.history_table();
@@ -213,10 +230,7 @@ fn online(
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads, true)?;
     }
-    let user_versions = match (p.settings.sqlite_user_version, conn.dialect().engine) {
-        (Some(mode), crate::engine::Engine::Sqlite) => Some(runner::user_versions(scripts, mode)),
-        _ => None,
-    };
+    let user_versions = user_versions(p, scripts, conn.dialect().engine);
     let mut runner = Runner {
         conn,
         scripts,
@@ -253,18 +267,31 @@ fn start_heads(map: &RevisionMap, start: Option<&str>) -> Result<Vec<String>> {
     }
 }
 
+/// SQLite's `PRAGMA user_version` at each revision, when the ini file asks for it to be kept.
+fn user_versions<'s>(
+    p: &Project,
+    scripts: &'s Scripts,
+    engine: Engine,
+) -> Option<HashMap<&'s str, u32>> {
+    match (p.settings.sqlite_user_version, engine) {
+        (Some(mode), Engine::Sqlite) => Some(runner::user_versions(scripts, mode)),
+        _ => None,
+    }
+}
+
 fn dry_run(
     steps: &[runner::Prepared<'_>],
     version: &VersionTable,
     create: bool,
     single: bool,
+    user_versions: Option<(&HashMap<&str, u32>, &[String])>,
 ) -> Migration {
     Migration::DryRun {
         steps: steps.iter().map(|s| s.log_line(true)).collect(),
         sql: if steps.is_empty() {
             String::new()
         } else {
-            runner::render_sql(steps, version, create, single)
+            runner::render_sql(steps, version, create, single, user_versions)
         },
     }
 }
