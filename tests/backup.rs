@@ -802,7 +802,8 @@ fn bad_input_is_one_clear_error_and_changes_nothing() {
     let r = run(backup_cmd(&fx).args(["--label", "x", "list"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("--label and --compress belong to create"),
+        r.stderr
+            .contains("--label, --compress and --format belong to create"),
         "{}",
         r.stderr
     );
