@@ -8,6 +8,7 @@
 //! compares the revisions with the declared schema and writes revisions from it.
 
 mod authoring;
+mod ensure;
 mod listing;
 mod migrate;
 mod schema;
@@ -20,6 +21,7 @@ use crate::progress::Event;
 use crate::project::Project;
 
 pub use authoring::{init, merge, revision, Generated, NewRevisionArgs, ScriptsFolder};
+pub use ensure::{ensure, EnsureError, EnsureOptions, Found, Ready, StampedBy};
 pub use listing::{
     branches, current, heads, history, show, BranchPoint, Branches, Current, ListingKind,
     RevisionView, Revisions,
