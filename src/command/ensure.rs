@@ -93,7 +93,9 @@ pub enum EnsureError {
         count: usize,
         sql: String,
     },
-    #[error("the database has objects but no version rows, and there are no revisions to match it with")]
+    #[error(
+        "the database has objects but no version rows, and there are no revisions to match it with"
+    )]
     NoRevisions,
     #[error("--from-schema applies the schema file only when the revisions give its schema; 'db-migrate check' finds {count} change(s) between them (run every revision instead, without --from-schema, or write the revision 'db-migrate revision --autogenerate' proposes)")]
     SchemaDisagrees { count: usize },
@@ -115,11 +117,7 @@ impl From<EnsureError> for Error {
 
 /// `ensure`: see the module's documentation. Progress (each revision, a wait for the lock, "Already at head")
 /// goes to `events` as `upgrade`'s does.
-pub fn ensure(
-    p: &Project,
-    o: &EnsureOptions,
-    events: &mut dyn FnMut(Event<'_>),
-) -> Result<Ready> {
+pub fn ensure(p: &Project, o: &EnsureOptions, events: &mut dyn FnMut(Event<'_>)) -> Result<Ready> {
     let created = create_database(p, events)?;
     let mut conn = p.connect()?;
     let conn = conn.as_mut();
@@ -138,7 +136,11 @@ pub fn ensure(
     if heads.is_empty() {
         let live = live_schema(p)?;
         if holds_nothing(&live) {
-            ready.case = if created { Found::Created } else { Found::Empty };
+            ready.case = if created {
+                Found::Created
+            } else {
+                Found::Empty
+            };
             if o.from_schema {
                 let changes = super::check(p, super::Planning::default())?;
                 if !changes.changes.is_empty() {
