@@ -41,10 +41,14 @@ macro_rules! embed_revisions {
     };
 }
 
+/// Where an application's progress goes.
+type Progress = Box<dyn FnMut(Event<'_>)>;
+
 /// A project opened by an application, and where its progress goes.
 pub struct Migrations {
     project: Project,
-    progress: RefCell<Box<dyn FnMut(Event<'_>)>>,
+    /// Behind a cell so that the calls take `&self`.
+    progress: RefCell<Progress>,
 }
 
 impl Migrations {

@@ -251,6 +251,25 @@ mod tests {
     }
 
     #[test]
+    fn embedded_revisions_make_the_same_graph_and_name_their_path_in_errors() {
+        let root = revision("root", "");
+        let child = revision("child", "root");
+        let scripts = Scripts::embedded(&[
+            ("v/root.sql", root.as_str()),
+            ("v/child.sql", child.as_str()),
+        ])
+        .unwrap();
+        assert_eq!(scripts.map.resolve("heads", &[]).unwrap(), vec!["child"]);
+        assert_eq!(scripts.get("root").unwrap().path, Path::new("v/root.sql"));
+        assert!(scripts.default_location().is_none());
+        let orphan = revision("orphan", "gone");
+        let Err(Error::Scripts(e)) = Scripts::embedded(&[("v/orphan.sql", orphan.as_str())]) else {
+            panic!("a missing parent must fail");
+        };
+        assert!(e.to_string().ends_with("(v/orphan.sql)"), "{e}");
+    }
+
+    #[test]
     fn a_missing_version_location_is_its_own_error() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("versions");
