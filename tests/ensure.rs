@@ -297,3 +297,19 @@ both!(eight_replicas_at_once_apply_every_revision_once, |fx| {
         assert!(counts.iter().all(|r| r[1] == "1"), "ran twice: {counts:?}");
     }
 });
+
+// db-init installs extensions in a new database; a revision that never created them still matches.
+#[test]
+fn extensions_installed_outside_the_revisions_do_not_prevent_a_match() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.chain(2);
+    fx.connect()
+        .batch("CREATE EXTENSION IF NOT EXISTS pgcrypto; CREATE TABLE t1 (id INTEGER);")
+        .unwrap();
+    let (report, _) = ensure(&fx, &[]);
+    assert_eq!(report["case"], "pre-migration");
+    assert_eq!(report["stamped"], serde_json::json!(["r1"]));
+    assert_eq!(fx.heads(), vec!["r2"]);
+}

@@ -19,7 +19,7 @@ use thiserror::Error;
 use super::migrate::{check_applied, nothing_to_upgrade};
 use super::schema::{creation, live_schema, schema_files, scratch_server, SchemaChanges};
 use super::take_lock;
-use crate::dburl::DatabaseUrl;
+use crate::dburl::{DatabaseUrl, SqliteTarget};
 use crate::dialect::scratch::{upgrade_steps, Scratch, ScratchError};
 use crate::dialect::{Connection, DbError};
 use crate::error::{Error, Result};
@@ -118,8 +118,7 @@ impl From<EnsureError> for Error {
 /// `ensure`: see the module's documentation. Progress (each revision, a wait for the lock, "Already at head")
 /// goes to `events` as `upgrade`'s does.
 pub fn ensure(p: &Project, o: &EnsureOptions, events: &mut dyn FnMut(Event<'_>)) -> Result<Ready> {
-    let created = create_database(p, events)?;
-    let mut conn = p.connect()?;
+    let (created, mut conn) = connect_creating(p, events)?;
     let conn = conn.as_mut();
     let guard = take_lock(p, conn, events)?;
     let scripts = p.scripts()?;
@@ -198,24 +197,26 @@ pub fn ensure(p: &Project, o: &EnsureOptions, events: &mut dyn FnMut(Event<'_>))
     Ok(ready)
 }
 
-/// Makes the database exist, saying whether it was missing: a SQLite file is created by connecting; a
-/// PostgreSQL database that the server says does not exist is created by `db-init`'s code, which tolerates
-/// another replica creating it at the same moment. No extension is created: the revisions create theirs.
-fn create_database(p: &Project, events: &mut dyn FnMut(Event<'_>)) -> Result<bool> {
-    match p.settings.database_url()? {
-        DatabaseUrl::Sqlite(crate::dburl::SqliteTarget::File(path)) => Ok(!path.exists()),
-        DatabaseUrl::Sqlite(crate::dburl::SqliteTarget::Memory) => Ok(false),
-        DatabaseUrl::Postgres(target) => {
-            match crate::dialect::postgres::PgConnection::open(&target) {
-                Ok(_) => Ok(false),
-                // invalid_catalog_name: the server is up and the database is not there.
-                Err(Error::PgConnect(e)) if e.code() == Some("3D000") => {
-                    let report = crate::init::run(p, &crate::init::Options::default(), events)?;
-                    Ok(report.database.state == crate::init::State::Created)
-                }
-                Err(e) => Err(e),
-            }
+/// Connects, making the database exist first, and says whether this run created it: a SQLite file is
+/// created by connecting; a PostgreSQL database that the server says does not exist is created by `db-init`'s
+/// code, which tolerates another replica creating it at the same moment. No extension is created: the
+/// revisions create theirs.
+fn connect_creating(
+    p: &Project,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<(bool, Box<dyn Connection>)> {
+    let missing_file = match p.settings.database_url()? {
+        DatabaseUrl::Sqlite(SqliteTarget::File(path)) => !path.exists(),
+        DatabaseUrl::Sqlite(SqliteTarget::Memory) | DatabaseUrl::Postgres(_) => false,
+    };
+    match p.connect() {
+        Ok(conn) => Ok((missing_file, conn)),
+        Err(Error::PgConnect(e)) if e.is_missing_database() => {
+            let report = crate::init::run(p, &crate::init::Options::default(), events)?;
+            let created = report.database.state == crate::init::State::Created;
+            Ok((created, p.connect()?))
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -261,6 +262,7 @@ fn matching(p: &Project, scripts: &Scripts, live: &Schema) -> Result<Vec<String>
         if live == replayed {
             return Ok(heads);
         }
+        // At least one: schemas can differ where the diff sees no change to make.
         let count = diff(&replayed, &live).len().max(1);
         if closest.as_ref().is_none_or(|(fewest, ..)| count < *fewest) {
             closest = Some((count, heads.clone(), replayed, live));
