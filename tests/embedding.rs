@@ -8,11 +8,17 @@ use serde_json::Value;
 use crate::both;
 use crate::util::{program_in, Fixture, Run};
 
-/// The example as `cargo test` built it, beside the test binary's folder.
+/// The example as `cargo test` built it (it builds every example), beside the test binary's folder.
 fn example() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    dir.join("examples/ready")
+    let example = dir.join("examples/ready");
+    assert!(
+        example.is_file(),
+        "{} is not built: cargo test builds it, as does cargo build --release --examples",
+        example.display()
+    );
+    example
 }
 
 /// Runs the example on the fixture's database and returns its `ensure` report and what it printed.

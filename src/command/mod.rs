@@ -5,7 +5,8 @@
 //!
 //! One module per family of verbs: `migrate` moves the database, `listing` reads the revisions and where the
 //! database is, `validate` checks what ran against the files, `authoring` writes new revision files, `schema`
-//! compares the revisions with the declared schema and writes revisions from it.
+//! compares the revisions with the declared schema and writes revisions from it, `ensure` readies a database
+//! at start-up whatever it finds.
 
 mod authoring;
 mod ensure;
