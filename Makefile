@@ -23,7 +23,7 @@ LABEL ?=
 export DB_MIGRATE DB_INIT DB_BACKUP
 
 .PHONY: build dist test test-deps lint bench bench-smoke db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
-	db-merge db-validate db-check db-drift db-schema db-backup db-restore db-reset deploy clean
+	db-merge db-validate db-ensure db-check db-drift db-schema db-backup db-restore db-reset deploy clean
 
 build: $(BINARIES)
 
@@ -105,6 +105,10 @@ db-merge: $(DB_MIGRATE)
 
 db-validate: $(DB_MIGRATE)
 	$(DB_MIGRATE) validate
+
+## Ready on start: create the database, or recognise one made before migrations by its schema, then upgrade.
+db-ensure: $(DB_MIGRATE)
+	$(DB_MIGRATE) ensure
 
 ## Exit 5 (with the changes) unless the revisions give the declared schema; needs no live database.
 db-check: $(DB_MIGRATE)

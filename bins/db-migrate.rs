@@ -299,6 +299,21 @@ enum Command {
         #[arg(long = "lock-timeout")]
         lock_timeout: Option<u64>,
     },
+    /// Make the database ready whatever it is: create it, match a pre-migration one to its revision, upgrade.
+    Ensure {
+        /// A new or empty database gets the schema file and a stamp of the heads, when check finds they agree.
+        #[arg(long = "from-schema")]
+        from_schema: bool,
+        /// A database with tables but no version table is at REV (instead of the revision its schema matches).
+        #[arg(long, value_name = "REV")]
+        baseline: Option<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for another migration to finish.
+        #[arg(long = "lock-timeout")]
+        lock_timeout: Option<u64>,
+    },
     /// Create the version and history tables if they are missing.
     #[command(name = "ensure_version", alias = "ensure-version")]
     EnsureVersion {
@@ -509,6 +524,18 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             common::print(&findings, json)?;
             findings.check()
         }
+        Command::Ensure {
+            from_schema,
+            baseline,
+            json,
+            lock_timeout: _,
+        } => {
+            let o = command::EnsureOptions {
+                from_schema,
+                baseline,
+            };
+            common::print(&command::ensure(&project, &o, &mut events)?, json)
+        }
         Command::EnsureVersion { lock_timeout: _ } => {
             common::print(&command::ensure_version(&project, &mut events)?, false)
         }
@@ -522,9 +549,9 @@ impl Command {
             Command::Upgrade { run, .. }
             | Command::Downgrade { run, .. }
             | Command::Stamp { run, .. } => run.lock_timeout,
-            Command::Validate { lock_timeout, .. } | Command::EnsureVersion { lock_timeout } => {
-                *lock_timeout
-            }
+            Command::Validate { lock_timeout, .. }
+            | Command::Ensure { lock_timeout, .. }
+            | Command::EnsureVersion { lock_timeout } => *lock_timeout,
             Command::Init { .. }
             | Command::Revision { .. }
             | Command::Create { .. }
@@ -549,6 +576,7 @@ impl Command {
             | Command::Current { .. }
             | Command::Validate { .. }
             | Command::Drift { .. }
+            | Command::Ensure { .. }
             | Command::EnsureVersion { .. } => true,
             Command::History {
                 rev_range,

@@ -93,6 +93,9 @@ pub enum Error {
     /// Boxed: schema errors carry paths and the residual SQL of a failed proof.
     #[error(transparent)]
     Schema(Box<crate::command::SchemaError>),
+    /// Boxed: `ensure`'s no-match error carries the SQL of the differences.
+    #[error(transparent)]
+    Ensure(Box<crate::command::EnsureError>),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.

@@ -2,15 +2,21 @@
 //! revision files, for SQLite and PostgreSQL, and backups of the database to go with it. The binaries in `bins/`
 //! only parse arguments and print; every behaviour lives here.
 //!
-//! An application that embeds dbkit uses the same calls as the binaries:
+//! An application that migrates its own database at start-up needs one call: [`embed::Migrations`] opens the
+//! project from a directory or from revisions compiled into the program ([`embed_revisions!`]), and its
+//! `ensure`, `upgrade` and `current` behave as the verbs do, under the same lock (docs/embedding.md).
+//!
+//! Beyond that, an application that embeds dbkit uses the same calls as the binaries:
 //!
 //! - **Open a project.** [`config::load`] reads the settings (flags, environment, `.env` through
 //!   [`config::load_env_file`], the ini file) into a [`config::Settings`]; [`Project::new`] wraps them, and reads
-//!   the revision files once, when a verb first needs them.
+//!   the revision files once, when a verb first needs them; [`Project::with_revisions`] takes revisions
+//!   compiled into the program instead.
 //! - **Move the database.** [`command::migrate`] upgrades or downgrades to a target in a [`Direction`] (online, as
 //!   a dry run, or offline as SQL, per [`command::RunOptions`]) and returns a [`command::Migration`];
 //!   [`command::stamp`] moves the version table without running SQL; [`command::ensure_version`] creates the
-//!   tables. Each reports what it does as it goes through an [`Event`] callback.
+//!   tables; [`command::ensure`] makes the database ready whatever it is (created, empty, made before
+//!   migrations, or migrated). Each reports what it does as it goes through an [`Event`] callback.
 //! - **Read where it is.** [`command::current`], [`command::heads`], [`command::history`], [`command::show`],
 //!   [`command::branches`] and [`command::validate`] return reports.
 //! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
@@ -31,6 +37,7 @@ pub mod config;
 mod dburl;
 pub mod dialect;
 mod direction;
+pub mod embed;
 mod engine;
 mod error;
 mod graph;
@@ -55,7 +62,7 @@ pub use direction::Direction;
 pub use engine::Engine;
 pub use error::{CommandError, Error, Result};
 pub use progress::Event;
-pub use project::Project;
+pub use project::{Project, Revisions};
 
 /// dbkit's version, recorded in the history table.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

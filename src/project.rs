@@ -12,10 +12,16 @@ use crate::history::HistoryTable;
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
 
+/// Revisions compiled into a program, each `(name, text)`: what [`embed_revisions!`](crate::embed_revisions)
+/// makes. The name (the path as written) stands for the file in messages.
+pub type Revisions = &'static [(&'static str, &'static str)];
+
 /// Settings plus the revision files, read at most once.
 pub struct Project {
     pub settings: Settings,
     scripts: OnceCell<Scripts>,
+    /// Revisions compiled into the program, read instead of the version locations.
+    embedded: Option<Revisions>,
 }
 
 impl Project {
@@ -23,6 +29,16 @@ impl Project {
         Project {
             settings,
             scripts: OnceCell::new(),
+            embedded: None,
+        }
+    }
+
+    /// A project whose revisions are compiled into the program rather than read from the version locations;
+    /// everything else (the database, the tables, the lock) comes from `settings` as for [`Project::new`].
+    pub fn with_revisions(settings: Settings, revisions: Revisions) -> Project {
+        Project {
+            embedded: Some(revisions),
+            ..Project::new(settings)
         }
     }
 
@@ -35,7 +51,10 @@ impl Project {
         if let Some(s) = self.scripts.get() {
             return Ok(s);
         }
-        let loaded = Scripts::load(&self.settings.version_locations)?;
+        let loaded = match self.embedded {
+            Some(revisions) => Scripts::embedded(revisions)?,
+            None => Scripts::load(&self.settings.version_locations)?,
+        };
         Ok(self.scripts.get_or_init(|| loaded))
     }
 
@@ -44,6 +63,12 @@ impl Project {
     pub(crate) fn with_scripts_loading<T>(&self, work: impl FnOnce() -> Result<T>) -> Result<T> {
         if self.scripts.get().is_some() {
             return work();
+        }
+        if self.embedded.is_some() {
+            // Embedded revisions are parsed from memory: there is no reading to overlap.
+            let value = work()?;
+            self.scripts()?;
+            return Ok(value);
         }
         let locations = self.settings.version_locations.clone();
         let (result, loaded) = std::thread::scope(|scope| {

@@ -549,7 +549,7 @@ impl Runner<'_> {
         }))
     }
 
-    fn bookkeeping(&mut self, p: &Prepared<'_>, elapsed: Duration) -> Result<()> {
+    pub(crate) fn bookkeeping(&mut self, p: &Prepared<'_>, elapsed: Duration) -> Result<()> {
         for op in &p.step.version_ops {
             self.version.apply(self.conn, op)?;
         }

@@ -63,6 +63,21 @@ impl Scripts {
             files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
             scripts.extend(load_all(&files)?);
         }
+        Scripts::new(scripts, locations)
+    }
+
+    /// Revisions compiled into a program, each `(name, text)`; the name stands for the file in messages.
+    /// They have no version location, so the verbs that write revision files cannot use them.
+    pub(crate) fn embedded(revisions: &[(&str, &str)]) -> Result<Scripts> {
+        let scripts = revisions
+            .iter()
+            .map(|(name, text)| Script::parse(Path::new(name), text))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Scripts::new(scripts, &[])
+    }
+
+    /// Indexes parsed revisions and builds their graph.
+    fn new(scripts: Vec<Script>, locations: &[PathBuf]) -> Result<Scripts> {
         let mut index = HashMap::with_capacity(scripts.len());
         for (i, s) in scripts.iter().enumerate() {
             if let Some(&first) = index.get(&s.id) {
@@ -233,6 +248,25 @@ mod tests {
                 orphan.display()
             )
         );
+    }
+
+    #[test]
+    fn embedded_revisions_make_the_same_graph_and_name_their_path_in_errors() {
+        let root = revision("root", "");
+        let child = revision("child", "root");
+        let scripts = Scripts::embedded(&[
+            ("v/root.sql", root.as_str()),
+            ("v/child.sql", child.as_str()),
+        ])
+        .unwrap();
+        assert_eq!(scripts.map.resolve("heads", &[]).unwrap(), vec!["child"]);
+        assert_eq!(scripts.get("root").unwrap().path, Path::new("v/root.sql"));
+        assert!(scripts.default_location().is_none());
+        let orphan = revision("orphan", "gone");
+        let Err(Error::Scripts(e)) = Scripts::embedded(&[("v/orphan.sql", orphan.as_str())]) else {
+            panic!("a missing parent must fail");
+        };
+        assert!(e.to_string().ends_with("(v/orphan.sql)"), "{e}");
     }
 
     #[test]

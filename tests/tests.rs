@@ -30,6 +30,10 @@ mod authoring;
 mod schema;
 // The declared schema on PostgreSQL, with scratch databases on the test server.
 mod schema_postgres;
+// ensure: every case of a database at start-up, and replicas at once.
+mod ensure;
+// The embedding example: an application migrating at start-up with its revisions compiled in.
+mod embedding;
 // drift: the live database against the schema its recorded revisions give.
 mod drift;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.

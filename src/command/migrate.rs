@@ -297,7 +297,7 @@ fn dry_run(
 }
 
 /// What an upgrade that ran nothing says: where the database is.
-fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
+pub(super) fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
     if !heads.is_empty() && map.at_heads(heads) {
         format!("Already at head: {}", heads.join(", "))
     } else if map.is_empty() {
@@ -315,7 +315,7 @@ fn nothing_to_upgrade(map: &RevisionMap, heads: &[String]) -> String {
 /// Refuses to build on revisions whose files no longer say what ran here. Old whole-file records of files
 /// that are unchanged are brought up to date when `update` (the caller holds the lock), so later edits that
 /// do not change what ran stop counting.
-fn check_applied(
+pub(super) fn check_applied(
     p: &Project,
     conn: &mut dyn Connection,
     heads: &[String],

@@ -5,9 +5,11 @@
 //!
 //! One module per family of verbs: `migrate` moves the database, `listing` reads the revisions and where the
 //! database is, `validate` checks what ran against the files, `authoring` writes new revision files, `schema`
-//! compares the revisions with the declared schema and writes revisions from it.
+//! compares the revisions with the declared schema and writes revisions from it, `ensure` readies a database
+//! at start-up whatever it finds.
 
 mod authoring;
+mod ensure;
 mod listing;
 mod migrate;
 mod schema;
@@ -20,6 +22,7 @@ use crate::progress::Event;
 use crate::project::Project;
 
 pub use authoring::{init, merge, revision, Generated, NewRevisionArgs, ScriptsFolder};
+pub use ensure::{ensure, EnsureError, EnsureOptions, Found, Ready, StampedBy};
 pub use listing::{
     branches, current, heads, history, show, BranchPoint, Branches, Current, ListingKind,
     RevisionView, Revisions,

@@ -206,7 +206,7 @@ pub fn schema_diff(p: &Project, planning: Planning<'_>) -> Result<SchemaChanges>
 
 impl SchemaChanges {
     /// The steps of one engine's plan.
-    fn new(dialect: Engine, steps: &[Step]) -> SchemaChanges {
+    pub(super) fn new(dialect: Engine, steps: &[Step]) -> SchemaChanges {
         SchemaChanges {
             changes: steps
                 .iter()
@@ -374,7 +374,7 @@ fn built(server: &ScratchServer, schema: &Schema) -> Result<(Scratch, String)> {
 
 /// The configured database's schema, read without writing (the database must exist), less dbkit's
 /// bookkeeping tables.
-fn live_schema(p: &Project) -> Result<Schema> {
+pub(super) fn live_schema(p: &Project) -> Result<Schema> {
     Ok(live(p)?.0)
 }
 
@@ -457,7 +457,7 @@ pub fn drift(p: &Project) -> Result<Drift> {
 }
 
 /// Where the configured database's engine makes its scratch databases.
-fn scratch_server(p: &Project) -> Result<ScratchServer> {
+pub(super) fn scratch_server(p: &Project) -> Result<ScratchServer> {
     server_for(p, p.settings.database_url()?.engine())
 }
 
@@ -498,7 +498,7 @@ fn replayed(p: &Project, server: &ScratchServer) -> Result<(Scratch, Schema)> {
 }
 
 /// The steps from `from` to `to` only: a dump never goes back.
-fn creation(from: &Schema, to: &Schema) -> Vec<Step> {
+pub(super) fn creation(from: &Schema, to: &Schema) -> Vec<Step> {
     let changes = diff(from, to);
     render::steps(from, to, &changes, &Renames::default(), Options::default())
 }
@@ -632,7 +632,7 @@ fn declared(path: &Path, server: &ScratchServer) -> Result<(Schema, Renames)> {
 }
 
 /// The schema file, or the `.sql` files of a schema directory in name order.
-fn schema_files(path: &Path) -> Result<Vec<PathBuf>> {
+pub(super) fn schema_files(path: &Path) -> Result<Vec<PathBuf>> {
     if path.is_dir() {
         let mut files = Vec::new();
         for entry in std::fs::read_dir(path).map_err(Error::io(path))? {

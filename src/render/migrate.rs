@@ -3,7 +3,9 @@
 //! `init` wrote, in Alembic's `Generating … done` form.
 
 use super::Render;
-use crate::command::{Accepted, Ensured, Findings, Generated, Migration, ScriptsFolder};
+use crate::command::{
+    Accepted, Ensured, Findings, Found, Generated, Migration, Ready, ScriptsFolder, StampedBy,
+};
 
 impl Render for Migration {
     fn text(&self) -> String {
@@ -33,6 +35,39 @@ impl Render for Migration {
 impl Render for Ensured {
     fn text(&self) -> String {
         String::new()
+    }
+}
+
+/// One line: what the database was, what was done to it, where it is now. Each revision that ran was
+/// reported on stderr as it finished.
+impl Render for Ready {
+    fn text(&self) -> String {
+        let found = match self.case {
+            Found::Created => "created the database",
+            Found::Empty => "empty database",
+            Found::PreMigration => "pre-migration database",
+            Found::Migrated => "migrated database",
+        };
+        let mut text = found.to_string();
+        if let Some(by) = self.stamped_by {
+            let how = match by {
+                StampedBy::SchemaMatch => "its schema is the one at",
+                StampedBy::Baseline => "the baseline is",
+                StampedBy::SchemaFile => "applied the schema file, which is the schema at",
+            };
+            let stamped = self.stamped.join(", ");
+            text.push_str(&format!("; {how} {stamped}: stamped {stamped}"));
+        }
+        text.push_str(&format!(
+            "; {} revision(s) applied; at {}\n",
+            self.upgraded,
+            if self.revisions.is_empty() {
+                "base".to_string()
+            } else {
+                self.revisions.join(", ")
+            }
+        ));
+        text
     }
 }
 
