@@ -10,6 +10,7 @@
 //!   stamped, and what follows it runs;
 //! - **migrated**: what is pending runs, as `upgrade` runs it.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -170,6 +171,7 @@ pub fn ensure(p: &Project, o: &EnsureOptions, events: &mut dyn FnMut(Event<'_>))
         scripts,
         version: &version,
         history: &history,
+        user_versions: super::migrate::user_versions(p, scripts, conn.dialect().engine),
     };
     if let Some((targets, by)) = stamp {
         if by == StampedBy::SchemaFile {
@@ -302,6 +304,8 @@ struct Tables<'a> {
     scripts: &'a Scripts,
     version: &'a VersionTable,
     history: &'a HistoryTable,
+    /// SQLite's `PRAGMA user_version` per revision, when the project keeps it in step.
+    user_versions: Option<HashMap<&'a str, u32>>,
 }
 
 impl<'a> Tables<'a> {
@@ -312,6 +316,7 @@ impl<'a> Tables<'a> {
             version: self.version,
             history: self.history,
             scope: Scope::PerStep,
+            user_versions: self.user_versions.clone(),
         }
     }
 }

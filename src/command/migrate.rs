@@ -268,7 +268,7 @@ fn start_heads(map: &RevisionMap, start: Option<&str>) -> Result<Vec<String>> {
 }
 
 /// SQLite's `PRAGMA user_version` at each revision, when the ini file asks for it to be kept.
-fn user_versions<'s>(
+pub(super) fn user_versions<'s>(
     p: &Project,
     scripts: &'s Scripts,
     engine: Engine,
