@@ -90,6 +90,8 @@ pub enum Error {
     /// Boxed: schema errors carry paths and the residual SQL of a failed proof.
     #[error(transparent)]
     Schema(Box<crate::command::SchemaError>),
+    #[error("lint found {errors} error(s) in the revisions' up sections")]
+    Lint { errors: usize },
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -166,6 +168,7 @@ impl Error {
             Error::Schema(e) if matches!(**e, crate::command::SchemaError::Drifted { .. }) => {
                 crate::EXIT_DRIFT
             }
+            Error::Lint { .. } => crate::EXIT_LINT,
             _ => crate::EXIT_ERROR,
         }
     }

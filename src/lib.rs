@@ -37,6 +37,7 @@ mod graph;
 mod history;
 mod ini;
 pub mod init;
+mod lint;
 mod lock;
 mod progress;
 mod project;
@@ -71,3 +72,5 @@ pub const EXIT_VALIDATION: i32 = 4;
 pub const EXIT_SCHEMA_DIFFERS: i32 = 5;
 /// Exit status of `drift` when the database's schema is not the one its recorded revisions give.
 pub const EXIT_DRIFT: i32 = 6;
+/// Exit status of `lint` when a finding is an error.
+pub const EXIT_LINT: i32 = 8;

@@ -186,7 +186,11 @@ fn online(
     let mut conn = match opened {
         Err(Error::NoDatabase { .. }) if o.dry_run && access == Access::CreateIfMissing => {
             let url = p.settings.database_url()?;
-            let steps = runner::prepare(scripts, &Dialect::for_url(&url), planner(&[])?)?;
+            let planned = planner(&[])?;
+            if upgrade {
+                warn_lint(p, &planned, url.engine(), events)?;
+            }
+            let steps = runner::prepare(scripts, &Dialect::for_url(&url), planned)?;
             return Ok(dry_run(&steps, &version, true, single(p, o)));
         }
         other => other?,
@@ -202,7 +206,11 @@ fn online(
         if upgrade {
             check_applied(p, conn, &heads, false)?;
         }
-        let steps = runner::prepare(scripts, &conn.dialect(), planner(&heads)?)?;
+        let planned = planner(&heads)?;
+        if upgrade {
+            warn_lint(p, &planned, conn.dialect().engine, events)?;
+        }
+        let steps = runner::prepare(scripts, &conn.dialect(), planned)?;
         return Ok(dry_run(&steps, &version, !exists, single(p, o)));
     }
     let guard = take_lock(p, conn, events)?;
@@ -212,6 +220,7 @@ fn online(
     if upgrade {
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads, true)?;
+        warn_lint(p, &planner(&heads)?, conn.dialect().engine, events)?;
     }
     let mut runner = Runner {
         conn,
@@ -234,6 +243,20 @@ fn online(
     }
     guard.release(conn)?;
     Ok(Migration::Online { steps: done })
+}
+
+/// Reports the lint findings of the revisions an upgrade is about to apply, as warnings: they never stop it.
+/// An upgrade with nothing to apply reads nothing more.
+fn warn_lint(
+    p: &Project,
+    steps: &[Step],
+    engine: crate::Engine,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<()> {
+    for finding in super::lint::before_upgrade(p, steps, engine)? {
+        events(Event::Lint(&finding));
+    }
+    Ok(())
 }
 
 /// The heads an offline run starts from: `from` of a `from:to` range, else nothing (base).

@@ -8,6 +8,7 @@
 //! compares the revisions with the declared schema and writes revisions from it.
 
 mod authoring;
+mod lint;
 mod listing;
 mod migrate;
 mod schema;
@@ -19,7 +20,9 @@ use crate::lock;
 use crate::progress::Event;
 use crate::project::Project;
 
+pub use crate::lint::Severity;
 pub use authoring::{init, merge, revision, Generated, NewRevisionArgs, ScriptsFolder};
+pub use lint::{lint, AllowedFinding, Lint, LintFinding};
 pub use listing::{
     branches, current, heads, history, show, BranchPoint, Branches, Current, ListingKind,
     RevisionView, Revisions,
