@@ -16,6 +16,8 @@
 //! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
 //!   [`command::autogenerate`] writes one from the schema file.
 //! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`].
+//! - **Lint the revisions.** [`command::lint`] flags what would lock, rewrite or lose data on a live database;
+//!   [`command::migrate`] reports the same findings for what an upgrade applies, as [`Event::Lint`] warnings.
 //! - **Create and back up the database.** [`init::run`] creates and verifies it; [`backup`] creates, lists,
 //!   verifies, restores and prunes backups.
 //! - **Print.** Every report serialises (the binaries' `--json`), and [`render::Render`] gives its text.

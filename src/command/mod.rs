@@ -5,7 +5,8 @@
 //!
 //! One module per family of verbs: `migrate` moves the database, `listing` reads the revisions and where the
 //! database is, `validate` checks what ran against the files, `authoring` writes new revision files, `schema`
-//! compares the revisions with the declared schema and writes revisions from it.
+//! compares the revisions with the declared schema and writes revisions from it, `lint` flags what in the
+//! revisions would lock, rewrite or lose data on a live database.
 
 mod authoring;
 mod lint;

@@ -160,17 +160,17 @@ impl Linter {
                 line,
                 format!("type of {table}.{column} changed"),
             ),
-            Action::SetNotNull { column } if existing => {
-                if !self
-                    .not_null_checks
-                    .contains(&(table.to_string(), column.clone()))
-                {
-                    s.hit(
-                        Rule::SettingNotNullableField,
-                        line,
-                        format!("SET NOT NULL on {table}.{column} without a CHECK ({column} IS NOT NULL) before it"),
-                    );
-                }
+            Action::SetNotNull { column }
+                if existing
+                    && !self
+                        .not_null_checks
+                        .contains(&(table.to_string(), column.clone())) =>
+            {
+                s.hit(
+                    Rule::SettingNotNullableField,
+                    line,
+                    format!("SET NOT NULL on {table}.{column} without a CHECK ({column} IS NOT NULL) before it"),
+                );
             }
             Action::DropColumn { column } => {
                 if existing {

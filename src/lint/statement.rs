@@ -43,8 +43,8 @@ pub(crate) enum Action {
         column: String,
         not_null: bool,
         has_default: bool,
-        /// The default calls a function not known to be stable, the type is a serial, or the column is a
-        /// stored generated one: every existing row gets a value computed for it.
+        /// The default calls a function not known to be stable, the type is a serial, or the column is an
+        /// identity or a stored generated one: every existing row gets a value computed for it.
         rewrites: bool,
     },
     AddForeignKey {
@@ -359,10 +359,10 @@ fn has_pair(tokens: &[Token], first: &str, second: &str) -> bool {
         match t {
             Token::Punct("(" | "[") => depth += 1,
             Token::Punct(")" | "]") => depth = depth.saturating_sub(1),
-            Token::Word(w) if depth == 0 && w == first => {
-                if word(tokens.get(i + 1)) == Some(second) {
-                    return true;
-                }
+            Token::Word(w)
+                if depth == 0 && w == first && word(tokens.get(i + 1)) == Some(second) =>
+            {
+                return true;
             }
             _ => {}
         }
@@ -461,7 +461,7 @@ fn add_column(column: String, def: &[Token]) -> Action {
         column,
         not_null: has_pair(def, "not", "null") || has_pair(def, "primary", "key"),
         has_default: default.is_some() || serial || identity || generated_stored,
-        rewrites: serial || generated_stored || default.is_some_and(calls_volatile),
+        rewrites: serial || identity || generated_stored || default.is_some_and(calls_volatile),
     }
 }
 
@@ -617,6 +617,10 @@ mod tests {
         );
         assert_eq!(
             add("ALTER TABLE t ADD c int DEFAULT my_next()"),
+            (false, true, true)
+        );
+        assert_eq!(
+            add("ALTER TABLE t ADD id bigint GENERATED ALWAYS AS IDENTITY"),
             (false, true, true)
         );
     }
