@@ -427,6 +427,14 @@ both!(
         "ALTER TABLE t RENAME COLUMN name TO full_name;\nALTER TABLE t DROP COLUMN full_name;\nALTER TABLE t ADD COLUMN full_name text;",
         Some("SELECT 1;"),
     );
+        // A dry run shows the same warnings and changes nothing.
+        let r = fx.ok(&["upgrade", "--dry-run"]);
+        assert!(
+            r.stderr.contains("r2.sql:8: [renaming-column, "),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(fx.heads(), vec!["r1"]);
         let r = fx.ok(&["upgrade", "-q"]);
         assert!(
             r.stderr.contains("WARNING: ")
