@@ -113,8 +113,8 @@ pub fn print<R: Render + Serialize>(report: &R, json: bool) -> dbkit::Result<()>
 /// Where a verb's progress goes: each event's line on stderr, unless `quiet`; a warning always.
 pub fn progress(quiet: bool) -> impl FnMut(Event<'_>) {
     move |event: Event<'_>| {
-        if !quiet {
-            eprintln!("{}", render::progress::line(&event));
+        if let (false, Some(line)) = (quiet, render::progress::line(&event)) {
+            eprintln!("{line}");
         }
         if let Some(warning) = render::progress::warning(&event) {
             eprintln!("{warning}");

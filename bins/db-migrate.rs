@@ -32,6 +32,16 @@ Examples:
   db-migrate revision -m \"add user bio\""
 );
 
+/// Shown after `lint --help`: the rules and how to accept one.
+const LINT_HELP: &str = "\
+Rules (error: exit 8; warning: printed): adding-field-with-default, adding-not-nullable-field,
+require-concurrent-index-creation, adding-foreign-key-constraint, constraint-missing-not-valid,
+changing-column-type, setting-not-nullable-field, require-lock-timeout, ban-drop-column, ban-drop-table,
+renaming-column, renaming-table, mixed-transaction-false-section, sqlite-table-rebuild,
+sqlite-drop-indexed-column, invalid-allow-comment (docs/verify.md says which is which).
+Accept one in a revision with a comment: -- dbkit:allow <rule> <reason>
+Turn rules off for the project in the ini file: lint_disable = rule1, rule2";
+
 /// Shown after a verb's `--help` when it takes revisions.
 const REVISION_HELP: &str = "\
 Revisions: head, heads, base, an id or a unique prefix of one (any length), a branch label, label@head,
@@ -168,6 +178,20 @@ enum Command {
     /// Exit 0 when the database's schema is the one its recorded revisions give, else print the differences
     /// (as the SQL from the revisions' schema to the database's) and exit 6. Only reads the database.
     Drift {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Flag what in the revisions' up sections locks, rewrites or loses data on a live database; exit 8 on an
+    /// error (warnings pass).
+    #[command(after_help = LINT_HELP)]
+    Lint {
+        /// Only the revisions of a range [START]:[END], as history takes it (the earlier ones are still read).
+        #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
+        rev_range: Option<String>,
+        /// Only this dialect's sections [default: every dialect the project targets].
+        #[arg(long, value_parser = ["sqlite", "postgresql"])]
+        dialect: Option<String>,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -414,6 +438,19 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             common::print(&drift, json)?;
             drift.check()
         }
+        Command::Lint {
+            rev_range,
+            dialect,
+            json,
+        } => {
+            let dialect = dialect.map(|d| match d.as_str() {
+                "sqlite" => dbkit::Engine::Sqlite,
+                _ => dbkit::Engine::Postgresql,
+            });
+            let report = command::lint(&project, rev_range.as_deref(), dialect)?;
+            common::print(&report, json)?;
+            report.check()
+        }
         Command::Check { json, plan } => {
             let planning = plan.planning(false);
             let changes = command::check(&project, planning)?;
@@ -556,6 +593,7 @@ impl Command {
             | Command::Revision { .. }
             | Command::Create { .. }
             | Command::Check { .. }
+            | Command::Lint { .. }
             | Command::Drift { .. }
             | Command::Schema { .. }
             | Command::Merge { .. }
@@ -591,6 +629,7 @@ impl Command {
             | Command::Revision { .. }
             | Command::Create { .. }
             | Command::Check { .. }
+            | Command::Lint { .. }
             | Command::Merge { .. }
             | Command::Heads { .. }
             | Command::Branches { .. } => false,

@@ -43,8 +43,9 @@ fn start(dir: Option<&str>, url: Option<&str>) -> dbkit::Result<()> {
         None => Migrations::embedded(REVISIONS, url)?,
     };
     // The application's log: here stderr, in the command line's words.
-    let migrations =
-        migrations.with_progress(|event| eprintln!("{}", dbkit::render::progress::line(&event)));
+    let migrations = migrations.with_progress(|event| {
+        dbkit::render::progress::lines(&event).for_each(|l| eprintln!("{l}"))
+    });
     let ready = migrations.ensure(&Default::default())?;
     println!(
         "{}",

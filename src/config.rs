@@ -61,6 +61,8 @@ pub struct Settings {
     /// The ini file's `dialects`: engines a generated revision is written for besides the configured
     /// database's.
     pub(crate) dialects: Vec<Engine>,
+    /// The ini file's `lint_disable`: rules `lint` and `upgrade` do not report for this project.
+    pub(crate) lint_disable: Vec<crate::lint::Rule>,
     pub(crate) file_template: String,
     pub(crate) truncate_slug_length: usize,
     /// A time-zone name for new revisions' dates and file names; unset is local time.
@@ -157,6 +159,8 @@ pub enum SettingsError {
     UnknownDialect { name: String },
     #[error("sqlite_user_version must be 'depth' or 'header' (or 'off'), not '{value}'")]
     UnknownUserVersion { value: String },
+    #[error("lint_disable names '{name}', which is not a lint rule (docs/verify.md lists them)")]
+    UnknownLintRule { name: String },
 }
 
 /// What SQLite's `PRAGMA user_version` is kept at, in the same transaction as each version-table change.
@@ -309,6 +313,16 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
             }),
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    let lint_disable = get("lint_disable")?
+        .unwrap_or_default()
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            crate::lint::Rule::from_id(name).ok_or_else(|| SettingsError::UnknownLintRule {
+                name: name.to_string(),
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let file_template = get("file_template")?.unwrap_or_else(|| DEFAULT_FILE_TEMPLATE.into());
     let truncate_slug_length =
         parse_number(get("truncate_slug_length")?, "truncate_slug_length", 40)?;
@@ -380,6 +394,7 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         version_locations,
         schema_file,
         dialects,
+        lint_disable,
         file_template,
         truncate_slug_length,
         timezone: get("timezone")?,

@@ -89,7 +89,7 @@ impl Migrations {
     }
 
     /// Where progress goes: each revision as it finishes, a wait for the lock, "Already at head"; nowhere by
-    /// default. [`crate::render::progress::line`] gives each event the command line's text.
+    /// default. [`crate::render::progress::lines`] gives each event the command line's text.
     pub fn with_progress(mut self, progress: impl FnMut(Event<'_>) + 'static) -> Migrations {
         self.progress = RefCell::new(Box::new(progress));
         self

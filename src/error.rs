@@ -96,6 +96,8 @@ pub enum Error {
     /// Boxed: `ensure`'s no-match error carries the SQL of the differences.
     #[error(transparent)]
     Ensure(Box<crate::command::EnsureError>),
+    #[error("lint found {errors} error(s) in the revisions' up sections")]
+    Lint { errors: usize },
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -172,6 +174,7 @@ impl Error {
             Error::Schema(e) if matches!(**e, crate::command::SchemaError::Drifted { .. }) => {
                 crate::EXIT_DRIFT
             }
+            Error::Lint { .. } => crate::EXIT_LINT,
             _ => crate::EXIT_ERROR,
         }
     }

@@ -22,6 +22,8 @@
 //! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
 //!   [`command::autogenerate`] writes one from the schema file.
 //! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`].
+//! - **Lint the revisions.** [`command::lint`] flags what would lock, rewrite or lose data on a live database;
+//!   [`command::migrate`] reports the same findings for what an upgrade applies, as [`Event::Lint`] warnings.
 //! - **Create and back up the database.** [`init::run`] creates and verifies it; [`backup`] creates, lists,
 //!   verifies, restores and prunes backups.
 //! - **Print.** Every report serialises (the binaries' `--json`), and [`render::Render`] gives its text.
@@ -45,6 +47,7 @@ mod history;
 mod hooks;
 mod ini;
 pub mod init;
+mod lint;
 mod lock;
 mod progress;
 mod project;
@@ -79,3 +82,5 @@ pub const EXIT_VALIDATION: i32 = 4;
 pub const EXIT_SCHEMA_DIFFERS: i32 = 5;
 /// Exit status of `drift` when the database's schema is not the one its recorded revisions give.
 pub const EXIT_DRIFT: i32 = 6;
+/// Exit status of `lint` when a finding is an error.
+pub const EXIT_LINT: i32 = 8;

@@ -16,4 +16,6 @@ pub enum Event<'a> {
     NothingToDo(&'a str),
     /// A progress line of `db-init` or `db-backup`: what it is doing or did.
     Note(&'a str),
+    /// A lint finding in a revision an upgrade is about to apply: a warning, which never stops the upgrade.
+    Lint(&'a crate::command::LintFinding),
 }

@@ -251,6 +251,11 @@ impl Script {
         plain
     }
 
+    /// The file's text, normalised as it was read (for the lint's allow comments).
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
     pub(crate) fn body(&self, section: &Section) -> &str {
         &self.text[section.body.clone()]
     }

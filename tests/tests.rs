@@ -36,6 +36,8 @@ mod ensure;
 mod embedding;
 // drift: the live database against the schema its recorded revisions give.
 mod drift;
+// lint: each rule, allow comments, the ini file's lint_disable, and the warnings before upgrade.
+mod lint;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
 mod init;
 // db-backup: create, list, verify, restore and prune on both dialects.

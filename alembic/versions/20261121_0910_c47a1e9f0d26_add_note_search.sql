@@ -30,6 +30,7 @@ DROP TRIGGER notes_fts_insert;
 DROP TABLE notes_fts;
 
 -- migrate:up postgresql
+-- dbkit:allow adding-field-with-default the example's notes table is small; on a large one, fill a plain column in batches
 ALTER TABLE notes ADD COLUMN search tsvector
     GENERATED ALWAYS AS (to_tsvector('english', coalesce(title, '') || ' ' || coalesce(body, ''))) STORED;
 CREATE INDEX ix_notes_search ON notes USING GIN (search);

@@ -198,7 +198,11 @@ fn online(
         Err(Error::NoDatabase { .. }) if o.dry_run && access == Access::CreateIfMissing => {
             let url = p.settings.database_url()?;
             let dialect = Dialect::for_url(&url);
-            let steps = runner::prepare(scripts, &dialect, planner(&[])?)?;
+            let planned = planner(&[])?;
+            if upgrade {
+                warn_lint(p, &planned, dialect.engine, events)?;
+            }
+            let steps = runner::prepare(scripts, &dialect, planned)?;
             let values = user_versions(p, scripts, dialect.engine);
             let track = values.as_ref().map(|v| (v, &[][..]));
             return Ok(dry_run(&steps, &version, true, single(p, o), track));
@@ -217,7 +221,11 @@ fn online(
             check_applied(p, conn, &heads, false)?;
         }
         let dialect = conn.dialect();
-        let steps = runner::prepare(scripts, &dialect, planner(&heads)?)?;
+        let planned = planner(&heads)?;
+        if upgrade {
+            warn_lint(p, &planned, dialect.engine, events)?;
+        }
+        let steps = runner::prepare(scripts, &dialect, planned)?;
         let values = user_versions(p, scripts, dialect.engine);
         let track = values.as_ref().map(|v| (v, heads.as_slice()));
         return Ok(dry_run(&steps, &version, !exists, single(p, o), track));
@@ -229,6 +237,7 @@ fn online(
     if upgrade {
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads, true)?;
+        warn_lint(p, &planner(&heads)?, conn.dialect().engine, events)?;
     }
     let user_versions = user_versions(p, scripts, conn.dialect().engine);
     let mut runner = Runner {
@@ -253,6 +262,20 @@ fn online(
     }
     guard.release(conn)?;
     Ok(Migration::Online { steps: done })
+}
+
+/// Reports the lint findings of the revisions an upgrade is about to apply, as warnings: they never stop it.
+/// An upgrade with nothing to apply reads nothing more.
+fn warn_lint(
+    p: &Project,
+    steps: &[Step],
+    engine: crate::Engine,
+    events: &mut dyn FnMut(Event<'_>),
+) -> Result<()> {
+    for finding in super::lint::before_upgrade(p, steps, engine)? {
+        events(Event::Lint(&finding));
+    }
+    Ok(())
 }
 
 /// The heads an offline run starts from: `from` of a `from:to` range, else nothing (base).

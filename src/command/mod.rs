@@ -5,11 +5,13 @@
 //!
 //! One module per family of verbs: `migrate` moves the database, `listing` reads the revisions and where the
 //! database is, `validate` checks what ran against the files, `authoring` writes new revision files, `schema`
-//! compares the revisions with the declared schema and writes revisions from it, `ensure` readies a database
-//! at start-up whatever it finds.
+//! compares the revisions with the declared schema and writes revisions from it, `lint` flags what in the
+//! revisions would lock, rewrite or lose data on a live database, `ensure` readies a database at start-up
+//! whatever it finds.
 
 mod authoring;
 mod ensure;
+mod lint;
 mod listing;
 mod migrate;
 mod schema;
@@ -21,8 +23,10 @@ use crate::lock;
 use crate::progress::Event;
 use crate::project::Project;
 
+pub use crate::lint::Severity;
 pub use authoring::{init, merge, revision, Generated, NewRevisionArgs, ScriptsFolder};
 pub use ensure::{ensure, EnsureError, EnsureOptions, Found, Ready, StampedBy};
+pub use lint::{lint, AllowedFinding, Lint, LintFinding};
 pub use listing::{
     branches, current, heads, history, show, BranchPoint, Branches, Current, ListingKind,
     RevisionView, Revisions,

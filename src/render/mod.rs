@@ -8,6 +8,7 @@
 
 pub mod backup;
 pub(crate) mod init;
+pub(crate) mod lint;
 pub(crate) mod migrate;
 pub mod progress;
 pub(crate) mod revisions;
