@@ -12,8 +12,8 @@ mod common;
 use clap::{Args, Parser, Subcommand};
 use common::GlobalArgs;
 use dbkit::command::{self, NewRevisionArgs, RunOptions};
-use dbkit::Direction;
 use dbkit::Project;
+use dbkit::{Direction, Engine};
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
 const AFTER_HELP: &str = concat!(
@@ -168,6 +168,23 @@ enum Command {
     /// Exit 0 when the database's schema is the one its recorded revisions give, else print the differences
     /// (as the SQL from the revisions' schema to the database's) and exit 6. Only reads the database.
     Drift {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply, revert and apply again every revision on a scratch database: the downgrade must give back the
+    /// schema before it, the second upgrade the schema of the first, and no table may lose rows; exit 7 if not.
+    #[command(after_help = REVISION_HELP)]
+    Verify {
+        /// Only the revisions in [START]:[END], e.g. 3f2a:head (those before are applied, not verified).
+        #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
+        rev_range: Option<String>,
+        /// One engine only [default: the database's, and the others the ini file's dialects names].
+        #[arg(long, value_name = "DIALECT", value_parser = ["sqlite", "postgresql"])]
+        dialect: Option<String>,
+        /// Fail on a revision without a down section (by default it is reported and applied).
+        #[arg(long)]
+        strict: bool,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -399,6 +416,24 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             common::print(&drift, json)?;
             drift.check()
         }
+        Command::Verify {
+            rev_range,
+            dialect,
+            strict,
+            json,
+        } => {
+            let options = command::VerifyOptions {
+                range: rev_range,
+                dialect: dialect.map(|d| match d.as_str() {
+                    "postgresql" => Engine::Postgresql,
+                    _ => Engine::Sqlite,
+                }),
+                strict,
+            };
+            let verified = command::verify(&project, &options)?;
+            common::print(&verified, json)?;
+            verified.check()
+        }
         Command::Check { json, plan } => {
             let planning = plan.planning(false);
             let changes = command::check(&project, planning)?;
@@ -529,6 +564,7 @@ impl Command {
             | Command::Revision { .. }
             | Command::Create { .. }
             | Command::Check { .. }
+            | Command::Verify { .. }
             | Command::Drift { .. }
             | Command::Schema { .. }
             | Command::Merge { .. }
@@ -563,6 +599,7 @@ impl Command {
             | Command::Revision { .. }
             | Command::Create { .. }
             | Command::Check { .. }
+            | Command::Verify { .. }
             | Command::Merge { .. }
             | Command::Heads { .. }
             | Command::Branches { .. } => false,

@@ -90,6 +90,8 @@ pub enum Error {
     /// Boxed: schema errors carry paths and the residual SQL of a failed proof.
     #[error(transparent)]
     Schema(Box<crate::command::SchemaError>),
+    #[error(transparent)]
+    Verify(#[from] crate::command::VerifyError),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -166,6 +168,7 @@ impl Error {
             Error::Schema(e) if matches!(**e, crate::command::SchemaError::Drifted { .. }) => {
                 crate::EXIT_DRIFT
             }
+            Error::Verify(_) => crate::EXIT_VERIFY,
             _ => crate::EXIT_ERROR,
         }
     }

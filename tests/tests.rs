@@ -32,6 +32,8 @@ mod schema;
 mod schema_postgres;
 // drift: the live database against the schema its recorded revisions give.
 mod drift;
+// verify: every revision applied, reverted and applied again on a scratch database.
+mod verify;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
 mod init;
 // db-backup: create, list, verify, restore and prune on both dialects.

@@ -5,13 +5,15 @@
 //!
 //! One module per family of verbs: `migrate` moves the database, `listing` reads the revisions and where the
 //! database is, `validate` checks what ran against the files, `authoring` writes new revision files, `schema`
-//! compares the revisions with the declared schema and writes revisions from it.
+//! compares the revisions with the declared schema and writes revisions from it, `verify` runs each revision's
+//! round trip.
 
 mod authoring;
 mod listing;
 mod migrate;
 mod schema;
 mod validate;
+mod verify;
 
 use crate::dialect::Connection;
 use crate::error::Result;
@@ -31,6 +33,10 @@ pub use schema::{
     SchemaError,
 };
 pub use validate::{accept, accept_and_validate, validate, Accepted, Finding, Findings};
+pub use verify::{
+    verify, DialectVerified, Kind, Problem, RevisionVerified, Stage, Status, Verified, VerifyError,
+    VerifyOptions,
+};
 
 /// The run lock for the project's version table (see [`lock`]), announcing a wait through `events`.
 fn take_lock(
