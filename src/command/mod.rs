@@ -34,8 +34,8 @@ pub use schema::{
 };
 pub use validate::{accept, accept_and_validate, validate, Accepted, Finding, Findings};
 pub use verify::{
-    verify, DialectVerified, Kind, Problem, RevisionVerified, Stage, Status, Verified, VerifyError,
-    VerifyOptions,
+    verify, DialectVerified, Problem, ProblemKind, RevisionVerified, Stage, Verified, VerifyError,
+    VerifyOptions, VerifyStatus,
 };
 
 /// The run lock for the project's version table (see [`lock`]), announcing a wait through `events`.

@@ -63,14 +63,14 @@ pub struct DialectVerified {
 pub struct RevisionVerified {
     pub revision: String,
     pub message: String,
-    pub status: Status,
+    pub status: VerifyStatus,
     /// Empty unless `status` is `failed`.
     pub problems: Vec<Problem>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum VerifyStatus {
     /// Up, down and up again gave the schemas they should, and kept the rows.
     Verified,
     /// No down section for this engine: applied, not reverted (a failure under `--strict`).
@@ -100,7 +100,7 @@ impl Stage {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Kind {
+pub enum ProblemKind {
     /// The step left an object it should not have.
     Leaves,
     /// The step lacks an object it should have given.
@@ -120,7 +120,7 @@ pub enum Kind {
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     pub stage: Stage,
-    pub kind: Kind,
+    pub kind: ProblemKind,
     pub object: Option<String>,
     pub message: String,
 }
@@ -201,7 +201,7 @@ fn round_trips(
         let mut verified = RevisionVerified {
             revision: id.clone(),
             message: script.message().to_string(),
-            status: Status::Verified,
+            status: VerifyStatus::Verified,
             problems: Vec::new(),
         };
         let before = match now.take() {
@@ -228,11 +228,11 @@ fn round_trips(
             false => trip_of.step(Stage::Upgrade, trip.up, None)?,
         };
         if !has_down && verified.problems.is_empty() {
-            verified.status = Status::NoDown;
+            verified.status = VerifyStatus::NoDown;
             if strict {
                 verified.problems.push(Problem {
                     stage: Stage::Downgrade,
-                    kind: Kind::NoDown,
+                    kind: ProblemKind::NoDown,
                     object: None,
                     message: format!("{id} has no down section for {engine}"),
                 });
@@ -240,7 +240,7 @@ fn round_trips(
         }
         let failed = !verified.problems.is_empty();
         if failed {
-            verified.status = Status::Failed;
+            verified.status = VerifyStatus::Failed;
         }
         out.push(verified);
         if failed {
@@ -291,7 +291,7 @@ impl Trip<'_> {
         if let Err(e) = self.db.run(self.scripts, vec![step]) {
             return match revision_failed(&e) {
                 true => {
-                    self.problem(stage, Kind::Fails, None, format!("fails: {e}"));
+                    self.problem(stage, ProblemKind::Fails, None, format!("fails: {e}"));
                     Ok(None)
                 }
                 false => Err(e),
@@ -301,9 +301,9 @@ impl Trip<'_> {
         if let Some(expected) = expected {
             for d in differences(expected, &got) {
                 let kind = match d.deviation {
-                    Deviation::Leaves => Kind::Leaves,
-                    Deviation::Lacks => Kind::Lacks,
-                    Deviation::Changes => Kind::Changes,
+                    Deviation::Leaves => ProblemKind::Leaves,
+                    Deviation::Lacks => ProblemKind::Lacks,
+                    Deviation::Changes => ProblemKind::Changes,
                 };
                 self.problem(stage, kind, Some(d.object.clone()), d.to_string());
             }
@@ -338,7 +338,7 @@ impl Trip<'_> {
         for (name, before, after) in lost {
             self.problem(
                 stage,
-                Kind::LosesRows,
+                ProblemKind::LosesRows,
                 Some(format!("table {name}")),
                 format!("loses rows of table {name} ({before} before, {after} after)"),
             );
@@ -346,7 +346,7 @@ impl Trip<'_> {
         Ok(())
     }
 
-    fn problem(&mut self, stage: Stage, kind: Kind, object: Option<String>, what: String) {
+    fn problem(&mut self, stage: Stage, kind: ProblemKind, object: Option<String>, what: String) {
         self.problems.push(Problem {
             stage,
             kind,

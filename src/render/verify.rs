@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::Render;
-use crate::command::{Status, Verified};
+use crate::command::{Verified, VerifyStatus};
 
 impl Render for Verified {
     fn text(&self) -> String {
@@ -13,9 +13,9 @@ impl Render for Verified {
             let count = |status| d.revisions.iter().filter(|r| r.status == status).count();
             for r in &d.revisions {
                 let status = match r.status {
-                    Status::Verified => "ok (up, down, up again)",
-                    Status::NoDown => "no down section; applied, not reverted",
-                    Status::Failed => "FAILED",
+                    VerifyStatus::Verified => "ok (up, down, up again)",
+                    VerifyStatus::NoDown => "no down section; applied, not reverted",
+                    VerifyStatus::Failed => "FAILED",
                 };
                 let _ = writeln!(out, "{}: {} {}: {status}", d.dialect, r.revision, r.message);
                 for p in &r.problems {
@@ -26,10 +26,10 @@ impl Render for Verified {
                 out,
                 "{}: {} revision(s) verified, {} without a down section",
                 d.dialect,
-                count(Status::Verified),
-                count(Status::NoDown)
+                count(VerifyStatus::Verified),
+                count(VerifyStatus::NoDown)
             );
-            if count(Status::Failed) > 0 {
+            if count(VerifyStatus::Failed) > 0 {
                 out.push_str(", stopped at the first that failed");
             }
             out.push('\n');
