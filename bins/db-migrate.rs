@@ -180,8 +180,8 @@ enum Command {
         #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
         rev_range: Option<String>,
         /// One engine only [default: the database's, and the others the ini file's dialects names].
-        #[arg(long, value_name = "DIALECT", value_parser = ["sqlite", "postgresql"])]
-        dialect: Option<String>,
+        #[arg(long, value_name = "DIALECT", value_parser = dialect)]
+        dialect: Option<Engine>,
         /// Fail on a revision without a down section (by default it is reported and applied).
         #[arg(long)]
         strict: bool,
@@ -424,10 +424,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
         } => {
             let options = command::VerifyOptions {
                 range: rev_range,
-                dialect: dialect.map(|d| match d.as_str() {
-                    "postgresql" => Engine::Postgresql,
-                    _ => Engine::Sqlite,
-                }),
+                dialect,
                 strict,
             };
             let verified = command::verify(&project, &options)?;
@@ -644,6 +641,14 @@ fn autogenerate_revision(
         }
     }
     common::print(&written, false)
+}
+
+/// `--dialect`: an engine by the name revision files' markers use.
+fn dialect(name: &str) -> Result<Engine, String> {
+    [Engine::Sqlite, Engine::Postgresql]
+        .into_iter()
+        .find(|e| e.name() == name)
+        .ok_or_else(|| format!("'{name}' is not a dialect; the dialects are sqlite and postgresql"))
 }
 
 fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {
