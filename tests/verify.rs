@@ -235,6 +235,15 @@ both!(
         );
         let bad = fx.fails(&["verify", "-r", "r3"]);
         assert_eq!(bad.code, 1, "{}", bad.stderr);
+        let usage = fx.run(&["verify", "--dialect", "mysql"]);
+        assert_eq!(usage.code, 2, "{}", usage.stderr);
+        assert!(
+            usage
+                .stderr
+                .contains("the dialects are sqlite and postgresql"),
+            "{}",
+            usage.stderr
+        );
     }
 );
 
