@@ -23,7 +23,7 @@ LABEL ?=
 export DB_MIGRATE DB_INIT DB_BACKUP
 
 .PHONY: build dist test test-deps lint bench bench-smoke db-init db-upgrade db-downgrade db-current db-history db-heads db-stamp db-create \
-	db-merge db-validate db-ensure db-check db-drift db-lint db-schema db-backup db-restore db-reset deploy clean
+	db-merge db-validate db-ensure db-check db-drift db-lint db-verify db-schema db-backup db-restore db-reset deploy clean
 
 build: $(BINARIES)
 
@@ -117,6 +117,11 @@ db-check: $(DB_MIGRATE)
 ## Exit 6 (with the differences) unless the database's schema is the one its recorded revisions give; only reads.
 db-drift: $(DB_MIGRATE)
 	$(DB_MIGRATE) drift
+
+## Exit 7 (naming the revision, the step and what differs) unless every revision's up, down, up again gives the
+## schemas it should on a scratch database; needs no live database.
+db-verify: $(DB_MIGRATE)
+	$(DB_MIGRATE) verify
 
 ## Exit 8 (with the findings) when the revisions' up sections hold an operation that locks, rewrites or loses data
 ## on a live database; warnings are printed and pass. Needs no database.

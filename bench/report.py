@@ -115,8 +115,11 @@ def backup_table(results):
 
 
 SCHEMA_KINDS = {"check": "`check`, schema differs", "check-nochange": "`check`, no change",
-                "autogenerate": "`revision --autogenerate`"}
+                "autogenerate": "`revision --autogenerate`",
+                "verify": "`verify` (up, down, up again per revision; Alembic has no equivalent)"}
 SCHEMA_GOALS = {"sqlite": 1.0, "postgres": 3.0}
+# `verify` has no Alembic row to be faster than; its goal is its own.
+VERIFY_GOALS = {"sqlite": 2.0}
 
 
 def schema_table(results):
@@ -129,11 +132,12 @@ def schema_table(results):
     for key in rows:
         _, engine, kind, _ = key.split("/")
         t, r = median(results, key, "dbkit"), ratio(results, key, base="alembic")
-        limit = SCHEMA_GOALS[engine]
+        limit = VERIFY_GOALS[engine] if kind == "verify" else SCHEMA_GOALS[engine]
+        goal = f"< {limit:.0f} s" if kind == "verify" else f"< {limit:.0f} s, faster than Alembic"
         ok = None if t is None else t < limit and (r is None or r < 1)
         out.append(f"| {ENGINES[engine]}, {SCHEMA_KINDS[kind]} | {cell(results, key, 'dbkit')} | "
                    f"{cell(results, key, 'alembic')} | {'' if r is None else f'{r:.2f}'} | "
-                   f"< {limit:.0f} s, faster than Alembic | {verdict(ok)} |")
+                   f"{goal} | {verdict(ok)} |")
     return out + [""]
 
 

@@ -12,8 +12,8 @@ mod common;
 use clap::{Args, Parser, Subcommand};
 use common::GlobalArgs;
 use dbkit::command::{self, NewRevisionArgs, RunOptions};
-use dbkit::Direction;
 use dbkit::Project;
+use dbkit::{Direction, Engine};
 
 /// Shown after `--help`: where settings come from, the revision grammar, examples.
 const AFTER_HELP: &str = concat!(
@@ -190,8 +190,25 @@ enum Command {
         #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
         rev_range: Option<String>,
         /// Only this dialect's sections [default: every dialect the project targets].
-        #[arg(long, value_parser = ["sqlite", "postgresql"])]
-        dialect: Option<String>,
+        #[arg(long, value_name = "DIALECT", value_parser = dialect)]
+        dialect: Option<Engine>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply, revert and apply again every revision on a scratch database: the downgrade must give back the
+    /// schema before it, the second upgrade the schema of the first, and no table may lose rows; exit 7 if not.
+    #[command(after_help = REVISION_HELP)]
+    Verify {
+        /// Only the revisions in [START]:[END], e.g. 3f2a:head (those before are applied, not verified).
+        #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
+        rev_range: Option<String>,
+        /// One engine only [default: the database's, and the others the ini file's dialects names].
+        #[arg(long, value_name = "DIALECT", value_parser = dialect)]
+        dialect: Option<Engine>,
+        /// Fail on a revision without a down section (by default it is reported and applied).
+        #[arg(long)]
+        strict: bool,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -443,13 +460,24 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             dialect,
             json,
         } => {
-            let dialect = dialect.map(|d| match d.as_str() {
-                "sqlite" => dbkit::Engine::Sqlite,
-                _ => dbkit::Engine::Postgresql,
-            });
             let report = command::lint(&project, rev_range.as_deref(), dialect)?;
             common::print(&report, json)?;
             report.check()
+        }
+        Command::Verify {
+            rev_range,
+            dialect,
+            strict,
+            json,
+        } => {
+            let options = command::VerifyOptions {
+                range: rev_range,
+                dialect,
+                strict,
+            };
+            let verified = command::verify(&project, &options)?;
+            common::print(&verified, json)?;
+            verified.check()
         }
         Command::Check { json, plan } => {
             let planning = plan.planning(false);
@@ -594,6 +622,7 @@ impl Command {
             | Command::Create { .. }
             | Command::Check { .. }
             | Command::Lint { .. }
+            | Command::Verify { .. }
             | Command::Drift { .. }
             | Command::Schema { .. }
             | Command::Merge { .. }
@@ -630,6 +659,7 @@ impl Command {
             | Command::Create { .. }
             | Command::Check { .. }
             | Command::Lint { .. }
+            | Command::Verify { .. }
             | Command::Merge { .. }
             | Command::Heads { .. }
             | Command::Branches { .. } => false,
@@ -674,6 +704,14 @@ fn autogenerate_revision(
         }
     }
     common::print(&written, false)
+}
+
+/// `--dialect`: an engine by the name revision files' markers use.
+fn dialect(name: &str) -> Result<Engine, String> {
+    [Engine::Sqlite, Engine::Postgresql]
+        .into_iter()
+        .find(|e| e.name() == name)
+        .ok_or_else(|| format!("'{name}' is not a dialect; the dialects are sqlite and postgresql"))
 }
 
 fn new_args(message: Option<String>, f: NewFlags) -> NewRevisionArgs {

@@ -98,6 +98,8 @@ pub enum Error {
     Ensure(Box<crate::command::EnsureError>),
     #[error("lint found {errors} error(s) in the revisions' up sections")]
     Lint { errors: usize },
+    #[error(transparent)]
+    Verify(#[from] crate::command::VerifyError),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -175,6 +177,7 @@ impl Error {
                 crate::EXIT_DRIFT
             }
             Error::Lint { .. } => crate::EXIT_LINT,
+            Error::Verify(_) => crate::EXIT_VERIFY,
             _ => crate::EXIT_ERROR,
         }
     }

@@ -21,7 +21,8 @@
 //!   [`command::branches`] and [`command::validate`] return reports.
 //! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
 //!   [`command::autogenerate`] writes one from the schema file.
-//! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`].
+//! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`]; [`command::verify`]
+//!   runs every revision's round trip.
 //! - **Lint the revisions.** [`command::lint`] flags what would lock, rewrite or lose data on a live database;
 //!   [`command::migrate`] reports the same findings for what an upgrade applies, as [`Event::Lint`] warnings.
 //! - **Create and back up the database.** [`init::run`] creates and verifies it; [`backup`] creates, lists,
@@ -82,5 +83,7 @@ pub const EXIT_VALIDATION: i32 = 4;
 pub const EXIT_SCHEMA_DIFFERS: i32 = 5;
 /// Exit status of `drift` when the database's schema is not the one its recorded revisions give.
 pub const EXIT_DRIFT: i32 = 6;
+/// Exit status of `verify` when a revision's round trip (up, down, up again) fails.
+pub const EXIT_VERIFY: i32 = 7;
 /// Exit status of `lint` when a finding is an error.
 pub const EXIT_LINT: i32 = 8;

@@ -38,6 +38,8 @@ mod embedding;
 mod drift;
 // lint: each rule, allow comments, the ini file's lint_disable, and the warnings before upgrade.
 mod lint;
+// verify: every revision applied, reverted and applied again on a scratch database.
+mod verify;
 // db-init: creating the database and its extensions, --wait, --recreate, privilege messages.
 mod init;
 // db-backup: create, list, verify, restore and prune on both dialects.

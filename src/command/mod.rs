@@ -7,7 +7,7 @@
 //! database is, `validate` checks what ran against the files, `authoring` writes new revision files, `schema`
 //! compares the revisions with the declared schema and writes revisions from it, `lint` flags what in the
 //! revisions would lock, rewrite or lose data on a live database, `ensure` readies a database at start-up
-//! whatever it finds.
+//! whatever it finds, `verify` runs each revision's round trip.
 
 mod authoring;
 mod ensure;
@@ -16,6 +16,7 @@ mod listing;
 mod migrate;
 mod schema;
 mod validate;
+mod verify;
 
 use crate::dialect::Connection;
 use crate::error::Result;
@@ -38,6 +39,10 @@ pub use schema::{
     SchemaError,
 };
 pub use validate::{accept, accept_and_validate, validate, Accepted, Finding, Findings};
+pub use verify::{
+    verify, DialectVerified, Problem, ProblemKind, RevisionVerified, Stage, Verified, VerifyError,
+    VerifyOptions, VerifyStatus,
+};
 
 /// The run lock for the project's version table (see [`lock`]), announcing a wait through `events`.
 fn take_lock(

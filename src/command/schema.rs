@@ -463,7 +463,7 @@ pub(super) fn scratch_server(p: &Project) -> Result<ScratchServer> {
 
 /// The engines a revision is generated and checked for, each with where its scratch databases are made:
 /// the configured database's engine first, then the others the ini file's `dialects` names.
-fn targets(p: &Project) -> Result<Vec<ScratchServer>> {
+pub(super) fn targets(p: &Project) -> Result<Vec<ScratchServer>> {
     let mut engines = vec![p.settings.database_url()?.engine()];
     for engine in &p.settings.dialects {
         if !engines.contains(engine) {
@@ -475,7 +475,7 @@ fn targets(p: &Project) -> Result<Vec<ScratchServer>> {
 
 /// Where `engine`'s scratch databases are made: in memory for SQLite; for PostgreSQL on the dev URL's
 /// server, else the configured database's.
-fn server_for(p: &Project, engine: Engine) -> Result<ScratchServer> {
+pub(super) fn server_for(p: &Project, engine: Engine) -> Result<ScratchServer> {
     Ok(match engine {
         Engine::Sqlite => ScratchServer::Sqlite,
         Engine::Postgresql => match p.settings.scratch_server()? {

@@ -155,6 +155,19 @@ impl Scratch {
         }
     }
 
+    /// Runs the steps of a plan (`verify`'s round trips among them) for this engine, as [`Scratch::replay_to`]
+    /// runs an upgrade's: each revision as the runner would run it, failures naming its file and line.
+    pub(crate) fn run(
+        &mut self,
+        scripts: &Scripts,
+        steps: Vec<crate::graph::Step>,
+    ) -> Result<(), ScratchError> {
+        match self {
+            Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts, steps),
+            Scratch::Postgres(db) => postgres::scratch::replay(db, scripts, steps),
+        }
+    }
+
     /// The schema the database holds now.
     pub fn inspect(&mut self) -> Result<Schema, ScratchError> {
         Ok(match self {

@@ -37,6 +37,7 @@ use hash::FastMap;
 use crate::direction::Direction;
 
 pub(crate) use error::{GraphEnd, GraphError};
+pub(crate) use plan::RoundTrip;
 
 /// What one revision file declares. `down` is `Revises:` (empty for a root, several for a merge); `depends_on`
 /// holds ids, partial ids or branch labels as written; `branch_labels` are this revision's own labels.

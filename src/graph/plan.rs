@@ -7,6 +7,15 @@ use super::resolve::{Arg, At};
 use super::{push_unique, GraphError, Result, RevisionMap, Step};
 use crate::direction::Direction;
 
+/// One revision's round trip: applied, reverted, applied again. Each step starts where the one before ends,
+/// and the trip ends where `up` alone would.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RoundTrip {
+    pub(crate) up: Step,
+    pub(crate) down: Step,
+    pub(crate) again: Step,
+}
+
 impl RevisionMap {
     /// `history -r start:end` (either side optional; `current` allowed at either end and resolved from `current`).
     pub(crate) fn history_range(&self, range: &str, current: &[String]) -> Result<Vec<&str>> {
@@ -57,6 +66,31 @@ impl RevisionMap {
     /// Steps in execution order from the version table's rows (`current`) to `target`; each step carries the
     /// version-table operations that the reference tool's HeadMaintainer would perform for it.
     pub(crate) fn plan_upgrade(&self, current: &[String], target: &str) -> Result<Vec<Step>> {
+        let order = self.upgrade_order(current, target)?;
+        let mut maint = Maintainer::new(self, current)?;
+        Ok(order
+            .into_iter()
+            .map(|r| maint.revision_step(r, Direction::Up))
+            .collect())
+    }
+
+    /// `verify`'s plan from base to `target`: each revision in upgrade order as a [`RoundTrip`], whose steps
+    /// carry the version-table operations of applying it, reverting it and applying it again.
+    pub(crate) fn plan_round_trips(&self, target: &str) -> Result<Vec<RoundTrip>> {
+        let order = self.upgrade_order(&[], target)?;
+        let mut maint = Maintainer::new(self, &[])?;
+        Ok(order
+            .into_iter()
+            .map(|r| RoundTrip {
+                up: maint.revision_step(r, Direction::Up),
+                down: maint.revision_step(r, Direction::Down),
+                again: maint.revision_step(r, Direction::Up),
+            })
+            .collect())
+    }
+
+    /// The revisions an upgrade from `current` to `target` applies, in the order it applies them.
+    fn upgrade_order(&self, current: &[String], target: &str) -> Result<Vec<usize>> {
         if target.contains(':') {
             return Err(GraphError::RangeNotAllowed {
                 argument: target.to_string(),
@@ -67,11 +101,7 @@ impl RevisionMap {
             .map(|(needs, targets)| self.topo_sort(needs, &targets))
             .map_err(|e| for_destination(e, target, true))?;
         order.reverse();
-        let mut maint = Maintainer::new(self, current)?;
-        Ok(order
-            .into_iter()
-            .map(|r| maint.revision_step(r, Direction::Up))
-            .collect())
+        Ok(order)
     }
 
     pub(crate) fn plan_downgrade(&self, current: &[String], target: &str) -> Result<Vec<Step>> {

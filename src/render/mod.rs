@@ -3,7 +3,7 @@
 //! alone, so the text and the JSON always say the same thing.
 //!
 //! `revisions` holds the revision formats existing scripts parse and the listing verbs' text; `migrate` the
-//! other `db-migrate` verbs'; `schema` the changes `check` and `schema diff` plan and what autogenerate wrote; `init` the `db-init` report; `backup` the `db-backup` verbs', with the sizes,
+//! other `db-migrate` verbs'; `schema` the changes `check` and `schema diff` plan and what autogenerate wrote; `verify` each revision's round trip; `init` the `db-init` report; `backup` the `db-backup` verbs', with the sizes,
 //! ages and revision phrases their progress lines share; `progress` the lines a running verb reports on stderr.
 
 pub mod backup;
@@ -13,6 +13,7 @@ pub(crate) mod migrate;
 pub mod progress;
 pub(crate) mod revisions;
 pub(crate) mod schema;
+pub(crate) mod verify;
 
 /// A report's text form, as the binary prints it on stdout when `--json` is not given.
 pub trait Render {

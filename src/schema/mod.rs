@@ -14,12 +14,14 @@
 //! - PostgreSQL's objects outside tables: [`enum_type`], [`sequence`], [`function`], [`extension`], and
 //!   [`comment`]s on any of them;
 //! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
-//! - [`diff`]: the ordered changes from one model to another; [`render`]: those changes as one engine's SQL,
+//! - [`diff`]: the ordered changes from one model to another; [`difference`]: how two models differ, object by
+//!   object, in words; [`render`]: those changes as one engine's SQL,
 //!   with what each risks; [`source`]: the schema file's engine parts and declared renames.
 
 pub mod comment;
 pub mod constraint;
 pub mod diff;
+pub mod difference;
 pub mod enum_type;
 pub mod extension;
 pub mod function;

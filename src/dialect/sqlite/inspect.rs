@@ -58,8 +58,30 @@ struct Entry {
     sql: Option<String>,
 }
 
+/// Tables and indexes already read, by their CREATE text. Everything SQLite's pragmas say of a table is
+/// derived from its CREATE text, and of an index from its own and its table's, so an object whose text has
+/// not changed reads the same again. `verify` reads the schema after every step of every revision, and a
+/// revision changes a table or two of many.
+#[derive(Default)]
+pub struct Cache {
+    /// By name and CREATE text.
+    tables: HashMap<(String, String), Table>,
+    /// By name, CREATE text and the CREATE text of its table.
+    indexes: HashMap<(String, String, String), Index>,
+}
+
 /// Reads the schema of the connection's `main` database.
 pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
+    read(conn, None)
+}
+
+/// Reads the schema as [`inspect`] does, reading again only the tables and indexes that `cache` does not
+/// hold as they are now, and keeping those in it.
+pub fn inspect_cached(conn: &SqliteConnection, cache: &mut Cache) -> Result<Schema, InspectError> {
+    read(conn, Some(cache))
+}
+
+fn read(conn: &SqliteConnection, mut cache: Option<&mut Cache>) -> Result<Schema, InspectError> {
     let conn = conn.inner();
     let kinds: HashMap<String, String> = conn
         .prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")?
@@ -92,7 +114,23 @@ pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
             continue;
         }
         match kinds.get(&e.name).map(String::as_str) {
-            Some("table") => schema.add(table(conn, e, sql)?)?,
+            Some("table") => {
+                let table = match cache.as_deref_mut() {
+                    None => table(conn, e, sql)?,
+                    Some(cache) => {
+                        let key = (e.name.clone(), sql.to_string());
+                        match cache.tables.get(&key) {
+                            Some(t) => t.clone(),
+                            None => {
+                                let t = table(conn, e, sql)?;
+                                cache.tables.insert(key, t.clone());
+                                t
+                            }
+                        }
+                    }
+                };
+                schema.add(table)?
+            }
             Some("virtual") => schema.add(virtual_table(e, sql)?)?,
             Some("shadow") => {}
             other => {
@@ -105,11 +143,38 @@ pub fn inspect(conn: &SqliteConnection) -> Result<Schema, InspectError> {
         }
     }
     canonical_references(&mut schema);
+    // Each table's CREATE text, by name in lower case, for the indexes' keys in the cache.
+    let table_texts: HashMap<String, &str> = match cache.is_some() {
+        true => entries
+            .iter()
+            .filter(|e| e.kind == "table")
+            .map(|e| (e.name.to_ascii_lowercase(), e.sql.as_deref().unwrap_or("")))
+            .collect(),
+        false => HashMap::new(),
+    };
     for e in &entries {
         match e.kind.as_str() {
             "table" | "view" => {}
             "index" => {
-                let index = index(conn, e, text_of(e)?)?;
+                let sql = text_of(e)?;
+                let index = match cache.as_deref_mut() {
+                    None => index(conn, e, sql)?,
+                    Some(cache) => {
+                        let table_sql = table_texts
+                            .get(&e.table.to_ascii_lowercase())
+                            .copied()
+                            .unwrap_or_default();
+                        let key = (e.name.clone(), sql.to_string(), table_sql.to_string());
+                        match cache.indexes.get(&key) {
+                            Some(i) => i.clone(),
+                            None => {
+                                let i = index(conn, e, sql)?;
+                                cache.indexes.insert(key, i.clone());
+                                i
+                            }
+                        }
+                    }
+                };
                 let Some(table) = schema.table_mut(&relation_named(&schema, &e.table)) else {
                     let on = match kinds.get(&e.table).map(String::as_str) {
                         Some("shadow") => "the shadow table ",
@@ -525,6 +590,36 @@ mod tests {
 
     fn schema_of(sql: &str) -> Schema {
         inspect(&database(sql)).unwrap()
+    }
+
+    #[test]
+    fn a_cached_read_is_a_full_read_whatever_changed() {
+        let conn = database(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT);
+             CREATE INDEX ix_users_email ON users (email);
+             CREATE TABLE notes (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES users (id));",
+        );
+        let mut cache = Cache::default();
+        assert_eq!(
+            inspect_cached(&conn, &mut cache).unwrap(),
+            inspect(&conn).unwrap()
+        );
+        for change in [
+            "ALTER TABLE users ADD COLUMN bio TEXT",
+            "ALTER TABLE users RENAME COLUMN email TO mail",
+            // The same index text on a table rebuilt with another collation for its column.
+            "CREATE TABLE new_users (id INTEGER PRIMARY KEY, mail TEXT COLLATE NOCASE, name TEXT, bio TEXT);
+             INSERT INTO new_users SELECT * FROM users; DROP TABLE users;
+             ALTER TABLE new_users RENAME TO users; CREATE INDEX ix_users_email ON users (mail);",
+            "DROP TABLE notes",
+        ] {
+            conn.inner().execute_batch(change).unwrap();
+            assert_eq!(
+                inspect_cached(&conn, &mut cache).unwrap(),
+                inspect(&conn).unwrap(),
+                "{change}"
+            );
+        }
     }
 
     fn sql(text: &str) -> Sql {

@@ -6,5 +6,6 @@ mod connection;
 pub(crate) mod inspect;
 pub(crate) mod lock;
 pub(crate) mod scratch;
+pub(crate) mod seed;
 
 pub(crate) use connection::SqliteConnection;

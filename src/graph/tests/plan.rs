@@ -319,3 +319,28 @@ fn walks_over_several_bases_match_the_reference_suite() {
         .unwrap();
     assert_eq!(order(&down), ["d2", "c2", "b2", "a2", "base2"]);
 }
+
+#[test]
+fn a_round_trip_reverts_each_revision_and_applies_it_again_in_upgrade_order() {
+    for m in [linear(), diamond(), branched(), with_dependency()] {
+        let trips = m.plan_round_trips("heads").unwrap();
+        let ups: Vec<Step> = trips.iter().map(|t| t.up.clone()).collect();
+        assert_eq!(ups, m.plan_upgrade(&[], "heads").unwrap());
+        let mut steps = Vec::new();
+        for t in &trips {
+            let at = apply(&[], &steps);
+            let start: Vec<&str> = at.iter().map(String::as_str).collect();
+            // The downgrade comes back to where the upgrade started, and the second upgrade ends where the
+            // first did.
+            assert_eq!(apply(&start, &[t.up.clone(), t.down.clone()]), at);
+            assert_eq!(t.down.direction(), Some(Direction::Down));
+            assert_eq!(t.again, t.up);
+            steps.push(t.up.clone());
+        }
+    }
+    let m = diamond();
+    let trips = m.plan_round_trips("heads").unwrap();
+    let merge = trips.last().unwrap();
+    assert_eq!(merge.up.version_ops, [del("x2"), upd("y2", "m")]);
+    assert_eq!(merge.down.version_ops, [ins("x2"), upd("m", "y2")]);
+}
