@@ -588,11 +588,7 @@ pub(crate) fn check_references(conn: &mut dyn Connection, p: &Prepared<'_>) -> R
 }
 
 /// A revision's statement that the database refused, with its file and line.
-pub(crate) fn failed_statement(
-    p: &Prepared<'_>,
-    st: &Statement,
-    cause: DbError,
-) -> Error {
+pub(crate) fn failed_statement(p: &Prepared<'_>, st: &Statement, cause: DbError) -> Error {
     let s = p.script.expect("only revisions have statements");
     Error::Statement(Box::new(crate::error::FailedStatement {
         revision: s.id.clone(),
