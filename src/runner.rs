@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::config::UserVersion;
-use crate::dialect::{Connection, Dialect};
+use crate::dialect::{Connection, DbError, Dialect};
 use crate::direction::Direction;
 use crate::error::{DanglingReferences, Error, Result};
 use crate::graph::{Step, StepKind, VersionOp};
@@ -193,7 +193,7 @@ pub(crate) fn prepare<'s>(
 }
 
 /// Whether a statement starts, ends or abandons a transaction (savepoints are fine inside one).
-fn controls_transaction(sql: &str) -> bool {
+pub(crate) fn controls_transaction(sql: &str) -> bool {
     let mut words = sql
         .split(|c: char| c.is_whitespace() || c == ';')
         .filter(|w| !w.is_empty())
@@ -472,39 +472,12 @@ impl Runner<'_> {
     /// statement by statement in a new transaction to find it, and that transaction is rolled back too. The
     /// flag says whether the failure is the revision's own (recorded in the history) or the bookkeeping's.
     fn execute_batched(&mut self, p: &Prepared<'_>) -> std::result::Result<(), (Error, bool)> {
-        let mut sql = String::new();
-        let mut sent = Ok(());
-        for st in &p.statements {
-            if st.copy_data.is_none() {
-                // A newline before each `;` keeps it out of a trailing line comment.
-                sql.push_str(&st.sql);
-                sql.push_str("\n;\n");
-            }
-            // A COPY's data has a sub-protocol of its own, and a statement that changes how strings are read
-            // must have run before the server parses the next: what is queued goes first. A section with
-            // neither stays one round trip.
-            if st.copy_data.is_none() && !st.ends_batch {
-                continue;
-            }
-            if !sql.is_empty() {
-                sent = self.conn.batch(&std::mem::take(&mut sql));
-                if sent.is_err() {
-                    break;
-                }
-            }
-            if let Some(data) = &st.copy_data {
-                // A COPY runs on its own, so its failure needs no search: it is this statement's (the caller
-                // rolls back).
-                if let Err(cause) = self.conn.copy_in(&st.sql, data) {
-                    return Err((failed_statement(p, st, cause), true));
-                }
-            }
-        }
+        let mut tail = String::new();
         for op in &p.step.version_ops {
-            sql.push_str(&self.version.op_sql(op));
-            sql.push_str(";\n");
+            tail.push_str(&self.version.op_sql(op));
+            tail.push_str(";\n");
         }
-        let cause = match sent.and_then(|()| self.conn.batch_counts(&sql)) {
+        let cause = match send_batched(self.conn, "", &p.statements, &tail) {
             Ok(counts) => {
                 let ops = &p.step.version_ops;
                 let tail = &counts[counts.len().saturating_sub(ops.len())..];
@@ -521,7 +494,10 @@ impl Runner<'_> {
                 }
                 return Ok(());
             }
-            Err(cause) => cause,
+            Err(BatchFailure::Statement(i, cause)) => {
+                return Err((failed_statement(p, &p.statements[i], cause), true))
+            }
+            Err(BatchFailure::Unlocated(cause)) => cause,
         };
         let _ = self.conn.batch("ROLLBACK");
         let begin = self.conn.dialect().begin;
@@ -592,6 +568,50 @@ impl Runner<'_> {
     }
 }
 
+/// How statements sent in batches ([`send_batched`]) failed.
+pub(crate) enum BatchFailure {
+    /// The statement of this index, a `COPY`, which runs on its own, failed.
+    Statement(usize, DbError),
+    /// A round trip of several statements: the server does not say which of them failed.
+    Unlocated(DbError),
+}
+
+/// Sends statements (a transactional step's, inside its transaction) in as few round trips as the server
+/// allows, with `head` (SQL to run before them, such as the `BEGIN`) in the first and `tail` (SQL to run
+/// after them) in the last; returns what the last round trip's statements counted. Which statement failed in a round trip of several is not known: the caller rolls
+/// back and runs them again one by one to find it, as [`Runner`] does.
+pub(crate) fn send_batched(
+    conn: &mut dyn Connection,
+    head: &str,
+    statements: &[Statement],
+    tail: &str,
+) -> std::result::Result<Vec<u64>, BatchFailure> {
+    let mut sql = head.to_string();
+    for (i, st) in statements.iter().enumerate() {
+        if st.copy_data.is_none() {
+            // A newline before each `;` keeps it out of a trailing line comment.
+            sql.push_str(&st.sql);
+            sql.push_str("\n;\n");
+        }
+        // A COPY's data has a sub-protocol of its own, and a statement that changes how strings are read
+        // must have run before the server parses the next: what is queued goes first. A section with
+        // neither stays one round trip.
+        if st.copy_data.is_none() && !st.ends_batch {
+            continue;
+        }
+        if !sql.is_empty() {
+            conn.batch(&std::mem::take(&mut sql))
+                .map_err(BatchFailure::Unlocated)?;
+        }
+        if let Some(data) = &st.copy_data {
+            conn.copy_in(&st.sql, data)
+                .map_err(|cause| BatchFailure::Statement(i, cause))?;
+        }
+    }
+    sql.push_str(tail);
+    conn.batch_counts(&sql).map_err(BatchFailure::Unlocated)
+}
+
 /// The last step of SQLite's procedure for schema changes, which runs them with foreign keys unenforced:
 /// before the revision commits, every reference must still find its parent row.
 pub(crate) fn check_references(conn: &mut dyn Connection, p: &Prepared<'_>) -> Result<()> {
@@ -620,11 +640,7 @@ pub(crate) fn check_references(conn: &mut dyn Connection, p: &Prepared<'_>) -> R
 }
 
 /// A revision's statement that the database refused, with its file and line.
-pub(crate) fn failed_statement(
-    p: &Prepared<'_>,
-    st: &Statement,
-    cause: crate::dialect::DbError,
-) -> Error {
+pub(crate) fn failed_statement(p: &Prepared<'_>, st: &Statement, cause: DbError) -> Error {
     let s = p.script.expect("only revisions have statements");
     Error::Statement(Box::new(crate::error::FailedStatement {
         revision: s.id.clone(),

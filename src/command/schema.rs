@@ -565,52 +565,64 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
     let mut plans = Vec::new();
     for server in &targets {
         let engine = server.engine();
-        // The two sides are built at once, each on its own scratch database: on PostgreSQL most of the
-        // time is the server's, creating databases and running DDL.
-        let schema_file = &p.settings.schema_file;
-        let (declared, current) = std::thread::scope(|scope| {
-            let declared = scope.spawn(|| declared(schema_file, server));
+        let migration = std::thread::scope(|scope| -> Result<Plan> {
+            // The two sides are built at once, each on its own scratch database: on PostgreSQL most of the
+            // time is the server's, creating databases and running DDL. The declared side's database is
+            // dropped on its thread once its schema is handed over, so the rest (the proof) does not wait
+            // for the drop, which on PostgreSQL takes as long as a creation.
+            let (handed, received) = std::sync::mpsc::channel();
+            let schema_file = &p.settings.schema_file;
+            let declaring = scope.spawn(move || {
+                let (built, db) = match declared(schema_file, server) {
+                    Ok((schema, renames, db)) => (Ok((schema, renames)), Some(db)),
+                    Err(e) => (Err(e), None),
+                };
+                let _ = handed.send(built);
+                drop(db);
+            });
             let current = if planning.from_db {
                 live_schema(p).and_then(|live| Ok((built(server, &live)?.0, live)))
             } else {
                 replayed(p, server)
             };
-            let declared = declared
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (declared, current)
-        });
-        let (desired, mut renames) = declared?;
-        let (mut db, current) = current?;
-        // One diff serves the renames' checks and the upgrade it plans.
-        let changes = diff(&current, &desired);
-        for (value, rename) in &flags {
-            flagged(value, rename.clone(), &changes, &mut renames)?;
-        }
-        let carried = Renames {
-            tables: Vec::new(),
-            columns: settled.clone(),
-        };
-        renames
-            .columns
-            .extend(carried.in_default_schema(engine).columns);
-        let before = renames.columns.len();
-        settle_possible_renames(&changes, &mut renames, ask.as_mut().map(|a| &mut **a as _))?;
-        settled.extend(renames.columns[before..].iter().map(|r| ColumnRename {
-            table: ObjectName::bare(&r.table.name),
-            ..r.clone()
-        }));
-        let migration = render::plan_from(&current, &desired, &changes, &renames, options);
-        db.verify(&current, &desired, &migration)
-            .map_err(SchemaError::from)?;
+            let Ok(declared) = received.recv() else {
+                // The thread ended without a word: it panicked, and so does this one.
+                let panic = declaring.join().err();
+                std::panic::resume_unwind(panic.unwrap_or_else(|| Box::new("no declared schema")))
+            };
+            let (desired, mut renames) = declared?;
+            let (mut db, current) = current?;
+            // One diff serves the renames' checks and the upgrade it plans.
+            let changes = diff(&current, &desired);
+            for (value, rename) in &flags {
+                flagged(value, rename.clone(), &changes, &mut renames)?;
+            }
+            let carried = Renames {
+                tables: Vec::new(),
+                columns: settled.clone(),
+            };
+            renames
+                .columns
+                .extend(carried.in_default_schema(engine).columns);
+            let before = renames.columns.len();
+            settle_possible_renames(&changes, &mut renames, ask.as_mut().map(|a| &mut **a as _))?;
+            settled.extend(renames.columns[before..].iter().map(|r| ColumnRename {
+                table: ObjectName::bare(&r.table.name),
+                ..r.clone()
+            }));
+            let migration = render::plan_from(&current, &desired, &changes, &renames, options);
+            db.verify(&current, &desired, &migration)
+                .map_err(SchemaError::from)?;
+            Ok(migration)
+        })?;
         plans.push((engine, migration));
     }
     Ok(plans)
 }
 
-/// The declared schema, applied to a scratch database and read back, and the renames the file declares
-/// (names without a schema are in `public` on PostgreSQL).
-fn declared(path: &Path, server: &ScratchServer) -> Result<(Schema, Renames)> {
+/// The declared schema, applied to a scratch database and read back, the renames the file declares (names
+/// without a schema are in `public` on PostgreSQL), and that database.
+fn declared(path: &Path, server: &ScratchServer) -> Result<(Schema, Renames, Scratch)> {
     let files = schema_files(path)?;
     let engine = server.engine();
     let mut db = Scratch::open(server).map_err(SchemaError::from)?;
@@ -628,7 +640,7 @@ fn declared(path: &Path, server: &ScratchServer) -> Result<(Schema, Renames)> {
         db.apply_schema(file, &text).map_err(SchemaError::from)?;
     }
     let schema = db.inspect().map_err(SchemaError::from)?;
-    Ok((schema, renames.in_default_schema(engine)))
+    Ok((schema, renames.in_default_schema(engine), db))
 }
 
 /// The schema file, or the `.sql` files of a schema directory in name order.

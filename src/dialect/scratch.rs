@@ -184,6 +184,11 @@ impl Scratch {
         desired: &Schema,
         migration: &Plan,
     ) -> Result<(), ScratchError> {
+        if migration.is_empty() {
+            // Running nothing leaves the database at `current`, which must then be `desired`: no need to ask
+            // the database that.
+            return same(current, desired, Direction::Up);
+        }
         match self {
             Scratch::Sqlite(conn) => sqlite::scratch::verify(conn, current, desired, migration),
             Scratch::Postgres(db) => postgres::scratch::verify(db, current, desired, migration),
@@ -230,5 +235,30 @@ impl ScratchServer {
             ScratchServer::Sqlite => Engine::Sqlite,
             ScratchServer::Postgres(_) => Engine::Postgresql,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_plan_is_proven_only_between_equal_schemas() {
+        let mut db = Scratch::open(&ScratchServer::Sqlite).unwrap();
+        db.apply_schema(Path::new("schema.sql"), "CREATE TABLE t (id INTEGER)")
+            .unwrap();
+        let desired = db.inspect().unwrap();
+        let empty = Plan {
+            up: vec![],
+            down: vec![],
+        };
+        db.verify(&desired, &desired, &empty).unwrap();
+        let e = db
+            .verify(&Schema::new(Engine::Sqlite), &desired, &empty)
+            .unwrap_err();
+        assert!(
+            matches!(&e, ScratchError::NotProven { direction: Direction::Up, residual } if residual.contains("CREATE TABLE")),
+            "{e}"
+        );
     }
 }

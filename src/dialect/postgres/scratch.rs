@@ -23,7 +23,7 @@ use crate::dialect::scratch::{first_line, same, ScratchError};
 use crate::dialect::{quote_literal, Connection, DbError, POSTGRESQL};
 use crate::direction::Direction;
 use crate::engine::Engine;
-use crate::runner;
+use crate::runner::{self, BatchFailure};
 use crate::schema::render::{Plan, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
@@ -76,7 +76,12 @@ impl ScratchDb {
             admin,
             name,
         };
-        db.conn = Some(PgConnection::open(&server.with_dbname(&db.name)).map_err(failed)?);
+        let mut conn = PgConnection::open(&server.with_dbname(&db.name)).map_err(failed)?;
+        // Nothing in a scratch database has to survive a crash, so its commits need not wait for the
+        // server to flush its log to disk: on a busy disk that wait is most of a commit's time.
+        conn.batch("SET synchronous_commit = off")
+            .map_err(|e| failed(crate::Error::db("SET synchronous_commit")(e)))?;
+        db.conn = Some(conn);
         Ok(db)
     }
 
@@ -134,8 +139,11 @@ fn sweep(admin: &mut PgConnection, now: Duration) {
     }
 }
 
-/// Runs the SQL of a schema file (`path` names it in errors) statement by statement, each in its own
-/// transaction, so a file may hold what cannot run in one (`CREATE INDEX CONCURRENTLY`).
+/// Runs the SQL of a schema file (`path` names it in errors). It is sent in one transaction, in as few
+/// round trips as the server allows (one, for most files), unless a statement of the file begins, ends or
+/// scopes a transaction itself. When that fails, or is not done, the file runs statement by statement, each
+/// in its own transaction: that names the statement that failed, and runs what cannot run in a transaction
+/// (`CREATE INDEX CONCURRENTLY`).
 pub fn apply_schema(db: &mut ScratchDb, path: &Path, text: &str) -> Result<(), ScratchError> {
     let statements =
         crate::sql::split(text, Engine::Postgresql).map_err(|source| ScratchError::Split {
@@ -143,6 +151,12 @@ pub fn apply_schema(db: &mut ScratchDb, path: &Path, text: &str) -> Result<(), S
             source,
         })?;
     let conn = db.conn();
+    let whole = !statements
+        .iter()
+        .any(|st| runner::controls_transaction(st.sql) || scoped_to_a_transaction(st.sql));
+    if whole && in_one_transaction(conn, &statements) {
+        return Ok(());
+    }
     for st in &statements {
         let ran = match st.copy_data {
             Some(data) => conn.copy_in(st.sql, data).map(drop),
@@ -158,23 +172,67 @@ pub fn apply_schema(db: &mut ScratchDb, path: &Path, text: &str) -> Result<(), S
     Ok(())
 }
 
+/// Runs statements in one transaction through [`runner::send_batched`]; whether they all ran and were
+/// committed. When not, nothing they did is left.
+fn in_one_transaction(conn: &mut PgConnection, statements: &[crate::sql::Statement<'_>]) -> bool {
+    let statements: Vec<runner::Statement> = statements
+        .iter()
+        .map(|st| runner::Statement {
+            sql: st.sql.to_string(),
+            line: st.line,
+            copy_data: st.copy_data.map(str::to_string),
+            ends_batch: st.changes_string_syntax,
+        })
+        .collect();
+    let begin = format!("{};\n", POSTGRESQL.begin);
+    let ran = runner::send_batched(conn, &begin, &statements, "COMMIT").is_ok();
+    if !ran {
+        let _ = conn.batch("ROLLBACK");
+    }
+    ran
+}
+
+/// Whether a statement sets something for the rest of its transaction only (`SET LOCAL`, `SET
+/// CONSTRAINTS`, `SET TRANSACTION`): run alone, in a transaction of its own, it changes nothing that
+/// follows, so a file holding one does not run in one transaction, where it would.
+fn scoped_to_a_transaction(sql: &str) -> bool {
+    let mut words = sql.split_whitespace().map(str::to_ascii_uppercase);
+    words.next().as_deref() == Some("SET")
+        && words
+            .next()
+            .is_some_and(|w| matches!(w.as_str(), "LOCAL" | "CONSTRAINTS" | "TRANSACTION"))
+}
+
 /// Replays the up section of every revision, from base to the heads, as an upgrade would run them: each
 /// revision's PostgreSQL section in one transaction, or statement by statement when it is marked
-/// `transaction:false`.
+/// `transaction:false`. A transaction goes in as few round trips as the server allows (one, for most
+/// revisions, its `BEGIN` and `COMMIT` included); when it fails, the revision runs again statement by
+/// statement, which names the one that failed.
 pub(crate) fn replay(
     db: &mut ScratchDb,
     scripts: &Scripts,
     steps: Vec<crate::graph::Step>,
 ) -> Result<(), ScratchError> {
     let conn = db.conn();
+    let begin = format!("{};\n", POSTGRESQL.begin);
     for p in runner::prepare(scripts, &POSTGRESQL, steps)? {
         if p.statements.is_empty() {
             continue;
         }
         let begun = p.transactional;
         if begun {
-            conn.batch(POSTGRESQL.begin)
-                .map_err(crate::Error::db("could not begin a transaction"))?;
+            match runner::send_batched(conn, &begin, &p.statements, "COMMIT") {
+                Ok(_) => continue,
+                Err(BatchFailure::Statement(i, cause)) => {
+                    let _ = conn.batch("ROLLBACK");
+                    return Err(runner::failed_statement(&p, &p.statements[i], cause).into());
+                }
+                Err(BatchFailure::Unlocated(_)) => {
+                    let _ = conn.batch("ROLLBACK");
+                    conn.batch(POSTGRESQL.begin)
+                        .map_err(crate::Error::db("could not begin a transaction"))?;
+                }
+            }
         }
         let ran = p.statements.iter().try_for_each(|st| {
             let ran = match &st.copy_data {
@@ -395,6 +453,48 @@ mod tests {
         );
         let e = apply_schema(&mut db, Path::new("schema.sql"), "SELECT 'x").unwrap_err();
         assert_eq!(e.to_string(), "schema.sql:1: unterminated quoted string");
+    }
+
+    #[test]
+    fn a_schema_file_runs_in_one_transaction_unless_it_cannot() {
+        let Some(server) = test_server() else {
+            return;
+        };
+        let public = |name: &str| ObjectName {
+            schema: Some("public".into()),
+            name: name.into(),
+        };
+        // A statement that cannot run in a transaction: the file runs statement by statement.
+        let (_db, schema) = declared(
+            &server,
+            Path::new("schema.sql"),
+            "CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY t_id ON t (id);",
+        )
+        .unwrap();
+        assert!(schema
+            .table(&public("t"))
+            .is_some_and(|t| t.indexes.contains_key("t_id")));
+        // SET LOCAL alone in its transaction changes nothing for the statements after it, as ever.
+        let (_db, schema) = declared(
+            &server,
+            Path::new("schema.sql"),
+            "CREATE SCHEMA other;\nSET LOCAL search_path = other;\nCREATE TABLE u (id int);",
+        )
+        .unwrap();
+        assert!(schema.table(&public("u")).is_some());
+        // A COPY and a change of how strings are read, each in a round trip of its own, in one transaction.
+        let mut db = ScratchDb::create(&server).unwrap();
+        apply_schema(
+            &mut db,
+            Path::new("schema.sql"),
+            "CREATE TABLE v (s text);\nCOPY v FROM stdin;\na\\\\b\n\\.\n\
+             SET standard_conforming_strings = on;\nINSERT INTO v VALUES ('c\\d');",
+        )
+        .unwrap();
+        assert_eq!(
+            db.conn().query("SELECT s FROM v ORDER BY s").unwrap(),
+            [[Some("a\\b".to_string())], [Some("c\\d".to_string())]]
+        );
     }
 
     fn revision(dir: &Path, id: &str, revises: &str, up: &str, down: &str) {
