@@ -90,6 +90,9 @@ pub enum Error {
     /// Boxed: schema errors carry paths and the residual SQL of a failed proof.
     #[error(transparent)]
     Schema(Box<crate::command::SchemaError>),
+    /// Boxed: import errors carry what Python printed.
+    #[error(transparent)]
+    Import(Box<crate::import::ImportError>),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -165,6 +168,9 @@ impl Error {
             }
             Error::Schema(e) if matches!(**e, crate::command::SchemaError::Drifted { .. }) => {
                 crate::EXIT_DRIFT
+            }
+            Error::Import(e) if matches!(**e, crate::import::ImportError::Incomplete { .. }) => {
+                crate::EXIT_IMPORT_INCOMPLETE
             }
             _ => crate::EXIT_ERROR,
         }

@@ -36,6 +36,7 @@ mod error;
 mod graph;
 mod history;
 mod ini;
+pub mod import;
 pub mod init;
 mod lock;
 mod progress;
@@ -71,3 +72,6 @@ pub const EXIT_VALIDATION: i32 = 4;
 pub const EXIT_SCHEMA_DIFFERS: i32 = 5;
 /// Exit status of `drift` when the database's schema is not the one its recorded revisions give.
 pub const EXIT_DRIFT: i32 = 6;
+/// Exit status of `import-alembic` when it wrote every revision but some part could not be converted or a
+/// dialect's verification found a difference.
+pub const EXIT_IMPORT_INCOMPLETE: i32 = 7;

@@ -57,6 +57,9 @@ pub struct Script {
     /// The message lines of the header (the first one is the short message).
     pub doc: Vec<String>,
     pub create_date: Option<String>,
+    /// `-- Unconverted:` lines: what an import could not turn into SQL (the file keeps the source as comments).
+    /// A file with such a line may lack an up section; planning through it then fails, naming the file.
+    pub unconverted: Vec<String>,
     /// `sha256:<hex>` of the normalised text, computed when first asked for: listing commands never need it.
     checksum: std::sync::OnceLock<String>,
     text: String,
@@ -163,7 +166,7 @@ impl Script {
                 "revision '{id}' has no '-- Revises:' line (leave it empty for a first revision)"
             ))
         })?;
-        if !sections.iter().any(|s| s.direction == Direction::Up) {
+        if !sections.iter().any(|s| s.direction == Direction::Up) && header.unconverted.is_empty() {
             return Err(invalid(format!(
                 "revision '{id}' has no '-- migrate:up' section; a revision file needs '-- migrate:up' and '-- migrate:down' markers"
             )));
@@ -176,6 +179,7 @@ impl Script {
             depends_on: header.depends_on,
             doc: header.doc,
             create_date: header.create_date,
+            unconverted: header.unconverted,
             checksum: std::sync::OnceLock::new(),
             text,
             sections,
@@ -258,6 +262,7 @@ struct Header {
     create_date: Option<String>,
     branch_labels: Vec<String>,
     depends_on: Vec<String>,
+    unconverted: Vec<String>,
     doc: Vec<String>,
     doc_closed: bool,
 }
@@ -300,6 +305,11 @@ impl Header {
                 }
                 "Branch Labels" => Some(&mut self.branch_labels),
                 "Depends On" => Some(&mut self.depends_on),
+                "Unconverted" => {
+                    self.unconverted.push(value.to_string());
+                    self.doc_closed = true;
+                    return Ok(());
+                }
                 _ => None,
             };
             if let Some(list) = list {

@@ -63,6 +63,11 @@ impl Scripts {
             files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
             scripts.extend(load_all(&files)?);
         }
+        Scripts::from_scripts(scripts, locations)
+    }
+
+    /// The set of revisions `scripts` make, as if read from `locations` (for files not written yet).
+    pub(crate) fn from_scripts(scripts: Vec<Script>, locations: &[PathBuf]) -> Result<Scripts> {
         let mut index = HashMap::with_capacity(scripts.len());
         for (i, s) in scripts.iter().enumerate() {
             if let Some(&first) = index.get(&s.id) {

@@ -140,6 +140,15 @@ impl Scratch {
         to: Option<&[String]>,
     ) -> Result<(), ScratchError> {
         let steps = upgrade_steps(scripts, to)?;
+        self.run_steps(scripts, steps)
+    }
+
+    /// Runs these upgrade steps' up sections, in order.
+    pub(crate) fn run_steps(
+        &mut self,
+        scripts: &Scripts,
+        steps: Vec<crate::graph::Step>,
+    ) -> Result<(), ScratchError> {
         match self {
             Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts, steps),
             Scratch::Postgres(db) => postgres::scratch::replay(db, scripts, steps),
