@@ -654,7 +654,9 @@ fn parse_dialect(name: &str) -> Result<dbkit::Engine, String> {
     match name.trim() {
         "sqlite" => Ok(dbkit::Engine::Sqlite),
         "postgresql" | "postgres" => Ok(dbkit::Engine::Postgresql),
-        other => Err(format!("unknown dialect '{other}'; the dialects are sqlite and postgresql")),
+        other => Err(format!(
+            "unknown dialect '{other}'; the dialects are sqlite and postgresql"
+        )),
     }
 }
 

@@ -76,13 +76,16 @@ fn transaction_control(statement: &str) -> Option<Control> {
 
 /// The sections of one direction: one plain section when every dialect gave the same SQL, else one per
 /// dialect that rendered. `None` for a dialect that could not render.
-pub(crate) fn sections_text(direction: Direction, rendered: &[(Engine, Option<&Section>)]) -> String {
+pub(crate) fn sections_text(
+    direction: Direction,
+    rendered: &[(Engine, Option<&Section>)],
+) -> String {
     let rendered_all: Vec<(Engine, &Section)> = rendered
         .iter()
         .filter_map(|(e, s)| s.map(|s| (*e, s)))
         .collect();
-    let same = rendered_all.len() == rendered.len()
-        && rendered_all.windows(2).all(|w| w[0].1 == w[1].1);
+    let same =
+        rendered_all.len() == rendered.len() && rendered_all.windows(2).all(|w| w[0].1 == w[1].1);
     let mut out = String::new();
     let mut push = |dialect: Option<Engine>, s: &Section| {
         out.push_str("-- migrate:");
@@ -261,7 +264,10 @@ mod tests {
             Direction::Down,
             &[(Engine::Sqlite, Some(&a)), (Engine::Postgresql, None)],
         );
-        assert_eq!(one, "-- migrate:down sqlite\nCREATE TABLE t (id INTEGER);\n\n");
+        assert_eq!(
+            one,
+            "-- migrate:down sqlite\nCREATE TABLE t (id INTEGER);\n\n"
+        );
         assert_eq!(
             sections_text(Direction::Down, &[(Engine::Sqlite, None)]),
             ""
@@ -281,9 +287,7 @@ mod tests {
         ));
         assert!(text.contains("--|     migrate_down()\n"));
         // The file still reads: the header keeps its keys, the Python stays comments.
-        let file = format!(
-            "-- m\n--\n-- Revision ID: abc\n-- Revises:\n\n{text}-- migrate:down\n"
-        );
+        let file = format!("-- m\n--\n-- Revision ID: abc\n-- Revises:\n\n{text}-- migrate:down\n");
         let script = crate::script::Script::parse(std::path::Path::new("x.sql"), &file).unwrap();
         assert_eq!(script.id, "abc");
         assert!(script.depends_on.is_empty());

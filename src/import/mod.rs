@@ -28,7 +28,9 @@ pub use verify::{Difference, Verification};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("import-alembic reads an Alembic ini file and none was found; give it with -c alembic.ini")]
+    #[error(
+        "import-alembic reads an Alembic ini file and none was found; give it with -c alembic.ini"
+    )]
     NoIni,
     #[error("no Python interpreter at {tried}; give one with --python (an interpreter, or a virtualenv's folder with Alembic installed)")]
     NoPython { tried: String },
@@ -118,11 +120,7 @@ impl Imported {
     /// For the exit status: an error with its own code when a part was not converted or a dialect's
     /// verification found a difference.
     pub fn check(&self) -> Result<()> {
-        let differences = self
-            .verification
-            .iter()
-            .filter(|v| !v.complete())
-            .count();
+        let differences = self.verification.iter().filter(|v| !v.complete()).count();
         if self.unconverted.is_empty() && differences == 0 {
             return Ok(());
         }
@@ -163,7 +161,11 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
         if let Some(r) = history
             .iter()
             .find(|r| !index.contains_key(r.id.as_str()))
-            .or_else(|| rendered[i].iter().find(|r| !by_id[0].contains_key(r.id.as_str())))
+            .or_else(|| {
+                rendered[i]
+                    .iter()
+                    .find(|r| !by_id[0].contains_key(r.id.as_str()))
+            })
         {
             return Err(ImportError::HistoriesDiffer {
                 first: dialects[0],
@@ -286,7 +288,10 @@ struct Built<'a> {
 }
 
 /// The dbkit file for one revision, from what each dialect's run gave.
-fn build<'a>(revision: &'a python::Rendered, per_dialect: &[(Engine, &'a python::Rendered)]) -> Built<'a> {
+fn build<'a>(
+    revision: &'a python::Rendered,
+    per_dialect: &[(Engine, &'a python::Rendered)],
+) -> Built<'a> {
     let mut unrendered: Vec<convert::Unrendered<'a>> = Vec::new();
     let mut split_errors: Vec<String> = Vec::new();
     let mut mixed = false;

@@ -62,8 +62,9 @@ impl Theirs {
     fn open(server: &ScratchServer) -> std::result::Result<(Theirs, String), ScratchError> {
         Ok(match server {
             ScratchServer::Sqlite => {
-                let dir = tempfile::tempdir()
-                    .map_err(|e| ScratchError::Open(Box::new(crate::Error::io("a temporary folder")(e))))?;
+                let dir = tempfile::tempdir().map_err(|e| {
+                    ScratchError::Open(Box::new(crate::Error::io("a temporary folder")(e)))
+                })?;
                 let path = dir.path().join("alembic.db");
                 let conn = SqliteConnection::open(
                     &SqliteTarget::File(path.clone()),

@@ -8,7 +8,11 @@ impl Render for Imported {
     fn text(&self) -> String {
         let mut out = String::new();
         for r in &self.revisions {
-            let verb = if r.replaced { "Replacing" } else { "Generating" };
+            let verb = if r.replaced {
+                "Replacing"
+            } else {
+                "Generating"
+            };
             out.push_str(&format!("{verb} {} ...  done\n", r.path.display()));
         }
         let dialects: Vec<&str> = self.dialects.iter().map(|d| d.name()).collect();
