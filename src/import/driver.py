@@ -107,6 +107,18 @@ def render(ini, section, url):
         ):
             script.run_env()
 
+    # Offline, op.get_bind() is a mock connection without commit(). Revisions call it to end the migration's
+    # transaction before what cannot run in one (CREATE INDEX CONCURRENTLY): rendered as the COMMIT it is, the
+    # statements after it are seen as outside a transaction, as they run online.
+    from sqlalchemy.engine.mock import MockConnection
+
+    def commit(self):
+        impl = op.get_context().impl
+        if impl.transactional_ddl:
+            impl.emit_commit()
+
+    MockConnection.commit = commit
+
     heads = tuple(script.get_heads())
     run(lambda rev, ctx: script._upgrade_revs("heads", rev), None, "heads")
     if heads:
