@@ -365,3 +365,47 @@ fn which_python3() -> Option<PathBuf> {
     let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (!path.is_empty()).then(|| PathBuf::from(path))
 }
+
+#[test]
+fn verification_refuses_an_env_py_that_connects_elsewhere() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let Some(python) = python() else { return };
+    write_history(&fx, &HISTORY[..2]);
+    // Online, this env.py ignores the URL it is given and opens a database of its own choosing.
+    let own = fx.path().join("own.db");
+    let env_py = ENV_PY.replace(
+        "    engine = engine_from_config(\n        config.get_section(config.config_ini_section, {}), prefix=\"sqlalchemy.\", poolclass=pool.NullPool\n    )",
+        &format!("    from sqlalchemy import create_engine\n    engine = create_engine('sqlite:///{}')", own.display()),
+    );
+    assert_ne!(env_py, ENV_PY);
+    std::fs::write(fx.path().join("alembic/env.py"), env_py).unwrap();
+
+    let run = import(&fx, &python, &[]);
+    assert_eq!(
+        run.code,
+        dbkit::EXIT_IMPORT_INCOMPLETE,
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("NOT VERIFIED on sqlite beyond 0 of 2 revision(s)")
+            && run
+                .stdout
+                .contains("not to the scratch database it was given"),
+        "{}",
+        run.stdout
+    );
+    // Nothing ran on the database env.py chose.
+    let tables = dbkit::dialect::connect(
+        &format!("sqlite:///{}", own.display()).parse().unwrap(),
+        std::time::Duration::from_secs(1),
+    )
+    .map(|mut c| c.query("SELECT name FROM sqlite_master").unwrap().len())
+    .unwrap_or(0);
+    assert_eq!(tables, 0);
+    // The files are written all the same, and --no-verify skips the replay.
+    assert!(fx.versions().join("b2_add_name.sql").exists());
+    import(&fx, &python, &["--overwrite", "--no-verify"]).succeeded("import-alembic --no-verify");
+}

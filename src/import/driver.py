@@ -174,10 +174,47 @@ def with_driver(url):
     return url
 
 
+def same_database(a, b):
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        return os.path.abspath(a.database or "") == os.path.abspath(b.database or "")
+    return (a.host, a.port or 5432, a.database) == (b.host, b.port or 5432, b.database)
+
+
+def guard(url):
+    """Refuses, before anything runs, an env.py that connects elsewhere than the scratch database it was given
+    (a URL read from some other setting): the verification must never migrate a real database."""
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy.engine import make_url
+
+    expected = make_url(url)
+    configure = EnvironmentContext.configure
+
+    def checked(self, connection=None, url=None, **kw):
+        if connection is not None:
+            got = connection.engine.url
+        elif url is not None:
+            got = make_url(url)
+        else:
+            got = None
+        if got is None or not same_database(got, expected):
+            shown = got.render_as_string(hide_password=True) if got is not None else "no URL"
+            raise RuntimeError(
+                f"env.py connects to {shown}, not to the scratch database it was given; nothing was run there. "
+                "Make env.py take its URL from sqlalchemy.url or DATABASE_URL, or import with --no-verify"
+            )
+        return configure(self, connection=connection, url=url, **kw)
+
+    EnvironmentContext.configure = checked
+
+
 def online(ini, section):
     from alembic import command
 
-    cfg = config(ini, section, with_driver(os.environ["DBKIT_IMPORT_URL"]))
+    url = with_driver(os.environ["DBKIT_IMPORT_URL"])
+    guard(url)
+    cfg = config(ini, section, url)
     reply = sys.__stdout__
     for line in sys.stdin:
         words = line.split()
