@@ -14,7 +14,8 @@
 //! - **Read where it is.** [`command::current`], [`command::heads`], [`command::history`], [`command::show`],
 //!   [`command::branches`] and [`command::validate`] return reports.
 //! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
-//!   [`command::autogenerate`] writes one from the schema file.
+//!   [`command::autogenerate`] writes one from the schema file; [`import::import_alembic`] converts an Alembic
+//!   history.
 //! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`].
 //! - **Create and back up the database.** [`init::run`] creates and verifies it; [`backup`] creates, lists,
 //!   verifies, restores and prunes backups.

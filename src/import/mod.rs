@@ -57,8 +57,11 @@ pub enum ImportError {
     NoDialect { reason: String },
     #[error("revision '{id}' already has a dbkit file, {}; pass --overwrite to replace it", .path.display())]
     Exists { id: String, path: PathBuf },
+    /// The file a revision would be written to exists and is not that revision's.
+    #[error("{} exists and is not a revision of the history; move it away first", .path.display())]
+    Occupied { path: PathBuf },
     /// Written, but not all of it converts or verifies; the report lists what and where.
-    #[error("imported with {unconverted} part(s) not converted and {differences} dialect(s) whose verification failed; see the list above")]
+    #[error("imported with {unconverted} part(s) not converted and {differences} dialect(s) not verified to the end; see the list above")]
     Incomplete {
         unconverted: usize,
         differences: usize,
@@ -192,23 +195,18 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
             .zip(&by_id)
             .map(|(&engine, index)| (engine, index[revision.id.as_str()]))
             .collect();
-        let path = match existing.find(&revision.id) {
-            Some(s) if !args.overwrite => {
-                return Err(ImportError::Exists {
-                    id: revision.id.clone(),
-                    path: s.path.clone(),
-                }
-                .into())
+        // A revision dbkit already has is replaced where it is; a new one goes beside its Python file.
+        let replaced = existing.find(&revision.id).map(|s| s.path.clone());
+        let path = match replaced.clone() {
+            Some(path) if args.overwrite => path,
+            Some(path) => {
+                let id = revision.id.clone();
+                return Err(ImportError::Exists { id, path }.into());
             }
-            Some(s) => s.path.clone(),
             None => revision.path.with_extension("sql"),
         };
-        if !args.overwrite && existing.find(&revision.id).is_none() && path.exists() {
-            return Err(ImportError::Exists {
-                id: revision.id.clone(),
-                path,
-            }
-            .into());
+        if replaced.is_none() && path.exists() {
+            return Err(ImportError::Occupied { path }.into());
         }
         let built = build(revision, &per_dialect);
         for part in &built.unrendered {
@@ -226,7 +224,7 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
         new_scripts.push(Script::parse(&path, &built.text)?);
         report.revisions.push(ImportedRevision {
             id: revision.id.clone(),
-            replaced: existing.find(&revision.id).is_some(),
+            replaced: replaced.is_some(),
             path: path.clone(),
         });
         files.push((path, built.text));
