@@ -218,6 +218,10 @@ enum Command {
         /// Skip replaying both histories on scratch databases to compare their schemas.
         #[arg(long = "no-verify")]
         no_verify: bool,
+        /// Write nothing: replay the dbkit files already there (finished by hand, say) against the Alembic
+        /// history and compare.
+        #[arg(long = "verify-only", conflicts_with_all = ["no_verify", "overwrite"])]
+        verify_only: bool,
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
@@ -470,6 +474,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             python,
             overwrite,
             no_verify,
+            verify_only,
             json,
         } => {
             let args = dbkit::import::ImportArgs {
@@ -477,6 +482,7 @@ fn run(cli: Cli) -> dbkit::Result<()> {
                 python,
                 overwrite,
                 no_verify,
+                verify_only,
             };
             let imported = dbkit::import::import_alembic(&project, &args)?;
             common::print(&imported, json)?;

@@ -295,6 +295,31 @@ both!(
         // The revision before it converts and runs.
         fx.ok(&["upgrade", "a1a1a1a1a1a1"]);
         assert!(fx.table_exists("users"));
+
+        // Its SQL written by hand, the files as they are are checked against Alembic, and nothing is written.
+        let path = fx.versions().join("f6_backfill.sql");
+        let finished: String = text
+            .lines()
+            .filter(|l| !l.starts_with("-- Unconverted:"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .replace(
+                "-- migrate:down",
+                "-- migrate:up\nUPDATE users SET email = lower(email);\n\n-- migrate:down",
+            );
+        std::fs::write(&path, &finished).unwrap();
+        let verified =
+            import(fx, &python, &["--verify-only"]).succeeded("import-alembic --verify-only");
+        assert!(
+            verified.stdout.contains(&format!(
+                "Verified on {dialect}: the same schema as Alembic's after each of the 2 revision(s)"
+            )),
+            "{}",
+            verified.stdout
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
+        fx.ok(&["upgrade", "head"]);
+        assert_eq!(fx.heads(), ["f6f6f6f6f6f6"]);
     }
 );
 

@@ -85,6 +85,8 @@ pub struct ImportArgs {
     pub overwrite: bool,
     /// Skip replaying both histories to compare them.
     pub no_verify: bool,
+    /// Write nothing: compare the dbkit files already there (finished by hand, say) with the Alembic history.
+    pub verify_only: bool,
 }
 
 /// What `import-alembic` did.
@@ -144,6 +146,9 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
     let dialects = dialects(p, args)?;
     let interpreter = python::interpreter(args.python.as_deref())?;
     let interpreter = interpreter.as_path();
+    if args.verify_only {
+        return verify_existing(p, &dialects, interpreter, ini);
+    }
 
     // One Python process per dialect, side by side.
     let rendered: Vec<Vec<python::Rendered>> = std::thread::scope(|scope| {
@@ -249,6 +254,27 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
         crate::command::write_atomically(path, text)?;
     }
     Ok(report)
+}
+
+/// The dbkit files as they are, replayed against Alembic's history on every dialect; nothing is written.
+fn verify_existing(
+    p: &Project,
+    dialects: &[Engine],
+    interpreter: &std::path::Path,
+    ini: (&std::path::Path, &str),
+) -> Result<Imported> {
+    let scripts = p.scripts()?;
+    let verification = dialects
+        .iter()
+        .map(|&engine| verify::verify(p, scripts, engine, interpreter, ini))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Imported {
+        dialects: dialects.to_vec(),
+        revisions: Vec::new(),
+        unconverted: Vec::new(),
+        mixed_transactions: Vec::new(),
+        verification,
+    })
 }
 
 /// `--dialect`, else the database URL's engine and the ini file's `dialects`.

@@ -16,11 +16,13 @@ impl Render for Imported {
             out.push_str(&format!("{verb} {} ...  done\n", r.path.display()));
         }
         let dialects: Vec<&str> = self.dialects.iter().map(|d| d.name()).collect();
-        out.push_str(&format!(
-            "Imported {} revision(s) for {}\n",
-            self.revisions.len(),
-            dialects.join(", ")
-        ));
+        if !self.revisions.is_empty() {
+            out.push_str(&format!(
+                "Imported {} revision(s) for {}\n",
+                self.revisions.len(),
+                dialects.join(", ")
+            ));
+        }
         for id in &self.mixed_transactions {
             out.push_str(&format!(
                 "note: {id}: Alembic ran part of it outside a transaction (autocommit_block); its section is transaction:false as a whole\n"
