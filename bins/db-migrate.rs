@@ -242,6 +242,31 @@ enum Command {
         #[arg(long = "rev-id")]
         rev_id: Option<String>,
     },
+    /// Convert the ini file's Alembic history (Python revisions) into SQL revision files beside them.
+    #[command(name = "import-alembic")]
+    ImportAlembic {
+        /// The dialects to render the SQL for, comma-separated [default: the database URL's and the ini
+        /// file's dialects].
+        #[arg(long = "dialect", value_delimiter = ',', value_parser = dialect)]
+        dialect: Vec<dbkit::Engine>,
+        /// The Python with Alembic and the project's imports: an interpreter or a virtualenv's folder
+        /// [default: $VIRTUAL_ENV's, else python3].
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Replace dbkit files that already hold revisions of the history.
+        #[arg(long)]
+        overwrite: bool,
+        /// Skip replaying both histories on scratch databases to compare their schemas.
+        #[arg(long = "no-verify")]
+        no_verify: bool,
+        /// Write nothing: replay the dbkit files already there (finished by hand, say) against the Alembic
+        /// history and compare.
+        #[arg(long = "verify-only", conflicts_with_all = ["no_verify", "overwrite"])]
+        verify_only: bool,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Upgrade to a later revision (default: head).
     #[command(after_help = REVISION_HELP)]
     Upgrade {
@@ -524,6 +549,25 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             };
             common::print(&command::merge(&project, &revisions, &args)?, false)
         }
+        Command::ImportAlembic {
+            dialect,
+            python,
+            overwrite,
+            no_verify,
+            verify_only,
+            json,
+        } => {
+            let args = dbkit::import::ImportArgs {
+                dialects: dialect,
+                python,
+                overwrite,
+                no_verify,
+                verify_only,
+            };
+            let imported = dbkit::import::import_alembic(&project, &args)?;
+            common::print(&imported, json)?;
+            imported.check()
+        }
         Command::Upgrade { revision, run } => {
             let o = run_options(&run);
             let done = command::migrate(&project, Direction::Up, &revision, &o, &mut events)?;
@@ -626,6 +670,7 @@ impl Command {
             | Command::Drift { .. }
             | Command::Schema { .. }
             | Command::Merge { .. }
+            | Command::ImportAlembic { .. }
             | Command::Current { .. }
             | Command::History { .. }
             | Command::Heads { .. }
@@ -661,6 +706,7 @@ impl Command {
             | Command::Lint { .. }
             | Command::Verify { .. }
             | Command::Merge { .. }
+            | Command::ImportAlembic { .. }
             | Command::Heads { .. }
             | Command::Branches { .. } => false,
         }

@@ -83,6 +83,9 @@ pub struct Settings {
     /// `DBKIT_DEV_URL` environment variable, else the ini file's `dev_url`. Resolved by
     /// [`Settings::scratch_server`].
     pub dev_url: Option<DevUrl>,
+    /// The ini file read, if any, and its section: what `import-alembic` hands to Alembic.
+    pub(crate) ini_file: Option<PathBuf>,
+    pub(crate) ini_section: String,
 }
 
 /// A configured URL kept as text until it is used, so that a command that never needs it never fails on
@@ -409,6 +412,8 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
         url,
         url_source,
         dev_url,
+        ini_file: ini_path,
+        ini_section: section,
     })
 }
 

@@ -576,10 +576,25 @@ impl PgTarget {
 
     /// The URL with the password replaced by `***`.
     pub(crate) fn masked(&self) -> String {
+        self.render_url(false)
+    }
+
+    /// The URL with its password, for a child process that must connect (passed in its environment,
+    /// never its arguments); never for output.
+    pub(crate) fn secret_url(&self) -> String {
+        self.render_url(true)
+    }
+
+    fn render_url(&self, reveal: bool) -> String {
         let mut url = String::from("postgresql://");
         url.push_str(&encode(&self.user, b""));
-        if self.password.is_some() {
-            url.push_str(":***");
+        match &self.password {
+            Some(password) if reveal => {
+                url.push(':');
+                url.push_str(&encode(password, b""));
+            }
+            Some(_) => url.push_str(":***"),
+            None => {}
         }
         url.push('@');
         let mut query: Vec<(&str, String)> = Vec::new();

@@ -100,6 +100,9 @@ pub enum Error {
     Lint { errors: usize },
     #[error(transparent)]
     Verify(#[from] crate::command::VerifyError),
+    /// Boxed: import errors carry what Python printed.
+    #[error(transparent)]
+    Import(Box<crate::import::ImportError>),
 }
 
 /// ` (/abs/path)` for a relative path, so a run in the wrong directory shows where it looked.
@@ -178,6 +181,9 @@ impl Error {
             }
             Error::Lint { .. } => crate::EXIT_LINT,
             Error::Verify(_) => crate::EXIT_VERIFY,
+            Error::Import(e) if matches!(**e, crate::import::ImportError::Incomplete { .. }) => {
+                crate::EXIT_IMPORT_INCOMPLETE
+            }
             _ => crate::EXIT_ERROR,
         }
     }

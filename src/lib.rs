@@ -20,7 +20,8 @@
 //! - **Read where it is.** [`command::current`], [`command::heads`], [`command::history`], [`command::show`],
 //!   [`command::branches`] and [`command::validate`] return reports.
 //! - **Write revisions.** [`command::revision`], [`command::merge`], [`command::init`];
-//!   [`command::autogenerate`] writes one from the schema file.
+//!   [`command::autogenerate`] writes one from the schema file; [`import::import_alembic`] converts an Alembic
+//!   history.
 //! - **Compare with the declared schema.** [`command::check`] and [`command::schema_diff`]; [`command::verify`]
 //!   runs every revision's round trip.
 //! - **Lint the revisions.** [`command::lint`] flags what would lock, rewrite or lose data on a live database;
@@ -46,6 +47,7 @@ mod error;
 mod graph;
 mod history;
 mod hooks;
+pub mod import;
 mod ini;
 pub mod init;
 mod lint;
@@ -87,3 +89,6 @@ pub const EXIT_DRIFT: i32 = 6;
 pub const EXIT_VERIFY: i32 = 7;
 /// Exit status of `lint` when a finding is an error.
 pub const EXIT_LINT: i32 = 8;
+/// Exit status of `import-alembic` when it wrote every revision but some part could not be converted or a
+/// dialect's verification found a difference.
+pub const EXIT_IMPORT_INCOMPLETE: i32 = 9;

@@ -63,7 +63,7 @@ impl Scripts {
             files.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
             scripts.extend(load_all(&files)?);
         }
-        Scripts::new(scripts, locations)
+        Scripts::from_scripts(scripts, locations)
     }
 
     /// Revisions compiled into a program, each `(name, text)`; the name stands for the file in messages.
@@ -73,11 +73,12 @@ impl Scripts {
             .iter()
             .map(|(name, text)| Script::parse(Path::new(name), text))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Scripts::new(scripts, &[])
+        Scripts::from_scripts(scripts, &[])
     }
 
-    /// Indexes parsed revisions and builds their graph.
-    fn new(scripts: Vec<Script>, locations: &[PathBuf]) -> Result<Scripts> {
+    /// Indexes parsed revisions and builds their graph, as if read from `locations` (also for files not
+    /// written yet).
+    pub(crate) fn from_scripts(scripts: Vec<Script>, locations: &[PathBuf]) -> Result<Scripts> {
         let mut index = HashMap::with_capacity(scripts.len());
         for (i, s) in scripts.iter().enumerate() {
             if let Some(&first) = index.get(&s.id) {

@@ -8,7 +8,7 @@ use crate::util::*;
 use dbkit::script::Script;
 use dbkit::{Direction, Engine};
 
-fn alembic_bin() -> Option<PathBuf> {
+pub(crate) fn alembic_bin() -> Option<PathBuf> {
     let path = std::env::var("ALEMBIC_BIN")
         .ok()
         .map(PathBuf::from)

@@ -24,6 +24,8 @@ mod concurrency;
 mod sqlite_foreign_keys;
 // Handing one database back and forth with Python Alembic, and the revision grammar compared with it.
 mod alembic_compat;
+// import-alembic: an Alembic history converted, verified and continued.
+mod import;
 // new revisions: revision, create, merge, init, and the Make targets.
 mod authoring;
 // The declared schema: check, schema diff, and revisions written from the schema file.

@@ -475,7 +475,7 @@ pub(super) fn targets(p: &Project) -> Result<Vec<ScratchServer>> {
 
 /// Where `engine`'s scratch databases are made: in memory for SQLite; for PostgreSQL on the dev URL's
 /// server, else the configured database's.
-pub(super) fn server_for(p: &Project, engine: Engine) -> Result<ScratchServer> {
+pub(crate) fn server_for(p: &Project, engine: Engine) -> Result<ScratchServer> {
     Ok(match engine {
         Engine::Sqlite => ScratchServer::Sqlite,
         Engine::Postgresql => match p.settings.scratch_server()? {

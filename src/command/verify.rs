@@ -193,7 +193,7 @@ fn round_trips(
         let id = trip.up.revision().unwrap_or_default().to_string();
         let script = scripts.get(&id)?;
         if wanted.is_some_and(|w| !w.contains(id.as_str())) {
-            db.run(scripts, vec![trip.up])?;
+            db.replay_steps(scripts, vec![trip.up])?;
             now = None;
             continue;
         }
@@ -288,7 +288,7 @@ impl Trip<'_> {
         step: Step,
         expected: Option<&Schema>,
     ) -> std::result::Result<Option<Schema>, ScratchError> {
-        if let Err(e) = self.db.run(self.scripts, vec![step]) {
+        if let Err(e) = self.db.replay_steps(self.scripts, vec![step]) {
             return match revision_failed(&e) {
                 true => {
                     self.problem(stage, ProblemKind::Fails, None, format!("fails: {e}"));

@@ -143,21 +143,9 @@ impl Scratch {
         self.replay_steps(scripts, steps)
     }
 
-    /// Runs `steps` (an upgrade's, from where the database is) as [`Scratch::replay_to`] does.
+    /// Runs `steps` (an upgrade's, or verify's round trips) as [`Scratch::replay_to`] does: each revision as
+    /// the runner would run it, failures naming its file and line.
     pub(crate) fn replay_steps(
-        &mut self,
-        scripts: &Scripts,
-        steps: Vec<crate::graph::Step>,
-    ) -> Result<(), ScratchError> {
-        match self {
-            Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts, steps),
-            Scratch::Postgres(db) => postgres::scratch::replay(db, scripts, steps),
-        }
-    }
-
-    /// Runs the steps of a plan (`verify`'s round trips among them) for this engine, as [`Scratch::replay_to`]
-    /// runs an upgrade's: each revision as the runner would run it, failures naming its file and line.
-    pub(crate) fn run(
         &mut self,
         scripts: &Scripts,
         steps: Vec<crate::graph::Step>,

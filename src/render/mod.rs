@@ -7,6 +7,7 @@
 //! ages and revision phrases their progress lines share; `progress` the lines a running verb reports on stderr.
 
 pub mod backup;
+pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod lint;
 pub(crate) mod migrate;

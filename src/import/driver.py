@@ -1,0 +1,255 @@
+"""dbkit's bridge to Alembic for `db-migrate import-alembic`, run with the project's own Python.
+
+Alembic itself reads the history (so ids, parents, labels and dependencies are exactly what Alembic sees) and
+renders each revision's SQL through the project's env.py in offline mode: one run upgrades base to the heads,
+one downgrades the heads to base, every revision's function wrapped so that its SQL is told apart from the
+version-table bookkeeping and a revision that cannot render offline is reported rather than ending the run.
+
+  python driver.py render INI SECTION URL -> one JSON document on stdout
+  python driver.py online INI SECTION     -> reads "upgrade REV" lines on stdin, answers one JSON line each;
+                                       the database URL comes from DBKIT_IMPORT_URL (never the arguments)
+"""
+
+import functools
+import inspect
+import io
+import json
+import os
+import re
+import sys
+import traceback
+
+MARK = "-- dbkit-import:"
+
+
+def config(ini, section, url):
+    from alembic.config import Config
+
+    cfg = Config(ini, ini_section=section)
+    # '%' would be read as interpolation by the ini parser Alembic wraps.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # For env.py files that read the URL from the environment rather than the ini file.
+    os.environ["DATABASE_URL"] = url
+    os.environ["SQLALCHEMY_DATABASE_URI"] = url
+    os.environ["SQLALCHEMY_DATABASE_URL"] = url
+    return cfg
+
+
+def as_list(value):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def create_date(module):
+    found = re.search(r"^\s*Create Date:\s*(.+?)\s*$", module.__doc__ or "", re.M)
+    return found.group(1) if found else None
+
+
+def message(module, sc):
+    doc = (module.__doc__ or "").strip()
+    first = re.split(r"\n\s*\n", doc, maxsplit=1)[0] if doc else ""
+    lines = [l.strip() for l in first.splitlines() if l.strip()]
+    # Alembic's template puts "Revision ID:" right under an empty message.
+    lines = [l for l in lines if not re.match(r"(Revision ID|Revises|Create Date):", l)]
+    return lines or ([sc.doc] if sc.doc else [])
+
+
+def source(fn):
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return None
+
+
+def render(ini, section, url):
+    from alembic import op
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
+
+    cfg = config(ini, section, url)
+    buf = io.StringIO()
+    cfg.output_buffer = buf
+    script = ScriptDirectory.from_config(cfg)
+    revisions = list(script.walk_revisions("base", "heads"))
+    failures = {}
+    for sc in revisions:
+        for name in ("upgrade", "downgrade"):
+            fn = getattr(sc.module, name, None)
+            if fn is None:
+                continue
+
+            @functools.wraps(fn)
+            def wrapped(*args, _fn=fn, _rev=sc.revision, _name=name, **kw):
+                impl = op.get_context().impl
+                impl.static_output(f"{MARK}start {_name} {_rev}")
+                try:
+                    _fn(*args, **kw)
+                except Exception as e:  # what cannot run offline is reported, never fatal
+                    failures[(_rev, _name)] = "".join(
+                        traceback.format_exception_only(type(e), e)
+                    ).strip()
+                impl.static_output(f"{MARK}end {_name} {_rev}")
+
+            setattr(sc.module, name, wrapped)
+            sc.module.__dict__.setdefault("_dbkit_original", {})[name] = fn
+
+    def run(fn, starting_rev, destination_rev):
+        with EnvironmentContext(
+            cfg,
+            script,
+            fn=fn,
+            as_sql=True,
+            starting_rev=starting_rev,
+            destination_rev=destination_rev,
+        ):
+            script.run_env()
+
+    # Offline, op.get_bind() is a mock connection without commit(). Revisions call it to end the migration's
+    # transaction before what cannot run in one (CREATE INDEX CONCURRENTLY): rendered as the COMMIT it is, the
+    # statements after it are seen as outside a transaction, as they run online.
+    from sqlalchemy.engine.mock import MockConnection
+
+    def commit(self):
+        impl = op.get_context().impl
+        if impl.transactional_ddl:
+            impl.emit_commit()
+
+    MockConnection.commit = commit
+
+    heads = tuple(script.get_heads())
+    run(lambda rev, ctx: script._upgrade_revs("heads", rev), None, "heads")
+    if heads:
+        run(lambda rev, ctx: script._downgrade_revs("base", rev), heads, "base")
+
+    sql = {}
+    current = None
+    for line in buf.getvalue().splitlines(keepends=True):
+        if line.startswith(MARK):
+            word, name, rev = line[len(MARK):].split()
+            current = (rev, name) if word == "start" else None
+            if current:
+                sql[current] = ""
+        elif current:
+            sql[current] += line
+
+    out = []
+    for sc in reversed(revisions):
+        entry = {
+            "id": sc.revision,
+            "down": as_list(sc.down_revision),
+            "branch_labels": list(getattr(sc, "_orig_branch_labels", None) or ()),
+            "depends_on": as_list(sc.dependencies),
+            "message": message(sc.module, sc),
+            "create_date": create_date(sc.module),
+            "path": os.path.abspath(sc.path),
+        }
+        for name, key in (("upgrade", "up"), ("downgrade", "down_sql")):
+            original = sc.module.__dict__.get("_dbkit_original", {}).get(name)
+            failure = failures.get((sc.revision, name))
+            if original is None:
+                entry[key] = None
+                entry[key + "_error"] = f"the revision has no {name}() function"
+            elif failure is not None:
+                entry[key] = None
+                entry[key + "_error"] = failure
+                entry[key + "_python"] = source(original)
+            else:
+                entry[key] = sql.get((sc.revision, name), "")
+        out.append(entry)
+    return {"revisions": out}
+
+
+def with_driver(url):
+    """A postgresql:// URL with the driver that is installed: SQLAlchemy's default depends on its version."""
+    import importlib.util
+
+    scheme = "postgresql://"
+    if url.startswith(scheme):
+        for driver in ("psycopg2", "psycopg"):
+            if importlib.util.find_spec(driver):
+                return f"postgresql+{driver}://" + url[len(scheme):]
+    return url
+
+
+def same_database(a, b):
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        return os.path.abspath(a.database or "") == os.path.abspath(b.database or "")
+    return (a.host, a.port or 5432, a.database) == (b.host, b.port or 5432, b.database)
+
+
+def guard(url):
+    """Refuses, before anything runs, an env.py that connects elsewhere than the scratch database it was given
+    (a URL read from some other setting): the verification must never migrate a real database."""
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy.engine import make_url
+
+    expected = make_url(url)
+    configure = EnvironmentContext.configure
+
+    def checked(self, connection=None, url=None, **kw):
+        if connection is not None:
+            got = connection.engine.url
+        elif url is not None:
+            got = make_url(url)
+        else:
+            got = None
+        if got is None or not same_database(got, expected):
+            shown = got.render_as_string(hide_password=True) if got is not None else "no URL"
+            raise RuntimeError(
+                f"env.py connects to {shown}, not to the scratch database it was given; nothing was run there. "
+                "Make env.py take its URL from sqlalchemy.url or DATABASE_URL, or import with --no-verify"
+            )
+        return configure(self, connection=connection, url=url, **kw)
+
+    EnvironmentContext.configure = checked
+
+
+def online(ini, section):
+    from alembic import command
+
+    url = with_driver(os.environ["DBKIT_IMPORT_URL"])
+    guard(url)
+    cfg = config(ini, section, url)
+    reply = sys.__stdout__
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        try:
+            if words[0] != "upgrade" or len(words) != 2:
+                raise ValueError(f"unknown request {line.strip()!r}")
+            command.upgrade(cfg, words[1])
+            answer = {"ok": True}
+        except Exception as e:
+            answer = {"error": "".join(traceback.format_exception_only(type(e), e)).strip()}
+        reply.write(json.dumps(answer) + "\n")
+        reply.flush()
+
+
+def main():
+    # Whatever env.py or a revision prints goes to stderr; stdout carries the answer alone.
+    answer = sys.stdout
+    sys.stdout = sys.stderr
+    mode = sys.argv[1]
+    try:
+        if mode == "render":
+            result = render(sys.argv[2], sys.argv[3], sys.argv[4])
+            answer.write(json.dumps(result))
+        elif mode == "online":
+            online(sys.argv[2], sys.argv[3])
+        else:
+            raise SystemExit(f"unknown mode {mode}")
+    except Exception as e:
+        traceback.print_exc()
+        answer.write(json.dumps({"error": "".join(traceback.format_exception_only(type(e), e)).strip()}))
+        answer.flush()
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,436 @@
+//! import-alembic: a Python Alembic history, written here, converted by the real binary with the real Alembic;
+//! the files keep the ids and the graph, both histories give the same schema, and a database Alembic took
+//! half-way is finished by dbkit.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::alembic_compat::alembic_bin;
+use crate::both;
+use crate::util::*;
+use dbkit::script::Script;
+
+const ENV_PY: &str = r#"from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+
+if context.is_offline_mode():
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = engine_from_config(
+        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    with engine.connect() as connection:
+        context.configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+"#;
+
+/// (file stem, id, down_revision, branch_labels, depends_on, body of upgrade(), body of downgrade()).
+type PyRevision = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+/// Two branches off b2, labelled, one depending on the other, merged, then a revision Alembic runs partly
+/// outside a transaction on PostgreSQL.
+const HISTORY: &[PyRevision] = &[
+    (
+        "a1_create_users",
+        "a1a1a1a1a1a1",
+        "None",
+        "None",
+        "None",
+        "op.create_table('users',\n        sa.Column('id', sa.Integer(), primary_key=True),\n        sa.Column('email', sa.String(200), nullable=False, unique=True))\n    op.create_index('ix_users_email', 'users', ['email'])",
+        "op.drop_index('ix_users_email', table_name='users')\n    op.drop_table('users')",
+    ),
+    (
+        "b2_add_name",
+        "b2b2b2b2b2b2",
+        "'a1a1a1a1a1a1'",
+        "None",
+        "None",
+        "op.add_column('users', sa.Column('name', sa.String(100), nullable=True))\n    op.execute(\"UPDATE users SET name = 'anonymous' WHERE name IS NULL\")",
+        "op.drop_column('users', 'name')",
+    ),
+    (
+        "c3_notes",
+        "c3c3c3c3c3c3",
+        "'b2b2b2b2b2b2'",
+        "('notes',)",
+        "None",
+        "op.create_table('notes',\n        sa.Column('id', sa.Integer(), primary_key=True),\n        sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id', ondelete='CASCADE'), nullable=False),\n        sa.Column('body', sa.Text(), nullable=False))",
+        "op.drop_table('notes')",
+    ),
+    (
+        "d4_tags",
+        "d4d4d4d4d4d4",
+        "'b2b2b2b2b2b2'",
+        "'tags'",
+        "'c3c3c3c3c3c3'",
+        "op.create_table('tags',\n        sa.Column('id', sa.Integer(), primary_key=True),\n        sa.Column('label', sa.String(50), nullable=False))\n    op.bulk_insert(sa.table('tags', sa.column('id', sa.Integer), sa.column('label', sa.String)),\n        [{'id': 1, 'label': \"it's\"}, {'id': 2, 'label': 'b'}])",
+        "op.drop_table('tags')",
+    ),
+    (
+        "e5_merge",
+        "e5e5e5e5e5e5",
+        "('c3c3c3c3c3c3', 'd4d4d4d4d4d4')",
+        "None",
+        "None",
+        "pass",
+        "pass",
+    ),
+    (
+        "g7_index",
+        "g7g7g7g7g7g7",
+        "'e5e5e5e5e5e5'",
+        "None",
+        "None",
+        "with op.get_context().autocommit_block():\n        op.create_index('ix_notes_user', 'notes', ['user_id'], postgresql_concurrently=True)",
+        "op.drop_index('ix_notes_user', table_name='notes')",
+    ),
+];
+
+/// A revision that reads rows, which offline mode cannot do.
+const READS_ROWS: PyRevision = (
+    "f6_backfill",
+    "f6f6f6f6f6f6",
+    "'a1a1a1a1a1a1'",
+    "None",
+    "None",
+    "conn = op.get_bind()\n    for (uid,) in conn.execute(sa.text('SELECT id FROM users')).fetchall():\n        conn.execute(sa.text('UPDATE users SET email = lower(email) WHERE id = :id'), {'id': uid})",
+    "pass",
+);
+
+/// The Python of the virtualenv Alembic is installed in.
+fn python() -> Option<PathBuf> {
+    Some(alembic_bin()?.with_file_name("python"))
+}
+
+/// The SQLAlchemy URL of the fixture's database, with the driver the test virtualenv has.
+fn sqlalchemy_url(fx: &Fixture) -> String {
+    match fx.kind {
+        Kind::Sqlite => fx.url.clone(),
+        Kind::Postgres => fx
+            .url
+            .replacen("postgresql://", "postgresql+psycopg2://", 1),
+    }
+}
+
+/// The Alembic project in the fixture's scripts folder, beside where dbkit reads its revisions.
+fn write_history(fx: &Fixture, revisions: &[PyRevision]) {
+    let ini = format!(
+        "[alembic]\nscript_location = %(here)s/alembic\nsqlalchemy.url = {}\n",
+        sqlalchemy_url(fx).replace('%', "%%")
+    );
+    std::fs::write(fx.path().join("alembic.ini"), ini).unwrap();
+    std::fs::write(fx.path().join("alembic/env.py"), ENV_PY).unwrap();
+    std::fs::write(fx.path().join("alembic/script.py.mako"), "").unwrap();
+    for (stem, id, down, labels, depends, up, downgrade) in revisions {
+        let text = format!(
+            "\"\"\"{message}\n\nRevision ID: {id}\nRevises: {down}\nCreate Date: 2024-01-02 03:04:05.000006\n\n\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\nrevision = '{id}'\ndown_revision = {down}\nbranch_labels = {labels}\ndepends_on = {depends}\n\n\ndef upgrade():\n    {up}\n\n\ndef downgrade():\n    {downgrade}\n",
+            message = stem.replace('_', " "),
+        );
+        std::fs::write(fx.versions().join(format!("{stem}.py")), text).unwrap();
+    }
+}
+
+/// Runs Alembic on the fixture's database.
+fn alembic(fx: &Fixture, args: &[&str]) {
+    let out = Command::new(alembic_bin().unwrap())
+        .current_dir(fx.path())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "alembic {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn import(fx: &Fixture, python: &Path, extra: &[&str]) -> Run {
+    let mut args = vec!["import-alembic", "--python", python.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    fx.run(&args)
+}
+
+fn load(fx: &Fixture, stem: &str) -> Script {
+    Script::load(&fx.versions().join(format!("{stem}.sql"))).unwrap()
+}
+
+both!(
+    a_history_with_branches_a_merge_labels_and_dependencies_converts_and_verifies,
+    |fx| {
+        let Some(python) = python() else { return };
+        write_history(fx, HISTORY);
+        // Alembic has taken the database half-way: one branch applied, the other not.
+        alembic(fx, &["upgrade", "c3c3c3c3c3c3"]);
+
+        let dialects: &[&str] = match fx.kind {
+            Kind::Sqlite => &[],
+            Kind::Postgres => &["--dialect", "sqlite,postgresql"],
+        };
+        let run = import(fx, &python, dialects).succeeded("import-alembic");
+        for dialect in match fx.kind {
+            Kind::Sqlite => &["sqlite"][..],
+            Kind::Postgres => &["sqlite", "postgresql"][..],
+        } {
+            assert!(
+            run.stdout.contains(&format!(
+                "Verified on {dialect}: the same schema as Alembic's after each of the 6 revision(s)"
+            )),
+            "{}",
+            run.stdout
+        );
+        }
+        assert!(!run.stdout.contains("NOT CONVERTED"), "{}", run.stdout);
+
+        // The same ids, parents, labels, dependencies, messages and dates.
+        let tags = load(fx, "d4_tags");
+        assert_eq!(tags.id, "d4d4d4d4d4d4");
+        assert_eq!(tags.down, ["b2b2b2b2b2b2"]);
+        assert_eq!(tags.branch_labels, ["tags"]);
+        assert_eq!(tags.depends_on, ["c3c3c3c3c3c3"]);
+        assert_eq!(tags.message(), "d4 tags");
+        assert_eq!(
+            tags.create_date.as_deref(),
+            Some("2024-01-02 03:04:05.000006")
+        );
+        let merge = load(fx, "e5_merge");
+        assert_eq!(merge.down, ["c3c3c3c3c3c3", "d4d4d4d4d4d4"]);
+        assert!(merge.branch_labels.is_empty(), "labels are not inherited");
+        assert_eq!(load(fx, "c3_notes").branch_labels, ["notes"]);
+        assert!(load(fx, "a1_create_users").down.is_empty());
+        if fx.kind == Kind::Postgres {
+            // The index Alembic built outside a transaction is a transaction:false section on PostgreSQL.
+            let text = std::fs::read_to_string(fx.versions().join("g7_index.sql")).unwrap();
+            assert!(
+            text.contains("-- migrate:up postgresql transaction:false\nCREATE INDEX CONCURRENTLY ix_notes_user"),
+            "{text}"
+        );
+            assert!(!text.contains("COMMIT"), "{text}");
+        }
+
+        // dbkit finishes what Alembic started, and the database is what the revisions give.
+        assert_eq!(fx.heads(), ["c3c3c3c3c3c3"]);
+        fx.ok(&["upgrade", "heads"]);
+        assert_eq!(fx.heads(), ["g7g7g7g7g7g7"]);
+        assert_eq!(
+            fx.query("SELECT label FROM tags ORDER BY id"),
+            [["it's".to_string()], ["b".to_string()]]
+        );
+        fx.ok(&["drift"]);
+        // And back down through the merge with dbkit's down sections, then Alembic takes it on again.
+        fx.ok(&["downgrade", "b2b2b2b2b2b2"]);
+        assert_eq!(fx.heads(), ["b2b2b2b2b2b2"]);
+        assert!(!fx.table_exists("tags") && !fx.table_exists("notes"));
+        alembic(fx, &["upgrade", "heads"]);
+        assert_eq!(fx.heads(), ["g7g7g7g7g7g7"]);
+    }
+);
+
+both!(
+    a_revision_that_reads_rows_is_kept_as_python_and_listed,
+    |fx| {
+        let Some(python) = python() else { return };
+        write_history(fx, &[HISTORY[0], READS_ROWS]);
+        let run = import(fx, &python, &[]);
+        assert_eq!(
+            run.code,
+            dbkit::EXIT_IMPORT_INCOMPLETE,
+            "{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        let dialect = match fx.kind {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgresql",
+        };
+        assert!(
+            run.stdout.contains("NOT CONVERTED (1)")
+                && run.stdout.contains(&format!(
+                    "f6f6f6f6f6f6 upgrade on {dialect} ({})",
+                    fx.versions().join("f6_backfill.sql").display()
+                )),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stderr
+                .contains("FAILED: imported with 1 part(s) not converted"),
+            "{}",
+            run.stderr
+        );
+        let text = std::fs::read_to_string(fx.versions().join("f6_backfill.sql")).unwrap();
+        assert!(
+            text.contains(&format!("-- Unconverted: up on {dialect}: AttributeError")),
+            "{text}"
+        );
+        assert!(text.contains("--|     conn = op.get_bind()\n"), "{text}");
+        assert_eq!(load(fx, "f6_backfill").down, ["a1a1a1a1a1a1"]);
+
+        // An upgrade through it stops before anything runs, naming the file.
+        let failed = fx.fails(&["upgrade", "head"]);
+        assert!(
+            failed.stderr.contains("f6_backfill.sql")
+                && failed.stderr.contains("has no '-- migrate:up' section"),
+            "{}",
+            failed.stderr
+        );
+        assert!(fx.heads().is_empty());
+        assert!(!fx.table_exists("users"));
+        // The revision before it converts and runs.
+        fx.ok(&["upgrade", "a1a1a1a1a1a1"]);
+        assert!(fx.table_exists("users"));
+
+        // Its SQL written by hand, the files as they are are checked against Alembic, and nothing is written.
+        let path = fx.versions().join("f6_backfill.sql");
+        let finished: String = text
+            .lines()
+            .filter(|l| !l.starts_with("-- Unconverted:"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .replace(
+                "-- migrate:down",
+                "-- migrate:up\nUPDATE users SET email = lower(email);\n\n-- migrate:down",
+            );
+        std::fs::write(&path, &finished).unwrap();
+        let verified =
+            import(fx, &python, &["--verify-only"]).succeeded("import-alembic --verify-only");
+        assert!(
+            verified.stdout.contains(&format!(
+                "Verified on {dialect}: the same schema as Alembic's after each of the 2 revision(s)"
+            )),
+            "{}",
+            verified.stdout
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
+        fx.ok(&["upgrade", "head"]);
+        assert_eq!(fx.heads(), ["f6f6f6f6f6f6"]);
+    }
+);
+
+#[test]
+fn existing_dbkit_files_are_kept_unless_overwrite() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let Some(python) = python() else { return };
+    write_history(&fx, &HISTORY[..2]);
+    import(&fx, &python, &[]).succeeded("import-alembic");
+    let path = fx.versions().join("b2_add_name.sql");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path).unwrap() + "-- edited\n",
+    )
+    .unwrap();
+
+    let again = import(&fx, &python, &[]).failed_once("a second import");
+    assert!(
+        again.stderr.contains("already has a dbkit file") && again.stderr.contains("--overwrite"),
+        "{}",
+        again.stderr
+    );
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .ends_with("-- edited\n"));
+
+    let replaced = import(&fx, &python, &["--overwrite"]).succeeded("import-alembic --overwrite");
+    assert!(replaced.stdout.contains("Replacing"), "{}", replaced.stdout);
+    assert!(!std::fs::read_to_string(&path)
+        .unwrap()
+        .contains("-- edited"));
+}
+
+#[test]
+fn a_python_without_alembic_is_one_clear_error_and_writes_nothing() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    write_history(&fx, &HISTORY[..1]);
+    let missing = fx
+        .run(&["import-alembic", "--python", "/nonexistent/python"])
+        .failed_once("import-alembic with no Python");
+    assert!(
+        missing
+            .stderr
+            .contains("no Python interpreter at /nonexistent/python"),
+        "{}",
+        missing.stderr
+    );
+    let Some(python3) = which_python3() else {
+        return;
+    };
+    let bare = fx
+        .run(&["import-alembic", "--python", python3.to_str().unwrap()])
+        .failed_once("import-alembic with a Python lacking Alembic");
+    assert!(
+        bare.stderr.contains("Alembic could not render the history"),
+        "{}",
+        bare.stderr
+    );
+    assert!(!fx.versions().join("a1_create_users.sql").exists());
+}
+
+/// The system's python3, when it lacks Alembic (the test virtualenv's has it).
+fn which_python3() -> Option<PathBuf> {
+    let out = Command::new("python3")
+        .args(["-c", "import sys, importlib.util; print(sys.executable if importlib.util.find_spec('alembic') is None else '')"])
+        .output()
+        .ok()?;
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+#[test]
+fn verification_refuses_an_env_py_that_connects_elsewhere() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let Some(python) = python() else { return };
+    write_history(&fx, &HISTORY[..2]);
+    // Online, this env.py ignores the URL it is given and opens a database of its own choosing.
+    let own = fx.path().join("own.db");
+    let env_py = ENV_PY.replace(
+        "    engine = engine_from_config(\n        config.get_section(config.config_ini_section, {}), prefix=\"sqlalchemy.\", poolclass=pool.NullPool\n    )",
+        &format!("    from sqlalchemy import create_engine\n    engine = create_engine('sqlite:///{}')", own.display()),
+    );
+    assert_ne!(env_py, ENV_PY);
+    std::fs::write(fx.path().join("alembic/env.py"), env_py).unwrap();
+
+    let run = import(&fx, &python, &[]);
+    assert_eq!(
+        run.code,
+        dbkit::EXIT_IMPORT_INCOMPLETE,
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("NOT VERIFIED on sqlite beyond 0 of 2 revision(s)")
+            && run
+                .stdout
+                .contains("not to the scratch database it was given"),
+        "{}",
+        run.stdout
+    );
+    // Nothing ran on the database env.py chose.
+    let tables = dbkit::dialect::connect(
+        &format!("sqlite:///{}", own.display()).parse().unwrap(),
+        std::time::Duration::from_secs(1),
+    )
+    .map(|mut c| c.query("SELECT name FROM sqlite_master").unwrap().len())
+    .unwrap_or(0);
+    assert_eq!(tables, 0);
+    // The files are written all the same, and --no-verify skips the replay.
+    assert!(fx.versions().join("b2_add_name.sql").exists());
+    import(&fx, &python, &["--overwrite", "--no-verify"]).succeeded("import-alembic --no-verify");
+}
