@@ -98,7 +98,8 @@ fn python_project(fx: &Fixture) -> PathBuf {
     py
 }
 
-fn sqlalchemy_url(fx: &Fixture) -> String {
+/// The SQLAlchemy URL of the fixture's database, with the driver the test virtualenv has.
+pub(crate) fn sqlalchemy_url(fx: &Fixture) -> String {
     match fx.kind {
         Kind::Sqlite => fx.url.clone(),
         Kind::Postgres => fx

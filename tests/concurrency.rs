@@ -12,25 +12,7 @@ const BACKUP: &str = env!("CARGO_BIN_EXE_db-backup");
 both!(
     eight_concurrent_upgrades_apply_every_revision_exactly_once,
     |fx| {
-        fx.revision(
-            "r0",
-            &[],
-            "CREATE TABLE applied (rev TEXT NOT NULL);",
-            Some("DROP TABLE applied;"),
-        );
-        let mut prev = "r0".to_string();
-        for i in 1..=12 {
-            let id = format!("r{i}");
-            fx.revision(
-                &id,
-                &[prev.as_str()],
-                &format!(
-                    "INSERT INTO applied (rev) VALUES ('{id}');\nCREATE TABLE c{i} (id INTEGER);"
-                ),
-                Some(&format!("DROP TABLE c{i};")),
-            );
-            prev = id;
-        }
+        fx.counting_chain(12);
         all_succeed(8, "upgrade", || {
             let mut c = fx.cmd();
             c.args(["upgrade", "head"]);

@@ -243,20 +243,7 @@ both!(
 both!(eight_replicas_at_once_apply_every_revision_once, |fx| {
     for missing in [true, false] {
         let fx = Fixture::new(fx.kind).unwrap();
-        fx.revision("r0", &[], "CREATE TABLE applied (rev TEXT NOT NULL);", None);
-        let mut prev = "r0".to_string();
-        for i in 1..=6 {
-            let id = format!("r{i}");
-            fx.revision(
-                &id,
-                &[prev.as_str()],
-                &format!(
-                    "INSERT INTO applied (rev) VALUES ('{id}');\nCREATE TABLE c{i} (id INTEGER);"
-                ),
-                None,
-            );
-            prev = id;
-        }
+        fx.counting_chain(6);
         if missing {
             remove_database(&fx);
         } else {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::alembic_compat::alembic_bin;
+use crate::alembic_compat::{alembic_bin, sqlalchemy_url};
 use crate::both;
 use crate::util::*;
 use dbkit::script::Script;
@@ -117,16 +117,6 @@ const READS_ROWS: PyRevision = (
 /// The Python of the virtualenv Alembic is installed in.
 fn python() -> Option<PathBuf> {
     Some(alembic_bin()?.with_file_name("python"))
-}
-
-/// The SQLAlchemy URL of the fixture's database, with the driver the test virtualenv has.
-fn sqlalchemy_url(fx: &Fixture) -> String {
-    match fx.kind {
-        Kind::Sqlite => fx.url.clone(),
-        Kind::Postgres => fx
-            .url
-            .replacen("postgresql://", "postgresql+psycopg2://", 1),
-    }
 }
 
 /// The Alembic project in the fixture's scripts folder, beside where dbkit reads its revisions.

@@ -148,6 +148,28 @@ impl Fixture {
         self.revision_with(id, revises, "", up, down)
     }
 
+    /// A chain r0..=r`n` in which every revision after r0 records itself in the table `applied` and creates a
+    /// table `c<i>`: what the tests of concurrent runs count to see that each revision ran exactly once.
+    pub fn counting_chain(&self, n: usize) {
+        self.revision(
+            "r0",
+            &[],
+            "CREATE TABLE applied (rev TEXT NOT NULL);",
+            Some("DROP TABLE applied;"),
+        );
+        for i in 1..=n {
+            let (id, prev) = (format!("r{i}"), format!("r{}", i - 1));
+            self.revision(
+                &id,
+                &[prev.as_str()],
+                &format!(
+                    "INSERT INTO applied (rev) VALUES ('{id}');\nCREATE TABLE c{i} (id INTEGER);"
+                ),
+                Some(&format!("DROP TABLE c{i};")),
+            );
+        }
+    }
+
     /// Like `revision`, with extra header lines (e.g. "-- Branch Labels: x\n").
     pub fn revision_with(
         &self,
