@@ -231,12 +231,31 @@ def online(ini, section):
         reply.flush()
 
 
+class Refusal(Exception):
+    """A problem the message says all about: no traceback with it."""
+
+
+def require_alembic():
+    """Alembic must be this Python's own package: a project's `alembic/` folder in the working directory would
+    otherwise import as an empty namespace package and fail later with a confusing message."""
+    try:
+        import alembic
+    except ImportError:
+        alembic = None
+    if getattr(alembic, "__file__", None) is None:
+        raise Refusal(
+            f"{sys.executable} has no Alembic installed; point --python at a virtualenv with Alembic "
+            "(and what the project's env.py imports)"
+        )
+
+
 def main():
     # Whatever env.py or a revision prints goes to stderr; stdout carries the answer alone.
     answer = sys.stdout
     sys.stdout = sys.stderr
     mode = sys.argv[1]
     try:
+        require_alembic()
         if mode == "render":
             result = render(sys.argv[2], sys.argv[3], sys.argv[4])
             answer.write(json.dumps(result))
@@ -244,6 +263,10 @@ def main():
             online(sys.argv[2], sys.argv[3])
         else:
             raise SystemExit(f"unknown mode {mode}")
+    except Refusal as e:
+        answer.write(json.dumps({"error": str(e)}))
+        answer.flush()
+        sys.exit(1)
     except Exception as e:
         traceback.print_exc()
         answer.write(json.dumps({"error": "".join(traceback.format_exception_only(type(e), e)).strip()}))
