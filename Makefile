@@ -12,6 +12,7 @@ DB_INIT      ?= $(RELEASE)/db-init
 DB_BACKUP    ?= $(RELEASE)/db-backup
 SOURCES      := $(shell find $(ROOT)src $(ROOT)bins $(ROOT)vendor -name '*.rs' 2>/dev/null) $(ROOT)Cargo.toml $(wildcard $(ROOT)Cargo.lock)
 ALEMBIC_VENV ?= $(ROOT).venv-alembic
+OPTUNA_VENV  ?= $(ROOT).venv-optuna
 
 # The message reaches the binary through the environment, unexpanded, so quotes, $ and backticks survive intact.
 override MESSAGE := $(value MESSAGE)
@@ -41,7 +42,7 @@ $(BINARIES) &: $(SOURCES)
 ## `make db-upgrade` built. Without TEST_DATABASE_URL,
 ## scripts/test-postgres.sh runs them against a private, throwaway PostgreSQL server (installing the server
 ## package only where there is none), so the machine's own server is never touched.
-TEST_CMD = env ALEMBIC_BIN=$(ALEMBIC_VENV)/bin/alembic $(CARGO) test --release --locked $(TEST_ARGS)
+TEST_CMD = env ALEMBIC_BIN=$(ALEMBIC_VENV)/bin/alembic OPTUNA_VENV=$(OPTUNA_VENV) $(CARGO) test --release --locked $(TEST_ARGS)
 
 test: test-deps
 	$(CARGO) fmt --all -- --check
@@ -64,13 +65,25 @@ bench: dist
 bench-smoke: $(DB_MIGRATE)
 	$(call with_postgres,python3 $(ROOT)bench/bench.py --smoke --db-migrate $(DB_MIGRATE) $(BENCH_ARGS))
 
-## Python Alembic (from PyPI, in a local venv) for the tests that hand a database back and forth with it.
-test-deps: $(ALEMBIC_VENV)/bin/alembic
+## Python Alembic (from PyPI, in local venvs) for the tests that hand a database back and forth with it, and a
+## published Alembic history for the import test.
+test-deps: $(ALEMBIC_VENV)/bin/alembic $(OPTUNA_VENV)/bin/optuna
 
 $(ALEMBIC_VENV)/bin/alembic:
 	python3 -m venv $(ALEMBIC_VENV) || { command -v apt-get >/dev/null && apt-get install -y -qq python3-venv \
 	  && rm -rf $(ALEMBIC_VENV) && python3 -m venv $(ALEMBIC_VENV); }
 	$(ALEMBIC_VENV)/bin/pip install --quiet --disable-pip-version-check 'alembic>=1.13,<2' 'psycopg2-binary>=2.9'
+
+## A real, published Alembic history for import-alembic's test: optuna's (its PyPI package ships the revisions
+## and its own env.py, which imports optuna, so the package is installed with its dependencies: about 25 MB of
+## wheels, numpy the largest; a small package whose env.py and revisions run offline as published). In its own
+## virtualenv, pinned with the Alembic and SQLAlchemy that render it, so the test's expectations (which parts
+## convert, and the errors of those that do not) stay those of this exact history.
+$(OPTUNA_VENV)/bin/optuna:
+	python3 -m venv $(OPTUNA_VENV) || { command -v apt-get >/dev/null && apt-get install -y -qq python3-venv \
+	  && rm -rf $(OPTUNA_VENV) && python3 -m venv $(OPTUNA_VENV); }
+	$(OPTUNA_VENV)/bin/pip install --quiet --disable-pip-version-check 'optuna==5.1.0' 'alembic==1.20.1' \
+	  'SQLAlchemy==2.1.9' 'psycopg2-binary>=2.9'
 
 ## Create the database if missing (PostgreSQL: with its extensions), wait for the server, report what is there.
 db-init: $(DB_INIT)
@@ -152,4 +165,4 @@ deploy: $(DB_INIT) $(DB_BACKUP) $(DB_MIGRATE)
 
 clean:
 	$(CARGO) clean
-	rm -rf $(ALEMBIC_VENV)
+	rm -rf $(ALEMBIC_VENV) $(OPTUNA_VENV)

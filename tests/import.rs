@@ -139,16 +139,25 @@ fn write_history(fx: &Fixture, revisions: &[PyRevision]) {
 
 /// Runs Alembic on the fixture's database.
 fn alembic(fx: &Fixture, args: &[&str]) {
-    let out = Command::new(alembic_bin().unwrap())
-        .current_dir(fx.path())
-        .args(args)
-        .output()
-        .unwrap();
+    alembic_of(&alembic_bin().unwrap(), fx, args);
+}
+
+/// Runs a given virtualenv's Alembic on the fixture's database.
+fn alembic_of(alembic: &Path, fx: &Fixture, args: &[&str]) {
+    let out = alembic_output(alembic, fx, args);
     assert!(
         out.status.success(),
         "alembic {args:?} failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn alembic_output(alembic: &Path, fx: &Fixture, args: &[&str]) -> std::process::Output {
+    Command::new(alembic)
+        .current_dir(fx.path())
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn import(fx: &Fixture, python: &Path, extra: &[&str]) -> Run {
@@ -427,3 +436,304 @@ fn verification_refuses_an_env_py_that_connects_elsewhere() {
     assert!(fx.versions().join("b2_add_name.sql").exists());
     import(&fx, &python, &["--overwrite", "--no-verify"]).succeeded("import-alembic --no-verify");
 }
+
+/// The virtualenv `make test-deps` installs optuna into: a real, published Alembic history (its PyPI package ships
+/// `optuna/storages/_rdb/alembic`, ten revisions) with its own env.py, which imports optuna.
+fn optuna_venv() -> Option<PathBuf> {
+    let venv = std::env::var("OPTUNA_VENV")
+        .ok()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-optuna"));
+    if venv.join("bin/optuna").is_file() {
+        return Some(venv);
+    }
+    assert!(
+        !under_ci(),
+        "optuna is required under CI ({}); make test-deps installs it",
+        venv.display()
+    );
+    eprintln!(
+        "skipping: no optuna at {} (run make test-deps)",
+        venv.display()
+    );
+    None
+}
+
+/// Copies optuna's Alembic folder, as the installed package has it, into the fixture, with the package's own
+/// alembic.ini (whose logging sections its env.py needs) pointed at that folder and the fixture's database.
+fn copy_optuna_history(fx: &Fixture, python: &Path) {
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('optuna').origin))",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rdb = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("storages/_rdb");
+    let url_line = format!("sqlalchemy.url = {}", sqlalchemy_url(fx).replace('%', "%%"));
+    let ini: String = std::fs::read_to_string(rdb.join("alembic.ini"))
+        .unwrap()
+        .lines()
+        .map(|line| match line {
+            "script_location = alembic" => "script_location = %(here)s/alembic",
+            l if l.starts_with("sqlalchemy.url = ") => &url_line,
+            l => l,
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(ini.contains("script_location = %(here)s/alembic\n") && ini.contains(&url_line));
+    std::fs::write(fx.path().join("alembic.ini"), ini).unwrap();
+    for file in ["env.py", "script.py.mako"] {
+        std::fs::copy(
+            rdb.join("alembic").join(file),
+            fx.path().join("alembic").join(file),
+        )
+        .unwrap();
+    }
+    for entry in std::fs::read_dir(rdb.join("alembic/versions")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "py") {
+            std::fs::copy(&path, fx.versions().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// Why a part of optuna's history cannot be rendered offline.
+const ORM_SESSION: &str = "'MockConnection' object has no attribute 'close'";
+const INSPECTS: &str = "No inspection system is available";
+const BATCH: &str = "batch mode with dialect sqlite requires a live database connection";
+
+/// (revision, direction, why on SQLite, why on PostgreSQL): every part of optuna 5.1.0's history that offline
+/// mode cannot render. The data migrations read rows through an ORM session on `op.get_bind()`; others inspect
+/// the live schema (`sa.inspect(bind)`) to decide what to do; on SQLite, `batch_alter_table()` must reflect the
+/// table it copies. Every other part converts.
+const OPTUNA_UNCONVERTED: &[(&str, &str, Option<&str>, Option<&str>)] = &[
+    ("v1.2.0.a", "upgrade", Some(BATCH), None),
+    ("v1.2.0.a", "downgrade", Some(BATCH), None),
+    ("v1.3.0.a", "upgrade", Some(ORM_SESSION), Some(ORM_SESSION)),
+    (
+        "v1.3.0.a",
+        "downgrade",
+        Some(ORM_SESSION),
+        Some(ORM_SESSION),
+    ),
+    ("v2.4.0.a", "upgrade", Some(INSPECTS), Some(INSPECTS)),
+    ("v2.6.0.a", "upgrade", Some(BATCH), None),
+    ("v2.6.0.a", "downgrade", Some(BATCH), None),
+    ("v3.0.0.a", "upgrade", Some(INSPECTS), Some(INSPECTS)),
+    ("v3.0.0.a", "downgrade", Some(INSPECTS), Some(INSPECTS)),
+    ("v3.0.0.b", "upgrade", Some(ORM_SESSION), Some(ORM_SESSION)),
+    ("v3.0.0.b", "downgrade", Some(BATCH), None),
+    ("v3.0.0.c", "upgrade", Some(INSPECTS), Some(INSPECTS)),
+    (
+        "v3.0.0.c",
+        "downgrade",
+        Some(ORM_SESSION),
+        Some(ORM_SESSION),
+    ),
+    ("v3.0.0.d", "upgrade", Some(INSPECTS), Some(INSPECTS)),
+    (
+        "v3.0.0.d",
+        "downgrade",
+        Some(ORM_SESSION),
+        Some(ORM_SESSION),
+    ),
+];
+
+both!(
+    optuna_s_published_history_converts_what_offline_mode_renders_and_verifies_it,
+    |fx| {
+        let Some(venv) = optuna_venv() else { return };
+        let python = venv.join("bin/python");
+        copy_optuna_history(fx, &python);
+        let (dialect, last_converted) = match fx.kind {
+            // Its second revision is the first batch operation.
+            Kind::Sqlite => ("sqlite", "v0.9.0.a"),
+            // Its third revision is the first data migration.
+            Kind::Postgres => ("postgresql", "v1.2.0.a"),
+        };
+
+        let run = import(fx, &python, &["--json"]);
+        assert_eq!(
+            run.code,
+            dbkit::EXIT_IMPORT_INCOMPLETE,
+            "{}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+
+        // The ids and parents are Alembic's own, as its ScriptDirectory reads the published files.
+        let out = Command::new(&python)
+            .current_dir(fx.path())
+            .args([
+                "-c",
+                "from alembic.config import Config\nfrom alembic.script import ScriptDirectory\n\
+                 for s in reversed(list(ScriptDirectory.from_config(Config('alembic.ini')).walk_revisions())):\n    \
+                 print(s.revision, s.down_revision or '', s.path)",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let alembic_graph: Vec<(String, String, PathBuf)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let mut parts = l.splitn(3, ' ');
+                let (id, down, path) = (parts.next(), parts.next(), parts.next());
+                (
+                    id.unwrap().into(),
+                    down.unwrap().into(),
+                    path.unwrap().into(),
+                )
+            })
+            .collect();
+        assert_eq!(alembic_graph.len(), 10, "{alembic_graph:?}");
+        let imported: Vec<&str> = report["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            imported,
+            alembic_graph
+                .iter()
+                .map(|(id, ..)| id.as_str())
+                .collect::<Vec<_>>()
+        );
+        for (id, down, py) in &alembic_graph {
+            let script = Script::load(&py.with_extension("sql")).unwrap();
+            assert_eq!(&script.id, id);
+            let down: Vec<&str> = down.split_terminator(',').collect();
+            assert_eq!(script.down, down, "the parents of {id}");
+        }
+
+        // What offline mode cannot render is listed, each with why, and marked in its file; nothing else is.
+        let expected: Vec<(&str, &str, &str)> = OPTUNA_UNCONVERTED
+            .iter()
+            .filter_map(|&(id, direction, sqlite, postgresql)| {
+                let why = match fx.kind {
+                    Kind::Sqlite => sqlite,
+                    Kind::Postgres => postgresql,
+                };
+                Some((id, direction, why?))
+            })
+            .collect();
+        let listed = report["unconverted"].as_array().unwrap();
+        assert_eq!(listed.len(), expected.len(), "{listed:#?}");
+        for (part, (id, direction, why)) in listed.iter().zip(&expected) {
+            assert_eq!(part["id"], *id);
+            assert_eq!(part["direction"], *direction);
+            assert_eq!(part["dialects"], serde_json::json!([dialect]));
+            assert!(
+                part["reason"].as_str().unwrap().contains(why),
+                "{id} {direction}: {}",
+                part["reason"]
+            );
+            let path = PathBuf::from(part["path"].as_str().unwrap());
+            let text = std::fs::read_to_string(&path).unwrap();
+            let section = if *direction == "upgrade" {
+                "up"
+            } else {
+                "down"
+            };
+            assert!(
+                text.contains(&format!("-- Unconverted: {section} on {dialect}: ")),
+                "{text}"
+            );
+            // No section for it, so dbkit stops there rather than skip it.
+            let marker = format!("-- migrate:{section}");
+            assert!(!text.lines().any(|l| l.starts_with(&marker)), "{text}");
+        }
+        // The revision after the last data migration converts on both dialects.
+        let last = std::fs::read_to_string(fx.versions().join("v3.2.0.a_.sql")).unwrap();
+        assert!(
+            last.contains("-- migrate:up\nCREATE INDEX trials_study_id_key ON trials (study_id);"),
+            "{last}"
+        );
+
+        // Both histories were replayed and compared after each revision, up to the first that did not convert.
+        let verification = &report["verification"][0];
+        assert_eq!(verification["dialect"], dialect);
+        assert_eq!(verification["total"], 10);
+        let compared = alembic_graph
+            .iter()
+            .position(|(id, ..)| id == last_converted)
+            .unwrap()
+            + 1;
+        assert_eq!(verification["compared"], compared);
+        let stopped = &verification["difference"];
+        assert_eq!(stopped["revision"], alembic_graph[compared].0);
+        assert!(
+            stopped["detail"]
+                .as_str()
+                .unwrap()
+                .contains("has no '-- migrate:up' section"),
+            "{stopped}"
+        );
+
+        // On a second database, Alembic's own upgrade that far gives the schema dbkit's files give: drift
+        // compares the live database with dbkit's replay of the revisions recorded in it.
+        let optuna_alembic = venv.join("bin/alembic");
+        let theirs = Fixture::new(fx.kind).unwrap();
+        copy_optuna_history(&theirs, &python);
+        for (_, _, py) in &alembic_graph {
+            let sql = py.with_extension("sql");
+            std::fs::copy(&sql, theirs.versions().join(sql.file_name().unwrap())).unwrap();
+        }
+        alembic_of(&optuna_alembic, &theirs, &["upgrade", last_converted]);
+        assert_eq!(
+            theirs.ok(&["drift"]).stdout,
+            format!("No drift: the database is what its revisions give ({last_converted})\n")
+        );
+
+        // dbkit upgrades as far as its files go and Alembic runs the data migrations from there.
+        fx.ok(&["upgrade", last_converted]);
+        assert_eq!(fx.heads(), [last_converted]);
+        match fx.kind {
+            Kind::Sqlite => {
+                alembic_of(&optuna_alembic, fx, &["upgrade", "head"]);
+                assert_eq!(fx.heads(), ["v3.2.0.a"]);
+                assert!(fx.table_exists("trial_intermediate_values"));
+                assert!(fx
+                    .ok(&["upgrade", "head"])
+                    .stderr
+                    .contains("Already at head: v3.2.0.a"));
+            }
+            Kind::Postgres => {
+                // v2.4.0.a creates the enum type v0.9.0.a created; Alembic skips it only when one process ran
+                // both. So past v1.3.0.a Alembic fails on a database taken there in an earlier run, its own
+                // as much as dbkit's, in the same way.
+                for db in [fx, &theirs] {
+                    let out = alembic_output(&optuna_alembic, db, &["upgrade", "head"]);
+                    assert!(
+                        !out.status.success()
+                            && String::from_utf8_lossy(&out.stderr)
+                                .contains("type \"studydirection\" already exists"),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    assert_eq!(db.heads(), [last_converted]);
+                }
+                alembic_of(&optuna_alembic, fx, &["upgrade", "v1.3.0.a"]);
+                assert_eq!(fx.heads(), ["v1.3.0.a"]);
+                // Its column, which its data migration fills.
+                assert!(fx.query("SELECT number FROM trials").is_empty());
+            }
+        }
+
+        // dbkit's down sections take Alembic's database back to base.
+        theirs.ok(&["downgrade", "base"]);
+        assert!(theirs.heads().is_empty());
+        assert!(!theirs.table_exists("studies") && !theirs.table_exists("trials"));
+    }
+);
