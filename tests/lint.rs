@@ -477,3 +477,30 @@ both!(
         assert_eq!(fx.heads(), vec!["r3"]);
     }
 );
+
+// `ensure` upgrades as `upgrade` does, with the same warnings for what it is about to apply.
+both!(ensure_prints_the_warnings_of_what_it_applies, |fx| {
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE t (id integer PRIMARY KEY, name text);",
+        Some("DROP TABLE t;"),
+    );
+    let r = fx.ok(&["ensure"]);
+    assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
+    fx.revision(
+        "r2",
+        &["r1"],
+        "ALTER TABLE t RENAME COLUMN name TO full_name;",
+        Some("ALTER TABLE t RENAME COLUMN full_name TO name;"),
+    );
+    let r = fx.ok(&["ensure", "-q"]);
+    assert!(
+        r.stderr.contains("WARNING: ") && r.stderr.contains("r2.sql:8: [renaming-column, "),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fx.heads(), vec!["r2"]);
+    let r = fx.ok(&["ensure"]);
+    assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
+});

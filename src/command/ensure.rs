@@ -186,6 +186,9 @@ pub fn ensure(p: &Project, o: &EnsureOptions, events: &mut dyn FnMut(Event<'_>))
     if ready.case == Found::Migrated {
         check_applied(p, conn, &heads, true)?;
     }
+    // As `upgrade` does: what is about to run is linted, and findings are warnings.
+    let pending = scripts.map.plan_upgrade(&version.read(conn)?, "heads")?;
+    super::migrate::warn_lint(p, &pending, conn.dialect().engine, events)?;
     let planner = |h: &[String]| Ok(scripts.map.plan_upgrade(h, "heads")?);
     ready.upgraded = tables.runner(conn).run(&planner, events)?;
     ready.revisions = version.read(conn)?;

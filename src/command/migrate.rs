@@ -266,7 +266,8 @@ fn online(
 
 /// Reports the lint findings of the revisions an upgrade is about to apply, as warnings: they never stop it.
 /// An upgrade with nothing to apply reads nothing more.
-fn warn_lint(
+/// Lint findings for the steps an upgrade is about to run, as warnings: they never stop it.
+pub(super) fn warn_lint(
     p: &Project,
     steps: &[Step],
     engine: crate::Engine,
