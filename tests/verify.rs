@@ -402,3 +402,61 @@ fn both_engines_are_verified_when_the_project_targets_both_and_dialect_picks_one
         "downgrade of r2 leaves index ix_users_email",
     );
 }
+
+// The safe pattern lint recommends on PostgreSQL: a key and a check added NOT VALID in one revision,
+// validated in the next. Every state of it reads, verifies, checks against a schema file and drifts cleanly.
+#[test]
+fn not_valid_constraints_then_validated_verify_check_and_drift() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    fx.revision(
+        "r1",
+        &[],
+        "CREATE TABLE parent (id integer PRIMARY KEY);\n\
+         CREATE TABLE child (id integer PRIMARY KEY, parent_id integer);",
+        Some("DROP TABLE child;\nDROP TABLE parent;"),
+    );
+    fx.revision(
+        "r2",
+        &["r1"],
+        "ALTER TABLE child ADD CONSTRAINT child_parent_fkey FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;\n\
+         ALTER TABLE child ADD CONSTRAINT child_positive CHECK (parent_id > 0) NOT VALID;",
+        Some("ALTER TABLE child DROP CONSTRAINT child_positive;\nALTER TABLE child DROP CONSTRAINT child_parent_fkey;"),
+    );
+    let declared = "CREATE TABLE parent (id integer PRIMARY KEY);\n\
+        CREATE TABLE child (id integer PRIMARY KEY, parent_id integer);\n\
+        ALTER TABLE child ADD CONSTRAINT child_parent_fkey FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;\n\
+        ALTER TABLE child ADD CONSTRAINT child_positive CHECK (parent_id > 0) NOT VALID;\n";
+    crate::schema::declare(&fx, declared);
+    fx.ok(&["check"]);
+    fx.ok(&["verify"]);
+    fx.ok(&["upgrade"]);
+    fx.ok(&["drift"]);
+    // Validating them is a revision of its own, which the schema file then declares without NOT VALID.
+    fx.revision(
+        "r3",
+        &["r2"],
+        "ALTER TABLE child VALIDATE CONSTRAINT child_parent_fkey;\nALTER TABLE child VALIDATE CONSTRAINT child_positive;",
+        Some(
+            "ALTER TABLE child DROP CONSTRAINT child_positive;\n\
+             ALTER TABLE child ADD CONSTRAINT child_positive CHECK (parent_id > 0) NOT VALID;\n\
+             ALTER TABLE child DROP CONSTRAINT child_parent_fkey;\n\
+             ALTER TABLE child ADD CONSTRAINT child_parent_fkey FOREIGN KEY (parent_id) REFERENCES parent (id) NOT VALID;",
+        ),
+    );
+    let r = fx.run(&["check"]);
+    assert_eq!(
+        r.code,
+        dbkit::EXIT_SCHEMA_DIFFERS,
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    assert!(r.stdout.contains("NOT VALID"), "{}", r.stdout);
+    crate::schema::declare(&fx, &declared.replace(" NOT VALID", ""));
+    fx.ok(&["check"]);
+    fx.ok(&["verify"]);
+    fx.ok(&["upgrade"]);
+    fx.ok(&["drift"]);
+}

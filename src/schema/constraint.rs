@@ -83,6 +83,8 @@ impl Conflict {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Check {
     pub expression: Sql,
+    /// `NOT VALID` (PostgreSQL): added without checking the rows already there, and not validated since.
+    pub not_valid: bool,
     pub name: Option<String>,
 }
 
@@ -145,6 +147,8 @@ pub struct ForeignKey {
     /// `MATCH FULL` (PostgreSQL): a key with some but not all columns NULL is refused. `MATCH SIMPLE`, the
     /// default and SQLite's only behaviour, is false.
     pub match_full: bool,
+    /// `NOT VALID` (PostgreSQL): added without checking the rows already there, and not validated since.
+    pub not_valid: bool,
     pub name: Option<String>,
 }
 
@@ -181,6 +185,7 @@ mod tests {
             .into_iter()
             .map(|e| Check {
                 expression: Sql::sqlite(e).unwrap(),
+                not_valid: false,
                 name: None,
             })
             .collect();

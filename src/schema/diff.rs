@@ -135,6 +135,17 @@ pub enum Constraint {
     Exclusion(Exclusion),
 }
 
+impl Constraint {
+    /// Whether the constraint is `NOT VALID`: it holds for new rows only, until validated.
+    pub fn not_valid(&self) -> bool {
+        match self {
+            Constraint::Check(c) => c.not_valid,
+            Constraint::ForeignKey(fk) => fk.not_valid,
+            _ => false,
+        }
+    }
+}
+
 /// Whether `to` keeps every label of `from` in the same order and only adds some, which PostgreSQL does in
 /// place (`ADD VALUE`); a label removed or moved needs a new type.
 pub fn labels_only_added(from: &EnumType, to: &EnumType) -> bool {
@@ -804,6 +815,7 @@ mod tests {
             on_update: FkAction::NoAction,
             deferrable: Deferrable::No,
             match_full: false,
+            not_valid: false,
             name: None,
         }
     }
@@ -1005,6 +1017,7 @@ mod tests {
         .unwrap();
         t.checks.insert(Check {
             expression: sql("c > 0"),
+            not_valid: false,
             name: None,
         });
         t.options = TableOptions::Sqlite {

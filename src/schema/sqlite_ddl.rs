@@ -330,6 +330,7 @@ fn column(c: &mut Cursor<'_, '_>, t: &mut TableText) -> Result<(), DdlError> {
             let expression = c.group_as_sql()?;
             t.checks.push(Check {
                 expression,
+                not_valid: false,
                 name: constraint_name,
             });
         } else if c.eat_word("DEFAULT") {
@@ -388,7 +389,11 @@ fn table_constraint(c: &mut Cursor<'_, '_>, t: &mut TableText) -> Result<(), Ddl
         let expression = c.group_as_sql()?;
         // SQLite reads a conflict clause after a table's CHECK and ignores it: a failed CHECK aborts.
         c.conflict_clause()?;
-        t.checks.push(Check { expression, name });
+        t.checks.push(Check {
+            expression,
+            not_valid: false,
+            name,
+        });
     } else if c.eat_word("FOREIGN") {
         c.expect_word("KEY")?;
         let columns = names(c.src, c.group()?)?;
@@ -421,6 +426,7 @@ fn foreign_key(
         on_update: FkAction::NoAction,
         deferrable: Deferrable::No,
         match_full: false,
+        not_valid: false,
         name,
     };
     loop {
@@ -851,10 +857,12 @@ mod tests {
             [
                 Check {
                     expression: sql("n > 0"),
+                    not_valid: false,
                     name: None
                 },
                 Check {
                     expression: sql("twice >= 0"),
+                    not_valid: false,
                     name: Some("positive".into())
                 },
             ]
@@ -870,6 +878,7 @@ mod tests {
                     on_update: FkAction::NoAction,
                     deferrable: Deferrable::InitiallyDeferred,
                     match_full: false,
+                    not_valid: false,
                     name: None,
                 },
                 ForeignKey {
@@ -880,6 +889,7 @@ mod tests {
                     on_update: FkAction::SetNull,
                     deferrable: Deferrable::No,
                     match_full: false,
+                    not_valid: false,
                     name: None,
                 },
             ]

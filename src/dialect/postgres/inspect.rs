@@ -519,13 +519,13 @@ fn constraints(
            CASE WHEN con.contype = 'x' THEN pg_get_constraintdef(con.oid, true) END, \
            rn.nspname, r.relname, {}, con.confupdtype, con.confdeltype, con.confmatchtype, \
            con.condeferrable, con.condeferred, \
-           NOT con.convalidated OR (con.contype = 'c' AND con.connoinherit) \
+           (con.contype = 'c' AND con.connoinherit) \
              OR con.confdelsetcols IS NOT NULL \
              OR (con.contype IN ('p', 'u') AND (con.condeferrable \
                OR ix.indnkeyatts <> ix.indnatts OR ix.indexrelid IS NOT NULL \
                  AND {} \
                OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0)), \
-           ds.description \
+           ds.description, NOT con.convalidated \
          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class r ON r.oid = con.confrelid \
@@ -553,7 +553,7 @@ fn constraints(
         }
         if flag(row, 14) {
             return Err(unsupported(
-                "constraint that is NOT VALID, NO INHERIT, a deferrable key, with INCLUDE, \
+                "constraint that is NO INHERIT, a deferrable key, with INCLUDE, \
                  NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
                 label,
             ));
@@ -588,6 +588,7 @@ fn constraints(
             "c" => {
                 table.checks.insert(Check {
                     expression: sql("check constraint", &label, text(row, 4))?,
+                    not_valid: flag(row, 16),
                     name: Some(name),
                 });
             }
@@ -626,6 +627,7 @@ fn constraints(
                         (true, true) => Deferrable::InitiallyDeferred,
                     },
                     match_full,
+                    not_valid: flag(row, 16),
                     name: Some(name),
                 });
             }
@@ -1048,6 +1050,7 @@ mod tests {
             users.checks.iter().collect::<Vec<_>>(),
             [&Check {
                 expression: pg("length((name)::text) > 0"),
+                not_valid: false,
                 name: Some("users_name_check".into())
             }]
         );
@@ -1097,6 +1100,7 @@ mod tests {
                 on_update: FkAction::SetNull,
                 deferrable: Deferrable::InitiallyDeferred,
                 match_full: true,
+                not_valid: false,
                 name: Some("posts_user".into()),
             }]
         );

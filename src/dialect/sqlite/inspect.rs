@@ -484,6 +484,7 @@ fn foreign_keys(
             on_update: action(&first.on_update)?,
             deferrable: w.deferrable,
             match_full: false,
+            not_valid: false,
             name: w.name,
         });
     }
@@ -702,10 +703,12 @@ mod tests {
             [
                 Check {
                     expression: sql("qty < 100"),
+                    not_valid: false,
                     name: Some("small".into())
                 },
                 Check {
                     expression: sql("qty >= 0"),
+                    not_valid: false,
                     name: None
                 },
             ]
@@ -720,6 +723,7 @@ mod tests {
                 on_update: FkAction::NoAction,
                 deferrable: Deferrable::No,
                 match_full: false,
+                not_valid: false,
                 name: Some("to_parent".into()),
             }]
         );
@@ -849,6 +853,7 @@ mod tests {
                 on_update: FkAction::Restrict,
                 deferrable: Deferrable::InitiallyDeferred,
                 match_full: false,
+                not_valid: false,
                 name: Some("to_p".into()),
             }]
         );

@@ -189,7 +189,8 @@ impl Renderer<'_> {
         steps
     }
 
-    /// The foreign keys of the tables created (not renamed), added once every table exists.
+    /// The foreign keys (and `NOT VALID` checks) of the tables created (not renamed), added once every table
+    /// exists.
     fn new_tables_keys(&self) -> Vec<Step> {
         self.cx
             .changes
@@ -199,16 +200,16 @@ impl Renderer<'_> {
                 _ => None,
             })
             .flat_map(|t| {
-                t.foreign_keys.iter().map(|fk| {
-                    step(
-                        vec![add_constraint(
-                            &t.name,
-                            &Constraint::ForeignKey(fk.clone()),
-                            "",
-                        )],
-                        vec![],
-                    )
-                })
+                let keys = t.foreign_keys.iter().cloned().map(Constraint::ForeignKey);
+                let unvalidated = t
+                    .checks
+                    .iter()
+                    .filter(|c| c.not_valid)
+                    .cloned()
+                    .map(Constraint::Check);
+                keys.chain(unvalidated)
+                    .map(|c| step(vec![add_constraint(&t.name, &c, "")], vec![]))
+                    .collect::<Vec<_>>()
             })
             .collect()
     }
@@ -663,6 +664,10 @@ impl Renderer<'_> {
     /// A constraint added to a table that stays; online, a foreign key or check on a table in use is added
     /// unchecked, then validated in a step of its own.
     fn add_constraint(&self, table: &ObjectName, constraint: &Constraint) -> Vec<Step> {
+        if constraint.not_valid() {
+            // Wanted unvalidated: the rows already there are not checked, so nothing can fail on them.
+            return vec![step(vec![add_constraint(table, constraint, "")], vec![])];
+        }
         let hazard = constraint_hazard(table, constraint);
         let online = self.online && self.existing(table);
         let key = match constraint {
@@ -1213,6 +1218,11 @@ fn constraint_clause(table: &ObjectName, constraint: &Constraint) -> String {
 }
 
 fn add_constraint(table: &ObjectName, constraint: &Constraint, suffix: &str) -> String {
+    let suffix = if constraint.not_valid() {
+        " NOT VALID"
+    } else {
+        suffix
+    };
     format!(
         "ALTER TABLE {} ADD {}{suffix}",
         name(table),
@@ -1245,7 +1255,7 @@ fn references(fk: &ForeignKey) -> String {
 }
 
 /// `CREATE TABLE` with its columns and constraints, but not its foreign keys (added once every new table
-/// exists) nor its indexes (changes of their own).
+/// exists) nor its `NOT VALID` checks (added with them) nor its indexes (changes of their own).
 fn create_table(table: &Table) -> String {
     let t = &table.name;
     let mut lines: Vec<String> = if table.partition_of.is_some() {
@@ -1257,7 +1267,8 @@ fn create_table(table: &Table) -> String {
     lines.extend(
         constraints(table)
             .iter()
-            .filter(|c| !matches!(c, Constraint::ForeignKey(_)))
+            // `NOT VALID` is ignored in CREATE TABLE: an unvalidated check is added after, as the keys are.
+            .filter(|c| !matches!(c, Constraint::ForeignKey(_)) && !c.not_valid())
             .map(|c| constraint_clause(t, c)),
     );
     let unlogged = matches!(table.options, TableOptions::Postgres { unlogged: true });

@@ -48,6 +48,7 @@ fn fk(from: &str, column: &str, to: &str) -> ForeignKey {
         on_update: FkAction::NoAction,
         deferrable: Deferrable::No,
         match_full: false,
+        not_valid: false,
         name: Some(format!("{from}_{column}_fkey")),
     }
 }
@@ -234,6 +235,7 @@ fn columns_are_written_with_every_part_postgresql_has() {
     t.columns = Columns::new(cols).unwrap();
     t.checks.insert(Check {
         expression: sql("(length((name)::text) > 0)"),
+        not_valid: false,
         name: Some("t_name_check".into()),
     });
     t.exclusions.insert(Exclusion {
@@ -719,6 +721,7 @@ fn hazards_name_what_can_fail_or_lose_data() {
     t.columns = Columns::new(cols).unwrap();
     t.checks.insert(Check {
         expression: sql("(id > 0)"),
+        not_valid: false,
         name: Some("t_id_check".into()),
     });
     let to = schema(vec![t.into()]);
@@ -1123,4 +1126,63 @@ fn comments_on_types_and_schemas_and_immediate_deferrable_keys() {
             "COMMENT ON SCHEMA audit IS 'kept apart'",
         ]
     );
+}
+
+#[test]
+fn not_valid_constraints_are_added_after_their_table_and_never_validated() {
+    let parent = table("parent", &[("id", "integer")]);
+    let mut t = table("t", &[("id", "integer"), ("parent_id", "integer")]);
+    t.checks.insert(Check {
+        expression: sql("parent_id > 0"),
+        not_valid: true,
+        name: Some("t_positive".into()),
+    });
+    t.foreign_keys.insert(ForeignKey {
+        not_valid: true,
+        ..fk("t", "parent_id", "parent")
+    });
+    let bare = table("t", &[("id", "integer"), ("parent_id", "integer")]);
+    // A new table: PostgreSQL ignores NOT VALID in CREATE TABLE, so both come after it.
+    let from = schema(vec![parent.clone().into()]);
+    let to = schema(vec![parent.clone().into(), t.clone().into()]);
+    let (up, _) = up_down(&from, &to);
+    assert_eq!(
+        up,
+        [
+            "CREATE TABLE public.t (\n    id integer,\n    parent_id integer,\n    \
+             CONSTRAINT t_pkey PRIMARY KEY (id)\n)",
+            "ALTER TABLE public.t ADD CONSTRAINT t_parent_id_fkey FOREIGN KEY (parent_id) \
+             REFERENCES public.parent (id) NOT VALID",
+            "ALTER TABLE public.t ADD CONSTRAINT t_positive CHECK (parent_id > 0) NOT VALID",
+        ]
+    );
+    // On a table that stays, online or not: one statement each, no validation, no hazard (rows are not read).
+    let from = schema(vec![parent.clone().into(), bare.into()]);
+    for online in [false, true] {
+        let p = planned(&from, &to, &Renames::default(), online);
+        assert!(hazards(&p.up).is_empty(), "{:?}", p.up);
+        let up = statements(&p.up);
+        assert!(up.iter().all(|s| !s.contains("VALIDATE")), "{up:?}");
+        assert_eq!(
+            up.iter().filter(|s| s.ends_with("NOT VALID")).count(),
+            2,
+            "{up:?}"
+        );
+    }
+    // Validating one is a change like any other: here the constraint is made again, checked.
+    let mut valid = t.clone();
+    valid.checks = t
+        .checks
+        .iter()
+        .map(|c| Check {
+            not_valid: false,
+            ..c.clone()
+        })
+        .collect();
+    let (up, down) = up_down(&to, &schema(vec![parent.into(), valid.into()]));
+    assert!(
+        up.iter().any(|s| s.ends_with("CHECK (parent_id > 0)")),
+        "{up:?}"
+    );
+    assert!(down.iter().any(|s| s.ends_with("NOT VALID")), "{down:?}");
 }
