@@ -1375,7 +1375,7 @@ mod tests {
             ),
             (
                 "CREATE TABLE t (x int CONSTRAINT c CHECK (x > 0) NO INHERIT)",
-                "constraint that is NOT VALID, NO INHERIT, a deferrable key, with INCLUDE, \
+                "constraint that is NO INHERIT, a deferrable key, with INCLUDE, \
                  NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
                 "public.t.c",
             ),
