@@ -440,7 +440,7 @@ impl Runner<'_> {
     }
 
     /// The statement that sets `PRAGMA user_version` for the database at `heads`, when it is kept.
-    fn user_version_sql(&self, heads: &[String]) -> Option<String> {
+    pub(crate) fn user_version_sql(&self, heads: &[String]) -> Option<String> {
         let values = self.user_versions.as_ref()?;
         Some(format!("{};\n", user_version_pragma(values, heads)))
     }

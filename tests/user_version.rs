@@ -128,3 +128,18 @@ fn without_the_key_user_version_is_left_to_the_application() {
         r.stderr
     );
 }
+
+// `ensure --from-schema` stamps the heads with the schema file's SQL: user_version follows, as after an upgrade.
+#[test]
+fn ensure_from_schema_sets_it_with_the_stamp() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    with_mode(&fx, "depth");
+    fx.chain(3);
+    crate::schema::declare(
+        &fx,
+        "CREATE TABLE t1 (id INTEGER);\nCREATE TABLE t2 (id INTEGER);\nCREATE TABLE t3 (id INTEGER);\n",
+    );
+    fx.ok(&["ensure", "--from-schema"]);
+    assert_eq!(fx.heads(), vec!["r3"]);
+    assert_eq!(user_version(&fx), 3);
+}

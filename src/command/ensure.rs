@@ -362,6 +362,12 @@ fn apply_schema_file(
         for step in &steps {
             runner.bookkeeping(step, started.elapsed())?;
         }
+        if let Some(pragma) = runner.user_version_sql(targets) {
+            runner
+                .conn
+                .batch(&pragma)
+                .map_err(Error::db("could not set PRAGMA user_version"))?;
+        }
         runner
             .conn
             .batch("COMMIT")

@@ -16,7 +16,6 @@ use thiserror::Error;
 
 use super::schema::{server_for, targets, SchemaError};
 use crate::dialect::scratch::{Scratch, ScratchError, ScratchServer};
-use crate::dialect::sqlite::inspect::{inspect_cached, Cache};
 use crate::dialect::sqlite::seed;
 use crate::direction::Direction;
 use crate::engine::Engine;
@@ -181,7 +180,6 @@ fn round_trips(
     let engine = server.engine();
     let trips = scripts.map.plan_round_trips("heads").map_err(Error::from)?;
     let mut db = Scratch::open(server)?;
-    let mut cache = Cache::default();
     let mut remaining = wanted.map_or(trips.len(), HashSet::len);
     // The schema the database holds, when it was read since the last change.
     let mut now: Option<Schema> = None;
@@ -206,17 +204,16 @@ fn round_trips(
         };
         let before = match now.take() {
             Some(schema) => schema,
-            None => read(&mut db, &mut cache)?,
+            None => db.inspect()?,
         };
         let mut trip_of = Trip {
             db: &mut db,
-            cache: &mut cache,
             scripts,
             id: &id,
             rows: BTreeMap::new(),
             problems: &mut verified.problems,
         };
-        if let Scratch::Sqlite(conn) = &mut *trip_of.db {
+        if let Scratch::Sqlite(conn, _) = &mut *trip_of.db {
             trip_of.rows = seed::seed(conn, &before).map_err(Error::db(format!(
                 "could not seed rows before revision '{id}'"
             )))?;
@@ -253,7 +250,6 @@ fn round_trips(
 /// One revision's round trip on `db`.
 struct Trip<'a> {
     db: &'a mut Scratch,
-    cache: &'a mut Cache,
     scripts: &'a Scripts,
     id: &'a str,
     /// The rows of each table before the upgrade (SQLite only; empty on PostgreSQL).
@@ -297,7 +293,7 @@ impl Trip<'_> {
                 false => Err(e),
             };
         }
-        let got = read(self.db, self.cache)?;
+        let got = self.db.inspect()?;
         if let Some(expected) = expected {
             for d in differences(expected, &got) {
                 let kind = match d.deviation {
@@ -314,7 +310,7 @@ impl Trip<'_> {
 
     /// Every seeded or filled table that is still there has at least the rows it had before the upgrade.
     fn rows_kept(&mut self, stage: Stage, got: &Schema) -> std::result::Result<(), ScratchError> {
-        let Scratch::Sqlite(conn) = &mut *self.db else {
+        let Scratch::Sqlite(conn, _) = &mut *self.db else {
             return Ok(());
         };
         let watched: Vec<&ObjectName> = self
@@ -353,14 +349,6 @@ impl Trip<'_> {
             object,
             message: format!("{} of {} {what}", stage.words(), self.id),
         });
-    }
-}
-
-/// The schema `db` holds now; on SQLite, reading again only what changed since `cache` was filled.
-fn read(db: &mut Scratch, cache: &mut Cache) -> std::result::Result<Schema, ScratchError> {
-    match db {
-        Scratch::Sqlite(conn) => Ok(inspect_cached(conn, cache)?),
-        Scratch::Postgres(_) => db.inspect(),
     }
 }
 

@@ -104,7 +104,8 @@ pub(crate) fn same(
 /// A scratch database of either engine, for the verbs that work on both: the engine's own functions behind
 /// one value, so a verb reads the same whichever engine it plans for.
 pub enum Scratch {
-    Sqlite(sqlite::SqliteConnection),
+    /// With what was read of it: verbs that read the schema after every revision read again only what changed.
+    Sqlite(sqlite::SqliteConnection, Box<sqlite::inspect::Cache>),
     Postgres(Box<postgres::scratch::ScratchDb>),
 }
 
@@ -112,7 +113,7 @@ impl Scratch {
     /// An empty scratch database: in memory for SQLite, a throwaway database on `server` for PostgreSQL.
     pub fn open(server: &ScratchServer) -> Result<Scratch, ScratchError> {
         Ok(match server {
-            ScratchServer::Sqlite => Scratch::Sqlite(sqlite::scratch::open()?),
+            ScratchServer::Sqlite => Scratch::Sqlite(sqlite::scratch::open()?, Box::default()),
             ScratchServer::Postgres(target) => {
                 Scratch::Postgres(Box::new(postgres::scratch::ScratchDb::create(target)?))
             }
@@ -122,7 +123,7 @@ impl Scratch {
     /// Runs a schema file's SQL (`path` names it in errors).
     pub fn apply_schema(&mut self, path: &Path, text: &str) -> Result<(), ScratchError> {
         match self {
-            Scratch::Sqlite(conn) => sqlite::scratch::apply_schema(conn, path, text),
+            Scratch::Sqlite(conn, _) => sqlite::scratch::apply_schema(conn, path, text),
             Scratch::Postgres(db) => postgres::scratch::apply_schema(db, path, text),
         }
     }
@@ -151,7 +152,7 @@ impl Scratch {
         steps: Vec<crate::graph::Step>,
     ) -> Result<(), ScratchError> {
         match self {
-            Scratch::Sqlite(conn) => sqlite::scratch::replay(conn, scripts, steps),
+            Scratch::Sqlite(conn, _) => sqlite::scratch::replay(conn, scripts, steps),
             Scratch::Postgres(db) => postgres::scratch::replay(db, scripts, steps),
         }
     }
@@ -159,7 +160,7 @@ impl Scratch {
     /// The schema the database holds now.
     pub fn inspect(&mut self) -> Result<Schema, ScratchError> {
         Ok(match self {
-            Scratch::Sqlite(conn) => sqlite::inspect::inspect(conn)?,
+            Scratch::Sqlite(conn, cache) => sqlite::inspect::inspect_cached(conn, cache)?,
             Scratch::Postgres(db) => postgres::inspect::inspect(db.conn())?,
         })
     }
@@ -178,7 +179,7 @@ impl Scratch {
             return same(current, desired, Direction::Up);
         }
         match self {
-            Scratch::Sqlite(conn) => sqlite::scratch::verify(conn, current, desired, migration),
+            Scratch::Sqlite(conn, _) => sqlite::scratch::verify(conn, current, desired, migration),
             Scratch::Postgres(db) => postgres::scratch::verify(db, current, desired, migration),
         }
     }

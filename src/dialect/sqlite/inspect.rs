@@ -60,14 +60,28 @@ struct Entry {
 
 /// Tables and indexes already read, by their CREATE text. Everything SQLite's pragmas say of a table is
 /// derived from its CREATE text, and of an index from its own and its table's, so an object whose text has
-/// not changed reads the same again. `verify` reads the schema after every step of every revision, and a
-/// revision changes a table or two of many.
+/// not changed reads the same again. A scratch database keeps one: `verify` and `ensure` read its schema after
+/// every revision, and a revision changes a table or two of many.
 #[derive(Default)]
 pub struct Cache {
     /// By name and CREATE text.
     tables: HashMap<(String, String), Table>,
     /// By name, CREATE text and the CREATE text of its table.
     indexes: HashMap<(String, String, String), Index>,
+}
+
+/// What `cache` holds under `key`, else what `read` gives, kept there.
+fn cached<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &mut HashMap<K, V>,
+    key: K,
+    read: impl FnOnce() -> Result<V, InspectError>,
+) -> Result<V, InspectError> {
+    if let Some(v) = cache.get(&key) {
+        return Ok(v.clone());
+    }
+    let v = read()?;
+    cache.insert(key, v.clone());
+    Ok(v)
 }
 
 /// Reads the schema of the connection's `main` database.
@@ -118,15 +132,9 @@ fn read(conn: &SqliteConnection, mut cache: Option<&mut Cache>) -> Result<Schema
                 let table = match cache.as_deref_mut() {
                     None => table(conn, e, sql)?,
                     Some(cache) => {
-                        let key = (e.name.clone(), sql.to_string());
-                        match cache.tables.get(&key) {
-                            Some(t) => t.clone(),
-                            None => {
-                                let t = table(conn, e, sql)?;
-                                cache.tables.insert(key, t.clone());
-                                t
-                            }
-                        }
+                        cached(&mut cache.tables, (e.name.clone(), sql.to_string()), || {
+                            table(conn, e, sql)
+                        })?
                     }
                 };
                 schema.add(table)?
@@ -165,14 +173,7 @@ fn read(conn: &SqliteConnection, mut cache: Option<&mut Cache>) -> Result<Schema
                             .copied()
                             .unwrap_or_default();
                         let key = (e.name.clone(), sql.to_string(), table_sql.to_string());
-                        match cache.indexes.get(&key) {
-                            Some(i) => i.clone(),
-                            None => {
-                                let i = index(conn, e, sql)?;
-                                cache.indexes.insert(key, i.clone());
-                                i
-                            }
-                        }
+                        cached(&mut cache.indexes, key, || index(conn, e, sql))?
                     }
                 };
                 let Some(table) = schema.table_mut(&relation_named(&schema, &e.table)) else {
