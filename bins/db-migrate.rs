@@ -754,9 +754,7 @@ fn autogenerate_revision(
 
 /// `--dialect`: an engine by the name revision files' markers use.
 fn dialect(name: &str) -> Result<Engine, String> {
-    [Engine::Sqlite, Engine::Postgresql]
-        .into_iter()
-        .find(|e| e.name() == name)
+    Engine::from_name(name)
         .ok_or_else(|| format!("'{name}' is not a dialect; the dialects are sqlite and postgresql"))
 }
 

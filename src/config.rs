@@ -304,22 +304,14 @@ pub fn load(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Sett
     let schema_file = get("schema_file")?
         .map(PathBuf::from)
         .unwrap_or_else(|| script_location.join("schema.sql"));
-    let dialects = get("dialects")?
-        .unwrap_or_default()
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|name| !name.is_empty())
-        .map(|name| match name {
-            "sqlite" => Ok(Engine::Sqlite),
-            "postgresql" => Ok(Engine::Postgresql),
-            other => Err(SettingsError::UnknownDialect {
-                name: other.to_string(),
-            }),
+    let dialects = list_items(&get("dialects")?.unwrap_or_default())
+        .map(|name| {
+            Engine::from_name(name).ok_or_else(|| SettingsError::UnknownDialect {
+                name: name.to_string(),
+            })
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let lint_disable = get("lint_disable")?
-        .unwrap_or_default()
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|name| !name.is_empty())
+    let lint_disable = list_items(&get("lint_disable")?.unwrap_or_default())
         .map(|name| {
             crate::lint::Rule::from_id(name).ok_or_else(|| SettingsError::UnknownLintRule {
                 name: name.to_string(),
@@ -460,6 +452,13 @@ fn find_ini(opts: &Options, env: &dyn Fn(&str) -> Option<String>) -> Result<Opti
         .iter()
         .map(PathBuf::from)
         .find(|p| p.is_file()))
+}
+
+/// The items of an ini list value (`dialects`, `lint_disable`, the hooks' names): separated by commas or
+/// white space.
+pub(crate) fn list_items(list: &str) -> impl Iterator<Item = &str> {
+    list.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|n| !n.is_empty())
 }
 
 /// Splits `version_locations` the way existing ini files write it: by the declared separator, else by

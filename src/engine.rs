@@ -21,6 +21,13 @@ impl Engine {
             Engine::Postgresql => "postgresql",
         }
     }
+
+    /// The engine [`Engine::name`] names, as ini files, flags and manifests write it.
+    pub fn from_name(name: &str) -> Option<Engine> {
+        [Engine::Sqlite, Engine::Postgresql]
+            .into_iter()
+            .find(|e| e.name() == name)
+    }
 }
 
 impl fmt::Display for Engine {
@@ -33,13 +40,8 @@ impl fmt::Display for Engine {
 impl<'de> Deserialize<'de> for Engine {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Engine, D::Error> {
         let name = String::deserialize(deserializer)?;
-        match name.as_str() {
-            "sqlite" => Ok(Engine::Sqlite),
-            "postgresql" => Ok(Engine::Postgresql),
-            other => Err(serde::de::Error::custom(format!(
-                "unknown dialect '{other}'"
-            ))),
-        }
+        Engine::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown dialect '{name}'")))
     }
 }
 

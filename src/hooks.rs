@@ -116,12 +116,6 @@ pub(crate) struct Hook {
     cwd: Option<PathBuf>,
 }
 
-/// The names in `hooks = a, b` (commas and spaces both separate them), in order.
-pub(crate) fn names(list: &str) -> impl Iterator<Item = &str> {
-    list.split(|c: char| c == ',' || c.is_whitespace())
-        .filter(|n| !n.is_empty())
-}
-
 /// The hooks the section declares, in `hooks` order, from a lookup of the section's keys (lowercase, as the
 /// ini file's keys are).
 pub(crate) fn configs<E>(
@@ -131,7 +125,7 @@ pub(crate) fn configs<E>(
         return Ok(Vec::new());
     };
     let mut hooks = Vec::new();
-    for name in names(&list) {
+    for name in crate::config::list_items(&list) {
         let key = |suffix: &str| get(&format!("{}.{suffix}", name.to_lowercase()));
         hooks.push(HookConfig {
             name: name.to_string(),

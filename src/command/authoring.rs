@@ -206,19 +206,32 @@ pub(super) fn write_revision(
         hook.run(&path)?;
         // A hook may rewrite the file (that is what formatters do), but the revision must stay the one the
         // graph was checked with.
-        check_rewritten(&path, &id, &heads, hook.name())?;
+        check_rewritten(&path, (&id, &heads, &labels, &depends_on), hook.name())?;
     }
     Ok(Generated { path })
 }
 
-/// The file a hook rewrote still parses, with the id and parents it was written with.
-fn check_rewritten(path: &Path, id: &str, down: &[String], hook: &str) -> Result<()> {
+/// The file a hook rewrote still parses, with the id, parents, branch labels and dependencies it was written
+/// with: what places it in the graph.
+fn check_rewritten(
+    path: &Path,
+    (id, down, labels, depends_on): (&str, &[String], &[String], &[String]),
+    hook: &str,
+) -> Result<()> {
     let broke = |reason: String| crate::hooks::HookError::BrokeFile {
         hook: hook.to_string(),
         path: path.to_path_buf(),
         reason,
     };
     let script = Script::load(path).map_err(|e| broke(e.to_string()))?;
+    if script.branch_labels != labels || script.depends_on != depends_on {
+        return Err(broke(format!(
+            "its branch labels or dependencies changed (now '{}' and '{}')",
+            script.branch_labels.join(", "),
+            script.depends_on.join(", ")
+        ))
+        .into());
+    }
     if script.id != id || script.down != down {
         return Err(broke(format!(
             "it now says revision '{}' revising '{}', not '{id}' revising '{}'",

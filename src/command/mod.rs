@@ -25,6 +25,7 @@ use crate::progress::Event;
 use crate::project::Project;
 
 pub use crate::lint::Severity;
+pub(crate) use authoring::write_new_file;
 pub use authoring::{init, merge, revision, Generated, NewRevisionArgs, ScriptsFolder};
 pub use ensure::{ensure, EnsureError, EnsureOptions, Found, Ready, StampedBy};
 pub use lint::{lint, AllowedFinding, Lint, LintFinding};

@@ -13,7 +13,7 @@ mod python;
 mod verify;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -60,6 +60,10 @@ pub enum ImportError {
     /// The file a revision would be written to exists and is not that revision's.
     #[error("{} exists and is not a revision of the history; move it away first", .path.display())]
     Occupied { path: PathBuf },
+    /// The Python revision sits where dbkit does not read revisions (a sub-folder, or a location the ini file
+    /// does not list): its SQL there would never run.
+    #[error("{} is not in a version location dbkit reads ({}); list its folder in version_locations", .path.display(), .locations)]
+    OutsideVersionLocations { path: PathBuf, locations: String },
     /// Written, but not all of it converts or verifies; the report lists what and where.
     #[error("imported with {unconverted} part(s) not converted and {differences} dialect(s) not verified to the end; see the list above")]
     Incomplete {
@@ -192,7 +196,8 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
         mixed_transactions: Vec::new(),
         verification: Vec::new(),
     };
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    // Each file with whether it replaces a dbkit revision already there.
+    let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
     let mut new_scripts: Vec<Script> = Vec::new();
     for revision in history {
         let per_dialect: Vec<(Engine, &python::Rendered)> = dialects
@@ -213,6 +218,19 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
         if replaced.is_none() && path.exists() {
             return Err(ImportError::Occupied { path }.into());
         }
+        if replaced.is_none() && !in_a_location(&path, &p.settings.version_locations) {
+            return Err(ImportError::OutsideVersionLocations {
+                path,
+                locations: p
+                    .settings
+                    .version_locations
+                    .iter()
+                    .map(|l| l.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .into());
+        }
         let built = build(revision, &per_dialect);
         for part in &built.unrendered {
             report.unconverted.push(UnconvertedPart {
@@ -232,7 +250,7 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
             replaced: replaced.is_some(),
             path: path.clone(),
         });
-        files.push((path, built.text));
+        files.push((path, built.text, replaced.is_some()));
     }
 
     // The new files with the dbkit files already there: one history, checked before anything is written.
@@ -250,10 +268,23 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
                 .push(verify::verify(p, &scripts, engine, interpreter, ini)?);
         }
     }
-    for (path, text) in &files {
-        crate::command::write_atomically(path, text)?;
+    for (path, text, replaced) in &files {
+        match replaced {
+            true => crate::command::write_atomically(path, text)?,
+            // A file that appeared while the history was verified is not overwritten.
+            false => crate::command::write_new_file(path, text)?,
+        }
     }
     Ok(report)
+}
+
+/// Whether `path` is directly in one of `locations`, where dbkit reads revisions.
+fn in_a_location(path: &Path, locations: &[PathBuf]) -> bool {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let Some(dir) = path.parent().map(canonical) else {
+        return false;
+    };
+    locations.iter().any(|l| canonical(l) == dir)
 }
 
 /// The dbkit files as they are, replayed against Alembic's history on every dialect; nothing is written.

@@ -37,7 +37,7 @@ impl Linter {
         let mut s = Section::default();
         for &(sql, line) in statements {
             let op = statement::read(sql, self.engine);
-            if !matches!(op, Op::Setting | Op::SetLockTimeout) {
+            if !matches!(op, Op::Setting | Op::SetLockTimeout | Op::ResetLockTimeout) {
                 s.work += 1;
                 if !transactional && s.work == 2 {
                     s.hit(
@@ -55,6 +55,7 @@ impl Linter {
     fn statement(&mut self, s: &mut Section, op: Op, line: usize) {
         match op {
             Op::SetLockTimeout => s.lock_timeout = true,
+            Op::ResetLockTimeout => s.lock_timeout = false,
             Op::Setting | Op::Other => {}
             Op::CreateTable { name } => {
                 s.created.insert(name);
@@ -417,6 +418,13 @@ mod tests {
             "SET LOCAL lock_timeout = '1s'\nALTER TABLE t ADD COLUMN c text",
         );
         assert!(rules.is_empty(), "{rules:?}");
+        // Reset, the timeout is the server's again: none, by default.
+        let rules = ids(
+            Engine::Postgresql,
+            true,
+            "SET lock_timeout = '1s'\nRESET lock_timeout\nALTER TABLE t ADD COLUMN c text",
+        );
+        assert_eq!(rules, vec!["require-lock-timeout"]);
         let rules = ids(
             Engine::Postgresql,
             true,

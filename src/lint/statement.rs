@@ -31,6 +31,8 @@ pub(crate) enum Op {
     },
     /// `SET lock_timeout …` or `set_config('lock_timeout', …)`.
     SetLockTimeout,
+    /// `RESET lock_timeout`: the server's own again, which waits for ever by default.
+    ResetLockTimeout,
     /// Any other `SET` or `RESET`: session settings, not schema work.
     Setting,
     Other,
@@ -260,13 +262,14 @@ impl<'t> Cursor<'t> {
             };
         }
         if self.is("set") || self.is("reset") {
+            let reset = self.is("reset");
             self.at += 1;
             self.eat("session");
             self.eat("local");
-            return if self.is("lock_timeout") {
-                Op::SetLockTimeout
-            } else {
-                Op::Setting
+            return match (self.is("lock_timeout"), reset) {
+                (true, false) => Op::SetLockTimeout,
+                (true, true) => Op::ResetLockTimeout,
+                (false, _) => Op::Setting,
             };
         }
         let sets_lock_timeout =
@@ -575,6 +578,7 @@ mod tests {
             }
         );
         assert_eq!(pg("SET LOCAL lock_timeout = '2s'"), Op::SetLockTimeout);
+        assert_eq!(pg("RESET lock_timeout"), Op::ResetLockTimeout);
         assert_eq!(
             pg("SELECT set_config('lock_timeout', '2s', true)"),
             Op::SetLockTimeout
