@@ -345,8 +345,22 @@ fn existing_dbkit_files_are_kept_unless_overwrite() {
         .unwrap()
         .ends_with("-- edited\n"));
 
+    // A revision written with dbkit after the switch, which Alembic has never heard of: it is kept, and the
+    // verification compares the revisions the two histories share.
+    fx.revision(
+        "c3c3c3c3c3c3",
+        &["b2b2b2b2b2b2"],
+        "CREATE TABLE notes (id integer);",
+        Some("DROP TABLE notes;"),
+    );
     let replaced = import(&fx, &python, &["--overwrite"]).succeeded("import-alembic --overwrite");
     assert!(replaced.stdout.contains("Replacing"), "{}", replaced.stdout);
+    assert!(
+        replaced.stdout.contains("after each of the 2 revision(s)"),
+        "{}",
+        replaced.stdout
+    );
+    assert!(fx.versions().join("c3c3c3c3c3c3.sql").exists());
     assert!(!std::fs::read_to_string(&path)
         .unwrap()
         .contains("-- edited"));

@@ -12,7 +12,7 @@ mod convert;
 mod python;
 mod verify;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -262,10 +262,16 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
     all.extend(new_scripts);
     let scripts = Scripts::from_scripts(all, &p.settings.version_locations)?;
     if !args.no_verify {
+        let alembic_ids: HashSet<&str> = by_id[0].keys().copied().collect();
         for &engine in &dialects {
-            report
-                .verification
-                .push(verify::verify(p, &scripts, engine, interpreter, ini)?);
+            report.verification.push(verify::verify(
+                p,
+                &scripts,
+                engine,
+                interpreter,
+                ini,
+                Some(&alembic_ids),
+            )?);
         }
     }
     for (path, text, replaced) in &files {
@@ -297,7 +303,7 @@ fn verify_existing(
     let scripts = p.scripts()?;
     let verification = dialects
         .iter()
-        .map(|&engine| verify::verify(p, scripts, engine, interpreter, ini))
+        .map(|&engine| verify::verify(p, scripts, engine, interpreter, ini, None))
         .collect::<Result<Vec<_>>>()?;
     Ok(Imported {
         dialects: dialects.to_vec(),
