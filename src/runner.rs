@@ -192,8 +192,16 @@ pub(crate) fn prepare<'s>(
         .collect()
 }
 
-/// Whether a statement starts, ends or abandons a transaction (savepoints are fine inside one).
-pub(crate) fn controls_transaction(sql: &str) -> bool {
+/// What a statement does to the transaction it runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransactionControl {
+    Begin,
+    Commit,
+    Rollback,
+}
+
+/// Whether a statement starts, ends or abandons a transaction, and which (savepoints are fine inside one).
+pub(crate) fn transaction_control(sql: &str) -> Option<TransactionControl> {
     let mut words = sql
         .split(|c: char| c.is_whitespace() || c == ';')
         .filter(|w| !w.is_empty())
@@ -201,12 +209,18 @@ pub(crate) fn controls_transaction(sql: &str) -> bool {
     let first = words.next().unwrap_or_default();
     let second = words.next().unwrap_or_default();
     match first.as_str() {
-        "COMMIT" | "END" | "ABORT" => true,
-        "ROLLBACK" => second != "TO",
-        "BEGIN" => !matches!(second.as_str(), "ATOMIC"),
-        "START" => second == "TRANSACTION",
-        _ => false,
+        "COMMIT" | "END" => Some(TransactionControl::Commit),
+        "ABORT" => Some(TransactionControl::Rollback),
+        "ROLLBACK" if second != "TO" => Some(TransactionControl::Rollback),
+        "BEGIN" if second != "ATOMIC" => Some(TransactionControl::Begin),
+        "START" if second == "TRANSACTION" => Some(TransactionControl::Begin),
+        _ => None,
     }
+}
+
+/// Whether a statement starts, ends or abandons a transaction (savepoints are fine inside one).
+pub(crate) fn controls_transaction(sql: &str) -> bool {
+    transaction_control(sql).is_some()
 }
 
 /// The heads after a step's version-table changes.

@@ -4,6 +4,7 @@
 
 use crate::direction::Direction;
 use crate::engine::Engine;
+use crate::runner::{transaction_control, TransactionControl};
 use crate::sql::{self, SplitError};
 
 /// One direction of one revision, rendered for one dialect.
@@ -28,10 +29,11 @@ pub(crate) fn section(rendered: &str, engine: Engine) -> Result<Section, SplitEr
     let (mut inside, mut outside) = (false, false);
     let mut autocommit = false;
     for st in sql::split(rendered, engine)? {
+        // Alembic's own BEGIN and COMMIT; a ROLLBACK is the revision's, kept for the runner to refuse.
         match transaction_control(st.sql) {
-            Some(Control::Begin) => autocommit = false,
-            Some(Control::Commit) => autocommit = true,
-            None => {
+            Some(TransactionControl::Begin) => autocommit = false,
+            Some(TransactionControl::Commit) => autocommit = true,
+            Some(TransactionControl::Rollback) | None => {
                 if autocommit {
                     outside = true;
                 } else {
@@ -54,24 +56,6 @@ pub(crate) fn section(rendered: &str, engine: Engine) -> Result<Section, SplitEr
         transaction: !outside,
         mixed: inside && outside,
     })
-}
-
-enum Control {
-    Begin,
-    Commit,
-}
-
-/// Alembic's own transaction statements, as its offline mode prints them.
-fn transaction_control(statement: &str) -> Option<Control> {
-    let words: Vec<String> = statement
-        .split_whitespace()
-        .map(str::to_ascii_uppercase)
-        .collect();
-    match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["BEGIN"] | ["BEGIN", "TRANSACTION"] | ["START", "TRANSACTION"] => Some(Control::Begin),
-        ["COMMIT"] | ["COMMIT", "TRANSACTION"] | ["END"] => Some(Control::Commit),
-        _ => None,
-    }
 }
 
 /// The sections of one direction: one plain section when every dialect gave the same SQL, else one per
