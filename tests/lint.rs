@@ -504,3 +504,38 @@ both!(ensure_prints_the_warnings_of_what_it_applies, |fx| {
     let r = fx.ok(&["ensure"]);
     assert!(!r.stderr.contains("WARNING"), "{}", r.stderr);
 });
+
+// Before an upgrade, what earlier revisions left counts: a NOT NULL check validated in an applied revision
+// makes the pending SET NOT NULL safe, and an index made earlier still blocks a SQLite DROP COLUMN.
+both!(
+    upgrade_lints_the_pending_revisions_with_what_came_before,
+    |fx| {
+        fx.revision(
+            "r1",
+            &[],
+            "CREATE TABLE t (id integer PRIMARY KEY, c text);\nCREATE INDEX t_c ON t (c);",
+            Some("DROP TABLE t;"),
+        );
+        let check = match fx.kind {
+        Kind::Postgres => {
+            "SET lock_timeout = '2s';\nALTER TABLE t ADD CONSTRAINT t_c_not_null CHECK (c IS NOT NULL) NOT VALID;"
+        }
+        Kind::Sqlite => "SELECT 1;",
+    };
+        fx.revision("r2", &["r1"], check, Some("SELECT 1;"));
+        fx.ok(&["upgrade"]);
+        let (up, rule) = match fx.kind {
+            Kind::Postgres => (
+                "SET lock_timeout = '2s';\nALTER TABLE t ALTER COLUMN c SET NOT NULL;",
+                "setting-not-nullable-field",
+            ),
+            Kind::Sqlite => ("ALTER TABLE t DROP COLUMN c;", "sqlite-drop-indexed-column"),
+        };
+        fx.revision("r3", &["r2"], up, Some("SELECT 1;"));
+        let r = fx.run(&["upgrade", "--dry-run"]);
+        match fx.kind {
+            Kind::Postgres => assert!(!r.stderr.contains(rule), "{}", r.stderr),
+            Kind::Sqlite => assert!(r.stderr.contains(rule), "{}", r.stderr),
+        }
+    }
+);

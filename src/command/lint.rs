@@ -99,22 +99,29 @@ pub fn lint(p: &Project, range: Option<&str>, dialect: Option<Engine>) -> Result
     run(p, scripts, &order, &reported, &dialects)
 }
 
-/// The findings for the revisions an upgrade's steps apply on `engine`, in order. Nothing is read when there is
-/// no step to take.
+/// The findings for the revisions an upgrade's steps apply on `engine`, in order. The revisions before them
+/// are read too, as `lint -r` reads them, for what they leave behind (an index on a column, a check that
+/// makes `SET NOT NULL` safe); nothing is read when there is no step to take.
 pub(crate) fn before_upgrade(
     p: &Project,
     steps: &[Step],
     engine: Engine,
 ) -> Result<Vec<LintFinding>> {
-    let order: Vec<&str> = steps
+    let pending: HashSet<&str> = steps
         .iter()
         .filter(|s| s.direction() == Some(Direction::Up))
         .filter_map(Step::revision)
         .collect();
-    if order.is_empty() {
+    if pending.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(run(p, p.scripts()?, &order, &|_| true, &[engine])?.findings)
+    let scripts = p.scripts()?;
+    let mut order = scripts.map.walk();
+    order.reverse();
+    if let Some(last) = order.iter().rposition(|id| pending.contains(id)) {
+        order.truncate(last + 1);
+    }
+    Ok(run(p, scripts, &order, &|id| pending.contains(id), &[engine])?.findings)
 }
 
 /// The dialects to lint: the configured database's (when its URL reads), the ini file's `dialects`, and any
