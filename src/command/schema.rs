@@ -12,6 +12,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -19,7 +20,7 @@ use thiserror::Error;
 use super::authoring::{resolve_heads, write_revision, Generated, NewRevisionArgs};
 use crate::dburl::DatabaseUrl;
 use crate::dialect::postgres::PgConnection;
-use crate::dialect::scratch::{Scratch, ScratchError, ScratchServer};
+use crate::dialect::scratch::{drop_together, Scratch, ScratchError, ScratchServer};
 use crate::dialect::sqlite::SqliteConnection;
 use crate::dialect::{Access, Connection};
 use crate::direction::Direction;
@@ -565,20 +566,29 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
     let mut plans = Vec::new();
     for server in &targets {
         let engine = server.engine();
-        let migration = std::thread::scope(|scope| -> Result<Plan> {
+        let (migration, dbs) = std::thread::scope(|scope| -> Result<(Plan, Vec<Scratch>)> {
             // The two sides are built at once, each on its own scratch database: on PostgreSQL most of the
-            // time is the server's, creating databases and running DDL. The declared side's database is
-            // dropped on its thread once its schema is handed over, so the rest (the proof) does not wait
-            // for the drop, which on PostgreSQL takes as long as a creation.
-            let (handed, received) = std::sync::mpsc::channel();
+            // time is the server's, creating databases and running DDL. Once the migration is planned, each
+            // database proves one direction of it, at once again: the current one the upgrade, the declared
+            // one the downgrade (each holds the schema its direction starts from).
+            let (handed, received) = mpsc::channel();
+            let (to_prove, proving) = mpsc::channel::<(Vec<Step>, Schema)>();
             let schema_file = &p.settings.schema_file;
-            let declaring = scope.spawn(move || {
-                let (built, db) = match declared(schema_file, server) {
-                    Ok((schema, renames, db)) => (Ok((schema, renames)), Some(db)),
-                    Err(e) => (Err(e), None),
+            let declaring = scope.spawn(move || -> Result<Option<Scratch>> {
+                let (desired, renames, mut db) = match declared(schema_file, server) {
+                    Ok(built) => built,
+                    Err(e) => {
+                        let _ = handed.send(Err(e));
+                        return Ok(None);
+                    }
                 };
-                let _ = handed.send(built);
-                drop(db);
+                let _ = handed.send(Ok((desired, renames)));
+                // Nothing comes when there is nothing to prove, or planning failed.
+                if let Ok((down, current)) = proving.recv() {
+                    db.prove(&down, Direction::Down, &current)
+                        .map_err(SchemaError::from)?;
+                }
+                Ok(Some(db))
             });
             let current = if planning.from_db {
                 live_schema(p).and_then(|live| Ok((built(server, &live)?.0, live)))
@@ -611,10 +621,26 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
                 ..r.clone()
             }));
             let migration = render::plan_from(&current, &desired, &changes, &renames, options);
-            db.verify(&current, &desired, &migration)
-                .map_err(SchemaError::from)?;
-            Ok(migration)
+            let proven = if migration.is_empty() {
+                // Running nothing leaves the current schema, which must then be the declared one.
+                db.verify(&current, &desired, &migration)
+            } else {
+                let _ = to_prove.send((migration.down.clone(), current));
+                db.prove(&migration.up, Direction::Up, &desired)
+            };
+            drop(to_prove);
+            let declared_db = match declaring.join() {
+                Ok(joined) => joined,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            proven.map_err(SchemaError::from)?;
+            let declared_db = declared_db?;
+            Ok((
+                migration,
+                [Some(db), declared_db].into_iter().flatten().collect(),
+            ))
         })?;
+        drop_together(dbs);
         plans.push((engine, migration));
     }
     Ok(plans)

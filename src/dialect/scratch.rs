@@ -11,7 +11,7 @@ use crate::dburl::PgTarget;
 use crate::dialect::{postgres, sqlite, DbError};
 use crate::direction::Direction;
 use crate::engine::Engine;
-use crate::schema::render::{plan, Options, Plan, Renames};
+use crate::schema::render::{plan, Options, Plan, Renames, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
 use crate::sql::SplitError;
@@ -183,6 +183,40 @@ impl Scratch {
             Scratch::Postgres(db) => postgres::scratch::verify(db, current, desired, migration),
         }
     }
+
+    /// Proves one direction of a migration: `steps` run here must give exactly `wanted`. Half of
+    /// [`Scratch::verify`], for proving the two directions at once on two databases that hold the schemas
+    /// each starts from.
+    pub fn prove(
+        &mut self,
+        steps: &[Step],
+        direction: Direction,
+        wanted: &Schema,
+    ) -> Result<(), ScratchError> {
+        match self {
+            Scratch::Sqlite(conn, _) => {
+                sqlite::scratch::prove_steps(conn, steps, direction, wanted)
+            }
+            Scratch::Postgres(db) => postgres::scratch::prove_steps(db, steps, direction, wanted),
+        }
+    }
+}
+
+/// Drops scratch databases at the same time. On PostgreSQL a dropped database's changed pages are discarded,
+/// but the drop then waits for a checkpoint, which writes every page any other database has changed: one
+/// scratch database dropped while another lives makes the server write the other's pages to disk only to
+/// delete them a moment later. Dropped together, each discards its own before either checkpoint runs.
+pub fn drop_together(dbs: Vec<Scratch>) {
+    std::thread::scope(|scope| {
+        for db in dbs {
+            match db {
+                Scratch::Postgres(_) => {
+                    scope.spawn(move || drop(db));
+                }
+                Scratch::Sqlite(..) => drop(db),
+            }
+        }
+    });
 }
 
 /// The steps of an upgrade from base to `to` (version rows), or to every head when `to` is `None`. Rows are

@@ -78,7 +78,12 @@ fn nulls_not_distinct(alias: &str, version: u32) -> String {
 
 /// Reads the schema of the database `conn` is connected to.
 pub fn inspect(conn: &mut PgConnection) -> Result<Schema, InspectError> {
-    conn.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = public")?;
+    // No JIT: on a large catalog the planner's estimates pass its threshold, and compiling the queries
+    // would take longer than running them.
+    conn.batch(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = public; \
+         SET LOCAL jit = off",
+    )?;
     let read = read(conn);
     let end = conn.batch(if read.is_ok() { "COMMIT" } else { "ROLLBACK" });
     let schema = read?;

@@ -295,15 +295,19 @@ pub fn verify(
     desired: &Schema,
     migration: &Plan,
 ) -> Result<(), ScratchError> {
-    for (steps, direction, wanted) in [
-        (&migration.up, Direction::Up, desired),
-        (&migration.down, Direction::Down, current),
-    ] {
-        apply(db.conn(), steps, direction)?;
-        let got = inspect(db.conn())?;
-        same(&got, wanted, direction)?;
-    }
-    Ok(())
+    prove_steps(db, &migration.up, Direction::Up, desired)?;
+    prove_steps(db, &migration.down, Direction::Down, current)
+}
+
+/// Proves one direction of a migration: `steps` run on `db` must give exactly `wanted`.
+pub fn prove_steps(
+    db: &mut ScratchDb,
+    steps: &[Step],
+    direction: Direction,
+    wanted: &Schema,
+) -> Result<(), ScratchError> {
+    apply(db.conn(), steps, direction)?;
+    same(&inspect(db.conn())?, wanted, direction)
 }
 
 /// Runs generated steps as a revision runs them: the transactional ones in a transaction, each autocommit

@@ -139,10 +139,19 @@ pub fn verify(
     desired: &Schema,
     migration: &Plan,
 ) -> Result<(), ScratchError> {
-    apply(conn, &migration.up, Direction::Up)?;
-    same(&inspect(conn)?, desired, Direction::Up)?;
-    apply(conn, &migration.down, Direction::Down)?;
-    same(&inspect(conn)?, current, Direction::Down)
+    prove_steps(conn, &migration.up, Direction::Up, desired)?;
+    prove_steps(conn, &migration.down, Direction::Down, current)
+}
+
+/// Proves one direction of a migration: `steps` run on `conn` must give exactly `wanted`.
+pub fn prove_steps(
+    conn: &mut SqliteConnection,
+    steps: &[Step],
+    direction: Direction,
+    wanted: &Schema,
+) -> Result<(), ScratchError> {
+    apply(conn, steps, direction)?;
+    same(&inspect(conn)?, wanted, direction)
 }
 
 /// Runs generated steps as a revision runs: in one transaction, foreign keys checked before it commits.
