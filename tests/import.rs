@@ -167,7 +167,11 @@ fn import(fx: &Fixture, python: &Path, extra: &[&str]) -> Run {
 }
 
 fn load(fx: &Fixture, stem: &str) -> Script {
-    Script::load(&fx.versions().join(format!("{stem}.sql"))).unwrap()
+    load_path(&fx.versions().join(format!("{stem}.sql")))
+}
+
+fn load_path(path: &Path) -> Script {
+    Script::load(path).unwrap()
 }
 
 both!(
@@ -319,6 +323,47 @@ both!(
         assert_eq!(std::fs::read_to_string(&path).unwrap(), finished);
         fx.ok(&["upgrade", "head"]);
         assert_eq!(fx.heads(), ["f6f6f6f6f6f6"]);
+    }
+);
+
+both!(
+    verify_only_compares_the_revisions_alembic_has_with_dbkit_revisions_on_top,
+    |fx| {
+        let Some(python) = python() else { return };
+        write_history(fx, &HISTORY[..2]);
+        import(fx, &python, &[]).succeeded("import-alembic");
+        // A revision written with dbkit after the switch: Alembic's history has no such revision.
+        fx.ok(&["revision", "-m", "add flags", "--rev-id", "h8h8h8h8h8h8"]);
+        let path = std::fs::read_dir(fx.versions())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("h8h8h8h8h8h8"))
+            .expect("the new revision's file");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace(
+                "-- migrate:up\n",
+                "-- migrate:up\nCREATE TABLE flags (id integer PRIMARY KEY);\n",
+            )
+            .replace("-- migrate:down\n", "-- migrate:down\nDROP TABLE flags;\n");
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(load_path(&path).down, ["b2b2b2b2b2b2"]);
+        fx.ok(&["upgrade", "head"]);
+        assert!(fx.table_exists("flags"));
+
+        let verified =
+            import(fx, &python, &["--verify-only"]).succeeded("import-alembic --verify-only");
+        let dialect = match fx.kind {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgresql",
+        };
+        assert!(
+            verified.stdout.contains(&format!(
+                "Verified on {dialect}: the same schema as Alembic's after each of the 2 revision(s)"
+            )),
+            "{}",
+            verified.stdout
+        );
     }
 );
 

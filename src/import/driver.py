@@ -5,9 +5,10 @@ renders each revision's SQL through the project's env.py in offline mode: one ru
 one downgrades the heads to base, every revision's function wrapped so that its SQL is told apart from the
 version-table bookkeeping and a revision that cannot render offline is reported rather than ending the run.
 
-  python driver.py render INI SECTION URL -> one JSON document on stdout
-  python driver.py online INI SECTION     -> reads "upgrade REV" lines on stdin, answers one JSON line each;
-                                       the database URL comes from DBKIT_IMPORT_URL (never the arguments)
+  python driver.py render INI SECTION URL   -> one JSON document on stdout
+  python driver.py revisions INI SECTION    -> the ids of every revision, one JSON document on stdout
+  python driver.py online INI SECTION       -> reads "upgrade REV" lines on stdin, answers one JSON line each;
+                                               the database URL comes from DBKIT_IMPORT_URL (never the arguments)
 """
 
 import functools
@@ -162,6 +163,15 @@ def render(ini, section, url):
     return {"revisions": out}
 
 
+def revision_ids(ini, section):
+    """Every revision id of the history, without running env.py."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(Config(ini, ini_section=section))
+    return {"revisions": [sc.revision for sc in script.walk_revisions("base", "heads")]}
+
+
 def with_driver(url):
     """A postgresql:// URL with the driver that is installed: SQLAlchemy's default depends on its version."""
     import importlib.util
@@ -259,6 +269,8 @@ def main():
         if mode == "render":
             result = render(sys.argv[2], sys.argv[3], sys.argv[4])
             answer.write(json.dumps(result))
+        elif mode == "revisions":
+            answer.write(json.dumps(revision_ids(sys.argv[2], sys.argv[3])))
         elif mode == "online":
             online(sys.argv[2], sys.argv[3])
         else:
