@@ -220,11 +220,27 @@ def guard(url):
 
 
 def online(ini, section):
-    from alembic import command
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
 
     url = with_driver(os.environ["DBKIT_IMPORT_URL"])
     guard(url)
     cfg = config(ini, section, url)
+    # What `alembic upgrade` does, with the history read once: reading it again for every revision, as
+    # `command.upgrade` does, makes a long history's replay quadratic. env.py still runs per upgrade, as it
+    # does for each `alembic upgrade`.
+    script = ScriptDirectory.from_config(cfg)
+
+    def upgrade(target):
+        with EnvironmentContext(
+            cfg,
+            script,
+            fn=lambda rev, ctx: script._upgrade_revs(target, rev),
+            as_sql=False,
+            destination_rev=target,
+        ):
+            script.run_env()
+
     reply = sys.__stdout__
     for line in sys.stdin:
         words = line.split()
@@ -233,7 +249,7 @@ def online(ini, section):
         try:
             if words[0] != "upgrade" or len(words) != 2:
                 raise ValueError(f"unknown request {line.strip()!r}")
-            command.upgrade(cfg, words[1])
+            upgrade(words[1])
             answer = {"ok": True}
         except Exception as e:
             answer = {"error": "".join(traceback.format_exception_only(type(e), e)).strip()}
