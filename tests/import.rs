@@ -368,6 +368,32 @@ both!(
 );
 
 #[test]
+fn an_env_py_that_renders_offline_with_another_url_is_refused() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let Some(python) = python() else { return };
+    write_history(&fx, &HISTORY[..2]);
+    // Offline, this env.py takes its URL from a variable of its own, not from the URL it is given.
+    let env_py = ENV_PY.replace(
+        "url=config.get_main_option(\"sqlalchemy.url\")",
+        "url=__import__('os').environ.get('MYAPP_DATABASE_URL', 'postgresql://db.example/app')",
+    );
+    assert_ne!(env_py, ENV_PY);
+    std::fs::write(fx.path().join("alembic/env.py"), env_py).unwrap();
+
+    let run = import(&fx, &python, &[]).failed_once("import-alembic with such an env.py");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{} renders the offline SQL with postgresql://db.example/app, not with the URL it was given (sqlite://)",
+            fx.path().join("alembic/env.py").display()
+        )) && run.stderr.contains("config.get_main_option(\"sqlalchemy.url\")"),
+        "{}",
+        run.stderr
+    );
+    assert!(!fx.versions().join("a1_create_users.sql").exists());
+}
+
+#[test]
 fn existing_dbkit_files_are_kept_unless_overwrite() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
     let Some(python) = python() else { return };

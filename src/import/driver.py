@@ -74,6 +74,7 @@ def render(ini, section, url):
     buf = io.StringIO()
     cfg.output_buffer = buf
     script = ScriptDirectory.from_config(cfg)
+    offline_guard(url, script.env_py_location)
     revisions = list(script.walk_revisions("base", "heads"))
     failures = {}
     for sc in revisions:
@@ -170,6 +171,39 @@ def revision_ids(ini, section):
 
     script = ScriptDirectory.from_config(Config(ini, ini_section=section))
     return {"revisions": [sc.revision for sc in script.walk_revisions("base", "heads")]}
+
+
+def offline_guard(given, env_py):
+    """Refuses, before any revision renders, an env.py whose offline branch does not render with the URL it was
+    given (one read from some other setting or variable, a fixed dialect_name, a connection, its own output
+    file): the SQL would be for another dialect, or taken from a real database, or would not reach dbkit."""
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy.engine import make_url
+
+    expected = make_url(given)
+    configure = EnvironmentContext.configure
+
+    def checked(self, connection=None, url=None, dialect_name=None, **kw):
+        if connection is not None:
+            used = "a connection to " + connection.engine.url.render_as_string(hide_password=True)
+        elif url is not None:
+            got = make_url(url)
+            used = None if same_database(got, expected) else got.render_as_string(hide_password=True)
+        elif dialect_name is not None:
+            used = None if dialect_name == expected.get_backend_name() else f"dialect_name={dialect_name!r}"
+        else:
+            used = None  # Alembic itself refuses a configure() with neither
+        if used is None and kw.get("output_buffer") is not None:
+            used = "an output_buffer of its own"
+        if used is not None:
+            raise Refusal(
+                f"{env_py} renders the offline SQL with {used}, not with the URL it was given ({given}); "
+                "make its offline branch pass config.get_main_option(\"sqlalchemy.url\") to "
+                "context.configure(url=...), with no connection or output_buffer"
+            )
+        return configure(self, connection=connection, url=url, dialect_name=dialect_name, **kw)
+
+    EnvironmentContext.configure = checked
 
 
 def with_driver(url):
