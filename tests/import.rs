@@ -167,7 +167,11 @@ fn import(fx: &Fixture, python: &Path, extra: &[&str]) -> Run {
 }
 
 fn load(fx: &Fixture, stem: &str) -> Script {
-    Script::load(&fx.versions().join(format!("{stem}.sql"))).unwrap()
+    load_path(&fx.versions().join(format!("{stem}.sql")))
+}
+
+fn load_path(path: &Path) -> Script {
+    Script::load(path).unwrap()
 }
 
 both!(
@@ -321,6 +325,73 @@ both!(
         assert_eq!(fx.heads(), ["f6f6f6f6f6f6"]);
     }
 );
+
+both!(
+    verify_only_compares_the_revisions_alembic_has_with_dbkit_revisions_on_top,
+    |fx| {
+        let Some(python) = python() else { return };
+        write_history(fx, &HISTORY[..2]);
+        import(fx, &python, &[]).succeeded("import-alembic");
+        // A revision written with dbkit after the switch: Alembic's history has no such revision.
+        fx.ok(&["revision", "-m", "add flags", "--rev-id", "h8h8h8h8h8h8"]);
+        let path = std::fs::read_dir(fx.versions())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("h8h8h8h8h8h8"))
+            .expect("the new revision's file");
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace(
+                "-- migrate:up\n",
+                "-- migrate:up\nCREATE TABLE flags (id integer PRIMARY KEY);\n",
+            )
+            .replace("-- migrate:down\n", "-- migrate:down\nDROP TABLE flags;\n");
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(load_path(&path).down, ["b2b2b2b2b2b2"]);
+        fx.ok(&["upgrade", "head"]);
+        assert!(fx.table_exists("flags"));
+
+        let verified =
+            import(fx, &python, &["--verify-only"]).succeeded("import-alembic --verify-only");
+        let dialect = match fx.kind {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgresql",
+        };
+        assert!(
+            verified.stdout.contains(&format!(
+                "Verified on {dialect}: the same schema as Alembic's after each of the 2 revision(s)"
+            )),
+            "{}",
+            verified.stdout
+        );
+    }
+);
+
+#[test]
+fn an_env_py_that_renders_offline_with_another_url_is_refused() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let Some(python) = python() else { return };
+    write_history(&fx, &HISTORY[..2]);
+    // Offline, this env.py takes its URL from a variable of its own, not from the URL it is given.
+    let env_py = ENV_PY.replace(
+        "url=config.get_main_option(\"sqlalchemy.url\")",
+        "url=__import__('os').environ.get('MYAPP_DATABASE_URL', 'postgresql://db.example/app')",
+    );
+    assert_ne!(env_py, ENV_PY);
+    std::fs::write(fx.path().join("alembic/env.py"), env_py).unwrap();
+
+    let run = import(&fx, &python, &[]).failed_once("import-alembic with such an env.py");
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{} renders the offline SQL with postgresql://db.example/app, not with the URL it was given (sqlite://)",
+            fx.path().join("alembic/env.py").display()
+        )) && run.stderr.contains("config.get_main_option(\"sqlalchemy.url\")"),
+        "{}",
+        run.stderr
+    );
+    assert!(!fx.versions().join("a1_create_users.sql").exists());
+}
 
 #[test]
 fn existing_dbkit_files_are_kept_unless_overwrite() {

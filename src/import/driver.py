@@ -5,9 +5,10 @@ renders each revision's SQL through the project's env.py in offline mode: one ru
 one downgrades the heads to base, every revision's function wrapped so that its SQL is told apart from the
 version-table bookkeeping and a revision that cannot render offline is reported rather than ending the run.
 
-  python driver.py render INI SECTION URL -> one JSON document on stdout
-  python driver.py online INI SECTION     -> reads "upgrade REV" lines on stdin, answers one JSON line each;
-                                       the database URL comes from DBKIT_IMPORT_URL (never the arguments)
+  python driver.py render INI SECTION URL   -> one JSON document on stdout
+  python driver.py revisions INI SECTION    -> the ids of every revision, one JSON document on stdout
+  python driver.py online INI SECTION       -> reads "upgrade REV" lines on stdin, answers one JSON line each;
+                                               the database URL comes from DBKIT_IMPORT_URL (never the arguments)
 """
 
 import functools
@@ -73,6 +74,7 @@ def render(ini, section, url):
     buf = io.StringIO()
     cfg.output_buffer = buf
     script = ScriptDirectory.from_config(cfg)
+    offline_guard(url, script.env_py_location)
     revisions = list(script.walk_revisions("base", "heads"))
     failures = {}
     for sc in revisions:
@@ -162,6 +164,48 @@ def render(ini, section, url):
     return {"revisions": out}
 
 
+def revision_ids(ini, section):
+    """Every revision id of the history, without running env.py."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(Config(ini, ini_section=section))
+    return {"revisions": [sc.revision for sc in script.walk_revisions("base", "heads")]}
+
+
+def offline_guard(given, env_py):
+    """Refuses, before any revision renders, an env.py whose offline branch does not render with the URL it was
+    given (one read from some other setting or variable, a fixed dialect_name, a connection, its own output
+    file): the SQL would be for another dialect, or taken from a real database, or would not reach dbkit."""
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy.engine import make_url
+
+    expected = make_url(given)
+    configure = EnvironmentContext.configure
+
+    def checked(self, connection=None, url=None, dialect_name=None, **kw):
+        if connection is not None:
+            used = "a connection to " + connection.engine.url.render_as_string(hide_password=True)
+        elif url is not None:
+            got = make_url(url)
+            used = None if same_database(got, expected) else got.render_as_string(hide_password=True)
+        elif dialect_name is not None:
+            used = None if dialect_name == expected.get_backend_name() else f"dialect_name={dialect_name!r}"
+        else:
+            used = None  # Alembic itself refuses a configure() with neither
+        if used is None and kw.get("output_buffer") is not None:
+            used = "an output_buffer of its own"
+        if used is not None:
+            raise Refusal(
+                f"{env_py} renders the offline SQL with {used}, not with the URL it was given ({given}); "
+                "make its offline branch pass config.get_main_option(\"sqlalchemy.url\") to "
+                "context.configure(url=...), with no connection or output_buffer"
+            )
+        return configure(self, connection=connection, url=url, dialect_name=dialect_name, **kw)
+
+    EnvironmentContext.configure = checked
+
+
 def with_driver(url):
     """A postgresql:// URL with the driver that is installed: SQLAlchemy's default depends on its version."""
     import importlib.util
@@ -210,11 +254,27 @@ def guard(url):
 
 
 def online(ini, section):
-    from alembic import command
+    from alembic.runtime.environment import EnvironmentContext
+    from alembic.script import ScriptDirectory
 
     url = with_driver(os.environ["DBKIT_IMPORT_URL"])
     guard(url)
     cfg = config(ini, section, url)
+    # What `alembic upgrade` does, with the history read once: reading it again for every revision, as
+    # `command.upgrade` does, makes a long history's replay quadratic. env.py still runs per upgrade, as it
+    # does for each `alembic upgrade`.
+    script = ScriptDirectory.from_config(cfg)
+
+    def upgrade(target):
+        with EnvironmentContext(
+            cfg,
+            script,
+            fn=lambda rev, ctx: script._upgrade_revs(target, rev),
+            as_sql=False,
+            destination_rev=target,
+        ):
+            script.run_env()
+
     reply = sys.__stdout__
     for line in sys.stdin:
         words = line.split()
@@ -223,7 +283,7 @@ def online(ini, section):
         try:
             if words[0] != "upgrade" or len(words) != 2:
                 raise ValueError(f"unknown request {line.strip()!r}")
-            command.upgrade(cfg, words[1])
+            upgrade(words[1])
             answer = {"ok": True}
         except Exception as e:
             answer = {"error": "".join(traceback.format_exception_only(type(e), e)).strip()}
@@ -259,6 +319,8 @@ def main():
         if mode == "render":
             result = render(sys.argv[2], sys.argv[3], sys.argv[4])
             answer.write(json.dumps(result))
+        elif mode == "revisions":
+            answer.write(json.dumps(revision_ids(sys.argv[2], sys.argv[3])))
         elif mode == "online":
             online(sys.argv[2], sys.argv[3])
         else:

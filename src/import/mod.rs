@@ -46,6 +46,9 @@ pub enum ImportError {
         message: String,
         stderr: String,
     },
+    /// Alembic could not read the history; `stderr` is the end of what it printed.
+    #[error("Alembic could not read the history: {message}\n{stderr}")]
+    Read { message: String, stderr: String },
     /// The dialect runs did not see the same history (an env.py that picks revisions by dialect).
     #[error("Alembic's history for {dialect} differs from the one for {first}: revision '{id}'")]
     HistoriesDiffer {
@@ -270,7 +273,7 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
                 engine,
                 interpreter,
                 ini,
-                Some(&alembic_ids),
+                &alembic_ids,
             )?);
         }
     }
@@ -301,9 +304,13 @@ fn verify_existing(
     ini: (&std::path::Path, &str),
 ) -> Result<Imported> {
     let scripts = p.scripts()?;
+    // As after an import, the comparison covers the revisions both histories hold: not those written in dbkit
+    // after the switch.
+    let alembic_ids = python::revision_ids(interpreter, ini)?;
+    let alembic_ids: HashSet<&str> = alembic_ids.iter().map(String::as_str).collect();
     let verification = dialects
         .iter()
-        .map(|&engine| verify::verify(p, scripts, engine, interpreter, ini, None))
+        .map(|&engine| verify::verify(p, scripts, engine, interpreter, ini, &alembic_ids))
         .collect::<Result<Vec<_>>>()?;
     Ok(Imported {
         dialects: dialects.to_vec(),

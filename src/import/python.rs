@@ -60,9 +60,10 @@ pub(crate) struct Rendered {
     pub(crate) down_sql_python: Option<String>,
 }
 
+/// What a one-shot driver run prints: the result, or why there is none.
 #[derive(Deserialize)]
-struct Answer {
-    revisions: Option<Vec<Rendered>>,
+struct Answer<T> {
+    revisions: Option<T>,
     error: Option<String>,
 }
 
@@ -80,25 +81,50 @@ pub(crate) fn render(
     (ini, section): (&Path, &str),
     engine: Engine,
 ) -> Result<Vec<Rendered>, ImportError> {
+    let args = [
+        "render".as_ref(),
+        ini.as_os_str(),
+        section.as_ref(),
+        offline_url(engine).as_ref(),
+    ];
+    run(python, &args, |message, stderr| ImportError::Render {
+        dialect: engine,
+        message,
+        stderr,
+    })
+}
+
+/// The id of every revision in the history at `ini`, as Alembic reads it (env.py does not run).
+pub(crate) fn revision_ids(
+    python: &Path,
+    (ini, section): (&Path, &str),
+) -> Result<Vec<String>, ImportError> {
+    let args = ["revisions".as_ref(), ini.as_os_str(), section.as_ref()];
+    run(python, &args, |message, stderr| ImportError::Read {
+        message,
+        stderr,
+    })
+}
+
+/// One run of the driver with `args`, and its answer; else `failed` with why there is none and the end of
+/// Python's stderr.
+fn run<T: serde::de::DeserializeOwned>(
+    python: &Path,
+    args: &[&std::ffi::OsStr],
+    failed: impl Fn(String, String) -> ImportError,
+) -> Result<T, ImportError> {
     let output = Command::new(python)
         .arg("-c")
         .arg(DRIVER)
-        .arg("render")
-        .arg(ini)
-        .arg(section)
-        .arg(offline_url(engine))
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .map_err(|source| ImportError::Spawn {
             python: python.to_path_buf(),
             source,
         })?;
-    let failed = |message: String| ImportError::Render {
-        dialect: engine,
-        message,
-        stderr: tail(&String::from_utf8_lossy(&output.stderr)),
-    };
-    let answer: Answer = serde_json::from_slice(&output.stdout).map_err(|e| {
+    let failed = |message: String| failed(message, tail(&String::from_utf8_lossy(&output.stderr)));
+    let answer: Answer<T> = serde_json::from_slice(&output.stdout).map_err(|e| {
         failed(format!(
             "Python exited with {} and no answer ({e}); is Alembic installed for {}?",
             output.status,

@@ -99,15 +99,13 @@ pub(crate) fn verify(
     engine: Engine,
     python: &Path,
     ini: (&Path, &str),
-    alembic_ids: Option<&HashSet<&str>>,
+    alembic_ids: &HashSet<&str>,
 ) -> Result<Verification> {
     let server = crate::command::server_for(p, engine)?;
     let mut steps = crate::dialect::scratch::upgrade_steps(scripts, None)
         .map_err(crate::command::SchemaError::from)?;
     // Revisions dbkit has and Alembic does not (written after the switch) have nothing to be compared with.
-    if let Some(known) = alembic_ids {
-        steps.retain(|s| s.revision().is_some_and(|id| known.contains(id)));
-    }
+    steps.retain(|s| s.revision().is_some_and(|id| alembic_ids.contains(id)));
     let mut report = Verification {
         dialect: engine,
         compared: 0,
