@@ -490,3 +490,84 @@ fn online_writes_the_forms_that_keep_a_live_table_usable() {
     fx.ok(&["downgrade", "r1"]);
     assert_eq!(fx.query("SELECT count(*) FROM events"), [["1"]]);
 }
+
+/// Declares `declared` over the revision `r1` that makes `base`: the revision written for it holds each of
+/// `expected`, and checks clean, upgrades, downgrades and upgrades again; the dump of the result (proven by
+/// dbkit on an empty database) holds them too. Then the schema file goes back to `base`: the revision that
+/// drops them checks clean and runs both ways.
+fn round_trip(fx: &Fixture, base: &str, declared: &str, expected: &[&str]) {
+    fx.revision("r1", &[], base, None);
+    declare(fx, declared);
+    assert_eq!(fx.run(&["check"]).code, 5);
+    fx.ok(&["revision", "--autogenerate", "-m", "add"]);
+    let text = written(fx, &["r1"]).remove(0);
+    for e in expected {
+        assert!(up_section(&text).contains(e), "{e} missing from:\n{text}");
+    }
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    let dump = fx.ok(&["schema", "dump", "--from-db"]).stdout;
+    for e in expected {
+        assert!(dump.contains(e), "{e} missing from the dump:\n{dump}");
+    }
+    fx.ok(&["downgrade", "r1"]);
+    fx.ok(&["upgrade"]);
+
+    declare(fx, base);
+    fx.ok(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop",
+        "--allow-data-loss",
+    ]);
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    fx.ok(&["downgrade", "-1"]);
+    assert_ne!(fx.run(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+}
+
+#[test]
+fn nulls_not_distinct_keys_and_indexes_round_trip() {
+    let Some(fx) = pg() else { return };
+    round_trip(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n",
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int,\n\
+             CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a));\n\
+         CREATE UNIQUE INDEX t_b ON t (b) NULLS NOT DISTINCT;\n\
+         CREATE TABLE u (id bigint PRIMARY KEY, x int UNIQUE NULLS NOT DISTINCT);\n",
+        &[
+            "CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a)",
+            "CREATE UNIQUE INDEX t_b ON public.t (b) NULLS NOT DISTINCT",
+            "CONSTRAINT u_x_key UNIQUE NULLS NOT DISTINCT (x)",
+        ],
+    );
+    // What it means: a second NULL collides.
+    fx.connect()
+        .batch("INSERT INTO t VALUES (1, NULL, 1)")
+        .unwrap();
+    assert!(fx
+        .connect()
+        .batch("INSERT INTO t VALUES (2, NULL, 2)")
+        .is_err());
+}
+
+#[test]
+fn deferrable_primary_and_unique_keys_round_trip() {
+    let Some(fx) = pg() else { return };
+    round_trip(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, pos int);\n",
+        "CREATE TABLE t (id bigint PRIMARY KEY DEFERRABLE, pos int,\n\
+             CONSTRAINT t_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED);\n\
+         CREATE TABLE u (id bigint PRIMARY KEY DEFERRABLE INITIALLY DEFERRED);\n",
+        &[
+            "CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY IMMEDIATE",
+            "CONSTRAINT t_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED",
+            "CONSTRAINT u_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED",
+        ],
+    );
+}

@@ -802,6 +802,7 @@ mod tests {
             name: None,
             columns: vec![KeyColumn::new(columns[0])],
             autoincrement: false,
+            deferrable: Deferrable::No,
         });
         t
     }
@@ -945,6 +946,7 @@ mod tests {
                 predicate: None,
                 method: None,
                 include: Vec::new(),
+                nulls_not_distinct: false,
             },
         );
         family(
@@ -1107,6 +1109,7 @@ mod tests {
                 predicate: None,
                 method: None,
                 include: Vec::new(),
+                nulls_not_distinct: false,
             },
         );
         let to = schema(

@@ -308,6 +308,7 @@ mod tests {
             predicate: None,
             method: None,
             include: Vec::new(),
+            nulls_not_distinct: false,
         }
     }
 

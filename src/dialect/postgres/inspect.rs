@@ -521,11 +521,9 @@ fn constraints(
            con.condeferrable, con.condeferred, \
            (con.contype = 'c' AND con.connoinherit) \
              OR con.confdelsetcols IS NOT NULL \
-             OR (con.contype IN ('p', 'u') AND (con.condeferrable \
-               OR ix.indnkeyatts <> ix.indnatts OR ix.indexrelid IS NOT NULL \
-                 AND {} \
+             OR (con.contype IN ('p', 'u') AND (ix.indnkeyatts <> ix.indnatts \
                OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0)), \
-           ds.description, NOT con.convalidated \
+           ds.description, NOT con.convalidated, coalesce({}, false) \
          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class r ON r.oid = con.confrelid \
@@ -553,8 +551,8 @@ fn constraints(
         }
         if flag(row, 14) {
             return Err(unsupported(
-                "constraint that is NO INHERIT, a deferrable key, with INCLUDE, \
-                 NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
+                "constraint that is NO INHERIT, with INCLUDE, storage parameters, a tablespace \
+                 or ON DELETE SET … (columns)",
                 label,
             ));
         }
@@ -563,6 +561,11 @@ fn constraints(
         }
         let Some(table) = schema.table_mut(&rel.name) else {
             return Err(unsupported("constraint on a view", label));
+        };
+        let deferrable = match (flag(row, 12), flag(row, 13)) {
+            (false, _) => Deferrable::No,
+            (true, false) => Deferrable::InitiallyImmediate,
+            (true, true) => Deferrable::InitiallyDeferred,
         };
         let keys = || -> Result<Vec<KeyColumn>, InspectError> {
             Ok(names(row, 3, "a constraint's columns")?
@@ -576,6 +579,7 @@ fn constraints(
                     name: Some(name),
                     columns: keys()?,
                     autoincrement: false,
+                    deferrable,
                 })
             }
             "u" => {
@@ -583,6 +587,8 @@ fn constraints(
                     columns: keys()?,
                     name: Some(name),
                     on_conflict: None,
+                    nulls_not_distinct: flag(row, 17),
+                    deferrable,
                 });
             }
             "c" => {
@@ -621,11 +627,7 @@ fn constraints(
                     referenced_columns: names(row, 8, "a foreign key's columns")?,
                     on_delete: action(10)?,
                     on_update: action(9)?,
-                    deferrable: match (flag(row, 12), flag(row, 13)) {
-                        (false, _) => Deferrable::No,
-                        (true, false) => Deferrable::InitiallyImmediate,
-                        (true, true) => Deferrable::InitiallyDeferred,
-                    },
+                    deferrable,
                     match_full,
                     not_valid: flag(row, 16),
                     name: Some(name),
@@ -646,7 +648,7 @@ fn indexes(
 ) -> Result<(), InspectError> {
     let rows = conn.query(&format!(
         "SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_expr(i.indpred, i.indrelid), \
-           {} OR NOT i.indisvalid OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0, \
+           NOT i.indisvalid OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0, \
            ds.description, k.num <= i.indnkeyatts, a.attname, \
            CASE WHEN i.indkey[k.num - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k.num, true) END, \
            i.indoption[k.num - 1], \
@@ -656,7 +658,8 @@ fn indexes(
                ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, \
            CASE WHEN NOT opc.opcdefault THEN \
              CASE WHEN opn.nspname = 'pg_catalog' THEN quote_ident(opc.opcname) \
-               ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END END \
+               ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END END, \
+           {} \
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = ic.relnamespace \
          JOIN pg_am am ON am.oid = ic.relam \
@@ -690,7 +693,7 @@ fn indexes(
         }
         if flag(row, 5) {
             return Err(unsupported(
-                "index that is invalid, NULLS NOT DISTINCT, or with storage parameters or a tablespace",
+                "index that is invalid, or with storage parameters or a tablespace",
                 label,
             ));
         }
@@ -703,6 +706,7 @@ fn indexes(
                 .transpose()?,
             method: Some(text(row, 3).to_string()),
             include: vec![],
+            nulls_not_distinct: flag(row, 13),
         };
         for part in parts {
             let column = opt(part, 8);
@@ -1035,7 +1039,8 @@ mod tests {
             Some(PrimaryKey {
                 name: Some("users_pkey".into()),
                 columns: vec![KeyColumn::new("id")],
-                autoincrement: false
+                autoincrement: false,
+                deferrable: Deferrable::No,
             })
         );
         assert_eq!(
@@ -1044,6 +1049,8 @@ mod tests {
                 columns: vec![KeyColumn::new("email")],
                 name: Some("users_email_key".into()),
                 on_conflict: None,
+                nulls_not_distinct: false,
+                deferrable: Deferrable::No,
             }]
         );
         assert_eq!(
@@ -1359,11 +1366,6 @@ mod tests {
                 "public.m.m_x",
             ),
             (
-                "CREATE TABLE t (x int); CREATE UNIQUE INDEX t_x ON t (x) NULLS NOT DISTINCT",
-                "index that is invalid, NULLS NOT DISTINCT, or with storage parameters or a tablespace",
-                "public.t.t_x",
-            ),
-            (
                 "CREATE TABLE t (x int) WITH (fillfactor = 50)",
                 "relation with storage parameters, a tablespace or a replica identity",
                 "public.t",
@@ -1375,8 +1377,8 @@ mod tests {
             ),
             (
                 "CREATE TABLE t (x int CONSTRAINT c CHECK (x > 0) NO INHERIT)",
-                "constraint that is NO INHERIT, a deferrable key, with INCLUDE, \
-                 NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
+                "constraint that is NO INHERIT, with INCLUDE, storage parameters, a tablespace \
+                 or ON DELETE SET … (columns)",
                 "public.t.c",
             ),
             (

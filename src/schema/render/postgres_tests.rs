@@ -35,6 +35,7 @@ fn table(name: &str, columns: &[(&str, &str)]) -> Table {
         name: Some(format!("{name}_pkey")),
         columns: vec![KeyColumn::new(columns[0].0)],
         autoincrement: false,
+        deferrable: Deferrable::No,
     });
     t
 }
@@ -128,6 +129,8 @@ fn everything() -> Schema {
         columns: vec![KeyColumn::new("email")],
         name: Some("users_email_key".into()),
         on_conflict: None,
+        nulls_not_distinct: false,
+        deferrable: Deferrable::No,
     });
     users.indexes.insert(
         "users_lower_email".into(),
@@ -143,6 +146,7 @@ fn everything() -> Schema {
             predicate: Some(sql("(email IS NOT NULL)")),
             method: Some("btree".into()),
             include: vec![],
+            nulls_not_distinct: false,
         },
     );
     s.add(users).unwrap();
@@ -567,6 +571,8 @@ fn online_keys_are_built_concurrently_then_attached() {
         columns: vec![KeyColumn::new("email")],
         name: Some("t_email_key".into()),
         on_conflict: None,
+        nulls_not_distinct: false,
+        deferrable: Deferrable::No,
     });
     let p = planned(&from, &schema(vec![t.into()]), &Renames::default(), true);
     let shape = autocommit_and_statements(&p.up);
@@ -773,6 +779,7 @@ fn online_forms_keep_a_live_table_usable() {
             predicate: None,
             method: Some("btree".into()),
             include: vec!["id".into()],
+            nulls_not_distinct: false,
         },
     );
     let to = schema(vec![table("parent", &[("id", "integer")]).into(), t.into()]);
@@ -1009,6 +1016,7 @@ fn indexes_are_written_with_method_opclass_collation_and_order() {
         predicate: Some(sql("(id > 0)")),
         method: Some("btree".into()),
         include: vec![],
+        nulls_not_distinct: false,
     };
     assert_eq!(
         create_index(&n("t"), &index, false),
@@ -1185,4 +1193,75 @@ fn not_valid_constraints_are_added_after_their_table_and_never_validated() {
         "{up:?}"
     );
     assert!(down.iter().any(|s| s.ends_with("NOT VALID")), "{down:?}");
+}
+
+#[test]
+fn nulls_not_distinct_and_deferrable_keys_are_written_both_ways() {
+    let from = schema(vec![
+        table("t", &[("id", "integer"), ("a", "integer")]).into()
+    ]);
+    let mut t = table("t", &[("id", "integer"), ("a", "integer")]);
+    t.primary_key.as_mut().unwrap().deferrable = Deferrable::InitiallyImmediate;
+    t.uniques.insert(Unique {
+        columns: vec![KeyColumn::new("a")],
+        name: Some("t_a_key".into()),
+        on_conflict: None,
+        nulls_not_distinct: true,
+        deferrable: Deferrable::InitiallyDeferred,
+    });
+    t.indexes.insert(
+        "t_a".into(),
+        Index {
+            name: "t_a".into(),
+            unique: true,
+            parts: vec![IndexPart::column("a")],
+            predicate: None,
+            method: Some("btree".into()),
+            include: vec!["id".into()],
+            nulls_not_distinct: true,
+        },
+    );
+    let to = schema(vec![t.into()]);
+    let (up, down) = up_down(&from, &to);
+    assert_eq!(
+        up,
+        [
+            "ALTER TABLE public.t DROP CONSTRAINT t_pkey",
+            "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY IMMEDIATE",
+            "ALTER TABLE public.t ADD CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a) \
+             DEFERRABLE INITIALLY DEFERRED",
+            "CREATE UNIQUE INDEX t_a ON public.t (a) INCLUDE (id) NULLS NOT DISTINCT",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "DROP INDEX public.t_a",
+            "ALTER TABLE public.t DROP CONSTRAINT t_pkey",
+            "ALTER TABLE public.t DROP CONSTRAINT t_a_key",
+            "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)",
+        ]
+    );
+    // A new table writes them in its CREATE TABLE; online, the key's index carries NULLS NOT DISTINCT and
+    // the constraint that takes it over says when it is checked.
+    let (up, _) = up_down(&schema(vec![]), &to);
+    assert!(up[0].contains("CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY IMMEDIATE"));
+    assert!(up[0].contains(
+        "CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a) DEFERRABLE INITIALLY DEFERRED"
+    ));
+    let online = planned(&from, &to, &Renames::default(), true);
+    let shape = autocommit_and_statements(&online.up);
+    assert!(
+        shape.iter().any(|(_, s)| s.contains(
+            &"CREATE UNIQUE INDEX CONCURRENTLY t_a_key ON public.t (a) NULLS NOT DISTINCT"
+        )),
+        "{shape:?}"
+    );
+    assert!(
+        shape.iter().any(|(_, s)| s.contains(
+            &"ALTER TABLE public.t ADD CONSTRAINT t_a_key UNIQUE USING INDEX t_a_key \
+              DEFERRABLE INITIALLY DEFERRED"
+        )),
+        "{shape:?}"
+    );
 }
