@@ -571,3 +571,67 @@ fn deferrable_primary_and_unique_keys_round_trip() {
         ],
     );
 }
+
+#[test]
+fn indexes_on_a_materialized_view_round_trip() {
+    let Some(fx) = pg() else { return };
+    round_trip(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t GROUP BY kind;\n",
+        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t GROUP BY kind;\n\
+         CREATE UNIQUE INDEX kinds_kind ON kinds (kind);\n\
+         CREATE MATERIALIZED VIEW ids AS SELECT id FROM t;\n\
+         CREATE INDEX ids_id ON ids (id DESC);\n",
+        &[
+            "CREATE UNIQUE INDEX kinds_kind ON public.kinds (kind)",
+            "CREATE INDEX ids_id ON public.ids (id DESC)",
+        ],
+    );
+    // A changed view is made again with its index, which REFRESH … CONCURRENTLY needs.
+    fx.ok(&["upgrade"]);
+    declare(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t WHERE id > 0 GROUP BY kind;\n\
+         CREATE UNIQUE INDEX kinds_kind ON kinds (kind);\n",
+    );
+    fx.ok(&["revision", "--autogenerate", "-m", "where"]);
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    fx.connect()
+        .batch("REFRESH MATERIALIZED VIEW CONCURRENTLY kinds")
+        .unwrap();
+}
+
+#[test]
+fn comments_on_constraints_triggers_functions_and_sequences_round_trip() {
+    let Some(fx) = pg() else { return };
+    let base = "CREATE SEQUENCE counter;\n\
+         CREATE TABLE t (id bigint PRIMARY KEY, at timestamptz, CONSTRAINT t_id_check CHECK (id > 0));\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN NEW.at := now(); RETURN NEW; END $$;\n\
+         CREATE PROCEDURE noop() LANGUAGE sql AS $$ SELECT 1 $$;\n\
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();\n";
+    round_trip(
+        &fx,
+        base,
+        &format!(
+            "{base}\
+             COMMENT ON SEQUENCE counter IS 'counts';\n\
+             COMMENT ON CONSTRAINT t_id_check ON t IS 'positive';\n\
+             COMMENT ON FUNCTION touch() IS 'sets at';\n\
+             COMMENT ON PROCEDURE noop() IS 'does nothing';\n\
+             COMMENT ON TRIGGER t_touch ON t IS 'keeps time';\n"
+        ),
+        &[
+            "COMMENT ON SEQUENCE public.counter IS 'counts'",
+            "COMMENT ON CONSTRAINT t_id_check ON public.t IS 'positive'",
+            "COMMENT ON ROUTINE public.touch() IS 'sets at'",
+            "COMMENT ON ROUTINE public.noop() IS 'does nothing'",
+            "COMMENT ON TRIGGER t_touch ON public.t IS 'keeps time'",
+        ],
+    );
+}

@@ -555,6 +555,7 @@ fn view(e: &Entry, sql: &str) -> Result<View, InspectError> {
         columns: text.columns,
         query: text.query,
         materialized: false,
+        indexes: Default::default(),
     })
 }
 
@@ -776,6 +777,7 @@ mod tests {
                 columns: vec!["a".into(), "b".into()],
                 query: sql("SELECT id, email FROM t"),
                 materialized: false,
+                indexes: Default::default(),
             }))
         );
         let triggers: Vec<String> = s

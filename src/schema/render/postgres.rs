@@ -325,7 +325,13 @@ impl Renderer<'_> {
                     one(format!("DROP INDEX {at}"))
                 }
             }
-            Change::CreateView(v) => one(create_view(v)),
+            // A materialized view's indexes are made with it, once it has its rows.
+            Change::CreateView(v) => vec![step(
+                std::iter::once(create_view(v))
+                    .chain(v.indexes.values().map(|i| create_index(&v.name, i, false)))
+                    .collect(),
+                vec![],
+            )],
             Change::DropView(v) => one(format!("DROP {} {}", view_kind(v), name(&v.name))),
             Change::CreateTrigger(t) => one(format!(
                 "CREATE TRIGGER {} {}",
@@ -744,6 +750,13 @@ impl Renderer<'_> {
             }
             CommentOn::Type(n) => format!("TYPE {}", name(n)),
             CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
+            CommentOn::Constraint { table, name: c } => {
+                format!("CONSTRAINT {} ON {}", ident(c), name(table))
+            }
+            CommentOn::Trigger(t) => format!("TRIGGER {} ON {}", ident(&t.name), name(&t.on)),
+            // ROUTINE names a function and a procedure alike.
+            CommentOn::Function(f) => format!("ROUTINE {}({})", name(&f.name), f.arguments),
+            CommentOn::Sequence(n) => format!("SEQUENCE {}", name(n)),
         };
         format!(
             "COMMENT ON {target} IS {}",

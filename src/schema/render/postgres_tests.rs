@@ -60,6 +60,7 @@ fn view(name: &str, query: &str) -> View {
         columns: vec![],
         query: sql(query),
         materialized: false,
+        indexes: Default::default(),
     }
 }
 
@@ -1264,4 +1265,148 @@ fn nulls_not_distinct_and_deferrable_keys_are_written_both_ways() {
         )),
         "{shape:?}"
     );
+}
+
+#[test]
+fn a_materialized_view_s_indexes_follow_it_and_change_on_their_own() {
+    let mut mv = view("totals", "SELECT count(*) AS n FROM users");
+    mv.materialized = true;
+    let plain = {
+        let mut s = everything();
+        s.add(mv.clone()).unwrap();
+        s
+    };
+    let index = Index {
+        name: "totals_n".into(),
+        unique: true,
+        parts: vec![IndexPart::column("n")],
+        predicate: None,
+        method: Some("btree".into()),
+        include: vec![],
+        nulls_not_distinct: false,
+    };
+    mv.indexes.insert("totals_n".into(), index);
+    let indexed = {
+        let mut s = everything();
+        s.add(mv.clone()).unwrap();
+        s
+    };
+    // Created with the view, in one step after it.
+    let (up, down) = up_down(&everything(), &indexed);
+    assert_eq!(
+        up,
+        [
+            "CREATE MATERIALIZED VIEW public.totals AS\nSELECT count(*) AS n FROM users",
+            "CREATE UNIQUE INDEX totals_n ON public.totals (n)",
+        ]
+    );
+    assert_eq!(down, ["DROP MATERIALIZED VIEW public.totals"]);
+    // On a view that stays, an index alone is made or dropped.
+    assert_eq!(
+        up_down(&plain, &indexed),
+        (
+            vec!["CREATE UNIQUE INDEX totals_n ON public.totals (n)".to_string()],
+            vec!["DROP INDEX public.totals_n".to_string()]
+        )
+    );
+    // A changed view is made again with its indexes.
+    let mut changed = mv.clone();
+    changed.query = sql("SELECT count(*) + 0 AS n FROM users");
+    let mut other = everything();
+    other.add(changed).unwrap();
+    let (up, _) = up_down(&indexed, &other);
+    assert_eq!(
+        up,
+        [
+            "DROP MATERIALIZED VIEW public.totals",
+            "CREATE MATERIALIZED VIEW public.totals AS\nSELECT count(*) + 0 AS n FROM users",
+            "CREATE UNIQUE INDEX totals_n ON public.totals (n)",
+        ]
+    );
+}
+
+#[test]
+fn comments_on_constraints_triggers_functions_and_sequences() {
+    let mut with = everything();
+    with.sequences.insert(
+        n("counter"),
+        Sequence {
+            name: n("counter"),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            owned_by: None,
+        },
+    );
+    let without = with.clone();
+    for (on, text) in [
+        (
+            CommentOn::Constraint {
+                table: n("users"),
+                name: "users_email_key".into(),
+            },
+            "one each",
+        ),
+        (
+            CommentOn::Trigger(TriggerName {
+                on: n("users"),
+                name: "users_touch".into(),
+            }),
+            "keeps time",
+        ),
+        (CommentOn::Function(touch().name), "sets updated_at"),
+        (CommentOn::Sequence(n("counter")), "counts"),
+    ] {
+        with.comments.insert(on, text.into());
+    }
+    let (up, down) = up_down(&without, &with);
+    assert_eq!(
+        up,
+        [
+            "COMMENT ON CONSTRAINT users_email_key ON public.users IS 'one each'",
+            "COMMENT ON TRIGGER users_touch ON public.users IS 'keeps time'",
+            "COMMENT ON ROUTINE public.touch() IS 'sets updated_at'",
+            "COMMENT ON SEQUENCE public.counter IS 'counts'",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "COMMENT ON CONSTRAINT users_email_key ON public.users IS NULL",
+            "COMMENT ON TRIGGER users_touch ON public.users IS NULL",
+            "COMMENT ON ROUTINE public.touch() IS NULL",
+            "COMMENT ON SEQUENCE public.counter IS NULL",
+        ]
+    );
+    // A trigger made again gets its comment again; one that goes takes it along.
+    let key = TriggerName {
+        on: n("users"),
+        name: "users_touch".into(),
+    };
+    let mut trigger = with.triggers()[&key].clone();
+    trigger.definition = sql("BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION touch()");
+    // The same schema with the trigger's definition changed.
+    let mut rebuilt = Schema {
+        relations: Default::default(),
+        triggers: Default::default(),
+        ..with.clone()
+    };
+    for r in with.relations() {
+        rebuilt.add(r.clone()).unwrap();
+    }
+    rebuilt.add_trigger(trigger).unwrap();
+    let (up, _) = up_down(&with, &rebuilt);
+    assert_eq!(
+        up.last().map(String::as_str),
+        Some("COMMENT ON TRIGGER users_touch ON public.users IS 'keeps time'")
+    );
+    let mut gone = with.clone();
+    gone.sequences.clear();
+    gone.comments.remove(&CommentOn::Sequence(n("counter")));
+    let (up, _) = up_down(&with, &gone);
+    assert_eq!(up, ["DROP SEQUENCE public.counter"]);
 }
