@@ -490,3 +490,148 @@ fn online_writes_the_forms_that_keep_a_live_table_usable() {
     fx.ok(&["downgrade", "r1"]);
     assert_eq!(fx.query("SELECT count(*) FROM events"), [["1"]]);
 }
+
+/// Declares `declared` over the revision `r1` that makes `base`: the revision written for it holds each of
+/// `expected`, and checks clean, upgrades, downgrades and upgrades again; the dump of the result (proven by
+/// dbkit on an empty database) holds them too. Then the schema file goes back to `base`: the revision that
+/// drops them checks clean and runs both ways.
+fn round_trip(fx: &Fixture, base: &str, declared: &str, expected: &[&str]) {
+    fx.revision("r1", &[], base, None);
+    declare(fx, declared);
+    assert_eq!(fx.run(&["check"]).code, 5);
+    fx.ok(&["revision", "--autogenerate", "-m", "add"]);
+    let text = written(fx, &["r1"]).remove(0);
+    for e in expected {
+        assert!(up_section(&text).contains(e), "{e} missing from:\n{text}");
+    }
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    let dump = fx.ok(&["schema", "dump", "--from-db"]).stdout;
+    for e in expected {
+        assert!(dump.contains(e), "{e} missing from the dump:\n{dump}");
+    }
+    fx.ok(&["downgrade", "r1"]);
+    fx.ok(&["upgrade"]);
+
+    declare(fx, base);
+    fx.ok(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "drop",
+        "--allow-data-loss",
+    ]);
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    fx.ok(&["downgrade", "-1"]);
+    assert_ne!(fx.run(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+}
+
+#[test]
+fn nulls_not_distinct_keys_and_indexes_round_trip() {
+    let Some(fx) = pg() else { return };
+    round_trip(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\n",
+        "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int,\n\
+             CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a));\n\
+         CREATE UNIQUE INDEX t_b ON t (b) NULLS NOT DISTINCT;\n\
+         CREATE TABLE u (id bigint PRIMARY KEY, x int UNIQUE NULLS NOT DISTINCT);\n",
+        &[
+            "CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a)",
+            "CREATE UNIQUE INDEX t_b ON public.t (b) NULLS NOT DISTINCT",
+            "CONSTRAINT u_x_key UNIQUE NULLS NOT DISTINCT (x)",
+        ],
+    );
+    // What it means: a second NULL collides.
+    fx.connect()
+        .batch("INSERT INTO t VALUES (1, NULL, 1)")
+        .unwrap();
+    assert!(fx
+        .connect()
+        .batch("INSERT INTO t VALUES (2, NULL, 2)")
+        .is_err());
+}
+
+#[test]
+fn deferrable_primary_and_unique_keys_round_trip() {
+    let Some(fx) = pg() else { return };
+    round_trip(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, pos int);\n",
+        "CREATE TABLE t (id bigint PRIMARY KEY DEFERRABLE, pos int,\n\
+             CONSTRAINT t_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED);\n\
+         CREATE TABLE u (id bigint PRIMARY KEY DEFERRABLE INITIALLY DEFERRED);\n",
+        &[
+            "CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY IMMEDIATE",
+            "CONSTRAINT t_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED",
+            "CONSTRAINT u_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED",
+        ],
+    );
+}
+
+#[test]
+fn indexes_on_a_materialized_view_round_trip() {
+    let Some(fx) = pg() else { return };
+    round_trip(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t GROUP BY kind;\n",
+        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t GROUP BY kind;\n\
+         CREATE UNIQUE INDEX kinds_kind ON kinds (kind);\n\
+         CREATE MATERIALIZED VIEW ids AS SELECT id FROM t;\n\
+         CREATE INDEX ids_id ON ids (id DESC);\n",
+        &[
+            "CREATE UNIQUE INDEX kinds_kind ON public.kinds (kind)",
+            "CREATE INDEX ids_id ON public.ids (id DESC)",
+        ],
+    );
+    // A changed view is made again with its index, which REFRESH … CONCURRENTLY needs.
+    fx.ok(&["upgrade"]);
+    declare(
+        &fx,
+        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t WHERE id > 0 GROUP BY kind;\n\
+         CREATE UNIQUE INDEX kinds_kind ON kinds (kind);\n",
+    );
+    fx.ok(&["revision", "--autogenerate", "-m", "where"]);
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.ok(&["schema", "diff", "--from-db"]).stdout, NO_CHANGES);
+    fx.connect()
+        .batch("REFRESH MATERIALIZED VIEW CONCURRENTLY kinds")
+        .unwrap();
+}
+
+#[test]
+fn comments_on_constraints_triggers_functions_and_sequences_round_trip() {
+    let Some(fx) = pg() else { return };
+    let base = "CREATE SEQUENCE counter;\n\
+         CREATE TABLE t (id bigint PRIMARY KEY, at timestamptz, CONSTRAINT t_id_check CHECK (id > 0));\n\
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+         BEGIN NEW.at := now(); RETURN NEW; END $$;\n\
+         CREATE PROCEDURE noop() LANGUAGE sql AS $$ SELECT 1 $$;\n\
+         CREATE TRIGGER t_touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch();\n";
+    round_trip(
+        &fx,
+        base,
+        &format!(
+            "{base}\
+             COMMENT ON SEQUENCE counter IS 'counts';\n\
+             COMMENT ON CONSTRAINT t_id_check ON t IS 'positive';\n\
+             COMMENT ON FUNCTION touch() IS 'sets at';\n\
+             COMMENT ON PROCEDURE noop() IS 'does nothing';\n\
+             COMMENT ON TRIGGER t_touch ON t IS 'keeps time';\n"
+        ),
+        &[
+            "COMMENT ON SEQUENCE public.counter IS 'counts'",
+            "COMMENT ON CONSTRAINT t_id_check ON public.t IS 'positive'",
+            "COMMENT ON ROUTINE public.touch() IS 'sets at'",
+            "COMMENT ON ROUTINE public.noop() IS 'does nothing'",
+            "COMMENT ON TRIGGER t_touch ON public.t IS 'keeps time'",
+        ],
+    );
+}

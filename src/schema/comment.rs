@@ -1,7 +1,9 @@
 //! Comments (`COMMENT ON`), kept apart from the objects they describe so that a changed comment is a change of
 //! its own and never makes its object look changed.
 
+use super::function::FunctionName;
 use super::name::ObjectName;
+use super::trigger::TriggerName;
 
 /// What a comment is on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -21,4 +23,13 @@ pub enum CommentOn {
     Type(ObjectName),
     /// A schema (namespace).
     Schema(String),
+    /// A table's constraint, by the table and the constraint's name (PostgreSQL names every one).
+    Constraint {
+        table: ObjectName,
+        name: String,
+    },
+    Trigger(TriggerName),
+    /// A function or procedure.
+    Function(FunctionName),
+    Sequence(ObjectName),
 }

@@ -31,6 +31,8 @@ pub struct PrimaryKey {
     pub columns: Vec<KeyColumn>,
     /// SQLite's AUTOINCREMENT on an INTEGER PRIMARY KEY: row ids are never reused.
     pub autoincrement: bool,
+    /// PostgreSQL: a deferrable key is checked at commit (or when `SET CONSTRAINTS` says), not per row.
+    pub deferrable: Deferrable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +41,11 @@ pub struct Unique {
     pub name: Option<String>,
     /// SQLite's `ON CONFLICT` for the constraint; `None` on PostgreSQL.
     pub on_conflict: Option<Conflict>,
+    /// PostgreSQL's `NULLS NOT DISTINCT` (15 and later): two rows whose keys are NULL in the same columns
+    /// collide, where by default NULLs never do.
+    pub nulls_not_distinct: bool,
+    /// PostgreSQL: when the constraint is checked. Always `No` on SQLite, which defers foreign keys only.
+    pub deferrable: Deferrable,
 }
 
 /// What SQLite does with a statement whose row breaks a NOT NULL or UNIQUE constraint carrying an

@@ -8,8 +8,8 @@
 //! 2. PostgreSQL's schemas, extensions, enum types, sequences and functions are created (or changed), since
 //!    tables, defaults and triggers use them;
 //! 3. tables (referenced tables and partitioned parents first), virtual tables, then columns, constraints and
-//!    options of tables that stay, then indexes, then views (the views they read first), then triggers are
-//!    created, and comments set;
+//!    options of tables that stay, then indexes, then views (the views they read first; a materialized view
+//!    with its indexes), then triggers are created, and comments set;
 //! 4. functions, sequences, enum types, extensions and schemas that go are dropped last, once nothing that
 //!    used them is left.
 //!
@@ -136,6 +136,17 @@ pub enum Constraint {
 }
 
 impl Constraint {
+    /// The constraint's name, when the model has one (PostgreSQL's always do).
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Constraint::PrimaryKey(pk) => pk.name.as_deref(),
+            Constraint::Unique(u) => u.name.as_deref(),
+            Constraint::Check(c) => c.name.as_deref(),
+            Constraint::ForeignKey(fk) => fk.name.as_deref(),
+            Constraint::Exclusion(e) => Some(&e.name),
+        }
+    }
+
     /// Whether the constraint is `NOT VALID`: it holds for new rows only, until validated.
     pub fn not_valid(&self) -> bool {
         match self {
@@ -219,6 +230,28 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         }
     }
 
+    // Materialized views that stay: their indexes. A view created (again) creates its indexes itself.
+    for from in current.views().filter(|v| !gone.contains(&v.name)) {
+        if let Some(Relation::View(to)) = desired.relation(&from.name) {
+            for (key, index) in &from.indexes {
+                if to.indexes.get(key) != Some(index) {
+                    removed.push(Change::DropIndex {
+                        table: from.name.clone(),
+                        index: index.clone(),
+                    });
+                }
+            }
+            for (key, index) in &to.indexes {
+                if from.indexes.get(key) != Some(index) {
+                    indexes_added.push(Change::CreateIndex {
+                        table: to.name.clone(),
+                        index: index.clone(),
+                    });
+                }
+            }
+        }
+    }
+
     // Virtual tables: changed arguments mean a new table.
     for v in current.virtual_tables() {
         if gone.contains(&v.name) {
@@ -271,7 +304,12 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
     changes.extend(indexes_added);
     changes.extend(views_added);
     changes.extend(triggers_added);
-    let comments = comment_changes(current, desired, &changes);
+    // The objects dropped last take their comments with them too.
+    let comments = comment_changes(
+        current,
+        desired,
+        &[&changes[..], &objects.last[..]].concat(),
+    );
     changes.extend(comments);
     changes.extend(objects.last);
     changes
@@ -289,6 +327,8 @@ fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
             (Relation::Table(a), Some(Relation::Table(b))) => {
                 a.partition_by != b.partition_by || a.partition_of != b.partition_of
             }
+            // A materialized view's indexes change on their own (see `view_index_changes`).
+            (Relation::View(a), Some(Relation::View(b))) => !a.same_but_indexes(b),
             (r, other) => other != Some(*r),
         })
         .map(|r| r.name().clone())
@@ -525,6 +565,7 @@ fn dropped<'a, K: Ord, V>(
 }
 
 fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Vec<Change> {
+    let owner = |n: &ObjectName| current.sequences.get(n).and_then(|s| s.owned_by.as_ref());
     let dropped = |on: &CommentOn| {
         changes.iter().any(|c| match (on, c) {
             (CommentOn::Relation(n), Change::DropTable(t)) => t.name == *n,
@@ -538,6 +579,7 @@ fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Ve
                 },
             ) => t == table && c.name == *column,
             (CommentOn::Index { table, .. }, Change::DropTable(t)) => t.name == *table,
+            (CommentOn::Index { table, .. }, Change::DropView(v)) => v.name == *table,
             (CommentOn::Index { table, name }, Change::DropIndex { table: t, index }) => {
                 t == table && index.name == *name
             }
@@ -546,6 +588,27 @@ fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Ve
                 from.name == *n && !labels_only_added(from, to)
             }
             (CommentOn::Schema(s), Change::DropSchema(d)) => s == d,
+            (CommentOn::Constraint { table, .. }, Change::DropTable(t)) => t.name == *table,
+            (
+                CommentOn::Constraint { table, name },
+                Change::DropConstraint {
+                    table: t,
+                    constraint,
+                },
+            ) => t == table && constraint.name() == Some(name.as_str()),
+            (CommentOn::Trigger(n), Change::DropTrigger(t)) => t.name == *n,
+            // A function whose result type changes is dropped and created again: its comment is set
+            // again either way.
+            (CommentOn::Function(n), Change::DropFunction(f))
+            | (CommentOn::Function(n), Change::ReplaceFunction { from: f, .. }) => f.name == *n,
+            (CommentOn::Sequence(n), Change::DropSequence(s)) => s.name == *n,
+            // A sequence owned by a column goes with the column, or its table.
+            (CommentOn::Sequence(n), Change::DropTable(t)) => {
+                owner(n).is_some_and(|(o, _)| *o == t.name)
+            }
+            (CommentOn::Sequence(n), Change::DropColumn { table, column }) => {
+                owner(n).is_some_and(|(o, c)| o == table && *c == column.name)
+            }
             _ => false,
         })
     };
@@ -802,6 +865,7 @@ mod tests {
             name: None,
             columns: vec![KeyColumn::new(columns[0])],
             autoincrement: false,
+            deferrable: Deferrable::No,
         });
         t
     }
@@ -831,6 +895,7 @@ mod tests {
             columns: vec![],
             query: sql(query),
             materialized: false,
+            indexes: Default::default(),
         }
     }
 
@@ -945,6 +1010,7 @@ mod tests {
                 predicate: None,
                 method: None,
                 include: Vec::new(),
+                nulls_not_distinct: false,
             },
         );
         family(
@@ -1107,6 +1173,7 @@ mod tests {
                 predicate: None,
                 method: None,
                 include: Vec::new(),
+                nulls_not_distinct: false,
             },
         );
         let to = schema(

@@ -268,6 +268,10 @@ fn comment_target(on: &CommentOn) -> String {
         CommentOn::Index { name, .. } => format!("index {name}"),
         CommentOn::Type(name) => format!("type {name}"),
         CommentOn::Schema(name) => format!("schema {name}"),
+        CommentOn::Constraint { table, name } => format!("constraint {name} on {table}"),
+        CommentOn::Trigger(t) => format!("trigger {} on {}", t.name, t.on),
+        CommentOn::Function(f) => format!("function {f}"),
+        CommentOn::Sequence(name) => format!("sequence {name}"),
     }
 }
 
@@ -308,6 +312,7 @@ mod tests {
             predicate: None,
             method: None,
             include: Vec::new(),
+            nulls_not_distinct: false,
         }
     }
 
@@ -317,6 +322,7 @@ mod tests {
             columns: vec!["email".into()],
             query: sql(query),
             materialized: false,
+            indexes: Default::default(),
         }
     }
 

@@ -14,6 +14,8 @@ pub struct Index {
     pub method: Option<String>,
     /// PostgreSQL's `INCLUDE` columns, carried in the index but not part of its key.
     pub include: Vec<String>,
+    /// PostgreSQL's `NULLS NOT DISTINCT` on a unique index (15 and later): NULL keys collide.
+    pub nulls_not_distinct: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

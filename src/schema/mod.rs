@@ -188,6 +188,14 @@ impl Schema {
         }
     }
 
+    /// The view named `name`, to change in place (adding an index to a materialized view, say).
+    pub fn view_mut(&mut self, name: &ObjectName) -> Option<&mut View> {
+        match self.relations.get_mut(name) {
+            Some(Relation::View(v)) => Some(v),
+            _ => None,
+        }
+    }
+
     /// The schema less the relations `dropped` picks, with their triggers, comments and owned sequences
     /// (dbkit's own bookkeeping tables, say, which no revision creates).
     pub fn without(&self, dropped: impl Fn(&ObjectName) -> bool) -> Schema {
@@ -199,8 +207,11 @@ impl Schema {
         kept.comments.retain(|on, _| match on {
             CommentOn::Relation(name)
             | CommentOn::Column { table: name, .. }
-            | CommentOn::Index { table: name, .. } => !dropped(name),
-            CommentOn::Type(_) | CommentOn::Schema(_) => true,
+            | CommentOn::Index { table: name, .. }
+            | CommentOn::Constraint { table: name, .. }
+            | CommentOn::Trigger(TriggerName { on: name, .. }) => !dropped(name),
+            CommentOn::Sequence(name) => kept.sequences.contains_key(name),
+            CommentOn::Type(_) | CommentOn::Schema(_) | CommentOn::Function(_) => true,
         });
         kept
     }
@@ -259,6 +270,7 @@ mod tests {
             columns: vec![],
             query: Sql::sqlite("SELECT 1").unwrap(),
             materialized: false,
+            indexes: Default::default(),
         };
         assert_eq!(s.add(view), Err(ModelError::DuplicateName("t".into())));
     }

@@ -311,6 +311,7 @@ fn column(c: &mut Cursor<'_, '_>, t: &mut TableText) -> Result<(), DdlError> {
                     descending,
                 }],
                 autoincrement,
+                deferrable: Deferrable::No,
             });
         } else if c.eat_word("NOT") {
             // Nullability is reported by the pragma; a name on it has no effect in SQLite.
@@ -325,6 +326,8 @@ fn column(c: &mut Cursor<'_, '_>, t: &mut TableText) -> Result<(), DdlError> {
                 columns: vec![KeyColumn::new(name.clone())],
                 name: constraint_name,
                 on_conflict,
+                nulls_not_distinct: false,
+                deferrable: Deferrable::No,
             });
         } else if c.eat_word("CHECK") {
             let expression = c.group_as_sql()?;
@@ -376,6 +379,7 @@ fn table_constraint(c: &mut Cursor<'_, '_>, t: &mut TableText) -> Result<(), Ddl
             name,
             columns,
             autoincrement,
+            deferrable: Deferrable::No,
         });
     } else if c.eat_word("UNIQUE") {
         let (columns, _) = key_columns(c.src, c.group()?)?;
@@ -384,6 +388,8 @@ fn table_constraint(c: &mut Cursor<'_, '_>, t: &mut TableText) -> Result<(), Ddl
             columns,
             name,
             on_conflict,
+            nulls_not_distinct: false,
+            deferrable: Deferrable::No,
         });
     } else if c.eat_word("CHECK") {
         let expression = c.group_as_sql()?;
@@ -828,6 +834,7 @@ mod tests {
                     descending: true
                 }],
                 autoincrement: true,
+                deferrable: Deferrable::No,
             })
         );
         assert_eq!(
@@ -837,6 +844,8 @@ mod tests {
                     columns: vec![KeyColumn::new("email")],
                     name: None,
                     on_conflict: None,
+                    nulls_not_distinct: false,
+                    deferrable: Deferrable::No,
                 },
                 Unique {
                     columns: vec![
@@ -849,6 +858,8 @@ mod tests {
                     ],
                     name: None,
                     on_conflict: None,
+                    nulls_not_distinct: false,
+                    deferrable: Deferrable::No,
                 },
             ]
         );

@@ -1,6 +1,9 @@
 //! A view: a named query, compared by the query's tokens, since the database keeps the text as written. On
 //! PostgreSQL a view may be materialized: its rows are stored, and refreshed on demand.
 
+use std::collections::BTreeMap;
+
+use super::index::Index;
 use super::name::ObjectName;
 use super::tokens::Sql;
 
@@ -12,4 +15,17 @@ pub struct View {
     pub query: Sql,
     /// PostgreSQL's `MATERIALIZED VIEW`; always false on SQLite.
     pub materialized: bool,
+    /// A materialized view's indexes, keyed by name; always empty for a plain view, which has no rows to
+    /// index. They go with the view: created after it, dropped with it.
+    pub indexes: BTreeMap<String, Index>,
+}
+
+impl View {
+    /// Whether `other` is this view but for its indexes, which change without making the view again.
+    pub fn same_but_indexes(&self, other: &View) -> bool {
+        self.name == other.name
+            && self.columns == other.columns
+            && self.query == other.query
+            && self.materialized == other.materialized
+    }
 }

@@ -410,6 +410,7 @@ fn relations(
                 columns: vec![],
                 query: sql("view", &name, query)?,
                 materialized: kind == "m",
+                indexes: Default::default(),
             })?;
         } else {
             // A partition's columns are its parent's.
@@ -526,11 +527,9 @@ fn constraints(
            con.condeferrable, con.condeferred, \
            (con.contype = 'c' AND con.connoinherit) \
              OR con.confdelsetcols IS NOT NULL \
-             OR (con.contype IN ('p', 'u') AND (con.condeferrable \
-               OR ix.indnkeyatts <> ix.indnatts OR ix.indexrelid IS NOT NULL \
-                 AND {} \
+             OR (con.contype IN ('p', 'u') AND (ix.indnkeyatts <> ix.indnatts \
                OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0)), \
-           ds.description, NOT con.convalidated \
+           ds.description, NOT con.convalidated, coalesce({}, false) \
          FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class r ON r.oid = con.confrelid \
@@ -558,16 +557,25 @@ fn constraints(
         }
         if flag(row, 14) {
             return Err(unsupported(
-                "constraint that is NO INHERIT, a deferrable key, with INCLUDE, \
-                 NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
+                "constraint that is NO INHERIT, with INCLUDE, storage parameters, a tablespace \
+                 or ON DELETE SET … (columns)",
                 label,
             ));
         }
-        if opt(row, 15).is_some() {
-            return Err(unsupported("comment on constraint", label));
+        if let Some(comment) = opt(row, 15) {
+            let on = CommentOn::Constraint {
+                table: rel.name.clone(),
+                name: name.clone(),
+            };
+            schema.comments.insert(on, comment);
         }
         let Some(table) = schema.table_mut(&rel.name) else {
             return Err(unsupported("constraint on a view", label));
+        };
+        let deferrable = match (flag(row, 12), flag(row, 13)) {
+            (false, _) => Deferrable::No,
+            (true, false) => Deferrable::InitiallyImmediate,
+            (true, true) => Deferrable::InitiallyDeferred,
         };
         let keys = || -> Result<Vec<KeyColumn>, InspectError> {
             Ok(names(row, 3, "a constraint's columns")?
@@ -581,6 +589,7 @@ fn constraints(
                     name: Some(name),
                     columns: keys()?,
                     autoincrement: false,
+                    deferrable,
                 })
             }
             "u" => {
@@ -588,6 +597,8 @@ fn constraints(
                     columns: keys()?,
                     name: Some(name),
                     on_conflict: None,
+                    nulls_not_distinct: flag(row, 17),
+                    deferrable,
                 });
             }
             "c" => {
@@ -626,11 +637,7 @@ fn constraints(
                     referenced_columns: names(row, 8, "a foreign key's columns")?,
                     on_delete: action(10)?,
                     on_update: action(9)?,
-                    deferrable: match (flag(row, 12), flag(row, 13)) {
-                        (false, _) => Deferrable::No,
-                        (true, false) => Deferrable::InitiallyImmediate,
-                        (true, true) => Deferrable::InitiallyDeferred,
-                    },
+                    deferrable,
                     match_full,
                     not_valid: flag(row, 16),
                     name: Some(name),
@@ -651,7 +658,7 @@ fn indexes(
 ) -> Result<(), InspectError> {
     let rows = conn.query(&format!(
         "SELECT i.indrelid, ic.relname, i.indisunique, am.amname, pg_get_expr(i.indpred, i.indrelid), \
-           {} OR NOT i.indisvalid OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0, \
+           NOT i.indisvalid OR ic.reloptions IS NOT NULL OR ic.reltablespace <> 0, \
            ds.description, k.num <= i.indnkeyatts, a.attname, \
            CASE WHEN i.indkey[k.num - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k.num, true) END, \
            i.indoption[k.num - 1], \
@@ -661,7 +668,8 @@ fn indexes(
                ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, \
            CASE WHEN NOT opc.opcdefault THEN \
              CASE WHEN opn.nspname = 'pg_catalog' THEN quote_ident(opc.opcname) \
-               ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END END \
+               ELSE quote_ident(opn.nspname) || '.' || quote_ident(opc.opcname) END END, \
+           {} \
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_namespace n ON n.oid = ic.relnamespace \
          JOIN pg_am am ON am.oid = ic.relam \
@@ -690,12 +698,9 @@ fn indexes(
         };
         let name = text(row, 1).to_string();
         let label = format!("{}.{name}", rel.name);
-        if rel.materialized {
-            return Err(unsupported("index on a materialized view", label));
-        }
         if flag(row, 5) {
             return Err(unsupported(
-                "index that is invalid, NULLS NOT DISTINCT, or with storage parameters or a tablespace",
+                "index that is invalid, or with storage parameters or a tablespace",
                 label,
             ));
         }
@@ -708,6 +713,7 @@ fn indexes(
                 .transpose()?,
             method: Some(text(row, 3).to_string()),
             include: vec![],
+            nulls_not_distinct: flag(row, 13),
         };
         for part in parts {
             let column = opt(part, 8);
@@ -744,6 +750,12 @@ fn indexes(
                 comment,
             );
         }
+        if rel.materialized {
+            if let Some(view) = schema.view_mut(&rel.name) {
+                view.indexes.insert(name, index);
+                continue;
+            }
+        }
         let Some(table) = schema.table_mut(&rel.name) else {
             return Err(unsupported("index on a view", label));
         };
@@ -779,17 +791,17 @@ fn triggers(
         let Some(definition) = text(row, 3).strip_prefix(&prefix) else {
             return Err(unsupported("constraint trigger", label));
         };
-        if opt(row, 4).is_some() {
-            return Err(unsupported("comment on trigger", label));
-        }
         let definition = sql("trigger", &label, definition)?;
-        schema.add_trigger(Trigger {
-            name: TriggerName {
-                on: rel.name.clone(),
-                name,
-            },
-            definition,
-        })?;
+        let name = TriggerName {
+            on: rel.name.clone(),
+            name,
+        };
+        if let Some(comment) = opt(row, 4) {
+            schema
+                .comments
+                .insert(CommentOn::Trigger(name.clone()), comment);
+        }
+        schema.add_trigger(Trigger { name, definition })?;
     }
     Ok(())
 }
@@ -816,8 +828,10 @@ fn functions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspect
             "a" => return Err(unsupported("aggregate", name)),
             _ => return Err(unsupported("window function", name)),
         }
-        if opt(row, 5).is_some() {
-            return Err(unsupported("comment on function", name));
+        if let Some(comment) = opt(row, 5) {
+            schema
+                .comments
+                .insert(CommentOn::Function(name.clone()), comment);
         }
         let definition = text(row, 4).trim().to_string();
         schema
@@ -864,8 +878,10 @@ fn sequences(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspect
     let rows = rows.iter().filter(|row| !flag(row, 13));
     for row in rows {
         let name = name_at(row, 0);
-        if opt(row, 12).is_some() {
-            return Err(unsupported("comment on sequence", name));
+        if let Some(comment) = opt(row, 12) {
+            schema
+                .comments
+                .insert(CommentOn::Sequence(name.clone()), comment);
         }
         let owned_by = opt(row, 11).map(|column| (name_at(row, 9), column));
         let sequence = Sequence {
@@ -1040,7 +1056,8 @@ mod tests {
             Some(PrimaryKey {
                 name: Some("users_pkey".into()),
                 columns: vec![KeyColumn::new("id")],
-                autoincrement: false
+                autoincrement: false,
+                deferrable: Deferrable::No,
             })
         );
         assert_eq!(
@@ -1049,6 +1066,8 @@ mod tests {
                 columns: vec![KeyColumn::new("email")],
                 name: Some("users_email_key".into()),
                 on_conflict: None,
+                nulls_not_distinct: false,
+                deferrable: Deferrable::No,
             }]
         );
         assert_eq!(
@@ -1359,16 +1378,6 @@ mod tests {
                 "public.b",
             ),
             (
-                "CREATE MATERIALIZED VIEW m AS SELECT 1 AS x; CREATE INDEX m_x ON m (x)",
-                "index on a materialized view",
-                "public.m.m_x",
-            ),
-            (
-                "CREATE TABLE t (x int); CREATE UNIQUE INDEX t_x ON t (x) NULLS NOT DISTINCT",
-                "index that is invalid, NULLS NOT DISTINCT, or with storage parameters or a tablespace",
-                "public.t.t_x",
-            ),
-            (
                 "CREATE TABLE t (x int) WITH (fillfactor = 50)",
                 "relation with storage parameters, a tablespace or a replica identity",
                 "public.t",
@@ -1380,19 +1389,14 @@ mod tests {
             ),
             (
                 "CREATE TABLE t (x int CONSTRAINT c CHECK (x > 0) NO INHERIT)",
-                "constraint that is NO INHERIT, a deferrable key, with INCLUDE, \
-                 NULLS NOT DISTINCT, storage parameters, a tablespace or ON DELETE SET … (columns)",
+                "constraint that is NO INHERIT, with INCLUDE, storage parameters, a tablespace \
+                 or ON DELETE SET … (columns)",
                 "public.t.c",
             ),
             (
                 "CREATE AGGREGATE total (int) (sfunc = int4pl, stype = int)",
                 "aggregate",
                 "public.total(integer)",
-            ),
-            (
-                "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'; COMMENT ON FUNCTION f() IS 'one'",
-                "comment on function",
-                "public.f()",
             ),
             (
                 "CREATE FUNCTION stop() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$; \
@@ -1405,7 +1409,6 @@ mod tests {
                 "statistics object",
                 "public.s",
             ),
-            ("CREATE SEQUENCE s; COMMENT ON SEQUENCE s IS 'n'", "comment on sequence", "public.s"),
             (
                 "CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler",
                 "access method",

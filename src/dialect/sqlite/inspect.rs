@@ -544,6 +544,7 @@ fn index(conn: &rusqlite::Connection, e: &Entry, sql: &str) -> Result<Index, Ins
         predicate: text.predicate,
         method: None,
         include: Vec::new(),
+        nulls_not_distinct: false,
     })
 }
 
@@ -554,6 +555,7 @@ fn view(e: &Entry, sql: &str) -> Result<View, InspectError> {
         columns: text.columns,
         query: text.query,
         materialized: false,
+        indexes: Default::default(),
     })
 }
 
@@ -652,7 +654,8 @@ mod tests {
             Some(PrimaryKey {
                 name: None,
                 columns: vec![KeyColumn::new("id")],
-                autoincrement: true
+                autoincrement: true,
+                deferrable: Deferrable::No,
             })
         );
         let name = parent.columns.get("name").unwrap();
@@ -664,6 +667,8 @@ mod tests {
                 columns: vec![KeyColumn::new("name")],
                 name: None,
                 on_conflict: None,
+                nulls_not_distinct: false,
+                deferrable: Deferrable::No,
             }]
         );
         assert_eq!(parent.options, TableOptions::SQLITE);
@@ -761,6 +766,7 @@ mod tests {
                 predicate: Some(sql("email IS NOT NULL")),
                 method: None,
                 include: Vec::new(),
+                nulls_not_distinct: false,
             }
         );
         assert_eq!(t.indexes["t_n"].parts, [IndexPart::column("n")]);
@@ -771,6 +777,7 @@ mod tests {
                 columns: vec!["a".into(), "b".into()],
                 query: sql("SELECT id, email FROM t"),
                 materialized: false,
+                indexes: Default::default(),
             }))
         );
         let triggers: Vec<String> = s

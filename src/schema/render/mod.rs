@@ -62,12 +62,16 @@ fn actions(fk: &ForeignKey) -> String {
     if fk.on_update != FkAction::NoAction {
         s.push_str(&format!(" ON UPDATE {}", fk.on_update.sql()));
     }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    s + deferrable(fk.deferrable)
+}
+
+/// ` DEFERRABLE INITIALLY …` of a constraint, or nothing for one checked per statement (the default).
+fn deferrable(d: Deferrable) -> &'static str {
+    match d {
+        Deferrable::No => "",
+        Deferrable::InitiallyImmediate => " DEFERRABLE INITIALLY IMMEDIATE",
+        Deferrable::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
     }
-    s
 }
 
 /// What a renderer reads besides the change it writes: both schemas, every change, and the declared renames,

@@ -23,9 +23,9 @@ use super::{Context, Hazard, Options, Renames, Step};
 use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
 use crate::schema::tokens::Token;
 use crate::schema::{
-    Check, Column, ColumnValue, CommentOn, EnumType, Exclusion, ForeignKey, Function, Identity,
-    Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql, Table,
-    TableOptions, Unique, View,
+    Check, Column, ColumnValue, CommentOn, Deferrable, EnumType, Exclusion, ForeignKey, Function,
+    Identity, Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql,
+    Table, TableOptions, Unique, View,
 };
 
 /// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
@@ -325,7 +325,13 @@ impl Renderer<'_> {
                     one(format!("DROP INDEX {at}"))
                 }
             }
-            Change::CreateView(v) => one(create_view(v)),
+            // A materialized view's indexes are made with it, once it has its rows.
+            Change::CreateView(v) => vec![step(
+                std::iter::once(create_view(v))
+                    .chain(v.indexes.values().map(|i| create_index(&v.name, i, false)))
+                    .collect(),
+                vec![],
+            )],
             Change::DropView(v) => one(format!("DROP {} {}", view_kind(v), name(&v.name))),
             Change::CreateTrigger(t) => one(format!(
                 "CREATE TRIGGER {} {}",
@@ -678,19 +684,22 @@ impl Renderer<'_> {
         if let Some((kind, columns)) = key.filter(|_| online) {
             // The key's index is built without blocking writes, then made the constraint's.
             let index = ident(&constraint_name(table, constraint));
+            let nulls = matches!(constraint, Constraint::Unique(u) if u.nulls_not_distinct);
             return vec![
                 autocommit(
                     vec![format!(
-                        "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {} ({})",
+                        "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {} ({}){}",
                         name(table),
-                        key_columns(columns)
+                        key_columns(columns),
+                        nulls_not_distinct(nulls)
                     )],
                     vec![hazard],
                 ),
                 step(
                     vec![format!(
-                        "ALTER TABLE {} ADD CONSTRAINT {index} {kind} USING INDEX {index}",
-                        name(table)
+                        "ALTER TABLE {} ADD CONSTRAINT {index} {kind} USING INDEX {index}{}",
+                        name(table),
+                        super::deferrable(key_deferrable(constraint))
                     )],
                     vec![],
                 ),
@@ -741,6 +750,13 @@ impl Renderer<'_> {
             }
             CommentOn::Type(n) => format!("TYPE {}", name(n)),
             CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
+            CommentOn::Constraint { table, name: c } => {
+                format!("CONSTRAINT {} ON {}", ident(c), name(table))
+            }
+            CommentOn::Trigger(t) => format!("TRIGGER {} ON {}", ident(&t.name), name(&t.on)),
+            // ROUTINE names a function and a procedure alike.
+            CommentOn::Function(f) => format!("ROUTINE {}({})", name(&f.name), f.arguments),
+            CommentOn::Sequence(n) => format!("SEQUENCE {}", name(n)),
         };
         format!(
             "COMMENT ON {target} IS {}",
@@ -1200,11 +1216,40 @@ fn unnamed(c: &Constraint) -> Constraint {
     }
 }
 
+/// ` NULLS NOT DISTINCT` of a unique key or index that has it, which PostgreSQL before 15 cannot write; a
+/// key without it is written as before.
+fn nulls_not_distinct(yes: bool) -> &'static str {
+    if yes {
+        " NULLS NOT DISTINCT"
+    } else {
+        ""
+    }
+}
+
+/// When a key is checked, for the statement that makes it.
+fn key_deferrable(constraint: &Constraint) -> Deferrable {
+    match constraint {
+        Constraint::PrimaryKey(pk) => pk.deferrable,
+        Constraint::Unique(u) => u.deferrable,
+        Constraint::ForeignKey(fk) => fk.deferrable,
+        Constraint::Check(_) | Constraint::Exclusion(_) => Deferrable::No,
+    }
+}
+
 /// The constraint as a table constraint: `CONSTRAINT name …`.
 fn constraint_clause(table: &ObjectName, constraint: &Constraint) -> String {
     let body = match constraint {
-        Constraint::PrimaryKey(pk) => format!("PRIMARY KEY ({})", key_columns(&pk.columns)),
-        Constraint::Unique(u) => format!("UNIQUE ({})", key_columns(&u.columns)),
+        Constraint::PrimaryKey(pk) => format!(
+            "PRIMARY KEY ({}){}",
+            key_columns(&pk.columns),
+            super::deferrable(pk.deferrable)
+        ),
+        Constraint::Unique(u) => format!(
+            "UNIQUE{} ({}){}",
+            nulls_not_distinct(u.nulls_not_distinct),
+            key_columns(&u.columns),
+            super::deferrable(u.deferrable)
+        ),
         Constraint::Check(c) => format!("CHECK {}", parenthesised(&c.expression)),
         Constraint::ForeignKey(fk) => {
             format!("FOREIGN KEY ({}) {}", idents(&fk.columns), references(fk))
@@ -1333,6 +1378,7 @@ fn create_index(table: &ObjectName, index: &Index, concurrently: bool) -> String
     if !index.include.is_empty() {
         sql.push_str(&format!(" INCLUDE ({})", idents(&index.include)));
     }
+    sql.push_str(nulls_not_distinct(index.nulls_not_distinct));
     if let Some(p) = &index.predicate {
         sql.push_str(&format!(" WHERE {}", parenthesised(p)));
     }

@@ -35,6 +35,7 @@ fn table(name: &str, columns: &[(&str, &str)]) -> Table {
         name: Some(format!("{name}_pkey")),
         columns: vec![KeyColumn::new(columns[0].0)],
         autoincrement: false,
+        deferrable: Deferrable::No,
     });
     t
 }
@@ -59,6 +60,7 @@ fn view(name: &str, query: &str) -> View {
         columns: vec![],
         query: sql(query),
         materialized: false,
+        indexes: Default::default(),
     }
 }
 
@@ -128,6 +130,8 @@ fn everything() -> Schema {
         columns: vec![KeyColumn::new("email")],
         name: Some("users_email_key".into()),
         on_conflict: None,
+        nulls_not_distinct: false,
+        deferrable: Deferrable::No,
     });
     users.indexes.insert(
         "users_lower_email".into(),
@@ -143,6 +147,7 @@ fn everything() -> Schema {
             predicate: Some(sql("(email IS NOT NULL)")),
             method: Some("btree".into()),
             include: vec![],
+            nulls_not_distinct: false,
         },
     );
     s.add(users).unwrap();
@@ -567,6 +572,8 @@ fn online_keys_are_built_concurrently_then_attached() {
         columns: vec![KeyColumn::new("email")],
         name: Some("t_email_key".into()),
         on_conflict: None,
+        nulls_not_distinct: false,
+        deferrable: Deferrable::No,
     });
     let p = planned(&from, &schema(vec![t.into()]), &Renames::default(), true);
     let shape = autocommit_and_statements(&p.up);
@@ -773,6 +780,7 @@ fn online_forms_keep_a_live_table_usable() {
             predicate: None,
             method: Some("btree".into()),
             include: vec!["id".into()],
+            nulls_not_distinct: false,
         },
     );
     let to = schema(vec![table("parent", &[("id", "integer")]).into(), t.into()]);
@@ -1009,6 +1017,7 @@ fn indexes_are_written_with_method_opclass_collation_and_order() {
         predicate: Some(sql("(id > 0)")),
         method: Some("btree".into()),
         include: vec![],
+        nulls_not_distinct: false,
     };
     assert_eq!(
         create_index(&n("t"), &index, false),
@@ -1185,4 +1194,219 @@ fn not_valid_constraints_are_added_after_their_table_and_never_validated() {
         "{up:?}"
     );
     assert!(down.iter().any(|s| s.ends_with("NOT VALID")), "{down:?}");
+}
+
+#[test]
+fn nulls_not_distinct_and_deferrable_keys_are_written_both_ways() {
+    let from = schema(vec![
+        table("t", &[("id", "integer"), ("a", "integer")]).into()
+    ]);
+    let mut t = table("t", &[("id", "integer"), ("a", "integer")]);
+    t.primary_key.as_mut().unwrap().deferrable = Deferrable::InitiallyImmediate;
+    t.uniques.insert(Unique {
+        columns: vec![KeyColumn::new("a")],
+        name: Some("t_a_key".into()),
+        on_conflict: None,
+        nulls_not_distinct: true,
+        deferrable: Deferrable::InitiallyDeferred,
+    });
+    t.indexes.insert(
+        "t_a".into(),
+        Index {
+            name: "t_a".into(),
+            unique: true,
+            parts: vec![IndexPart::column("a")],
+            predicate: None,
+            method: Some("btree".into()),
+            include: vec!["id".into()],
+            nulls_not_distinct: true,
+        },
+    );
+    let to = schema(vec![t.into()]);
+    let (up, down) = up_down(&from, &to);
+    assert_eq!(
+        up,
+        [
+            "ALTER TABLE public.t DROP CONSTRAINT t_pkey",
+            "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY IMMEDIATE",
+            "ALTER TABLE public.t ADD CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a) \
+             DEFERRABLE INITIALLY DEFERRED",
+            "CREATE UNIQUE INDEX t_a ON public.t (a) INCLUDE (id) NULLS NOT DISTINCT",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "DROP INDEX public.t_a",
+            "ALTER TABLE public.t DROP CONSTRAINT t_pkey",
+            "ALTER TABLE public.t DROP CONSTRAINT t_a_key",
+            "ALTER TABLE public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id)",
+        ]
+    );
+    // A new table writes them in its CREATE TABLE; online, the key's index carries NULLS NOT DISTINCT and
+    // the constraint that takes it over says when it is checked.
+    let (up, _) = up_down(&schema(vec![]), &to);
+    assert!(up[0].contains("CONSTRAINT t_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY IMMEDIATE"));
+    assert!(up[0].contains(
+        "CONSTRAINT t_a_key UNIQUE NULLS NOT DISTINCT (a) DEFERRABLE INITIALLY DEFERRED"
+    ));
+    let online = planned(&from, &to, &Renames::default(), true);
+    let shape = autocommit_and_statements(&online.up);
+    assert!(
+        shape.iter().any(|(_, s)| s.contains(
+            &"CREATE UNIQUE INDEX CONCURRENTLY t_a_key ON public.t (a) NULLS NOT DISTINCT"
+        )),
+        "{shape:?}"
+    );
+    assert!(
+        shape.iter().any(|(_, s)| s.contains(
+            &"ALTER TABLE public.t ADD CONSTRAINT t_a_key UNIQUE USING INDEX t_a_key \
+              DEFERRABLE INITIALLY DEFERRED"
+        )),
+        "{shape:?}"
+    );
+}
+
+#[test]
+fn a_materialized_view_s_indexes_follow_it_and_change_on_their_own() {
+    let mut mv = view("totals", "SELECT count(*) AS n FROM users");
+    mv.materialized = true;
+    let plain = {
+        let mut s = everything();
+        s.add(mv.clone()).unwrap();
+        s
+    };
+    let index = Index {
+        name: "totals_n".into(),
+        unique: true,
+        parts: vec![IndexPart::column("n")],
+        predicate: None,
+        method: Some("btree".into()),
+        include: vec![],
+        nulls_not_distinct: false,
+    };
+    mv.indexes.insert("totals_n".into(), index);
+    let indexed = {
+        let mut s = everything();
+        s.add(mv.clone()).unwrap();
+        s
+    };
+    // Created with the view, in one step after it.
+    let (up, down) = up_down(&everything(), &indexed);
+    assert_eq!(
+        up,
+        [
+            "CREATE MATERIALIZED VIEW public.totals AS\nSELECT count(*) AS n FROM users",
+            "CREATE UNIQUE INDEX totals_n ON public.totals (n)",
+        ]
+    );
+    assert_eq!(down, ["DROP MATERIALIZED VIEW public.totals"]);
+    // On a view that stays, an index alone is made or dropped.
+    assert_eq!(
+        up_down(&plain, &indexed),
+        (
+            vec!["CREATE UNIQUE INDEX totals_n ON public.totals (n)".to_string()],
+            vec!["DROP INDEX public.totals_n".to_string()]
+        )
+    );
+    // A changed view is made again with its indexes.
+    let mut changed = mv.clone();
+    changed.query = sql("SELECT count(*) + 0 AS n FROM users");
+    let mut other = everything();
+    other.add(changed).unwrap();
+    let (up, _) = up_down(&indexed, &other);
+    assert_eq!(
+        up,
+        [
+            "DROP MATERIALIZED VIEW public.totals",
+            "CREATE MATERIALIZED VIEW public.totals AS\nSELECT count(*) + 0 AS n FROM users",
+            "CREATE UNIQUE INDEX totals_n ON public.totals (n)",
+        ]
+    );
+}
+
+#[test]
+fn comments_on_constraints_triggers_functions_and_sequences() {
+    let mut with = everything();
+    with.sequences.insert(
+        n("counter"),
+        Sequence {
+            name: n("counter"),
+            data_type: "bigint".into(),
+            start: 1,
+            increment: 1,
+            min_value: 1,
+            max_value: i64::MAX,
+            cache: 1,
+            cycle: false,
+            owned_by: None,
+        },
+    );
+    let without = with.clone();
+    for (on, text) in [
+        (
+            CommentOn::Constraint {
+                table: n("users"),
+                name: "users_email_key".into(),
+            },
+            "one each",
+        ),
+        (
+            CommentOn::Trigger(TriggerName {
+                on: n("users"),
+                name: "users_touch".into(),
+            }),
+            "keeps time",
+        ),
+        (CommentOn::Function(touch().name), "sets updated_at"),
+        (CommentOn::Sequence(n("counter")), "counts"),
+    ] {
+        with.comments.insert(on, text.into());
+    }
+    let (up, down) = up_down(&without, &with);
+    assert_eq!(
+        up,
+        [
+            "COMMENT ON CONSTRAINT users_email_key ON public.users IS 'one each'",
+            "COMMENT ON TRIGGER users_touch ON public.users IS 'keeps time'",
+            "COMMENT ON ROUTINE public.touch() IS 'sets updated_at'",
+            "COMMENT ON SEQUENCE public.counter IS 'counts'",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "COMMENT ON CONSTRAINT users_email_key ON public.users IS NULL",
+            "COMMENT ON TRIGGER users_touch ON public.users IS NULL",
+            "COMMENT ON ROUTINE public.touch() IS NULL",
+            "COMMENT ON SEQUENCE public.counter IS NULL",
+        ]
+    );
+    // A trigger made again gets its comment again; one that goes takes it along.
+    let key = TriggerName {
+        on: n("users"),
+        name: "users_touch".into(),
+    };
+    let mut trigger = with.triggers()[&key].clone();
+    trigger.definition = sql("BEFORE INSERT ON public.users FOR EACH ROW EXECUTE FUNCTION touch()");
+    // The same schema with the trigger's definition changed.
+    let mut rebuilt = Schema {
+        relations: Default::default(),
+        triggers: Default::default(),
+        ..with.clone()
+    };
+    for r in with.relations() {
+        rebuilt.add(r.clone()).unwrap();
+    }
+    rebuilt.add_trigger(trigger).unwrap();
+    let (up, _) = up_down(&with, &rebuilt);
+    assert_eq!(
+        up.last().map(String::as_str),
+        Some("COMMENT ON TRIGGER users_touch ON public.users IS 'keeps time'")
+    );
+    let mut gone = with.clone();
+    gone.sequences.clear();
+    gone.comments.remove(&CommentOn::Sequence(n("counter")));
+    let (up, _) = up_down(&with, &gone);
+    assert_eq!(up, ["DROP SEQUENCE public.counter"]);
 }
