@@ -68,8 +68,8 @@ pub enum SchemaError {
     NotOnTheHead { head: String },
     #[error("the revision would lose data ({}); nothing written; pass --allow-data-loss to write it", .hazards.join("; "))]
     DataLoss { hazards: Vec<String> },
-    #[error("the revisions do not give the declared schema: {count} change(s) planned; 'db-migrate revision --autogenerate -m MSG' writes them")]
-    Differs { count: usize },
+    #[error("{}", differs(*count, *from_db))]
+    Differs { count: usize, from_db: bool },
     #[error("the database has drifted from its revisions: {count} change(s) made outside them")]
     Drifted { count: usize },
     #[error("the postgresql dialect needs a PostgreSQL server for its scratch databases: set dev_url in the ini file, DBKIT_DEV_URL or --dev-url")]
@@ -84,11 +84,23 @@ impl From<SchemaError> for Error {
     }
 }
 
-/// The changes from the revisions' schema to the declared one, as `check` and `schema diff` report them.
+fn differs(count: usize, from_db: bool) -> String {
+    if from_db {
+        format!("the configured database does not have the declared schema: {count} change(s) planned; 'db-migrate upgrade' applies pending revisions, 'db-migrate drift' shows changes made outside them")
+    } else {
+        format!("the revisions do not give the declared schema: {count} change(s) planned; 'db-migrate revision --autogenerate -m MSG' writes them")
+    }
+}
+
+/// The changes from the revisions' schema (or the configured database's) to the declared one, as `check` and
+/// `schema diff` report them.
 #[derive(Debug, Serialize)]
 pub struct SchemaChanges {
     /// In the order they run; empty when the revisions give the declared schema.
     pub changes: Vec<PlannedChange>,
+    /// Whether they start from the configured database's schema (`--from-db`) rather than the revisions'.
+    #[serde(skip)]
+    pub from_db: bool,
 }
 
 /// One change of the upgrade: its statements (each without its `;`) and what it risks.
@@ -131,6 +143,7 @@ impl SchemaChanges {
         }
         Err(SchemaError::Differs {
             count: self.changes.len(),
+            from_db: self.from_db,
         }
         .into())
     }
@@ -186,20 +199,23 @@ pub struct Planning<'a> {
     pub ask: Option<AskRename<'a>>,
     /// PostgreSQL: the forms that keep a live table usable ([`Options::online`]).
     pub online: bool,
-    /// `schema diff`: start from the configured database's schema (read only) rather than the revisions'.
+    /// `check` and `schema diff`: start from the configured database's schema (read only) rather than the
+    /// revisions'.
     pub from_db: bool,
 }
 
-/// `check`: the changes from the schema the revisions give to the declared one (see [`SchemaChanges::check`]).
+/// `check`: the changes from the schema the revisions give (with `from_db`, the configured database's) to the
+/// declared one (see [`SchemaChanges::check`]).
 pub fn check(p: &Project, planning: Planning<'_>) -> Result<SchemaChanges> {
+    let from_db = planning.from_db;
     let mut changes = Vec::new();
     for (engine, plan) in plans(p, planning)? {
         changes.extend(SchemaChanges::new(engine, &plan.up).changes);
     }
-    Ok(SchemaChanges { changes })
+    Ok(SchemaChanges { changes, from_db })
 }
 
-/// `schema diff`: the same changes, for reading; with `from_db`, from the configured database's schema.
+/// `schema diff`: the same changes, for reading.
 pub fn schema_diff(p: &Project, planning: Planning<'_>) -> Result<SchemaChanges> {
     check(p, planning)
 }
@@ -216,6 +232,7 @@ impl SchemaChanges {
                     hazards: s.hazards.iter().map(ToString::to_string).collect(),
                 })
                 .collect(),
+            from_db: false,
         }
     }
 }
