@@ -275,9 +275,8 @@ fn online(
     Ok(Migration::Online { steps: done })
 }
 
-/// Reports the lint findings of the revisions an upgrade is about to apply, as warnings: they never stop it.
-/// An upgrade with nothing to apply reads nothing more.
-/// Lint findings for the steps an upgrade is about to run, as warnings: they never stop it.
+/// Reports the lint findings of the steps an upgrade is about to run, as warnings: they never stop it. An
+/// upgrade with nothing to apply reads nothing more.
 pub(super) fn warn_lint(
     p: &Project,
     steps: &[Step],
