@@ -220,6 +220,9 @@ enum Command {
         json: bool,
         #[command(flatten)]
         plan: PlanFlags,
+        /// Compare the configured database's schema (which must exist; only read) instead of the revisions'.
+        #[arg(long = "from-db")]
+        from_db: bool,
     },
     /// The declared schema (the schema file).
     Schema {
@@ -504,8 +507,12 @@ fn run(cli: Cli) -> dbkit::Result<()> {
             common::print(&verified, json)?;
             verified.check()
         }
-        Command::Check { json, plan } => {
-            let planning = plan.planning(false);
+        Command::Check {
+            json,
+            plan,
+            from_db,
+        } => {
+            let planning = plan.planning(from_db);
             let changes = command::check(&project, planning)?;
             common::print(&changes, json)?;
             changes.check()
@@ -698,11 +705,11 @@ impl Command {
             Command::Show { rev, .. } => rev.contains("current"),
             Command::Schema {
                 command: SchemaCommand::Dump { from_db, .. } | SchemaCommand::Diff { from_db, .. },
-            } => *from_db,
+            }
+            | Command::Check { from_db, .. } => *from_db,
             Command::Init { .. }
             | Command::Revision { .. }
             | Command::Create { .. }
-            | Command::Check { .. }
             | Command::Lint { .. }
             | Command::Verify { .. }
             | Command::Merge { .. }

@@ -92,8 +92,8 @@ fn quoted_output(output: &str) -> String {
     }
 }
 
-/// One hook as the ini file declares it, checked only when a revision is about to be written, so a hook that
-/// is misconfigured never stops a command that writes no revision.
+/// One hook as the ini file declares it, checked only by the commands that write a revision, so a hook that is
+/// misconfigured never stops one that does not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HookConfig {
     pub(crate) name: String,

@@ -60,9 +60,6 @@ pub struct Script {
     /// `-- User Version: N`: what SQLite's `PRAGMA user_version` becomes once this revision is applied, when the
     /// ini file's `sqlite_user_version` is `header`.
     pub user_version: Option<u32>,
-    /// `-- Unconverted:` lines: what an import could not turn into SQL (the file keeps the source as comments).
-    /// A file with such a line may lack an up section; planning through it then fails, naming the file.
-    pub unconverted: Vec<String>,
     /// `sha256:<hex>` of the normalised text, computed when first asked for: listing commands never need it.
     checksum: std::sync::OnceLock<String>,
     text: String,
@@ -184,7 +181,7 @@ impl Script {
                     })
             })
             .transpose()?;
-        if !sections.iter().any(|s| s.direction == Direction::Up) && header.unconverted.is_empty() {
+        if !sections.iter().any(|s| s.direction == Direction::Up) && !header.unconverted {
             return Err(invalid(format!(
                 "revision '{id}' has no '-- migrate:up' section; a revision file needs '-- migrate:up' and '-- migrate:down' markers"
             )));
@@ -198,7 +195,6 @@ impl Script {
             doc: header.doc,
             create_date: header.create_date,
             user_version,
-            unconverted: header.unconverted,
             checksum: std::sync::OnceLock::new(),
             text,
             sections,
@@ -287,7 +283,9 @@ struct Header {
     user_version: Option<String>,
     branch_labels: Vec<String>,
     depends_on: Vec<String>,
-    unconverted: Vec<String>,
+    /// An `-- Unconverted:` line: what an import could not turn into SQL (the file keeps the source as
+    /// comments). Such a file may lack an up section; planning through it then fails, naming the file.
+    unconverted: bool,
     doc: Vec<String>,
     doc_closed: bool,
 }
@@ -332,7 +330,7 @@ impl Header {
                 "Branch Labels" => Some(&mut self.branch_labels),
                 "Depends On" => Some(&mut self.depends_on),
                 "Unconverted" => {
-                    self.unconverted.push(value.to_string());
+                    self.unconverted = true;
                     self.doc_closed = true;
                     return Ok(());
                 }

@@ -1283,6 +1283,34 @@ fn a_plain_backup_cut_short_fails_verify_even_with_a_matching_manifest() {
 }
 
 #[test]
+fn a_manifest_with_an_unknown_dump_format_is_refused_before_anything_runs() {
+    let Some(fx) = Fixture::new(Kind::Postgres) else {
+        return;
+    };
+    items_schema(&fx);
+    fx.ok(&["upgrade", "r1"]);
+    let path = create(&fx, &["--format", "plain"]);
+    fx.ok(&["upgrade", "r2"]);
+    let mut m = manifest(&path);
+    m["dump_format"] = "directory".into();
+    std::fs::write(manifest_path(&path), m.to_string()).unwrap();
+    for args in [
+        vec!["verify", path.to_str().unwrap()],
+        vec!["restore", path.to_str().unwrap(), "--yes"],
+    ] {
+        let r = fails(backup_cmd(&fx).args(&args));
+        assert!(
+            r.stderr.contains(
+                "is not a usable backup manifest: unknown variant `directory`, expected `custom` or `plain`"
+            ),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(fx.heads(), vec!["r2"], "the database was not touched");
+}
+
+#[test]
 fn a_plain_format_is_refused_for_sqlite_before_anything_is_written() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
     items_schema(&fx);

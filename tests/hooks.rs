@@ -140,3 +140,33 @@ fn a_hook_that_cannot_run_writes_no_file() {
         fx.ok(&["heads"]);
     }
 }
+
+#[test]
+fn autogenerate_checks_the_hooks_before_any_scratch_database_work() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    with_hooks(
+        &fx,
+        "hooks = ghost\nghost.type = exec\nghost.executable = no-such-formatter-dbkit\n",
+    );
+    // A schema file the scratch database would reject: reaching it would fail with the schema's error instead.
+    std::fs::write(
+        fx.path().join("alembic/schema.sql"),
+        "CREATE TABLE items (id INTEGER PRIMARY KEY,;\n",
+    )
+    .unwrap();
+    for args in [
+        &["revision", "--autogenerate", "-m", "add items"][..],
+        &["create", "add items"],
+    ] {
+        let r = fx.fails(args);
+        assert!(
+            r.stderr.contains(
+                "post-write hook 'ghost': executable 'no-such-formatter-dbkit' not found"
+            ),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("schema"), "{args:?}: {}", r.stderr);
+        assert!(revision_files(&fx).is_empty(), "{args:?}");
+    }
+}

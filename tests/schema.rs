@@ -648,3 +648,40 @@ fn an_on_conflict_clause_on_a_primary_key_is_an_error_naming_the_table() {
         r.stderr
     );
 }
+
+crate::both!(
+    check_from_db_compares_the_configured_database_with_the_declared_schema,
+    |fx| {
+        users(fx);
+        declare(
+            fx,
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+        );
+        fx.ok(&["upgrade"]);
+        assert_eq!(
+            fx.ok(&["check", "--from-db"]).stdout,
+            "No changes: the database has the declared schema\n"
+        );
+        // A change made outside the revisions: the revisions still give the declared schema, the database does not.
+        fx.connect()
+            .batch("ALTER TABLE users ADD COLUMN note TEXT")
+            .unwrap();
+        fx.ok(&["check"]);
+        let r = fx.fails(&["check", "--from-db"]);
+        assert_eq!(r.code, 5, "{}", r.stderr);
+        assert!(r.stdout.contains("note"), "{}", r.stdout);
+        assert!(
+            r.stderr.contains(
+                "the configured database does not have the declared schema: 1 change(s) planned"
+            ),
+            "{}",
+            r.stderr
+        );
+        let r = fx.fails(&["check", "--from-db", "--json"]);
+        assert_eq!(r.code, 5, "{}", r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(json["changes"].as_array().unwrap().len(), 1, "{json}");
+        // Only read: the column is still there.
+        assert_eq!(fx.query("SELECT count(note) FROM users"), [["0"]]);
+    }
+);

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::BackupError;
+use super::{BackupError, DumpFormat};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
@@ -46,9 +46,10 @@ pub struct Manifest {
     #[serde(default)]
     pub(crate) compression: Option<String>,
     /// PostgreSQL: `custom` (`pg_dump --format=custom`, what a manifest without the field means) or `plain`
-    /// (SQL text that `psql -f` runs). Absent for SQLite, whose backup is a database file.
+    /// (SQL text that `psql -f` runs). Absent for SQLite, whose backup is a database file. Any other value
+    /// makes the manifest unreadable: restoring a file as the wrong format would fail half-way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) dump_format: Option<String>,
+    pub(crate) dump_format: Option<DumpFormat>,
 }
 
 impl Manifest {
@@ -97,16 +98,15 @@ impl Manifest {
 
     /// Whether the backup is a plain SQL dump rather than a custom-format archive.
     pub(crate) fn is_plain(&self) -> bool {
-        self.dump_format.as_deref() == Some(PLAIN)
+        self.dump_format == Some(DumpFormat::Plain)
     }
 
     /// What the file is, as `list` shows it: `sqlite`, `sqlite+zstd`, `custom` or `plain`.
     pub fn kind(&self) -> &str {
-        match (self.dialect, &self.compression, &self.dump_format) {
-            (Engine::Sqlite, None, _) => "sqlite",
-            (Engine::Sqlite, Some(_), _) => "sqlite+zstd",
-            (Engine::Postgresql, _, Some(format)) => format,
-            (Engine::Postgresql, _, None) => CUSTOM,
+        match (self.dialect, &self.compression) {
+            (Engine::Sqlite, None) => "sqlite",
+            (Engine::Sqlite, Some(_)) => "sqlite+zstd",
+            (Engine::Postgresql, _) => self.dump_format.unwrap_or_default().name(),
         }
     }
 
@@ -117,42 +117,68 @@ impl Manifest {
     }
 }
 
-/// `dump_format` of a plain SQL dump.
-pub(crate) const PLAIN: &str = "plain";
-/// `dump_format` of a custom-format archive.
-pub(crate) const CUSTOM: &str = "custom";
-
 /// The time format of `created_at`.
 pub(crate) fn format_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// A reader that takes the size and SHA-256 of what passes through it, so that a file can be checked against
+/// its manifest in the same pass that reads its contents.
+pub(crate) struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    pub(crate) fn new(inner: R) -> Hashing<R> {
+        Hashing {
+            inner,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// Reads what is left, then gives the size and SHA-256 (lowercase hex) of everything read.
+    pub(crate) fn finish(mut self) -> std::io::Result<(u64, String)> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        let hex = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((self.size, hex))
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
+
 /// A file's size and SHA-256 (lowercase hex), read in one pass.
 pub(crate) fn sha256_file(path: &Path) -> Result<(u64, String)> {
-    let mut file = std::fs::File::open(path).map_err(Error::io(path))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf).map_err(Error::io(path))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
-    let hex = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((size, hex))
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    Hashing::new(file).finish().map_err(Error::io(path))
 }
 
 /// Checks a backup file against its manifest: the size first (a truncated copy says so plainly), then the
 /// checksum.
 pub(crate) fn check_file(path: &Path, manifest: &Manifest) -> Result<()> {
-    let (size, sha256) = sha256_file(path)?;
+    check_digest(path, manifest, sha256_file(path)?)
+}
+
+/// Checks a size and SHA-256 taken of the backup file (see [`Hashing`]) against its manifest.
+pub(crate) fn check_digest(
+    path: &Path,
+    manifest: &Manifest,
+    (size, sha256): (u64, String),
+) -> Result<()> {
     if size != manifest.size {
         return Err(BackupError::Size {
             path: path.to_path_buf(),
@@ -211,6 +237,34 @@ mod tests {
         std::fs::write(&path, sample("../../etc/passwd").to_json()).unwrap();
         let e = Manifest::read(&path).unwrap_err().to_string();
         assert!(e.contains("names the file '../../etc/passwd'"), "{e}");
+    }
+
+    #[test]
+    fn the_dump_format_reads_as_written_and_an_unknown_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.sql.json");
+        let mut m = sample("app.sql");
+        m.dialect = Engine::Postgresql;
+        for (format, kind) in [
+            (None, "custom"),
+            (Some(DumpFormat::Custom), "custom"),
+            (Some(DumpFormat::Plain), "plain"),
+        ] {
+            m.dump_format = format;
+            std::fs::write(&path, m.to_json()).unwrap();
+            let read = Manifest::read(&path).unwrap();
+            assert_eq!(read.kind(), kind);
+            assert_eq!(read.is_plain(), format == Some(DumpFormat::Plain));
+        }
+        let json = m.to_json();
+        assert!(json.contains("\"dump_format\": \"plain\""), "{json}");
+        std::fs::write(&path, json.replace("\"plain\"", "\"tar\"")).unwrap();
+        let e = Manifest::read(&path).unwrap_err();
+        assert!(
+            matches!(&e, Error::Backup(b) if matches!(**b, BackupError::BadManifest { .. })),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("unknown variant `tar`"), "{e}");
     }
 
     #[test]

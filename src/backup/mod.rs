@@ -148,8 +148,9 @@ pub enum Compression {
     Zstd,
 }
 
-/// How a PostgreSQL backup is written by `pg_dump`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a PostgreSQL backup is written by `pg_dump`, named in the manifest as `custom` or `plain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DumpFormat {
     /// `--format=custom`: compressed, read by `pg_restore`.
     #[default]
@@ -160,10 +161,11 @@ pub enum DumpFormat {
 }
 
 impl DumpFormat {
-    fn name(self) -> &'static str {
+    /// The name the manifest and `list` use.
+    pub fn name(self) -> &'static str {
         match self {
-            DumpFormat::Custom => manifest::CUSTOM,
-            DumpFormat::Plain => manifest::PLAIN,
+            DumpFormat::Custom => "custom",
+            DumpFormat::Plain => "plain",
         }
     }
 }
@@ -295,7 +297,7 @@ pub fn create(
     };
     let dump_format = match url.engine() {
         Engine::Sqlite => None,
-        Engine::Postgresql => Some(o.format.unwrap_or_default().name().to_string()),
+        Engine::Postgresql => Some(o.format.unwrap_or_default()),
     };
     let m = Manifest {
         format: manifest::FORMAT,
@@ -336,10 +338,6 @@ pub fn find(p: &Project, store: &Store, spec: &str) -> Result<Backup> {
     store.open(spec)
 }
 
-fn manifest_server_version(m: &Manifest) -> Option<pgtool::PgVersion> {
-    pgtool::PgVersion::parse(&m.server_version)
-}
-
 /// `verify`: the checksum matches the manifest and the contents are readable (SQLite: `integrity_check`;
 /// PostgreSQL: `pg_restore --list`). `deep` restores it into a scratch database and reads its version table.
 pub fn verify(
@@ -348,17 +346,19 @@ pub fn verify(
     deep: bool,
     events: &mut dyn FnMut(Event<'_>),
 ) -> Result<Verification> {
-    manifest::check_file(&backup.path, &backup.manifest)?;
-    let mut checks = vec![format!(
-        "size and SHA-256 match the manifest ({}, {})",
-        human_size(backup.manifest.size),
-        &backup.manifest.sha256[..12]
-    )];
     let m = &backup.manifest;
+    let checksum = format!(
+        "size and SHA-256 match the manifest ({}, {})",
+        human_size(m.size),
+        &m.sha256[..12]
+    );
+    let mut checks = Vec::new();
     let table = p.version_table();
     let mut revisions = m.revisions.clone();
     match m.dialect {
         Engine::Sqlite => {
+            manifest::check_file(&backup.path, m)?;
+            checks.push(checksum);
             let compressed = m.compression.is_some();
             if deep || compressed {
                 // Beside the backup keeps a large copy on the same disk; a read-only backup volume falls
@@ -383,7 +383,8 @@ pub fn verify(
             }
         }
         Engine::Postgresql => {
-            let toc = postgres::read_toc(&backup.path, m.is_plain(), manifest_server_version(m))?;
+            let toc = postgres::read_toc(&backup.path, m)?;
+            checks.push(checksum);
             checks.push(if m.is_plain() {
                 format!(
                     "a complete pg_dump SQL script of {} entries (its last line says the dump is complete)",
@@ -450,7 +451,6 @@ pub fn restore(
         }
         .into());
     }
-    manifest::check_file(&backup.path, m)?;
     let question = format!(
         "Replace the contents of {} with backup {} ({}, taken {})?",
         url.masked(),
@@ -469,6 +469,7 @@ pub fn restore(
     match &url {
         DatabaseUrl::Sqlite(SqliteTarget::Memory) => return Err(BackupError::InMemory.into()),
         DatabaseUrl::Sqlite(SqliteTarget::File(live)) => {
+            manifest::check_file(&backup.path, m)?;
             let dir = beside(live);
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
             // A killed restore left its copy here, as large as the database: make room before making another.
@@ -501,7 +502,7 @@ pub fn restore(
             sqlite::install(live, tmp, p.settings.busy_timeout)?;
         }
         DatabaseUrl::Postgres(target) => {
-            let toc = postgres::read_toc(&backup.path, m.is_plain(), manifest_server_version(m))?;
+            let toc = postgres::read_toc(&backup.path, m)?;
             confirm(&question)?;
             let mut conn = p.connect()?;
             let held = lock::acquire(

@@ -14,6 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tempfile::TempPath;
 
+use super::manifest::{self, Hashing, Manifest};
 use super::sqlite::Snapshot;
 use super::store::Store;
 use super::{BackupError, DumpFormat};
@@ -144,13 +145,15 @@ pub(crate) struct Toc {
     pub(crate) tables: HashSet<(String, String)>,
 }
 
-/// Reads the archive's table of contents; a file `pg_restore` cannot read, or a plain dump without its
-/// trailer, is a corrupt backup.
-pub(crate) fn read_toc(file: &Path, plain: bool, server: Option<PgVersion>) -> Result<Toc> {
-    if plain {
-        return read_plain_toc(file);
+/// Checks the backup file against its manifest and reads its table of contents; a file `pg_restore` cannot
+/// read, or a plain dump without pg_dump's header or trailer, is a corrupt backup. A plain dump is hashed while
+/// its entries are read, so a large one is read once.
+pub(crate) fn read_toc(file: &Path, m: &Manifest) -> Result<Toc> {
+    if m.is_plain() {
+        return read_plain_toc(file, m);
     }
-    let tool = PgTool::pg_restore(server)?;
+    manifest::check_file(file, m)?;
+    let tool = PgTool::pg_restore(PgVersion::parse(&m.server_version))?;
     let out = match tool.run(None, &args(&["--list"], [file.as_os_str().to_owned()])) {
         Ok(out) => out,
         Err(ToolError::Failed { stderr, .. }) => {
@@ -167,7 +170,7 @@ pub(crate) fn read_toc(file: &Path, plain: bool, server: Option<PgVersion>) -> R
 
 /// A plain dump's entries, from the `-- Name: t; Type: TABLE; Schema: public; Owner: o` comment `pg_dump`
 /// writes before each, after checking that it starts and ends as a whole dump does.
-fn read_plain_toc(file: &Path) -> Result<Toc> {
+fn read_plain_toc(file: &Path, m: &Manifest) -> Result<Toc> {
     let corrupt = |detail: String| {
         Error::from(BackupError::Integrity {
             path: file.to_path_buf(),
@@ -175,6 +178,9 @@ fn read_plain_toc(file: &Path) -> Result<Toc> {
         })
     };
     let mut f = std::fs::File::open(file).map_err(Error::io(file))?;
+    let mut hashing = Hashing::new(&f);
+    let toc = parse_plain_toc(std::io::BufReader::new(&mut hashing)).map_err(Error::io(file))?;
+    manifest::check_digest(file, m, hashing.finish().map_err(Error::io(file))?)?;
     let size = f.metadata().map_err(Error::io(file))?.len();
     f.seek(SeekFrom::Start(size.saturating_sub(TRAILER_WINDOW)))
         .map_err(Error::io(file))?;
@@ -188,8 +194,6 @@ fn read_plain_toc(file: &Path) -> Result<Toc> {
             "it does not end with pg_dump's '{PLAIN_TRAILER}' line, so the dump was cut short"
         )));
     }
-    f.seek(SeekFrom::Start(0)).map_err(Error::io(file))?;
-    let toc = parse_plain_toc(std::io::BufReader::new(f)).map_err(Error::io(file))?;
     toc.ok_or_else(|| {
         corrupt(format!(
             "it does not start with pg_dump's '{PLAIN_HEADER}' line"

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::{CommandError, Error, Result};
 use crate::graph::{GraphError, Revision, RevisionMap};
+use crate::hooks::{Hook, HookConfig};
 use crate::project::Project;
 use crate::script::{self, NewRevision, Script, TemplateValues};
 use crate::scripts::Scripts;
@@ -49,7 +50,7 @@ pub fn revision(p: &Project, args: &NewRevisionArgs) -> Result<Generated> {
     let scripts = p.scripts()?;
     let head = args.head.as_deref().unwrap_or("head");
     let heads = resolve_heads(scripts, &[head.to_string()], CommandError::AmbiguousHead)?;
-    write_revision(p, scripts, heads, args, None)
+    write_revision(p, scripts, heads, args, None, &prepare_hooks(p)?)
 }
 
 /// Writes a revision that merges the given revisions (`heads` for all).
@@ -63,7 +64,17 @@ pub fn merge(p: &Project, revisions: &[String], args: &NewRevisionArgs) -> Resul
         }
         .into());
     }
-    write_revision(p, scripts, heads, args, None)
+    write_revision(p, scripts, heads, args, None, &prepare_hooks(p)?)
+}
+
+/// The ini file's post-write hooks, each checked and its executable found, so that one that cannot run fails
+/// the command before it writes anything (or, for `--autogenerate`, before any scratch database work).
+pub(super) fn prepare_hooks(p: &Project) -> Result<Vec<Hook>> {
+    Ok(p.settings
+        .post_write_hooks
+        .iter()
+        .map(HookConfig::prepare)
+        .collect::<std::result::Result<Vec<_>, _>>()?)
 }
 
 /// The revisions `specs` name, each once; `multiple` is the error for a spec that names several heads where
@@ -88,13 +99,15 @@ pub(super) fn resolve_heads(
     Ok(heads)
 }
 
-/// Writes a new revision based on `heads`, with `sections` (from the first marker on) or empty ones.
+/// Writes a new revision based on `heads`, with `sections` (from the first marker on) or empty ones, then runs
+/// `hooks` (from [`prepare_hooks`]) on it.
 pub(super) fn write_revision(
     p: &Project,
     scripts: &Scripts,
     heads: Vec<String>,
     args: &NewRevisionArgs,
     sections: Option<&str>,
+    hooks: &[Hook],
 ) -> Result<Generated> {
     let map = &scripts.map;
     if !args.splice {
@@ -193,16 +206,9 @@ pub(super) fn write_revision(
         create_date: &time.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
         sections,
     });
-    // Every hook is checked before the file is written, so one that cannot run leaves nothing behind.
-    let hooks = p
-        .settings
-        .post_write_hooks
-        .iter()
-        .map(crate::hooks::HookConfig::prepare)
-        .collect::<std::result::Result<Vec<_>, _>>()?;
     write_new_file(&path, &text)?;
     let path = std::path::absolute(&path).unwrap_or(path);
-    for hook in &hooks {
+    for hook in hooks {
         hook.run(&path)?;
         // A hook may rewrite the file (that is what formatters do), but the revision must stay the one the
         // graph was checked with.

@@ -234,11 +234,22 @@ fn online(
     let history = p.history_table();
     version.ensure(conn)?;
     history.ensure(conn)?;
-    if upgrade {
+    // An upgrade lints the plan it is about to run: the runner starts from that plan while the heads it reads
+    // are the ones it was made from (they are, under the lock), so the plan is made once.
+    let first = if upgrade {
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads, true)?;
-        warn_lint(p, &planner(&heads)?, conn.dialect().engine, events)?;
-    }
+        let planned = planner(&heads)?;
+        warn_lint(p, &planned, conn.dialect().engine, events)?;
+        Some((heads, planned))
+    } else {
+        None
+    };
+    let first = std::cell::RefCell::new(first);
+    let planner = |heads: &[String]| match first.borrow_mut().take() {
+        Some((from, planned)) if from == heads => Ok(planned),
+        _ => planner(heads),
+    };
     let user_versions = user_versions(p, scripts, conn.dialect().engine);
     let mut runner = Runner {
         conn,
@@ -252,7 +263,7 @@ fn online(
         },
         user_versions,
     };
-    let done = runner.run(planner, events)?;
+    let done = runner.run(&planner, events)?;
     if upgrade && done == 0 {
         let heads = version.read(conn)?;
         events(Event::NothingToDo(&nothing_to_upgrade(
@@ -264,9 +275,8 @@ fn online(
     Ok(Migration::Online { steps: done })
 }
 
-/// Reports the lint findings of the revisions an upgrade is about to apply, as warnings: they never stop it.
-/// An upgrade with nothing to apply reads nothing more.
-/// Lint findings for the steps an upgrade is about to run, as warnings: they never stop it.
+/// Reports the lint findings of the steps an upgrade is about to run, as warnings: they never stop it. An
+/// upgrade with nothing to apply reads nothing more.
 pub(super) fn warn_lint(
     p: &Project,
     steps: &[Step],

@@ -9,10 +9,11 @@ const NO_CHANGES: &str = "No changes: the revisions give the declared schema";
 
 impl Render for SchemaChanges {
     fn text(&self) -> String {
-        if self.changes.is_empty() {
-            return format!("{NO_CHANGES}\n");
+        match (self.changes.is_empty(), self.from_db) {
+            (true, false) => format!("{NO_CHANGES}\n"),
+            (true, true) => "No changes: the database has the declared schema\n".into(),
+            (false, _) => self.sql(),
         }
-        self.sql()
     }
 }
 
