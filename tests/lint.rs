@@ -377,6 +377,66 @@ fn a_range_reports_its_revisions_and_still_reads_the_earlier_ones() {
 }
 
 #[test]
+fn set_not_null_is_safe_only_after_a_validated_not_null_check() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    let rule = |r: &str| (r.to_string(), "r3.sql".to_string(), 8);
+    revision(&fx, "r1", &[], PG, TABLE);
+    let not_valid = "SET lock_timeout = '2s';\nALTER TABLE t ADD CONSTRAINT t_c_nn CHECK (c IS NOT NULL) NOT VALID;";
+    revision(&fx, "r2", &["r1"], PG, not_valid);
+    revision(
+        &fx,
+        "r3",
+        &["r2"],
+        PG,
+        "SET lock_timeout = '2s';\nALTER TABLE t ALTER COLUMN c SET NOT NULL;",
+    );
+    let (code, report) = lint_json(&fx, &["--dialect", "postgresql"]);
+    assert_eq!(found(&report), [rule("setting-not-nullable-field")]);
+    assert_eq!(code, 0);
+    let validated = format!("{not_valid}\nALTER TABLE t VALIDATE CONSTRAINT t_c_nn;");
+    revision(&fx, "r2", &["r1"], PG, &validated);
+    let (code, report) = lint_json(&fx, &["--dialect", "postgresql"]);
+    assert_eq!(found(&report), vec![]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn metadata_only_type_changes_pass_and_renames_are_followed() {
+    let fx = Fixture::new(Kind::Sqlite).unwrap();
+    revision(
+        &fx,
+        "r1",
+        &[],
+        PG,
+        "CREATE TABLE t (id integer PRIMARY KEY, name varchar(20), c integer, CONSTRAINT t_c_nn CHECK (c IS NOT NULL));\nALTER TABLE t ADD CONSTRAINT t_c_nn2 CHECK (c IS NOT NULL);",
+    );
+    revision(
+        &fx,
+        "r2",
+        &["r1"],
+        PG,
+        "SET lock_timeout = '2s';\nALTER TABLE t RENAME COLUMN name TO title;\nALTER TABLE t RENAME COLUMN c TO d;\nALTER TABLE t RENAME TO u;",
+    );
+    revision(
+        &fx,
+        "r3",
+        &["r2"],
+        PG,
+        "SET lock_timeout = '2s';\nALTER TABLE u ALTER COLUMN title TYPE varchar(50);\nALTER TABLE u ALTER COLUMN title TYPE text;\nALTER TABLE u ALTER COLUMN d SET NOT NULL;\nALTER TABLE u ALTER COLUMN d TYPE bigint;",
+    );
+    let (code, report) = lint_json(&fx, &["--dialect", "postgresql", "-r", "r3:head"]);
+    assert_eq!(
+        found(&report),
+        [("changing-column-type".to_string(), "r3.sql".to_string(), 11)]
+    );
+    assert!(report["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("u.d changed to bigint"));
+    assert_eq!(code, 8);
+}
+
+#[test]
 fn plain_sections_are_linted_for_the_configured_database_and_every_dialect_the_revisions_have() {
     let fx = Fixture::new(Kind::Sqlite).unwrap();
     fx.revision("r1", &[], TABLE, None);
@@ -518,7 +578,7 @@ both!(
         );
         let check = match fx.kind {
         Kind::Postgres => {
-            "SET lock_timeout = '2s';\nALTER TABLE t ADD CONSTRAINT t_c_not_null CHECK (c IS NOT NULL) NOT VALID;"
+            "SET lock_timeout = '2s';\nALTER TABLE t ADD CONSTRAINT t_c_not_null CHECK (c IS NOT NULL) NOT VALID;\nALTER TABLE t VALIDATE CONSTRAINT t_c_not_null;"
         }
         Kind::Sqlite => "SELECT 1;",
     };

@@ -1,5 +1,6 @@
 //! The rules applied to one up section, statement by statement, with what earlier revisions left behind (the
-//! indexes, for SQLite's drop of an indexed column; the `IS NOT NULL` checks, for PostgreSQL's SET NOT NULL).
+//! indexes, for SQLite's drop of an indexed column; the `IS NOT NULL` checks, for PostgreSQL's SET NOT NULL;
+//! the column types, for PostgreSQL's type changes), under the names later renames gave them.
 //!
 //! "Existing table" means a table the section did not create itself: one made by an earlier revision may be
 //! live and full, one made a few statements before is new and empty, so what is dangerous on the first is
@@ -10,14 +11,19 @@ use std::collections::{HashMap, HashSet};
 use super::statement::{self, Action, Op};
 use super::{Hit, Rule};
 use crate::engine::Engine;
+use crate::schema::rewrite;
 
 /// What one engine's sections have built so far, in the order the revisions apply.
 pub(crate) struct Linter {
     engine: Engine,
     /// Index name → its table and the names it mentions.
     indexes: HashMap<String, (String, Vec<String>)>,
-    /// (table, column) pairs that have a `CHECK (column IS NOT NULL)`.
-    not_null_checks: HashSet<(String, String)>,
+    /// `CHECK (column IS NOT NULL)` constraints by (table, constraint name) → (column, validated). Only a
+    /// validated one (added without NOT VALID, or VALIDATEd since) lets SET NOT NULL skip its scan.
+    not_null_checks: HashMap<(String, String), (String, bool)>,
+    /// (table, column) → the column's type as written, for telling a metadata-only type change from a
+    /// rewrite.
+    column_types: HashMap<(String, String), String>,
 }
 
 /// One section's statements, as (text, line in the file).
@@ -28,7 +34,8 @@ impl Linter {
         Linter {
             engine,
             indexes: HashMap::new(),
-            not_null_checks: HashSet::new(),
+            not_null_checks: HashMap::new(),
+            column_types: HashMap::new(),
         }
     }
 
@@ -57,8 +64,17 @@ impl Linter {
             Op::SetLockTimeout => s.lock_timeout = true,
             Op::ResetLockTimeout => s.lock_timeout = false,
             Op::Setting | Op::Other => {}
-            Op::CreateTable { name } => {
+            Op::CreateTable { name, columns } => {
+                self.forget_table(&name);
+                for (column, type_name) in columns {
+                    self.column_types.insert((name.clone(), column), type_name);
+                }
                 s.created.insert(name);
+            }
+            Op::RenameIndex { from, to } => {
+                if let Some(index) = self.indexes.remove(&from) {
+                    self.indexes.insert(to, index);
+                }
             }
             Op::CreateIndex {
                 name,
@@ -88,7 +104,7 @@ impl Linter {
             }
             Op::DropTable { names } => {
                 for name in names {
-                    self.indexes.retain(|_, (table, _)| *table != name);
+                    self.forget_table(&name);
                     if !s.created.remove(&name) {
                         s.locks(line, &format!("DROP TABLE {name}"));
                         s.drops.push((name, line));
@@ -107,6 +123,84 @@ impl Linter {
         }
     }
 
+    /// Drops what is known of a table that is dropped (or created again).
+    fn forget_table(&mut self, name: &str) {
+        self.indexes.retain(|_, (table, _)| table != name);
+        self.not_null_checks.retain(|(table, _), _| table != name);
+        self.column_types.retain(|(table, _), _| table != name);
+    }
+
+    /// Follows `ALTER TABLE from RENAME TO to` in what is known of the table.
+    fn rename_table(&mut self, from: &str, to: &str) {
+        for (t, _) in self.indexes.values_mut() {
+            if t == from {
+                *t = to.to_string();
+            }
+        }
+        let rename = |key: (String, String)| {
+            if key.0 == from {
+                (to.to_string(), key.1)
+            } else {
+                key
+            }
+        };
+        self.not_null_checks = std::mem::take(&mut self.not_null_checks)
+            .into_iter()
+            .map(|(k, v)| (rename(k), v))
+            .collect();
+        self.column_types = std::mem::take(&mut self.column_types)
+            .into_iter()
+            .map(|(k, v)| (rename(k), v))
+            .collect();
+    }
+
+    /// Follows `ALTER TABLE table RENAME COLUMN from TO to` in what is known of the column.
+    fn rename_column(&mut self, table: &str, from: &str, to: &str) {
+        for (t, mentions) in self.indexes.values_mut() {
+            if t == table {
+                for m in mentions.iter_mut().filter(|m| *m == from) {
+                    *m = to.to_string();
+                }
+            }
+        }
+        for ((t, _), (column, _)) in &mut self.not_null_checks {
+            if t == table && column == from {
+                *column = to.to_string();
+            }
+        }
+        if let Some(type_name) = self
+            .column_types
+            .remove(&(table.to_string(), from.to_string()))
+        {
+            self.column_types
+                .insert((table.to_string(), to.to_string()), type_name);
+        }
+    }
+
+    /// Whether a validated `CHECK (column IS NOT NULL)` is known on the column.
+    fn validated_not_null(&self, table: &str, column: &str) -> bool {
+        self.not_null_checks
+            .iter()
+            .any(|((t, _), (c, validated))| t == table && c == column && *validated)
+    }
+
+    /// Whether changing the column to `type_name` is metadata only: its type is known and the new one is
+    /// binary-coercible from it (a longer `varchar`, `text`, a wider `numeric`, `inet` from `cidr`), with no
+    /// USING expression to compute and no new collation.
+    fn type_change_is_metadata_only(
+        &self,
+        table: &str,
+        column: &str,
+        type_name: &str,
+        using_or_collate: bool,
+    ) -> bool {
+        !using_or_collate
+            && self
+                .column_types
+                .get(&(table.to_string(), column.to_string()))
+                .is_some_and(|from| !rewrite::type_change(from, type_name).0)
+    }
+
     fn action(
         &mut self,
         s: &mut Section,
@@ -118,17 +212,20 @@ impl Linter {
         match action {
             Action::AddColumn {
                 column,
+                type_name,
                 not_null,
                 has_default,
                 rewrites,
-            } if existing => {
-                if rewrites {
+            } => {
+                self.column_types
+                    .insert((table.to_string(), column.clone()), type_name);
+                if existing && rewrites {
                     s.hit(
                         Rule::AddingFieldWithDefault,
                         line,
                         format!("ADD COLUMN {column} on existing table {table} computes a value for every row"),
                     );
-                } else if not_null && !has_default {
+                } else if existing && not_null && !has_default {
                     s.hit(
                         Rule::AddingNotNullableField,
                         line,
@@ -142,6 +239,7 @@ impl Linter {
                 format!("FOREIGN KEY on existing table {table} without NOT VALID"),
             ),
             Action::AddCheck {
+                name,
                 not_valid,
                 not_null_of,
             } => {
@@ -153,19 +251,43 @@ impl Linter {
                     );
                 }
                 if let Some(column) = not_null_of {
-                    self.not_null_checks.insert((table.to_string(), column));
+                    // PostgreSQL's own name for an unnamed check on one column.
+                    let name = name.unwrap_or_else(|| format!("{table}_{column}_check"));
+                    self.not_null_checks
+                        .insert((table.to_string(), name), (column, !not_valid));
                 }
             }
-            Action::AlterType { column } if existing => s.hit(
-                Rule::ChangingColumnType,
-                line,
-                format!("type of {table}.{column} changed"),
-            ),
-            Action::SetNotNull { column }
+            Action::ValidateConstraint { name } => {
+                if let Some((_, validated)) =
+                    self.not_null_checks.get_mut(&(table.to_string(), name))
+                {
+                    *validated = true;
+                }
+            }
+            Action::AlterType {
+                column,
+                type_name,
+                using_or_collate,
+            } => {
                 if existing
-                    && !self
-                        .not_null_checks
-                        .contains(&(table.to_string(), column.clone())) =>
+                    && !self.type_change_is_metadata_only(
+                        table,
+                        &column,
+                        &type_name,
+                        using_or_collate,
+                    )
+                {
+                    s.hit(
+                        Rule::ChangingColumnType,
+                        line,
+                        format!("type of {table}.{column} changed to {type_name}"),
+                    );
+                }
+                self.column_types
+                    .insert((table.to_string(), column), type_name);
+            }
+            Action::SetNotNull { column }
+                if existing && !self.validated_not_null(table, &column) =>
             {
                 s.hit(
                     Rule::SettingNotNullableField,
@@ -174,6 +296,11 @@ impl Linter {
                 );
             }
             Action::DropColumn { column } => {
+                // PostgreSQL drops the checks on a dropped column with it.
+                self.not_null_checks
+                    .retain(|(t, _), (c, _)| !(t == table && *c == column));
+                self.column_types
+                    .remove(&(table.to_string(), column.clone()));
                 if existing {
                     s.hit(
                         Rule::BanDropColumn,
@@ -199,17 +326,18 @@ impl Linter {
                     );
                 }
             }
-            Action::RenameColumn { from, to } if existing => s.hit(
-                Rule::RenamingColumn,
-                line,
-                format!("column {table}.{from} renamed to {to}"),
-            ),
-            Action::RenameTable { to } => {
-                for (t, _) in self.indexes.values_mut() {
-                    if t == table {
-                        t.clone_from(&to);
-                    }
+            Action::RenameColumn { from, to } => {
+                self.rename_column(table, &from, &to);
+                if existing {
+                    s.hit(
+                        Rule::RenamingColumn,
+                        line,
+                        format!("column {table}.{from} renamed to {to}"),
+                    );
                 }
+            }
+            Action::RenameTable { to } => {
+                self.rename_table(table, &to);
                 if existing {
                     s.renamed.push((table.to_string(), to, line));
                 } else {
@@ -480,5 +608,170 @@ mod tests {
         );
         let found: Vec<&str> = hits.iter().map(|h| h.rule.id()).collect();
         assert_eq!(found, vec!["ban-drop-column"]);
+    }
+
+    /// The rule ids of each section in turn, one linter across them all (revisions in order).
+    fn sections(engine: Engine, sections: &[&str]) -> Vec<Vec<&'static str>> {
+        let mut linter = Linter::new(engine);
+        sections
+            .iter()
+            .map(|sql| {
+                let statements: Vec<(&str, usize)> =
+                    sql.lines().enumerate().map(|(i, l)| (l, i + 1)).collect();
+                linter
+                    .section(&statements, true)
+                    .into_iter()
+                    .map(|h| h.rule.id())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pg_sections(sql: &[&str]) -> Vec<Vec<&'static str>> {
+        let with_timeout: Vec<String> = sql
+            .iter()
+            .map(|s| format!("SET lock_timeout = '2s'\n{s}"))
+            .collect();
+        let refs: Vec<&str> = with_timeout.iter().map(String::as_str).collect();
+        sections(Engine::Postgresql, &refs)
+    }
+
+    #[test]
+    fn only_a_validated_not_null_check_makes_set_not_null_safe() {
+        let none: Vec<&str> = Vec::new();
+        // Never validated: PostgreSQL still scans the table.
+        assert_eq!(
+            pg("ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID\nALTER TABLE t ALTER COLUMN c SET NOT NULL"),
+            vec!["setting-not-nullable-field"]
+        );
+        assert_eq!(
+            pg_sections(&[
+                "ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID",
+                "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+            ]),
+            vec![none.clone(), vec!["setting-not-nullable-field"]]
+        );
+        // Validated in a later revision, or under PostgreSQL's own name for an unnamed check.
+        assert_eq!(
+            pg_sections(&[
+                "ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID",
+                "ALTER TABLE t VALIDATE CONSTRAINT c_nn",
+                "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+            ]),
+            vec![none.clone(), none.clone(), none.clone()]
+        );
+        assert_eq!(
+            pg("ALTER TABLE t ADD CHECK (c IS NOT NULL) NOT VALID\nALTER TABLE t VALIDATE CONSTRAINT t_c_check\nALTER TABLE t ALTER COLUMN c SET NOT NULL"),
+            none
+        );
+        // Another constraint validated is not this one.
+        assert_eq!(
+            pg("ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL) NOT VALID\nALTER TABLE t VALIDATE CONSTRAINT other\nALTER TABLE t ALTER COLUMN c SET NOT NULL"),
+            vec!["setting-not-nullable-field"]
+        );
+        // Added valid: scanned then, so SET NOT NULL is not.
+        assert_eq!(
+            pg("ALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL)\nALTER TABLE t ALTER COLUMN c SET NOT NULL"),
+            vec!["constraint-missing-not-valid"]
+        );
+    }
+
+    #[test]
+    fn binary_coercible_type_changes_are_not_rewrites() {
+        let none: Vec<&str> = Vec::new();
+        let created =
+            "CREATE TABLE t (v character varying(20), w varchar, n numeric(10, 2), a cidr, i int)";
+        for change in [
+            "ALTER TABLE t ALTER COLUMN v TYPE text",
+            "ALTER TABLE t ALTER COLUMN v TYPE varchar(50)",
+            "ALTER TABLE t ALTER COLUMN w TYPE text",
+            "ALTER TABLE t ALTER COLUMN n TYPE numeric",
+            "ALTER TABLE t ALTER COLUMN n TYPE numeric(12, 2)",
+            "ALTER TABLE t ALTER COLUMN a SET DATA TYPE inet",
+        ] {
+            assert_eq!(
+                pg_sections(&[created, change]),
+                vec![none.clone(), none.clone()],
+                "{change}"
+            );
+        }
+        for change in [
+            "ALTER TABLE t ALTER COLUMN v TYPE varchar(10)",
+            "ALTER TABLE t ALTER COLUMN v TYPE text USING upper(v)",
+            "ALTER TABLE t ALTER COLUMN v TYPE text COLLATE \"C\"",
+            "ALTER TABLE t ALTER COLUMN n TYPE numeric(10, 3)",
+            "ALTER TABLE t ALTER COLUMN i TYPE bigint",
+            "ALTER TABLE t ALTER COLUMN unknown TYPE text",
+        ] {
+            assert_eq!(
+                pg_sections(&[created, change]),
+                vec![none.clone(), vec!["changing-column-type"]],
+                "{change}"
+            );
+        }
+        // A column added later, and the type a change left behind, are known too.
+        assert_eq!(
+            pg_sections(&[
+                "ALTER TABLE t ADD COLUMN c varchar(5)",
+                "ALTER TABLE t ALTER COLUMN c TYPE varchar(10)\nALTER TABLE t ALTER COLUMN c TYPE text",
+            ]),
+            vec![none.clone(), none]
+        );
+    }
+
+    #[test]
+    fn renames_are_followed_by_the_later_rules() {
+        let none: Vec<&str> = Vec::new();
+        // An index on the column follows the column and table renames to the drop.
+        let found = sections(
+            Engine::Sqlite,
+            &[
+                "CREATE TABLE t (id INTEGER, c TEXT)\nCREATE INDEX ix ON t (c)",
+                "ALTER TABLE t RENAME COLUMN c TO d\nALTER TABLE t RENAME TO u\nALTER TABLE u DROP COLUMN d",
+            ],
+        );
+        assert_eq!(
+            found,
+            vec![
+                none.clone(),
+                vec![
+                    "renaming-column",
+                    "renaming-table",
+                    "ban-drop-column",
+                    "sqlite-drop-indexed-column"
+                ]
+            ]
+        );
+        // A renamed index is dropped under its new name.
+        let mut linter = Linter::new(Engine::Postgresql);
+        linter.section(
+            &[
+                ("CREATE INDEX ix ON t (c)", 1),
+                ("ALTER INDEX ix RENAME TO iy", 2),
+                ("DROP INDEX iy", 3),
+            ],
+            true,
+        );
+        assert!(linter.indexes.is_empty(), "{:?}", linter.indexes);
+        // A validated NOT NULL check and a column's type follow the renames.
+        assert_eq!(
+            pg_sections(&[
+                "CREATE TABLE t (c varchar(10))\nALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL)",
+                "ALTER TABLE t RENAME c TO d\nALTER TABLE t RENAME TO u",
+                "ALTER TABLE u ALTER COLUMN d SET NOT NULL\nALTER TABLE u ALTER COLUMN d TYPE text",
+            ]),
+            vec![none.clone(), vec!["renaming-column", "renaming-table"], none.clone()]
+        );
+        // The old name knows nothing any more.
+        assert_eq!(
+            pg_sections(&[
+                "CREATE TABLE t (c varchar(10))\nALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL)\nALTER TABLE t RENAME TO u",
+                "CREATE TABLE t (c int)\nALTER TABLE t ADD COLUMN e int",
+                "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
+            ]),
+            vec![none.clone(), none, vec!["setting-not-nullable-field"]]
+        );
+        // A table made in the section is still new under its new name.
+        assert!(pg("CREATE TABLE n (a int)\nALTER TABLE n RENAME TO m\nCREATE INDEX ix ON m (a)\nALTER TABLE m ALTER COLUMN a TYPE bigint").is_empty());
     }
 }

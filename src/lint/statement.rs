@@ -3,6 +3,7 @@
 //! its text. Anything the rules do not look at is [`Op::Other`].
 
 use crate::engine::Engine;
+use crate::schema::rewrite;
 use crate::schema::tokens::{Sql, Token};
 
 /// One statement's effect.
@@ -10,6 +11,8 @@ use crate::schema::tokens::{Sql, Token};
 pub(crate) enum Op {
     CreateTable {
         name: String,
+        /// Each column's name and type, as written (empty for `AS SELECT` and virtual tables).
+        columns: Vec<(String, String)>,
     },
     CreateIndex {
         name: Option<String>,
@@ -24,6 +27,10 @@ pub(crate) enum Op {
     },
     DropTable {
         names: Vec<String>,
+    },
+    RenameIndex {
+        from: String,
+        to: String,
     },
     AlterTable {
         table: String,
@@ -43,6 +50,8 @@ pub(crate) enum Op {
 pub(crate) enum Action {
     AddColumn {
         column: String,
+        /// The type as written.
+        type_name: String,
         not_null: bool,
         has_default: bool,
         /// The default calls a function not known to be stable, the type is a serial, or the column is an
@@ -53,12 +62,21 @@ pub(crate) enum Action {
         not_valid: bool,
     },
     AddCheck {
+        /// The constraint's name, if the statement gives one.
+        name: Option<String>,
         not_valid: bool,
         /// The column a `CHECK (col IS NOT NULL)` is about.
         not_null_of: Option<String>,
     },
     AlterType {
         column: String,
+        /// The new type as written.
+        type_name: String,
+        /// A `USING` expression (every row's new value computed) or a `COLLATE` clause (indexes rebuilt).
+        using_or_collate: bool,
+    },
+    ValidateConstraint {
+        name: String,
     },
     SetNotNull {
         column: String,
@@ -75,46 +93,6 @@ pub(crate) enum Action {
     },
     Other,
 }
-
-/// Functions that are fine as a default on PostgreSQL 11+: stable or immutable, so the value is computed once
-/// and stored in the catalog instead of in every row. Anything else (a user function is volatile unless
-/// declared otherwise) counts as volatile.
-const STABLE_FUNCTIONS: &[&str] = &[
-    "abs",
-    "array",
-    "cast",
-    "coalesce",
-    "concat",
-    "concat_ws",
-    "current_setting",
-    "current_timestamp",
-    "current_time",
-    "date_trunc",
-    "greatest",
-    "json_build_array",
-    "json_build_object",
-    "jsonb_build_array",
-    "jsonb_build_object",
-    "least",
-    "length",
-    "localtime",
-    "localtimestamp",
-    "lower",
-    "make_date",
-    "make_interval",
-    "now",
-    "nullif",
-    "round",
-    "row",
-    "statement_timestamp",
-    "timezone",
-    "to_char",
-    "to_date",
-    "to_timestamp",
-    "transaction_timestamp",
-    "trim",
-    "upper",
-];
 
 const SERIAL_TYPES: &[&str] = &[
     "serial",
@@ -221,6 +199,16 @@ impl<'t> Cursor<'t> {
             return self.create();
         }
         if self.eat("alter") {
+            if self.eat("index") {
+                self.eat_all(&["if", "exists"]);
+                return match (self.name(), self.eat_all(&["rename", "to"])) {
+                    (Some(from), true) => match self.name() {
+                        Some(to) => Op::RenameIndex { from, to },
+                        None => Op::Other,
+                    },
+                    _ => Op::Other,
+                };
+            }
             if !self.eat("table") {
                 return Op::Other;
             }
@@ -302,10 +290,17 @@ impl<'t> Cursor<'t> {
         }
         if self.eat("table") {
             self.eat_all(&["if", "not", "exists"]);
-            return match self.name() {
-                Some(name) => Op::CreateTable { name },
-                None => Op::Other,
+            let Some(name) = self.name() else {
+                return Op::Other;
             };
+            let columns = match self.rest() {
+                [Token::Punct("("), defs @ .., Token::Punct(")")] => split_top_level(defs)
+                    .into_iter()
+                    .filter_map(column_definition)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            return Op::CreateTable { name, columns };
         }
         self.eat("unique");
         if !self.eat("index") {
@@ -381,9 +376,7 @@ fn has_word(tokens: &[Token], keyword: &str) -> bool {
 fn action(tokens: &[Token]) -> Action {
     let mut c = Cursor::new(tokens);
     if c.eat("add") {
-        if c.eat("constraint") {
-            c.name();
-        }
+        let name = if c.eat("constraint") { c.name() } else { None };
         if c.is("foreign") {
             return Action::AddForeignKey {
                 not_valid: has_pair(c.rest(), "not", "valid"),
@@ -391,6 +384,7 @@ fn action(tokens: &[Token]) -> Action {
         }
         if c.eat("check") {
             return Action::AddCheck {
+                name,
                 not_valid: has_pair(c.rest(), "not", "valid"),
                 not_null_of: not_null_check(c.rest()),
             };
@@ -410,13 +404,23 @@ fn action(tokens: &[Token]) -> Action {
         let Some(column) = c.name() else {
             return Action::Other;
         };
-        if c.is("type") || c.eat_all(&["set", "data", "type"]) {
-            return Action::AlterType { column };
+        if c.eat("type") || c.eat_all(&["set", "data", "type"]) {
+            return Action::AlterType {
+                column,
+                type_name: type_text(c.rest()),
+                using_or_collate: has_word(c.rest(), "using") || has_word(c.rest(), "collate"),
+            };
         }
         if c.eat_all(&["set", "not", "null"]) {
             return Action::SetNotNull { column };
         }
         return Action::Other;
+    }
+    if c.eat_all(&["validate", "constraint"]) {
+        return match c.name() {
+            Some(name) => Action::ValidateConstraint { name },
+            None => Action::Other,
+        };
     }
     if c.eat("drop") {
         if c.is("constraint") {
@@ -462,10 +466,68 @@ fn add_column(column: String, def: &[Token]) -> Action {
         .map(|i| default_expression(&def[i + 1..]));
     Action::AddColumn {
         column,
+        type_name: type_text(def),
         not_null: has_pair(def, "not", "null") || has_pair(def, "primary", "key"),
         has_default: default.is_some() || serial || identity || generated_stored,
-        rewrites: serial || identity || generated_stored || default.is_some_and(calls_volatile),
+        rewrites: serial
+            || identity
+            || generated_stored
+            || default.is_some_and(rewrite::default_is_volatile),
     }
+}
+
+/// One element of a CREATE TABLE's parentheses, if it defines a column: its name and type.
+fn column_definition(tokens: &[Token]) -> Option<(String, String)> {
+    let first = word(tokens.first());
+    let constraint = [
+        "constraint",
+        "primary",
+        "unique",
+        "check",
+        "foreign",
+        "exclude",
+        "like",
+    ];
+    if first.is_some_and(|w| constraint.contains(&w)) {
+        return None;
+    }
+    Some((name_of(tokens.first())?, type_text(&tokens[1..])))
+}
+
+/// A column's type as written, from its first token up to the first constraint or clause after it, in the
+/// spelling the type comparison reads (`character varying(20)`, `numeric(10,2)`, `text[]`).
+fn type_text(tokens: &[Token]) -> String {
+    const AFTER_TYPE: [&str; 13] = [
+        "not",
+        "null",
+        "default",
+        "constraint",
+        "check",
+        "references",
+        "unique",
+        "primary",
+        "generated",
+        "collate",
+        "using",
+        "identity",
+        "as",
+    ];
+    let mut text = String::new();
+    for t in tokens {
+        match t {
+            Token::Word(w) if AFTER_TYPE.contains(&w.as_str()) => break,
+            Token::Word(w) | Token::Quoted(w) => {
+                if text.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+                    text.push(' ');
+                }
+                text.push_str(w);
+            }
+            Token::Number(n) => text.push_str(n),
+            Token::Punct(p) => text.push_str(p),
+            _ => break,
+        }
+    }
+    text
 }
 
 /// A DEFAULT's expression: up to the next column constraint outside parentheses.
@@ -496,20 +558,6 @@ fn default_expression(tokens: &[Token]) -> &[Token] {
         }
     }
     tokens
-}
-
-/// Whether an expression calls a function that is not known to be stable. A name before `(` right after `::`
-/// is a type with a modifier (`::numeric(10, 2)`), not a call.
-fn calls_volatile(tokens: &[Token]) -> bool {
-    tokens.windows(2).enumerate().any(|(i, pair)| {
-        let cast = i > 0 && punct(tokens.get(i - 1), "::");
-        match (&pair[0], &pair[1]) {
-            (Token::Word(f) | Token::Quoted(f), Token::Punct("(")) => {
-                !cast && !STABLE_FUNCTIONS.contains(&f.as_str())
-            }
-            _ => false,
-        }
-    })
 }
 
 /// The column of a `CHECK (col IS NOT NULL)`, the check that lets PostgreSQL 12+ set NOT NULL without a scan.
@@ -551,9 +599,17 @@ mod tests {
     #[test]
     fn tables_and_indexes_are_read_with_their_names() {
         assert_eq!(
-            pg("CREATE TABLE IF NOT EXISTS app.\"Users\" (id int)"),
+            pg("CREATE TABLE IF NOT EXISTS app.\"Users\" (id int PRIMARY KEY, name character varying(20) NOT NULL, n numeric(10, 2), t text[], CONSTRAINT k CHECK (id > 0))"),
             Op::CreateTable {
-                name: "Users".into()
+                name: "Users".into(),
+                columns: [
+                    ("id", "int"),
+                    ("name", "character varying(20)"),
+                    ("n", "numeric(10,2)"),
+                    ("t", "text[]")
+                ]
+                .map(|(c, t)| (c.to_string(), t.to_string()))
+                .to_vec(),
             }
         );
         assert_eq!(
@@ -569,7 +625,10 @@ mod tests {
         );
         assert_eq!(
             read("CREATE VIRTUAL TABLE f USING fts5(a)", Engine::Sqlite),
-            Op::CreateTable { name: "f".into() }
+            Op::CreateTable {
+                name: "f".into(),
+                columns: Vec::new()
+            }
         );
         assert_eq!(
             pg("DROP TABLE IF EXISTS a, s.b CASCADE"),
@@ -585,6 +644,14 @@ mod tests {
         );
         assert_eq!(pg("RESET statement_timeout"), Op::Setting);
         assert_eq!(pg("INSERT INTO t VALUES (1)"), Op::Other);
+        assert_eq!(
+            pg("ALTER INDEX IF EXISTS s.ix RENAME TO iy"),
+            Op::RenameIndex {
+                from: "ix".into(),
+                to: "iy".into()
+            }
+        );
+        assert_eq!(pg("ALTER INDEX ix SET TABLESPACE x"), Op::Other);
     }
 
     #[test]
@@ -627,6 +694,15 @@ mod tests {
             add("ALTER TABLE t ADD id bigint GENERATED ALWAYS AS IDENTITY"),
             (false, true, true)
         );
+        // A cast with a type modifier is not a call.
+        assert_eq!(
+            add("ALTER TABLE t ADD c varchar(20) NOT NULL DEFAULT ''::varchar(20)"),
+            (true, true, false)
+        );
+        assert_eq!(
+            add("ALTER TABLE t ADD c varchar(20) DEFAULT 'a'::character varying(20)"),
+            (false, true, false)
+        );
     }
 
     #[test]
@@ -634,7 +710,11 @@ mod tests {
         assert_eq!(
             alter("ALTER TABLE ONLY t ALTER COLUMN a TYPE bigint, ALTER b SET NOT NULL, DROP COLUMN IF EXISTS c, DROP CONSTRAINT k, RENAME d TO e"),
             vec![
-                Action::AlterType { column: "a".into() },
+                Action::AlterType {
+                    column: "a".into(),
+                    type_name: "bigint".into(),
+                    using_or_collate: false
+                },
                 Action::SetNotNull { column: "b".into() },
                 Action::DropColumn { column: "c".into() },
                 Action::Other,
@@ -644,6 +724,7 @@ mod tests {
         assert_eq!(
             alter("ALTER TABLE t ADD CONSTRAINT k CHECK (a IS NOT NULL) NOT VALID"),
             vec![Action::AddCheck {
+                name: Some("k".into()),
                 not_valid: true,
                 not_null_of: Some("a".into())
             }]
@@ -657,8 +738,16 @@ mod tests {
             vec![Action::RenameTable { to: "u".into() }]
         );
         assert_eq!(
-            alter("ALTER TABLE t ALTER COLUMN a SET DATA TYPE text"),
-            vec![Action::AlterType { column: "a".into() }]
+            alter("ALTER TABLE t ALTER COLUMN a SET DATA TYPE character varying(30) USING a::varchar(30)"),
+            vec![Action::AlterType {
+                column: "a".into(),
+                type_name: "character varying(30)".into(),
+                using_or_collate: true
+            }]
+        );
+        assert_eq!(
+            alter("ALTER TABLE t VALIDATE CONSTRAINT k"),
+            vec![Action::ValidateConstraint { name: "k".into() }]
         );
     }
 }

@@ -14,6 +14,7 @@
 //! - PostgreSQL's objects outside tables: [`enum_type`], [`sequence`], [`function`], [`extension`], and
 //!   [`comment`]s on any of them;
 //! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
+//!   [`rewrite`]: which defaults and type changes make PostgreSQL rewrite a table;
 //! - [`diff`]: the ordered changes from one model to another; [`difference`]: how two models differ, object by
 //!   object, in words; [`render`]: those changes as one engine's SQL,
 //!   with what each risks; [`source`]: the schema file's engine parts and declared renames.
@@ -28,6 +29,7 @@ pub mod function;
 pub mod index;
 pub mod name;
 pub mod render;
+pub mod rewrite;
 pub mod sequence;
 pub mod source;
 pub mod sqlite_ddl;

@@ -21,6 +21,7 @@ use std::collections::BTreeSet;
 
 use super::{Context, Hazard, Options, Renames, Step};
 use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
+use crate::schema::rewrite;
 use crate::schema::tokens::Token;
 use crate::schema::{
     Check, Column, ColumnValue, CommentOn, Deferrable, EnumType, Exclusion, ForeignKey, Function,
@@ -595,7 +596,7 @@ impl Renderer<'_> {
             };
             before.push(format!("{at} TYPE {new_type}{collate}{using}"));
             let (rewrites, narrows) =
-                type_change(from.data_type.as_deref().unwrap_or(""), new_type);
+                rewrite::type_change(from.data_type.as_deref().unwrap_or(""), new_type);
             if narrows {
                 hazards.push(Hazard::NarrowsType {
                     table: table.clone(),
@@ -808,7 +809,7 @@ fn add_column_hazards(table: &ObjectName, column: &Column) -> Vec<Hazard> {
     let rewrites = match &column.value {
         ColumnValue::None => false,
         ColumnValue::Identity(_) | ColumnValue::Generated { .. } => true,
-        ColumnValue::Default(d) => VOLATILE.iter().any(|f| d.mentions(f)),
+        ColumnValue::Default(d) => rewrite::default_is_volatile(d.tokens()),
     };
     let mut hazards = Vec::new();
     if !column.nullable && column.value == ColumnValue::None {
@@ -823,94 +824,6 @@ fn add_column_hazards(table: &ObjectName, column: &Column) -> Vec<Hazard> {
         });
     }
     hazards
-}
-
-/// Functions whose value differs per row, so a default calling one is computed for every existing row.
-const VOLATILE: [&str; 6] = [
-    "nextval",
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-];
-
-/// Whether changing a column's type from `from` to `to` rewrites the table (it does unless the types are
-/// binary-coercible: a longer or unlimited `varchar`, `text`, a wider `numeric` of the same scale), and
-/// whether it narrows the values it can hold.
-fn type_change(from: &str, to: &str) -> (bool, bool) {
-    let (a, b) = (parse_type(from), parse_type(to));
-    let (a, b) = match (a.0.strip_suffix("[]"), b.0.strip_suffix("[]")) {
-        (Some(x), Some(y)) => ((x.to_string(), a.1), (y.to_string(), b.1)),
-        _ => (a, b),
-    };
-    let text = |t: &str| matches!(t, "text" | "varchar");
-    let int_rank = |t: &str| ["int2", "int4", "int8"].iter().position(|i| *i == t);
-    let (base_a, base_b) = (a.0.as_str(), b.0.as_str());
-    let same_scale = base_a != "numeric" || b.1.is_empty() || scale(&a.1) == scale(&b.1);
-    let coercible = (base_a == base_b && wider(base_a, &a.1, &b.1) && same_scale)
-        || (text(base_a) && base_b == "text")
-        || (base_a == "text" && base_b == "varchar" && b.1.is_empty());
-    let narrows = match (base_a, base_b) {
-        (x, y) if x == y => !wider(x, &a.1, &b.1),
-        (x, "varchar" | "bpchar") if text(x) || x == "bpchar" => !b.1.is_empty(),
-        (x, y) if int_rank(x).is_some() && int_rank(y).is_some() => int_rank(x) > int_rank(y),
-        ("numeric" | "float4" | "float8", y) if int_rank(y).is_some() => true,
-        ("float8", "float4") | ("numeric", "float4" | "float8") => true,
-        ("timestamp" | "timestamptz", "date") => true,
-        _ => false,
-    };
-    (!coercible, narrows)
-}
-
-/// A numeric's scale (`numeric(p)` has none).
-fn scale(modifiers: &[i64]) -> i64 {
-    modifiers.get(1).copied().unwrap_or(0)
-}
-
-/// Whether a type with modifiers `to` holds every value one with `from` does: no modifier is no limit; a
-/// numeric must keep both its digits before the point and its scale.
-fn wider(base: &str, from: &[i64], to: &[i64]) -> bool {
-    match (from, to) {
-        (_, []) => true,
-        ([], _) => false,
-        ([p, ..], [q, ..]) if base == "numeric" => {
-            q - scale(to) >= p - scale(from) && scale(to) >= scale(from)
-        }
-        _ => from.iter().zip(to).all(|(m, n)| m <= n),
-    }
-}
-
-/// A type as `format_type` (or a person) writes it, as its canonical base name and its modifiers:
-/// `character varying(10)` is `("varchar", [10])`.
-fn parse_type(t: &str) -> (String, Vec<i64>) {
-    let t = t.trim().to_ascii_lowercase();
-    let (base, rest) = match t.find('(') {
-        Some(i) => (t[..i].trim().to_string(), &t[i..]),
-        None => (t.clone(), ""),
-    };
-    let close = rest.find(')').unwrap_or(rest.len());
-    let args: Vec<i64> = rest
-        .get(1..close)
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|a| a.trim().parse().ok())
-        .collect();
-    let suffix = &rest[close.min(rest.len())..].trim_start_matches(')');
-    let base = match base.as_str() {
-        "character varying" | "varchar" => "varchar",
-        "character" | "char" | "bpchar" => "bpchar",
-        "integer" | "int" | "int4" => "int4",
-        "bigint" | "int8" => "int8",
-        "smallint" | "int2" => "int2",
-        "decimal" | "numeric" => "numeric",
-        "double precision" | "float8" => "float8",
-        "real" | "float4" => "float4",
-        "timestamp with time zone" | "timestamptz" => "timestamptz",
-        "timestamp without time zone" | "timestamp" => "timestamp",
-        other => other,
-    };
-    (format!("{base}{}", suffix.trim()), args)
 }
 
 /// A name as PostgreSQL writes it: bare when it is a lower-case identifier and no keyword that needs

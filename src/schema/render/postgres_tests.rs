@@ -1052,37 +1052,6 @@ fn names_are_quoted_only_when_postgresql_needs_it() {
 }
 
 #[test]
-fn type_changes_are_told_apart_by_what_they_do_to_rows() {
-    // (rewrites, narrows)
-    for (from, to, expected) in [
-        (
-            "character varying(10)",
-            "character varying(20)",
-            (false, false),
-        ),
-        ("character varying(10)", "text", (false, false)),
-        ("text", "character varying", (false, false)),
-        (
-            "character varying(20)",
-            "character varying(10)",
-            (true, true),
-        ),
-        ("text", "character varying(10)", (true, true)),
-        ("numeric(10,2)", "numeric(12,2)", (false, false)),
-        ("numeric(10,2)", "numeric", (false, false)),
-        ("numeric(10,2)", "numeric(10,3)", (true, true)),
-        ("numeric", "numeric(10,2)", (true, true)),
-        ("integer", "bigint", (true, false)),
-        ("bigint", "integer", (true, true)),
-        ("double precision", "integer", (true, true)),
-        ("text", "integer", (true, false)),
-        ("text[]", "character varying(5)[]", (true, true)),
-    ] {
-        assert_eq!(type_change(from, to), expected, "{from} -> {to}");
-    }
-}
-
-#[test]
 fn an_extension_or_function_with_a_name_to_quote_is_quoted() {
     let mut s = schema(vec![]);
     s.extensions.insert(
