@@ -20,7 +20,7 @@ use thiserror::Error;
 use super::authoring::{prepare_hooks, resolve_heads, write_revision, Generated, NewRevisionArgs};
 use crate::dburl::DatabaseUrl;
 use crate::dialect::postgres::PgConnection;
-use crate::dialect::scratch::{drop_together, Scratch, ScratchError, ScratchServer};
+use crate::dialect::scratch::{drop_together, same, Scratch, ScratchError, ScratchServer};
 use crate::dialect::sqlite::SqliteConnection;
 use crate::dialect::{Access, Connection};
 use crate::direction::Direction;
@@ -642,7 +642,7 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
             let migration = render::plan_from(&current, &desired, &changes, &renames, options);
             let proven = if migration.is_empty() {
                 // Running nothing leaves the current schema, which must then be the declared one.
-                db.verify(&current, &desired, &migration)
+                same(&current, &desired, Direction::Up)
             } else {
                 let _ = to_prove.send((migration.down.clone(), current));
                 db.prove(&migration.up, Direction::Up, &desired)

@@ -79,10 +79,11 @@ fn nulls_not_distinct(alias: &str, version: u32) -> String {
 /// Reads the schema of the database `conn` is connected to.
 pub fn inspect(conn: &mut PgConnection) -> Result<Schema, InspectError> {
     // No JIT: on a large catalog the planner's estimates pass its threshold, and compiling the queries
-    // would take longer than running them.
+    // would take longer than running them. (`jit` is PostgreSQL 11's; a live database may be older.)
     conn.batch(
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = public; \
-         SET LOCAL jit = off",
+         SELECT set_config('jit', 'off', true) \
+         WHERE current_setting('server_version_num')::int >= 110000",
     )?;
     let read = read(conn);
     let end = conn.batch(if read.is_ok() { "COMMIT" } else { "ROLLBACK" });

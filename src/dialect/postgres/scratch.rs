@@ -24,7 +24,9 @@ use crate::dialect::{quote_literal, Connection, DbError, POSTGRESQL};
 use crate::direction::Direction;
 use crate::engine::Engine;
 use crate::runner::{self, BatchFailure};
-use crate::schema::render::{Plan, Step};
+#[cfg(test)]
+use crate::schema::render::Plan;
+use crate::schema::render::Step;
 use crate::schema::Schema;
 use crate::scripts::Scripts;
 
@@ -289,6 +291,7 @@ pub(crate) fn current(
 /// Proves a migration planned from `current`, the schema `db` holds, to `desired`: its upgrade must turn
 /// `db` into exactly `desired`, and its downgrade must turn it back into exactly `current`. `db` is left
 /// at the current schema when the proof holds.
+#[cfg(test)]
 pub fn verify(
     db: &mut ScratchDb,
     current: &Schema,

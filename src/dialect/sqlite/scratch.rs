@@ -26,8 +26,10 @@ use crate::runner;
 pub(crate) use crate::dialect::scratch::ScratchError;
 use crate::dialect::scratch::{first_line, same};
 #[cfg(test)]
+use crate::schema::render::Plan;
+use crate::schema::render::Step;
+#[cfg(test)]
 use crate::schema::render::{plan, Options, Renames};
-use crate::schema::render::{Plan, Step};
 use crate::schema::Schema;
 use crate::scripts::Scripts;
 
@@ -133,6 +135,7 @@ pub fn prove(
 }
 
 /// The proof of [`prove`] for a migration already planned from `current`, the schema `conn` holds.
+#[cfg(test)]
 pub fn verify(
     conn: &mut SqliteConnection,
     current: &Schema,
