@@ -19,7 +19,7 @@ pub enum CommentOn {
         table: ObjectName,
         name: String,
     },
-    /// An enum type.
+    /// An enum type or a domain.
     Type(ObjectName),
     /// A schema (namespace).
     Schema(String),

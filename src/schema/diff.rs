@@ -3,15 +3,16 @@
 //! [`diff`] compares two models object by object (relations and triggers by name, columns by name whatever
 //! their order, constraints by what they say) and lists what is removed, then what is added:
 //!
-//! 1. triggers, then views (dependents first), then indexes, constraints and columns of tables that stay,
-//!    then virtual tables, then tables (referencing tables first) are dropped;
-//! 2. PostgreSQL's schemas, extensions, enum types, sequences and functions are created (or changed), since
-//!    tables, defaults and triggers use them;
+//! 1. triggers and row-level security policies, then views (dependents first), then indexes, constraints
+//!    and columns of tables that stay, then virtual tables, then tables (referencing tables first) are
+//!    dropped;
+//! 2. PostgreSQL's schemas, extensions, enum types, sequences, domains (the domains they are based on first)
+//!    and functions are created (or changed), since tables, defaults and triggers use them;
 //! 3. tables (referenced tables and partitioned parents first), virtual tables, then columns, constraints and
 //!    options of tables that stay, then indexes, then views (the views they read first; a materialized view
-//!    with its indexes), then triggers are created, and comments set;
-//! 4. functions, sequences, enum types, extensions and schemas that go are dropped last, once nothing that
-//!    used them is left.
+//!    with its indexes), then triggers and policies are created (or altered), and comments set;
+//! 4. functions, domains, sequences, enum types, extensions and schemas that go are dropped last, once
+//!    nothing that used them is left.
 //!
 //! Removing everything first means nothing added ever depends on something about to go, and a dropped
 //! table's foreign keys are gone before what they reference. An object whose definition changed (a view,
@@ -31,11 +32,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::comment::CommentOn;
 use super::constraint::{Check, Exclusion, ForeignKey, PrimaryKey, Unique};
+use super::domain::Domain;
 use super::enum_type::EnumType;
 use super::extension::Extension;
 use super::function::Function;
 use super::index::Index;
 use super::name::ObjectName;
+use super::policy::{Policy, RowSecurity};
 use super::sequence::Sequence;
 use super::table::{Column, ColumnValue, Table, TableOptions};
 use super::trigger::Trigger;
@@ -58,6 +61,13 @@ pub enum Change {
     AlterEnum {
         from: EnumType,
         to: EnumType,
+    },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    /// The default, NOT NULL or checks changed; a new base type or collation is a drop and a create.
+    AlterDomain {
+        from: Domain,
+        to: Domain,
     },
     /// A new sequence is created unowned; its `OWNED BY` is an [`Change::AlterSequence`] after its table.
     CreateSequence(Sequence),
@@ -117,6 +127,19 @@ pub enum Change {
     DropVirtualTable(VirtualTable),
     CreateTrigger(Trigger),
     DropTrigger(Trigger),
+    /// Row-level security enabled, forced or disabled on a table that stays (a new table carries its own).
+    SetRowSecurity {
+        table: ObjectName,
+        from: RowSecurity,
+        to: RowSecurity,
+    },
+    CreatePolicy(Policy),
+    DropPolicy(Policy),
+    /// What `ALTER POLICY` changes (see [`Policy::alterable_to`]); any other change is a drop and a create.
+    AlterPolicy {
+        from: Policy,
+        to: Policy,
+    },
     /// A comment set, changed or removed (`to` is `None`). An object created again has its comment set again.
     SetComment {
         on: CommentOn,
@@ -194,6 +217,50 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         .filter(|t| !kept(t, current))
         .map(|t| Change::CreateTrigger(t.clone()))
         .collect();
+
+    // Policies, as triggers; one `ALTER POLICY` can change stays in place. PostgreSQL refuses to drop or
+    // retype a column a policy reads, so such a policy goes before the column changes and comes back after.
+    let broken = policies_over_changed_columns(current, desired);
+    let alter = |p: &Policy| match desired.policies().get(&p.name) {
+        Some(d)
+            if d != p
+                && !gone.contains(&p.name.on)
+                && !broken.contains(&p.name)
+                && p.alterable_to(d) =>
+        {
+            Some(d)
+        }
+        _ => None,
+    };
+    let policy_kept = |p: &Policy, other: &Schema| {
+        other.policies().get(&p.name) == Some(p)
+            && !gone.contains(&p.name.on)
+            && !broken.contains(&p.name)
+    };
+    let mut policies_added = Vec::new();
+    for p in current.policies().values() {
+        match alter(p) {
+            Some(d) => policies_added.push(Change::AlterPolicy {
+                from: p.clone(),
+                to: d.clone(),
+            }),
+            None if !policy_kept(p, desired) => removed.push(Change::DropPolicy(p.clone())),
+            None => {}
+        }
+    }
+    policies_added.extend(
+        desired
+            .policies()
+            .values()
+            .filter(|p| !policy_kept(p, current))
+            .filter(|p| {
+                current
+                    .policies()
+                    .get(&p.name)
+                    .is_none_or(|c| alter(c).is_none())
+            })
+            .map(|p| Change::CreatePolicy(p.clone())),
+    );
 
     // Views, dependents dropped first and created last.
     let views_gone: BTreeSet<&ObjectName> = current
@@ -304,6 +371,7 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
     changes.extend(indexes_added);
     changes.extend(views_added);
     changes.extend(triggers_added);
+    changes.extend(policies_added);
     // The objects dropped last take their comments with them too.
     let comments = comment_changes(
         current,
@@ -396,6 +464,35 @@ fn retyped_enums<'a>(current: &'a Schema, desired: &Schema) -> Vec<&'a ObjectNam
         .collect()
 }
 
+/// The policies of `current` whose expressions mention a column that is dropped or changes type (as far as
+/// the text tells).
+fn policies_over_changed_columns<'a>(
+    current: &'a Schema,
+    desired: &Schema,
+) -> BTreeSet<&'a super::policy::PolicyName> {
+    let retyped = retyped_enums(current, desired);
+    current
+        .policies()
+        .values()
+        .filter(|p| {
+            let (Some(from), Some(to)) = (current.table(&p.name.on), desired.table(&p.name.on))
+            else {
+                return false;
+            };
+            from.columns
+                .iter()
+                .filter(|c| column_breaks_views(c, to.columns.get(&c.name), &retyped))
+                .any(|c| {
+                    [&p.using, &p.with_check]
+                        .into_iter()
+                        .flatten()
+                        .any(|e| e.mentions(&c.name))
+                })
+        })
+        .map(|p| &p.name)
+        .collect()
+}
+
 /// Whether PostgreSQL refuses to change column `from` into `to` (`None`: dropped) under a view that reads
 /// it: a drop, a new type or collation (an enum type replaced included), or a generated expression, which
 /// is changed by dropping the column and adding it again.
@@ -415,11 +512,12 @@ fn column_breaks_views(from: &Column, to: Option<&Column>, retyped: &[&ObjectNam
 
 /// PostgreSQL's objects outside tables, by where they go in the changes.
 struct ObjectChanges {
-    /// Schemas, extensions, enum types, sequences and functions created or changed, before the tables.
+    /// Schemas, extensions, enum types, sequences, domains and functions created or changed, before the
+    /// tables.
     before: Vec<Change>,
     /// New sequences' `OWNED BY`, once their columns exist.
     owned: Vec<Change>,
-    /// Functions, sequences, enum types, extensions and schemas dropped, after everything else.
+    /// Functions, domains, sequences, enum types, extensions and schemas dropped, after everything else.
     last: Vec<Change>,
 }
 
@@ -505,6 +603,37 @@ fn object_changes(
             Some(_) => {}
         }
     }
+    // Domains: a new base type or collation drops and creates the domain again (which PostgreSQL refuses
+    // while a column is of it); the rest is altered in place.
+    let retyped: BTreeSet<&ObjectName> = current
+        .domains
+        .values()
+        .filter(|d| desired.domains.get(&d.name).is_some_and(|n| d.retyped(n)))
+        .map(|d| &d.name)
+        .collect();
+    for name in domain_order(current, &retyped).into_iter().rev() {
+        before.push(Change::DropDomain(current.domains[name].clone()));
+    }
+    let created: BTreeSet<&ObjectName> = desired
+        .domains
+        .keys()
+        .filter(|n| !current.domains.contains_key(*n) || retyped.contains(n))
+        .collect();
+    for name in domain_order(desired, &created) {
+        before.push(Change::CreateDomain(desired.domains[name].clone()));
+    }
+    for d in desired.domains.values() {
+        match current.domains.get(&d.name) {
+            Some(old) if old != d && !retyped.contains(&d.name) => {
+                before.push(Change::AlterDomain {
+                    from: old.clone(),
+                    to: d.clone(),
+                })
+            }
+            _ => {}
+        }
+    }
+
     for f in desired.functions.values() {
         match current.functions.get(&f.name) {
             None => before.push(Change::CreateFunction(f.clone())),
@@ -521,6 +650,13 @@ fn object_changes(
             .cloned()
             .map(Change::DropFunction),
     );
+    let domains_gone: BTreeSet<&ObjectName> =
+        dropped(&current.domains, &desired.domains, |d| &d.name)
+            .map(|d| &d.name)
+            .collect();
+    for name in domain_order(current, &domains_gone).into_iter().rev() {
+        last.push(Change::DropDomain(current.domains[name].clone()));
+    }
     last.extend(
         dropped(&current.sequences, &desired.sequences, |s| &s.name)
             .filter(|s| !owner_goes(s))
@@ -584,6 +720,7 @@ fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Ve
                 t == table && index.name == *name
             }
             (CommentOn::Type(n), Change::DropEnum(e)) => e.name == *n,
+            (CommentOn::Type(n), Change::DropDomain(d)) => d.name == *n,
             (CommentOn::Type(n), Change::AlterEnum { from, to }) => {
                 from.name == *n && !labels_only_added(from, to)
             }
@@ -700,6 +837,13 @@ fn table_changes(
             to: to.options,
         });
     }
+    if from.row_security != to.row_security {
+        added.push(Change::SetRowSecurity {
+            table: name.clone(),
+            from: from.row_security,
+            to: to.row_security,
+        });
+    }
     (removed, added, indexes)
 }
 
@@ -782,6 +926,19 @@ fn table_order<'a>(schema: &Schema, names: &BTreeSet<&'a ObjectName>) -> Vec<&'a
             })
             .filter(|r| r != name)
             .collect()
+    })
+}
+
+/// `names` (domains of `schema`) ordered so that a domain comes after the domain it is based on.
+fn domain_order<'a>(schema: &Schema, names: &BTreeSet<&'a ObjectName>) -> Vec<&'a ObjectName> {
+    topological(names, |name| match schema.domains.get(name) {
+        Some(d) => schema
+            .domains
+            .keys()
+            .filter(|other| *other != name && is_type(&d.base, other))
+            .cloned()
+            .collect(),
+        None => Vec::new(),
     })
 }
 
@@ -965,6 +1122,13 @@ mod tests {
                 Change::DropFunction(f) => format!("drop function {}", f.name),
                 Change::ReplaceFunction { to, .. } => format!("replace function {}", to.name),
                 Change::SetComment { on, to, .. } => format!("comment on {on:?}: {to:?}"),
+                Change::CreateDomain(d) => format!("create domain {}", d.name),
+                Change::DropDomain(d) => format!("drop domain {}", d.name),
+                Change::AlterDomain { to, .. } => format!("alter domain {}", to.name),
+                Change::SetRowSecurity { table, .. } => format!("set row security of {table}"),
+                Change::CreatePolicy(p) => format!("create policy {}", p.name.name),
+                Change::DropPolicy(p) => format!("drop policy {}", p.name.name),
+                Change::AlterPolicy { to, .. } => format!("alter policy {}", to.name.name),
             })
             .collect()
     }

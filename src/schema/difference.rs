@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::comment::CommentOn;
 use super::diff::{diff, Change, Constraint};
-use super::{Column, Columns, Index, ObjectName, Schema, Table, Trigger, View, VirtualTable};
+use super::{
+    Column, Columns, Index, ObjectName, Policy, Schema, Table, Trigger, View, VirtualTable,
+};
 
 /// How the schema a step gave differs from the one it should have given, for one object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,6 +59,7 @@ enum Definition<'a> {
     VirtualTable(&'a VirtualTable),
     Index(&'a Index),
     Trigger(&'a Trigger),
+    Policy(&'a Policy),
     /// Objects that the diff never drops and creates again for a dependency's sake.
     Other,
 }
@@ -141,6 +144,17 @@ fn describe(change: &Change) -> (Deviation, String, Definition<'_>) {
         Change::CreateEnum(e) => (Leaves, format!("type {}", e.name), Other),
         Change::DropEnum(e) => (Lacks, format!("type {}", e.name), Other),
         Change::AlterEnum { to, .. } => (Changes, format!("type {}", to.name), Other),
+        Change::CreateDomain(d) => (Leaves, format!("domain {}", d.name), Other),
+        Change::DropDomain(d) => (Lacks, format!("domain {}", d.name), Other),
+        Change::AlterDomain { to, .. } => (Changes, format!("domain {}", to.name), Other),
+        Change::SetRowSecurity { table, .. } => (
+            Changes,
+            format!("row-level security of table {table}"),
+            Other,
+        ),
+        Change::CreatePolicy(p) => (Leaves, policy_name(p), Definition::Policy(p)),
+        Change::DropPolicy(p) => (Lacks, policy_name(p), Definition::Policy(p)),
+        Change::AlterPolicy { to, .. } => (Changes, policy_name(to), Other),
         Change::CreateSequence(s) => (Leaves, format!("sequence {}", s.name), Other),
         Change::DropSequence(s) => (Lacks, format!("sequence {}", s.name), Other),
         Change::AlterSequence { to, .. } => (Changes, format!("sequence {}", to.name), Other),
@@ -217,6 +231,10 @@ fn view_name(v: &View) -> String {
         "view"
     };
     format!("{kind} {}", v.name)
+}
+
+fn policy_name(p: &Policy) -> String {
+    format!("policy {} on {}", p.name.name, p.name.on)
 }
 
 fn trigger_name(t: &Trigger) -> String {

@@ -11,8 +11,8 @@
 //! - [`name`]: how objects are named and keyed;
 //! - [`table`]: tables, columns and storage options; [`constraint`]: keys, unique, check, foreign keys,
 //!   exclusion; [`index`]: indexes; [`view`], [`trigger`], [`virtual_table`]: the other relations' objects;
-//! - PostgreSQL's objects outside tables: [`enum_type`], [`sequence`], [`function`], [`extension`], and
-//!   [`comment`]s on any of them;
+//! - PostgreSQL's objects outside tables: [`enum_type`], [`domain`], [`sequence`], [`function`],
+//!   [`extension`], and [`comment`]s on any of them; a table's row-level security [`policy`]s;
 //! - [`tokens`]: SQL text as comparable tokens; [`sqlite_ddl`]: what SQLite keeps only in CREATE text;
 //!   [`rewrite`]: which defaults and type changes make PostgreSQL rewrite a table;
 //! - [`diff`]: the ordered changes from one model to another; [`difference`]: how two models differ, object by
@@ -23,11 +23,13 @@ pub mod comment;
 pub mod constraint;
 pub mod diff;
 pub mod difference;
+pub mod domain;
 pub mod enum_type;
 pub mod extension;
 pub mod function;
 pub mod index;
 pub mod name;
+pub mod policy;
 pub mod render;
 pub mod rewrite;
 pub mod sequence;
@@ -49,11 +51,13 @@ pub use comment::CommentOn;
 pub use constraint::{
     Check, Conflict, Deferrable, Exclusion, FkAction, ForeignKey, KeyColumn, PrimaryKey, Unique,
 };
+pub use domain::{Domain, DomainCheck};
 pub use enum_type::EnumType;
 pub use extension::Extension;
 pub use function::{Function, FunctionName};
 pub use index::{Index, IndexKey, IndexPart};
 pub use name::ObjectName;
+pub use policy::{Policy, PolicyCommand, PolicyName, RowSecurity};
 pub use sequence::Sequence;
 pub use table::{
     Column, ColumnValue, Columns, Identity, PartitionOf, Storage, Table, TableOptions,
@@ -70,10 +74,13 @@ pub struct Schema {
     pub engine: Engine,
     relations: BTreeMap<ObjectName, Relation>,
     triggers: BTreeMap<TriggerName, Trigger>,
+    /// Row-level security policies, keyed by their table then name; PostgreSQL only.
+    policies: BTreeMap<PolicyName, Policy>,
     /// The namespaces besides the ones every database has (`public` included: an empty database has it).
     pub schemas: BTreeSet<String>,
     pub extensions: BTreeMap<String, Extension>,
     pub enums: BTreeMap<ObjectName, EnumType>,
+    pub domains: BTreeMap<ObjectName, Domain>,
     pub sequences: BTreeMap<ObjectName, Sequence>,
     pub functions: BTreeMap<FunctionName, Function>,
     pub comments: BTreeMap<CommentOn, String>,
@@ -108,6 +115,8 @@ pub enum ModelError {
     DuplicateName(String),
     #[error("trigger '{trigger}' is on '{on}', which is not a table or view of the schema")]
     TriggerWithoutRelation { trigger: String, on: String },
+    #[error("policy '{policy}' is on '{on}', which is not a table of the schema")]
+    PolicyWithoutTable { policy: String, on: String },
 }
 
 impl Schema {
@@ -116,9 +125,11 @@ impl Schema {
             engine,
             relations: BTreeMap::new(),
             triggers: BTreeMap::new(),
+            policies: BTreeMap::new(),
             schemas: BTreeSet::new(),
             extensions: BTreeMap::new(),
             enums: BTreeMap::new(),
+            domains: BTreeMap::new(),
             sequences: BTreeMap::new(),
             functions: BTreeMap::new(),
             comments: BTreeMap::new(),
@@ -152,6 +163,26 @@ impl Schema {
         }
         self.triggers.insert(trigger.name.clone(), trigger);
         Ok(())
+    }
+
+    /// Adds a row-level security policy on a table already in the schema.
+    pub fn add_policy(&mut self, policy: Policy) -> Result<(), ModelError> {
+        if self.table(&policy.name.on).is_none() {
+            return Err(ModelError::PolicyWithoutTable {
+                policy: policy.name.name.clone(),
+                on: policy.name.on.to_string(),
+            });
+        }
+        if self.policies.contains_key(&policy.name) {
+            return Err(ModelError::DuplicateName(policy.name.name.clone()));
+        }
+        self.policies.insert(policy.name.clone(), policy);
+        Ok(())
+    }
+
+    /// Every policy, keyed by the table each is on, then by name.
+    pub fn policies(&self) -> &BTreeMap<PolicyName, Policy> {
+        &self.policies
     }
 
     /// Every relation, in name order.
@@ -204,6 +235,7 @@ impl Schema {
         let mut kept = self.clone();
         kept.relations.retain(|name, _| !dropped(name));
         kept.triggers.retain(|t, _| !dropped(&t.on));
+        kept.policies.retain(|p, _| !dropped(&p.on));
         kept.sequences
             .retain(|_, s| !s.owned_by.as_ref().is_some_and(|(table, _)| dropped(table)));
         kept.comments.retain(|on, _| match on {

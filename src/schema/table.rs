@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::constraint::{Check, Conflict, Exclusion, ForeignKey, PrimaryKey, Unique};
 use super::index::Index;
 use super::name::ObjectName;
+use super::policy::RowSecurity;
 use super::tokens::Sql;
 use super::ModelError;
 
@@ -28,6 +29,8 @@ pub struct Table {
     /// The parent and bounds of a PostgreSQL partition, whose columns, keys and indexes come from the
     /// parent (the model of a partition holds only what it adds).
     pub partition_of: Option<PartitionOf>,
+    /// PostgreSQL's row-level security switches; off on SQLite. The policies are the schema's.
+    pub row_security: RowSecurity,
 }
 
 /// What a PostgreSQL partition is a partition of.
@@ -53,6 +56,7 @@ impl Table {
             options,
             partition_by: None,
             partition_of: None,
+            row_security: RowSecurity::default(),
         }
     }
 }

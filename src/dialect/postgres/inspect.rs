@@ -5,8 +5,8 @@
 //! Every namespace but the system ones (`pg_catalog`, `information_schema`, `pg_toast*`, `pg_temp_*`) is
 //! read. What an extension owns (`pg_depend` type `e`) belongs to the extension and never appears, and
 //! neither does what PostgreSQL makes on its own: the index behind a key, the sequence behind an identity
-//! column, what a partition inherits from its parent. Anything else the model cannot hold (domains, rules,
-//! policies, plain inheritance, …) is an error naming it: a schema that silently left something out would
+//! column, what a partition inherits from its parent. Anything else the model cannot hold (composite types,
+//! rules, plain inheritance, …) is an error naming it: a schema that silently left something out would
 //! make a diff that drops it.
 //!
 //! The catalogs are read in one read-only snapshot with `search_path` set to `public` alone, so names
@@ -21,10 +21,11 @@ use crate::dialect::{Connection, DbError, Row};
 use crate::engine::Engine;
 use crate::schema::tokens::LexError;
 use crate::schema::{
-    Check, Column, ColumnValue, Columns, CommentOn, Deferrable, EnumType, Exclusion, Extension,
-    FkAction, ForeignKey, Function, FunctionName, Identity, Index, IndexKey, IndexPart, KeyColumn,
-    ModelError, ObjectName, PartitionOf, PrimaryKey, Schema, Sequence, Sql, Storage, Table,
-    TableOptions, Trigger, TriggerName, Unique, View,
+    Check, Column, ColumnValue, Columns, CommentOn, Deferrable, Domain, DomainCheck, EnumType,
+    Exclusion, Extension, FkAction, ForeignKey, Function, FunctionName, Identity, Index, IndexKey,
+    IndexPart, KeyColumn, ModelError, ObjectName, PartitionOf, Policy, PolicyCommand, PolicyName,
+    PrimaryKey, RowSecurity, Schema, Sequence, Sql, Storage, Table, TableOptions, Trigger,
+    TriggerName, Unique, View,
 };
 
 #[derive(Debug, Error)]
@@ -102,10 +103,12 @@ fn read(conn: &mut PgConnection) -> Result<Schema, InspectError> {
     namespaces(conn, &mut schema)?;
     extensions(conn, &mut schema)?;
     types(conn, &mut schema)?;
+    domains(conn, &mut schema)?;
     let relations = relations(conn, &mut schema)?;
     constraints(conn, &mut schema, &relations, version)?;
     indexes(conn, &mut schema, &relations, version)?;
     triggers(conn, &mut schema, &relations)?;
+    policies(conn, &mut schema, &relations)?;
     functions(conn, &mut schema)?;
     sequences(conn, &mut schema)?;
     Ok(schema)
@@ -185,26 +188,12 @@ fn unsupported_objects(conn: &mut PgConnection) -> Result<(), InspectError> {
     const USER_MADE: &str = "o.oid >= 16384 AND ";
     let relation = "n.nspname || '.' || c.relname";
     let in_class = in_user("pg_class", "c", "relnamespace");
-    let queries: [(&'static str, String); 18] = [
+    let queries: [(&'static str, String); 16] = [
         (
             "rule",
             format!(
                 "SELECT {relation} || '.' || r.rulename FROM pg_rewrite r \
                  JOIN pg_class c ON c.oid = r.ev_class {in_class} AND r.rulename <> '_RETURN'"
-            ),
-        ),
-        (
-            "row-level security policy",
-            format!(
-                "SELECT {relation} || '.' || p.polname FROM pg_policy p \
-                 JOIN pg_class c ON c.oid = p.polrelid {in_class}"
-            ),
-        ),
-        (
-            "row-level security of table",
-            format!(
-                "SELECT {relation} FROM pg_class c {in_class} \
-                 AND (c.relrowsecurity OR c.relforcerowsecurity)"
             ),
         ),
         (
@@ -302,7 +291,8 @@ fn extensions(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), Inspec
     Ok(())
 }
 
-/// Enum types; any other type a user made (domain, composite, range, base) is refused. Array types and the
+/// Enum types; domains are read on their own, and any other type a user made (composite, range, base) is
+/// refused. Array types and the
 /// row types of tables come with their element and table.
 fn types(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
     let rows = conn.query(&format!(
@@ -333,13 +323,84 @@ fn types(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectErro
                 schema.enums.insert(name.clone(), EnumType { name, labels });
                 continue;
             }
-            "d" => "domain",
+            "d" => continue,
             "c" => "composite type",
             "r" => "range type",
             "p" => "pseudo-type",
             _ => "base type",
         };
         return Err(unsupported(kind, name));
+    }
+    Ok(())
+}
+
+/// Domains with their checks and comments. A comment on a domain's check has no place in the model, and is
+/// refused.
+fn domains(conn: &mut PgConnection, schema: &mut Schema) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, \
+           CASE WHEN t.typcollation <> b.typcollation THEN \
+             CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname) \
+               ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END END, \
+           ds.description, \
+           coalesce((SELECT json_agg(json_build_array(k.conname, pg_get_constraintdef(k.oid, true), \
+               NOT k.convalidated, kd.description IS NOT NULL) ORDER BY k.conname) \
+             FROM pg_constraint k LEFT JOIN pg_description kd ON kd.objoid = k.oid \
+               AND kd.classoid = 'pg_constraint'::regclass \
+             WHERE k.contypid = t.oid AND k.contype = 'c'), '[]')::text \
+         FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+         JOIN pg_type b ON b.oid = t.typbasetype \
+         LEFT JOIN pg_collation co ON co.oid = t.typcollation \
+         LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace \
+         {comment} \
+         WHERE t.typtype = 'd' AND {USER_NAMESPACE} AND {}",
+        not_extension_owned("pg_type", "t.oid"),
+        comment = comment_join("t.oid", "pg_type", "0"),
+    ))?;
+    for row in &rows {
+        let name = name_at(row, 0);
+        let checks: Vec<(String, String, bool, bool)> = serde_json::from_str(text(row, 7))
+            .map_err(|_| InspectError::Catalog {
+                what: "a domain's checks",
+                value: text(row, 7).to_string(),
+            })?;
+        let mut domain = Domain {
+            name: name.clone(),
+            base: text(row, 2).to_string(),
+            collation: opt(row, 5),
+            default: opt(row, 4)
+                .map(|d| sql("domain default of", &name, &d))
+                .transpose()?,
+            not_null: flag(row, 3),
+            checks: Default::default(),
+        };
+        for (check, definition, not_valid, commented) in checks {
+            let label = format!("{name}.{check}");
+            if commented {
+                return Err(unsupported("comment on a domain's check", label));
+            }
+            let definition = match not_valid {
+                true => definition
+                    .trim_end()
+                    .trim_end_matches("NOT VALID")
+                    .trim_end(),
+                false => definition.as_str(),
+            };
+            let definition = sql("domain check", &label, definition)?;
+            domain.checks.insert(
+                check,
+                DomainCheck {
+                    definition,
+                    not_valid,
+                },
+            );
+        }
+        if let Some(comment) = opt(row, 6) {
+            schema
+                .comments
+                .insert(CommentOn::Type(name.clone()), comment);
+        }
+        schema.domains.insert(name, domain);
     }
     Ok(())
 }
@@ -363,7 +424,8 @@ fn relations(
            CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END, \
            ds.description, \
            c.reloptions IS NOT NULL OR c.reltablespace <> 0 \
-             OR (c.relkind IN ('r', 'p', 'm') AND c.relreplident <> 'd') \
+             OR (c.relkind IN ('r', 'p', 'm') AND c.relreplident <> 'd'), \
+           c.relrowsecurity, c.relforcerowsecurity \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
          LEFT JOIN pg_class p ON p.oid = i.inhparent \
@@ -426,6 +488,10 @@ fn relations(
             if let Some(key) = opt(row, 6) {
                 table.partition_by = Some(sql("table", &name, &key)?);
             }
+            table.row_security = RowSecurity {
+                enabled: flag(row, 13),
+                forced: flag(row, 14),
+            };
             if partition {
                 table.partition_of = Some(PartitionOf {
                     parent: name_at(row, 7),
@@ -803,6 +869,68 @@ fn triggers(
                 .insert(CommentOn::Trigger(name.clone()), comment);
         }
         schema.add_trigger(Trigger { name, definition })?;
+    }
+    Ok(())
+}
+
+/// Row-level security policies, their roles by name (`public` for PUBLIC). A comment on a policy has no
+/// place in the model, and is refused.
+fn policies(
+    conn: &mut PgConnection,
+    schema: &mut Schema,
+    relations: &HashMap<String, Rel>,
+) -> Result<(), InspectError> {
+    let rows = conn.query(&format!(
+        "SELECT p.polrelid, p.polname, p.polpermissive, p.polcmd, \
+           array_to_json(ARRAY(SELECT CASE WHEN r.oid = 0 THEN 'public' \
+             ELSE (SELECT a.rolname FROM pg_roles a WHERE a.oid = r.oid) END \
+             FROM unnest(p.polroles) r(oid) ORDER BY 1))::text, \
+           pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), \
+           ds.description IS NOT NULL \
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         {comment} \
+         WHERE {USER_NAMESPACE} \
+         ORDER BY p.polrelid, p.polname",
+        comment = comment_join("p.oid", "pg_policy", "0"),
+    ))?;
+    for row in &rows {
+        let Some(rel) = relations.get(text(row, 0)) else {
+            continue;
+        };
+        let label = format!("{}.{}", rel.name, text(row, 1));
+        if flag(row, 7) {
+            return Err(unsupported("comment on a row-level security policy", label));
+        }
+        let command = match text(row, 3) {
+            "*" => PolicyCommand::All,
+            "r" => PolicyCommand::Select,
+            "a" => PolicyCommand::Insert,
+            "w" => PolicyCommand::Update,
+            "d" => PolicyCommand::Delete,
+            other => {
+                return Err(InspectError::Catalog {
+                    what: "a policy's command",
+                    value: other.to_string(),
+                })
+            }
+        };
+        let expression = |i: usize| {
+            opt(row, i)
+                .map(|e| sql("row-level security policy", &label, &e))
+                .transpose()
+        };
+        schema.add_policy(Policy {
+            name: PolicyName {
+                on: rel.name.clone(),
+                name: text(row, 1).to_string(),
+            },
+            permissive: flag(row, 2),
+            command,
+            roles: names(row, 4, "a policy's roles")?,
+            using: expression(5)?,
+            with_check: expression(6)?,
+        })?;
     }
     Ok(())
 }
@@ -1321,6 +1449,62 @@ mod tests {
     }
 
     #[test]
+    fn domains_and_policies_written_two_ways_read_back_equal() {
+        let one = "CREATE DOMAIN posint AS int DEFAULT 1 NOT NULL CHECK (VALUE > 0);
+            CREATE TABLE t (id posint, owner text);
+            ALTER TABLE t ENABLE ROW LEVEL SECURITY;
+            CREATE POLICY p ON t FOR SELECT USING (owner = current_user);";
+        let two = "create domain public.posint as integer not null default (1)
+              constraint posint_check check ((value > (0)));
+            create table public.t (id public.posint, owner text);
+            alter table public.t enable row level security;
+            create policy p on public.t as permissive for select to public
+              using ((owner = CURRENT_USER));";
+        let (Some(a), Some(b)) = (schema_of(one), schema_of(two)) else {
+            return;
+        };
+        assert_eq!(a, b);
+        let posint = &a.domains[&public("posint")];
+        assert_eq!(
+            (
+                posint.base.as_str(),
+                posint.not_null,
+                posint.default.clone()
+            ),
+            ("integer", true, Some(pg("1")))
+        );
+        assert_eq!(posint.checks.keys().collect::<Vec<_>>(), ["posint_check"]);
+        let t = a.table(&public("t")).unwrap();
+        // A column of a domain reads as the domain, not its base type.
+        assert_eq!(
+            t.columns.get("id").unwrap().data_type.as_deref(),
+            Some("posint")
+        );
+        assert_eq!(
+            t.row_security,
+            RowSecurity {
+                enabled: true,
+                forced: false
+            }
+        );
+        let p = a.policies().values().next().unwrap();
+        assert_eq!(
+            (
+                p.command,
+                p.permissive,
+                p.roles.clone(),
+                p.with_check.clone()
+            ),
+            (
+                PolicyCommand::Select,
+                true,
+                vec!["public".to_string()],
+                None
+            )
+        );
+    }
+
+    #[test]
     fn what_an_extension_owns_is_not_listed() {
         let available = |name: &str| {
             let server = test_server()?;
@@ -1355,7 +1539,6 @@ mod tests {
             return;
         };
         let cases = [
-            ("CREATE DOMAIN posint AS int CHECK (VALUE > 0)", "domain", "public.posint"),
             ("CREATE TYPE pair AS (a int, b int)", "composite type", "public.pair"),
             ("CREATE TYPE floats AS RANGE (subtype = float8)", "range type", "public.floats"),
             (
@@ -1364,13 +1547,15 @@ mod tests {
                 "public.t.r",
             ),
             (
-                "CREATE TABLE t (x int); ALTER TABLE t ENABLE ROW LEVEL SECURITY",
-                "row-level security of table",
-                "public.t",
+                "CREATE DOMAIN posint AS int CONSTRAINT positive CHECK (VALUE > 0); \
+                 COMMENT ON CONSTRAINT positive ON DOMAIN posint IS 'no'",
+                "comment on a domain's check",
+                "public.posint.positive",
             ),
             (
-                "CREATE TABLE t (x int); CREATE POLICY p ON t USING (x > 0)",
-                "row-level security policy",
+                "CREATE TABLE t (x int); CREATE POLICY p ON t USING (x > 0); \
+                 COMMENT ON POLICY p ON t IS 'no'",
+                "comment on a row-level security policy",
                 "public.t.p",
             ),
             (

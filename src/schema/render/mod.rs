@@ -394,6 +394,11 @@ pub enum Hazard {
     },
     /// PostgreSQL writes every row of the table again, under an exclusive lock.
     RewritesTable { table: ObjectName },
+    /// The domain becomes NOT NULL: fails where a column of it holds NULL.
+    DomainNotNull { domain: ObjectName },
+    /// A new CHECK on a domain (`check` as PostgreSQL writes it, `CHECK (…)`): fails where a column of it
+    /// holds a value that does not pass.
+    NewDomainCheck { domain: ObjectName, check: String },
 }
 
 impl Hazard {
@@ -456,6 +461,14 @@ impl fmt::Display for Hazard {
                     .map(|l| format!("'{l}'"))
                     .collect::<Vec<_>>()
                     .join(", ")
+            ),
+            Hazard::DomainNotNull { domain } => write!(
+                f,
+                "makes domain {domain} NOT NULL: fails if a column of it holds NULL"
+            ),
+            Hazard::NewDomainCheck { domain, check } => write!(
+                f,
+                "adds {check} to domain {domain}: fails if a column of it holds a value that does not pass"
             ),
             Hazard::RewritesTable { table } => write!(
                 f,

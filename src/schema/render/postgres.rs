@@ -24,9 +24,9 @@ use crate::schema::diff::{is_type, labels_only_added, Change, Constraint};
 use crate::schema::rewrite;
 use crate::schema::tokens::Token;
 use crate::schema::{
-    Check, Column, ColumnValue, CommentOn, Deferrable, EnumType, Exclusion, ForeignKey, Function,
-    Identity, Index, IndexKey, KeyColumn, ObjectName, PrimaryKey, Relation, Schema, Sequence, Sql,
-    Table, TableOptions, Unique, View,
+    Check, Column, ColumnValue, CommentOn, Deferrable, Domain, EnumType, Exclusion, ForeignKey,
+    Function, Identity, Index, IndexKey, KeyColumn, ObjectName, Policy, PrimaryKey, Relation,
+    RowSecurity, Schema, Sequence, Sql, Table, TableOptions, Unique, View,
 };
 
 /// The `lock_timeout` of online steps: a statement waiting longer than this for its lock gives up, so a
@@ -131,6 +131,7 @@ impl Renderer<'_> {
             Change::CreateSchema(_)
             | Change::CreateExtension(_)
             | Change::CreateEnum(_)
+            | Change::CreateDomain(_)
             | Change::CreateSequence(_)
             | Change::CreateFunction(_)
             | Change::ReplaceFunction { .. } => false,
@@ -241,7 +242,28 @@ impl Renderer<'_> {
             Change::ReplaceFunction { to, .. } => one(create_function(to)),
             Change::DropFunction(f) => one(drop_function(f)),
             Change::CreateTable(t) if self.cx.table_renamed_from(&t.name) => vec![],
-            Change::CreateTable(t) => one(create_table(t)),
+            Change::CreateTable(t) => {
+                let mut statements = vec![create_table(t)];
+                statements.extend(row_security(
+                    &t.name,
+                    RowSecurity::default(),
+                    t.row_security,
+                ));
+                vec![step(statements, vec![])]
+            }
+            Change::CreateDomain(d) => vec![step(create_domain(d), vec![])],
+            Change::DropDomain(d) => one(format!("DROP DOMAIN {}", name(&d.name))),
+            Change::AlterDomain { from, to } => vec![alter_domain(from, to)],
+            Change::SetRowSecurity { table, from, to } => {
+                vec![step(row_security(table, *from, *to), vec![])]
+            }
+            Change::CreatePolicy(p) => one(create_policy(p)),
+            Change::DropPolicy(p) => one(format!(
+                "DROP POLICY {} ON {}",
+                ident(&p.name.name),
+                name(&p.name.on)
+            )),
+            Change::AlterPolicy { from, to } => one(alter_policy(from, to)),
             Change::DropTable(t) => match self.cx.table_renamed_to(&t.name) {
                 Some(new) => vec![step(self.rename_table(t, new), vec![])],
                 None => vec![step(
@@ -749,7 +771,12 @@ impl Renderer<'_> {
             CommentOn::Index { table, name: index } => {
                 format!("INDEX {}", index_name(table, index))
             }
-            CommentOn::Type(n) => format!("TYPE {}", name(n)),
+            CommentOn::Type(n) => {
+                let domain = self.cx.desired.domains.contains_key(n)
+                    || self.cx.current.domains.contains_key(n);
+                let kind = if domain { "DOMAIN" } else { "TYPE" };
+                format!("{kind} {}", name(n))
+            }
             CommentOn::Schema(s) => format!("SCHEMA {}", ident(s)),
             CommentOn::Constraint { table, name: c } => {
                 format!("CONSTRAINT {} ON {}", ident(c), name(table))
@@ -1338,6 +1365,170 @@ fn create_view(view: &View) -> String {
         name(&view.name),
         view.query.text().trim_end_matches(';').trim()
     )
+}
+
+/// `CREATE DOMAIN` with its checks; one `NOT VALID` (which `CREATE DOMAIN` cannot say) is added after it,
+/// in the same step.
+fn create_domain(d: &Domain) -> Vec<String> {
+    let mut sql = format!("CREATE DOMAIN {} AS {}", name(&d.name), d.base);
+    if let Some(c) = &d.collation {
+        sql.push_str(&format!(" COLLATE {}", collation(c)));
+    }
+    if let Some(default) = &d.default {
+        sql.push_str(&format!(" DEFAULT {}", default.text()));
+    }
+    if d.not_null {
+        sql.push_str(" NOT NULL");
+    }
+    for (check, c) in d.checks.iter().filter(|(_, c)| !c.not_valid) {
+        sql.push_str(&format!(
+            "\n    CONSTRAINT {} {}",
+            ident(check),
+            c.definition.text()
+        ));
+    }
+    let mut statements = vec![sql];
+    for (check, c) in d.checks.iter().filter(|(_, c)| c.not_valid) {
+        statements.push(format!(
+            "ALTER DOMAIN {} ADD CONSTRAINT {} {} NOT VALID",
+            name(&d.name),
+            ident(check),
+            c.definition.text()
+        ));
+    }
+    statements
+}
+
+/// A domain's default, NOT NULL and checks changed in place: checks that go or change dropped first, new
+/// ones added last, each of those and a new NOT NULL marked, since every column of the domain is checked.
+fn alter_domain(from: &Domain, to: &Domain) -> Step {
+    let at = format!("ALTER DOMAIN {}", name(&to.name));
+    let mut statements = Vec::new();
+    let mut hazards = Vec::new();
+    for (check, _) in from
+        .checks
+        .iter()
+        .filter(|(n, c)| to.checks.get(*n) != Some(c))
+    {
+        statements.push(format!("{at} DROP CONSTRAINT {}", ident(check)));
+    }
+    if from.not_null && !to.not_null {
+        statements.push(format!("{at} DROP NOT NULL"));
+    }
+    if from.default != to.default {
+        statements.push(match &to.default {
+            Some(d) => format!("{at} SET DEFAULT {}", d.text()),
+            None => format!("{at} DROP DEFAULT"),
+        });
+    }
+    if !from.not_null && to.not_null {
+        statements.push(format!("{at} SET NOT NULL"));
+        hazards.push(Hazard::DomainNotNull {
+            domain: to.name.clone(),
+        });
+    }
+    for (check, c) in to
+        .checks
+        .iter()
+        .filter(|(n, c)| from.checks.get(*n) != Some(c))
+    {
+        let not_valid = if c.not_valid { " NOT VALID" } else { "" };
+        statements.push(format!(
+            "{at} ADD CONSTRAINT {} {}{not_valid}",
+            ident(check),
+            c.definition.text()
+        ));
+        if !c.not_valid {
+            hazards.push(Hazard::NewDomainCheck {
+                domain: to.name.clone(),
+                check: c.definition.text().to_string(),
+            });
+        }
+    }
+    step(statements, hazards)
+}
+
+/// The `ALTER TABLE`s that turn row-level security `from` into `to`.
+fn row_security(table: &ObjectName, from: RowSecurity, to: RowSecurity) -> Vec<String> {
+    let mut statements = Vec::new();
+    if from.enabled != to.enabled {
+        let verb = if to.enabled { "ENABLE" } else { "DISABLE" };
+        statements.push(format!(
+            "ALTER TABLE {} {verb} ROW LEVEL SECURITY",
+            name(table)
+        ));
+    }
+    if from.forced != to.forced {
+        let verb = if to.forced { "FORCE" } else { "NO FORCE" };
+        statements.push(format!(
+            "ALTER TABLE {} {verb} ROW LEVEL SECURITY",
+            name(table)
+        ));
+    }
+    statements
+}
+
+/// A policy's roles, `PUBLIC` for every role.
+fn policy_roles(p: &Policy) -> String {
+    p.roles
+        .iter()
+        .map(|r| {
+            if r == "public" {
+                "PUBLIC".to_string()
+            } else {
+                ident(r)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE POLICY`, leaving out what is the default (`AS PERMISSIVE`, `FOR ALL`, `TO PUBLIC`).
+fn create_policy(p: &Policy) -> String {
+    let mut sql = format!(
+        "CREATE POLICY {} ON {}",
+        ident(&p.name.name),
+        name(&p.name.on)
+    );
+    if !p.permissive {
+        sql.push_str(" AS RESTRICTIVE");
+    }
+    if p.command != crate::schema::PolicyCommand::All {
+        sql.push_str(&format!(" FOR {}", p.command.sql()));
+    }
+    if p.roles != ["public"] {
+        sql.push_str(&format!(" TO {}", policy_roles(p)));
+    }
+    if let Some(e) = &p.using {
+        sql.push_str(&format!(" USING {}", parenthesised(e)));
+    }
+    if let Some(e) = &p.with_check {
+        sql.push_str(&format!(" WITH CHECK {}", parenthesised(e)));
+    }
+    sql
+}
+
+/// `ALTER POLICY` with what changed (see [`Policy::alterable_to`]).
+fn alter_policy(from: &Policy, to: &Policy) -> String {
+    let mut sql = format!(
+        "ALTER POLICY {} ON {}",
+        ident(&to.name.name),
+        name(&to.name.on)
+    );
+    if from.roles != to.roles {
+        sql.push_str(&format!(" TO {}", policy_roles(to)));
+    }
+    if let Some(e) = to.using.as_ref().filter(|_| from.using != to.using) {
+        sql.push_str(&format!(" USING {}", parenthesised(e)));
+    }
+    if let Some(e) = to
+        .with_check
+        .as_ref()
+        .filter(|_| from.with_check != to.with_check)
+    {
+        sql.push_str(&format!(" WITH CHECK {}", parenthesised(e)));
+    }
+    sql
 }
 
 fn create_enum(e: &EnumType, as_name: &ObjectName) -> String {

@@ -3,8 +3,8 @@ use crate::engine::Engine;
 use crate::schema::render::{plan, ColumnRename, Plan, TableRename};
 use crate::schema::Storage;
 use crate::schema::{
-    Check, Columns, Deferrable, Exclusion, Extension, FkAction, IndexPart, PartitionOf, PrimaryKey,
-    Trigger, TriggerName, Unique,
+    Check, Columns, Deferrable, DomainCheck, Exclusion, Extension, FkAction, IndexPart,
+    PartitionOf, PolicyCommand, PolicyName, PrimaryKey, Trigger, TriggerName, Unique,
 };
 
 fn sql(text: &str) -> Sql {
@@ -1378,4 +1378,271 @@ fn comments_on_constraints_triggers_functions_and_sequences() {
     gone.comments.remove(&CommentOn::Sequence(n("counter")));
     let (up, _) = up_down(&with, &gone);
     assert_eq!(up, ["DROP SEQUENCE public.counter"]);
+}
+
+fn posint(checks: &[(&str, &str, bool)]) -> Domain {
+    Domain {
+        name: n("posint"),
+        base: "integer".into(),
+        collation: None,
+        default: None,
+        not_null: false,
+        checks: checks
+            .iter()
+            .map(|(name, definition, not_valid)| {
+                (
+                    name.to_string(),
+                    DomainCheck {
+                        definition: sql(definition),
+                        not_valid: *not_valid,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+fn with_domains(domains: Vec<Domain>, relations: Vec<Relation>) -> Schema {
+    let mut s = schema(relations);
+    for d in domains {
+        s.domains.insert(d.name.clone(), d);
+    }
+    s
+}
+
+#[test]
+fn a_domain_is_created_before_its_tables_and_dropped_after_them() {
+    let mut code = Domain {
+        name: n("code"),
+        base: "text".into(),
+        collation: Some("\"C\"".into()),
+        default: Some(sql("'x'::text")),
+        not_null: true,
+        checks: Default::default(),
+    };
+    code.checks.insert(
+        "code_short".into(),
+        DomainCheck {
+            definition: sql("CHECK (length(VALUE) < 10)"),
+            not_valid: false,
+        },
+    );
+    // A domain over another domain comes after it, whatever the names.
+    let mut short = posint(&[("small", "CHECK (VALUE < 100)", true)]);
+    short.name = n("a_small");
+    short.base = "posint".into();
+    let desired = with_domains(
+        vec![code, posint(&[]), short],
+        vec![table("t", &[("id", "posint"), ("c", "code")]).into()],
+    );
+    let mut desired = desired;
+    desired
+        .comments
+        .insert(CommentOn::Type(n("code")), "a code".into());
+    let (up, down) = up_down(&Schema::new(Engine::Postgresql), &desired);
+    assert_eq!(
+        up,
+        [
+            "CREATE DOMAIN public.code AS text COLLATE \"C\" DEFAULT 'x'::text NOT NULL\n    \
+             CONSTRAINT code_short CHECK (length(VALUE) < 10)",
+            "CREATE DOMAIN public.posint AS integer",
+            "CREATE DOMAIN public.a_small AS posint",
+            "ALTER DOMAIN public.a_small ADD CONSTRAINT small CHECK (VALUE < 100) NOT VALID",
+            "CREATE TABLE public.t (\n    id posint,\n    c code,\n    CONSTRAINT t_pkey PRIMARY KEY (id)\n)",
+            "COMMENT ON DOMAIN public.code IS 'a code'",
+        ]
+    );
+    assert_eq!(down[0], "DROP TABLE public.t");
+    // The domain over posint goes before posint.
+    let order: Vec<&str> = down[1..].iter().map(String::as_str).collect();
+    assert_eq!(
+        order,
+        [
+            "DROP DOMAIN public.a_small",
+            "DROP DOMAIN public.posint",
+            "DROP DOMAIN public.code"
+        ]
+    );
+}
+
+#[test]
+fn a_domain_is_altered_in_place_and_what_can_fail_is_marked() {
+    let from = with_domains(
+        vec![posint(&[
+            ("positive", "CHECK (VALUE > 0)", false),
+            ("odd", "CHECK (VALUE % 2 = 1)", false),
+        ])],
+        vec![],
+    );
+    let mut d = posint(&[
+        ("positive", "CHECK (VALUE >= 1)", false),
+        ("small", "CHECK (VALUE < 100)", false),
+    ]);
+    d.not_null = true;
+    d.default = Some(sql("1"));
+    let to = with_domains(vec![d], vec![]);
+    let p = planned(&from, &to, &Renames::default(), false);
+    assert_eq!(
+        statements(&p.up),
+        [
+            "ALTER DOMAIN public.posint DROP CONSTRAINT odd",
+            "ALTER DOMAIN public.posint DROP CONSTRAINT positive",
+            "ALTER DOMAIN public.posint SET DEFAULT 1",
+            "ALTER DOMAIN public.posint SET NOT NULL",
+            "ALTER DOMAIN public.posint ADD CONSTRAINT positive CHECK (VALUE >= 1)",
+            "ALTER DOMAIN public.posint ADD CONSTRAINT small CHECK (VALUE < 100)",
+        ]
+    );
+    assert_eq!(
+        hazards(&p.up)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        [
+            "makes domain public.posint NOT NULL: fails if a column of it holds NULL",
+            "adds CHECK (VALUE >= 1) to domain public.posint: fails if a column of it holds a value \
+             that does not pass",
+            "adds CHECK (VALUE < 100) to domain public.posint: fails if a column of it holds a value \
+             that does not pass",
+        ]
+    );
+    assert_eq!(
+        statements(&p.down),
+        [
+            "ALTER DOMAIN public.posint DROP CONSTRAINT positive",
+            "ALTER DOMAIN public.posint DROP CONSTRAINT small",
+            "ALTER DOMAIN public.posint DROP NOT NULL",
+            "ALTER DOMAIN public.posint DROP DEFAULT",
+            "ALTER DOMAIN public.posint ADD CONSTRAINT odd CHECK (VALUE % 2 = 1)",
+            "ALTER DOMAIN public.posint ADD CONSTRAINT positive CHECK (VALUE > 0)",
+        ]
+    );
+    // A new base type cannot be altered: the domain is made again, with its comment.
+    let mut from = with_domains(vec![posint(&[])], vec![]);
+    from.comments
+        .insert(CommentOn::Type(n("posint")), "positive".into());
+    let mut to = from.clone();
+    to.domains.get_mut(&n("posint")).unwrap().base = "bigint".into();
+    let (up, _) = up_down(&from, &to);
+    assert_eq!(
+        up,
+        [
+            "DROP DOMAIN public.posint",
+            "CREATE DOMAIN public.posint AS bigint",
+            "COMMENT ON DOMAIN public.posint IS 'positive'",
+        ]
+    );
+}
+
+fn policy(table: &str, name: &str, using: Option<&str>) -> Policy {
+    Policy {
+        name: PolicyName {
+            on: n(table),
+            name: name.into(),
+        },
+        permissive: true,
+        command: PolicyCommand::All,
+        roles: vec!["public".into()],
+        using: using.map(sql),
+        with_check: None,
+    }
+}
+
+fn with_policies(mut s: Schema, policies: Vec<Policy>) -> Schema {
+    for p in policies {
+        s.add_policy(p).unwrap();
+    }
+    s
+}
+
+#[test]
+fn row_level_security_and_policies_come_after_their_table_and_go_before_it() {
+    let mut t = table("t", &[("id", "integer"), ("owner", "text")]);
+    t.row_security = RowSecurity {
+        enabled: true,
+        forced: true,
+    };
+    let mut restrictive = policy("t", "Mine", Some("owner = CURRENT_USER"));
+    restrictive.permissive = false;
+    restrictive.command = PolicyCommand::Update;
+    restrictive.roles = vec!["Admin".into(), "public".into()];
+    restrictive.with_check = Some(sql("id > 0"));
+    let desired = with_policies(
+        schema(vec![t.into()]),
+        vec![restrictive, policy("t", "read", Some("true"))],
+    );
+    let (up, down) = up_down(&Schema::new(Engine::Postgresql), &desired);
+    assert_eq!(
+        up,
+        [
+            "CREATE TABLE public.t (\n    id integer,\n    owner text,\n    CONSTRAINT t_pkey PRIMARY KEY (id)\n)",
+            "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY",
+            "ALTER TABLE public.t FORCE ROW LEVEL SECURITY",
+            "CREATE POLICY \"Mine\" ON public.t AS RESTRICTIVE FOR UPDATE TO \"Admin\", PUBLIC \
+             USING (owner = CURRENT_USER) WITH CHECK (id > 0)",
+            "CREATE POLICY read ON public.t USING (true)",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "DROP POLICY \"Mine\" ON public.t",
+            "DROP POLICY read ON public.t",
+            "DROP TABLE public.t",
+        ]
+    );
+
+    // On a table that stays: the switches alone, a policy altered where it can be, made again otherwise.
+    let plain = schema(vec![
+        table("t", &[("id", "integer"), ("owner", "text")]).into()
+    ]);
+    let before = with_policies(
+        plain.clone(),
+        vec![
+            policy("t", "a", Some("id > 0")),
+            policy("t", "b", Some("id > 0")),
+        ],
+    );
+    let mut a = policy("t", "a", Some("id > 1"));
+    a.roles = vec!["public".into(), "reader".into()];
+    let mut b = policy("t", "b", None);
+    b.with_check = Some(sql("id > 0"));
+    let mut enabled = plain.clone();
+    enabled.table_mut(&n("t")).unwrap().row_security.enabled = true;
+    let after = with_policies(enabled, vec![a, b]);
+    let (up, down) = up_down(&before, &after);
+    assert_eq!(
+        up,
+        [
+            "DROP POLICY b ON public.t",
+            "ALTER TABLE public.t ENABLE ROW LEVEL SECURITY",
+            "ALTER POLICY a ON public.t TO PUBLIC, reader USING (id > 1)",
+            "CREATE POLICY b ON public.t WITH CHECK (id > 0)",
+        ]
+    );
+    assert_eq!(
+        down,
+        [
+            "DROP POLICY b ON public.t",
+            "ALTER TABLE public.t DISABLE ROW LEVEL SECURITY",
+            "ALTER POLICY a ON public.t TO PUBLIC USING (id > 0)",
+            "CREATE POLICY b ON public.t USING (id > 0)",
+        ]
+    );
+
+    // A policy that reads a column that goes is dropped before it, even when it could be altered.
+    let before = with_policies(plain, vec![policy("t", "a", Some("owner = 'x'"))]);
+    let after = with_policies(
+        schema(vec![table("t", &[("id", "integer")]).into()]),
+        vec![policy("t", "a", Some("id > 0"))],
+    );
+    let (up, _) = up_down(&before, &after);
+    assert_eq!(
+        up,
+        [
+            "DROP POLICY a ON public.t",
+            "ALTER TABLE public.t DROP COLUMN owner",
+            "CREATE POLICY a ON public.t USING (id > 0)",
+        ]
+    );
 }

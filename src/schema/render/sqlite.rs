@@ -285,6 +285,13 @@ impl Context<'_> {
             | Change::CreateFunction(_)
             | Change::DropFunction(_)
             | Change::ReplaceFunction { .. }
+            | Change::CreateDomain(_)
+            | Change::DropDomain(_)
+            | Change::AlterDomain { .. }
+            | Change::SetRowSecurity { .. }
+            | Change::CreatePolicy(_)
+            | Change::DropPolicy(_)
+            | Change::AlterPolicy { .. }
             | Change::SetComment { .. } => return None,
         };
         Some(Step {
