@@ -709,6 +709,14 @@ mod tests {
                 "{change}"
             );
         }
+        // A clause after the definitions is not read into the last column's type.
+        assert_eq!(
+            pg_sections(&[
+                "CREATE TABLE p (a int, b varchar(10)) PARTITION BY RANGE (a)",
+                "ALTER TABLE p ALTER COLUMN b TYPE varchar(20)",
+            ]),
+            vec![none.clone(), none.clone()]
+        );
         // A column added later, and the type a change left behind, are known too.
         assert_eq!(
             pg_sections(&[
