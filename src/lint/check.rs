@@ -774,7 +774,7 @@ mod tests {
         assert_eq!(
             pg_sections(&[
                 "CREATE TABLE t (c varchar(10))\nALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL)\nALTER TABLE t RENAME TO u",
-                "CREATE TABLE t (c int)\nALTER TABLE t ADD COLUMN e int",
+                "ALTER TABLE t ADD COLUMN e int",
                 "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
             ]),
             vec![none.clone(), none, vec!["setting-not-nullable-field"]]
