@@ -1292,6 +1292,28 @@ fn a_materialized_view_s_indexes_follow_it_and_change_on_their_own() {
             "CREATE UNIQUE INDEX totals_n ON public.totals (n)",
         ]
     );
+    // Online, an index on a view that stays is built without blocking its readers; one on a view made
+    // again is built with it, as the view is not in use yet.
+    let timeout = "SET lock_timeout = '5s'";
+    let p = planned(&plain, &indexed, &Renames::default(), true);
+    assert_eq!(
+        autocommit_and_statements(&p.up),
+        [
+            (
+                true,
+                vec![
+                    timeout,
+                    "CREATE UNIQUE INDEX CONCURRENTLY totals_n ON public.totals (n)"
+                ]
+            ),
+            (false, vec!["RESET lock_timeout"]),
+        ]
+    );
+    let p = planned(&indexed, &other, &Renames::default(), true);
+    assert!(p.up.iter().all(|s| !s.autocommit), "{:?}", p.up);
+    assert!(statements(&p.up)
+        .iter()
+        .all(|s| !s.contains("CONCURRENTLY")));
 }
 
 #[test]
