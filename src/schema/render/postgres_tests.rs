@@ -1373,7 +1373,7 @@ fn comments_on_constraints_triggers_functions_and_sequences() {
             "COMMENT ON SEQUENCE public.counter IS NULL",
         ]
     );
-    // A trigger made again gets its comment again; one that goes takes it along.
+    // A trigger made again gets its comment again.
     let key = TriggerName {
         on: n("users"),
         name: "users_touch".into(),
@@ -1395,9 +1395,18 @@ fn comments_on_constraints_triggers_functions_and_sequences() {
         up.last().map(String::as_str),
         Some("COMMENT ON TRIGGER users_touch ON public.users IS 'keeps time'")
     );
+    // A trigger or a sequence that goes takes its comment along: no `COMMENT ... IS NULL` after the drop.
     let mut gone = with.clone();
+    gone.triggers.remove(&key);
+    gone.comments.remove(&CommentOn::Trigger(key));
     gone.sequences.clear();
     gone.comments.remove(&CommentOn::Sequence(n("counter")));
     let (up, _) = up_down(&with, &gone);
-    assert_eq!(up, ["DROP SEQUENCE public.counter"]);
+    assert_eq!(
+        up,
+        [
+            "DROP TRIGGER users_touch ON public.users",
+            "DROP SEQUENCE public.counter"
+        ]
+    );
 }
