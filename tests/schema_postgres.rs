@@ -602,24 +602,55 @@ fn indexes_on_a_materialized_view_round_trip() {
             "CREATE INDEX ids_id ON public.ids (id DESC)",
         ],
     );
-    // A changed view is made again with its index, which REFRESH … CONCURRENTLY needs.
+    // A view that has an index and whose query changes is made again with its index, which
+    // REFRESH … CONCURRENTLY needs; the downgrade makes the old view again, with its index too.
+    fx.ok(&["upgrade"]);
+    let indexed = "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
+         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t GROUP BY kind;\n\
+         CREATE UNIQUE INDEX kinds_kind ON kinds (kind);\n";
+    declare(&fx, indexed);
+    fx.ok(&["revision", "--autogenerate", "-m", "index"]);
     fx.ok(&["upgrade"]);
     declare(
         &fx,
-        "CREATE TABLE t (id bigint PRIMARY KEY, kind text);\n\
-         CREATE MATERIALIZED VIEW kinds AS SELECT kind, count(*) AS n FROM t WHERE id > 0 GROUP BY kind;\n\
-         CREATE UNIQUE INDEX kinds_kind ON kinds (kind);\n",
+        &indexed.replace("FROM t GROUP BY", "FROM t WHERE id > 0 GROUP BY"),
     );
     fx.ok(&["revision", "--autogenerate", "-m", "where"]);
+    let text = written(&fx, &[])
+        .into_iter()
+        .find(|t| up_section(t).contains("id > 0"))
+        .unwrap();
+    let up = up_section(&text);
+    assert!(
+        up.contains("DROP MATERIALIZED VIEW public.kinds")
+            && up.contains("CREATE UNIQUE INDEX kinds_kind ON public.kinds (kind)"),
+        "{text}"
+    );
     assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    let refresh = |fx: &Fixture| {
+        fx.connect()
+            .batch("REFRESH MATERIALIZED VIEW CONCURRENTLY kinds")
+            .unwrap()
+    };
+    let definition = |fx: &Fixture| {
+        fx.query("SELECT definition FROM pg_matviews WHERE matviewname = 'kinds'")[0][0].clone()
+    };
     fx.ok(&["upgrade"]);
     assert_eq!(
         fx.ok(&["schema", "diff", "--from-db"]).stdout,
         NO_DB_CHANGES
     );
-    fx.connect()
-        .batch("REFRESH MATERIALIZED VIEW CONCURRENTLY kinds")
-        .unwrap();
+    assert!(definition(&fx).contains("id > 0"));
+    refresh(&fx);
+    fx.ok(&["downgrade", "-1"]);
+    assert!(!definition(&fx).contains("id > 0"));
+    refresh(&fx);
+    fx.ok(&["upgrade"]);
+    assert_eq!(
+        fx.ok(&["schema", "diff", "--from-db"]).stdout,
+        NO_DB_CHANGES
+    );
+    refresh(&fx);
 }
 
 #[test]

@@ -709,6 +709,14 @@ mod tests {
                 "{change}"
             );
         }
+        // A clause after the definitions is not read into the last column's type.
+        assert_eq!(
+            pg_sections(&[
+                "CREATE TABLE p (a int, b varchar(10)) PARTITION BY RANGE (a)",
+                "ALTER TABLE p ALTER COLUMN b TYPE varchar(20)",
+            ]),
+            vec![none.clone(), none.clone()]
+        );
         // A column added later, and the type a change left behind, are known too.
         assert_eq!(
             pg_sections(&[
@@ -766,7 +774,7 @@ mod tests {
         assert_eq!(
             pg_sections(&[
                 "CREATE TABLE t (c varchar(10))\nALTER TABLE t ADD CONSTRAINT c_nn CHECK (c IS NOT NULL)\nALTER TABLE t RENAME TO u",
-                "CREATE TABLE t (c int)\nALTER TABLE t ADD COLUMN e int",
+                "ALTER TABLE t ADD COLUMN e int",
                 "ALTER TABLE t ALTER COLUMN c SET NOT NULL",
             ]),
             vec![none.clone(), none, vec!["setting-not-nullable-field"]]

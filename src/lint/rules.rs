@@ -236,6 +236,16 @@ mod tests {
     fn the_catalogue_is_in_the_order_of_the_rules() {
         for (i, rule) in Rule::ALL.into_iter().enumerate() {
             assert_eq!(rule as usize, i);
+            // The entry at the rule's index is the rule's own: its id is the variant's name in kebab case.
+            let mut kebab = String::new();
+            for c in format!("{rule:?}").chars() {
+                if c.is_ascii_uppercase() && !kebab.is_empty() {
+                    kebab.push('-');
+                }
+                kebab.push(c.to_ascii_lowercase());
+            }
+            assert_eq!(CATALOGUE[i].id, kebab);
+            assert_eq!(Rule::from_id(rule.id()), Some(rule));
         }
         assert_eq!(Rule::ChangingColumnType.id(), "changing-column-type");
         assert_eq!(Rule::SqliteDropIndexedColumn.severity(), Severity::Error);

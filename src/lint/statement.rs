@@ -293,11 +293,16 @@ impl<'t> Cursor<'t> {
             let Some(name) = self.name() else {
                 return Op::Other;
             };
+            // The definitions end at the `)` closing the first `(`: clauses such as `PARTITION BY RANGE (a)`,
+            // `INHERITS (p)` or `WITH (...)` may follow with parentheses of their own.
             let columns = match self.rest() {
-                [Token::Punct("("), defs @ .., Token::Punct(")")] => split_top_level(defs)
-                    .into_iter()
-                    .filter_map(column_definition)
-                    .collect(),
+                [Token::Punct("("), rest @ ..] => match parenthesised(rest) {
+                    Some(defs) => split_top_level(defs)
+                        .into_iter()
+                        .filter_map(column_definition)
+                        .collect(),
+                    None => Vec::new(),
+                },
                 _ => Vec::new(),
             };
             return Op::CreateTable { name, columns };
@@ -328,6 +333,20 @@ impl<'t> Cursor<'t> {
             mentions,
         }
     }
+}
+
+/// The tokens after an opening `(` up to the `)` that closes it, or `None` when it is never closed.
+fn parenthesised(tokens: &[Token]) -> Option<&[Token]> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate() {
+        match t {
+            Token::Punct("(") => depth += 1,
+            Token::Punct(")") if depth == 0 => return Some(&tokens[..i]),
+            Token::Punct(")") => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Splits tokens at the commas outside parentheses and brackets.
@@ -623,6 +642,23 @@ mod tests {
                     .to_vec(),
             }
         );
+        // Clauses after the definitions, with parentheses of their own, are not part of the last column.
+        for tail in [
+            "PARTITION BY RANGE (a)",
+            "INHERITS (p)",
+            "WITH (fillfactor = 70)",
+        ] {
+            assert_eq!(
+                pg(&format!("CREATE TABLE t (a int, b varchar(10)) {tail}")),
+                Op::CreateTable {
+                    name: "t".into(),
+                    columns: [("a", "int"), ("b", "varchar(10)")]
+                        .map(|(c, t)| (c.to_string(), t.to_string()))
+                        .to_vec(),
+                },
+                "{tail}"
+            );
+        }
         assert_eq!(
             read("CREATE VIRTUAL TABLE f USING fts5(a)", Engine::Sqlite),
             Op::CreateTable {

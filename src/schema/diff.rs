@@ -300,22 +300,9 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
     // Materialized views that stay: their indexes. A view created (again) creates its indexes itself.
     for from in current.views().filter(|v| !gone.contains(&v.name)) {
         if let Some(Relation::View(to)) = desired.relation(&from.name) {
-            for (key, index) in &from.indexes {
-                if to.indexes.get(key) != Some(index) {
-                    removed.push(Change::DropIndex {
-                        table: from.name.clone(),
-                        index: index.clone(),
-                    });
-                }
-            }
-            for (key, index) in &to.indexes {
-                if from.indexes.get(key) != Some(index) {
-                    indexes_added.push(Change::CreateIndex {
-                        table: to.name.clone(),
-                        index: index.clone(),
-                    });
-                }
-            }
+            let (dropped, created) = index_changes(&from.name, &from.indexes, &to.indexes);
+            removed.extend(dropped);
+            indexes_added.extend(created);
         }
     }
 
@@ -395,7 +382,7 @@ fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
             (Relation::Table(a), Some(Relation::Table(b))) => {
                 a.partition_by != b.partition_by || a.partition_of != b.partition_of
             }
-            // A materialized view's indexes change on their own (see `view_index_changes`).
+            // A materialized view's indexes change on their own (see `index_changes`).
             (Relation::View(a), Some(Relation::View(b))) => !a.same_but_indexes(b),
             (r, other) => other != Some(*r),
         })
@@ -767,6 +754,32 @@ fn comment_changes(current: &Schema, desired: &Schema, changes: &[Change]) -> Ve
         .collect()
 }
 
+/// The indexes of a table or materialized view on both sides: those to drop (gone or changed) and those to
+/// create (new or changed).
+fn index_changes(
+    owner: &ObjectName,
+    from: &BTreeMap<String, Index>,
+    to: &BTreeMap<String, Index>,
+) -> (Vec<Change>, Vec<Change>) {
+    let dropped = from
+        .iter()
+        .filter(|(key, index)| to.get(*key) != Some(*index))
+        .map(|(_, index)| Change::DropIndex {
+            table: owner.clone(),
+            index: index.clone(),
+        })
+        .collect();
+    let created = to
+        .iter()
+        .filter(|(key, index)| from.get(*key) != Some(*index))
+        .map(|(_, index)| Change::CreateIndex {
+            table: owner.clone(),
+            index: index.clone(),
+        })
+        .collect();
+    (dropped, created)
+}
+
 /// A table on both sides: what it loses (indexes, constraints, then columns), what it gains (columns, then
 /// constraints and options), and the indexes it gains, which wait until every table exists. Its foreign keys
 /// to a table created again go and come back with it.
@@ -776,26 +789,8 @@ fn table_changes(
     gone: &BTreeSet<ObjectName>,
 ) -> (Vec<Change>, Vec<Change>, Vec<Change>) {
     let name = &from.name;
-    let mut removed = Vec::new();
     let mut added = Vec::new();
-    let mut indexes = Vec::new();
-
-    for (key, index) in &from.indexes {
-        if to.indexes.get(key) != Some(index) {
-            removed.push(Change::DropIndex {
-                table: name.clone(),
-                index: index.clone(),
-            });
-        }
-    }
-    for (key, index) in &to.indexes {
-        if from.indexes.get(key) != Some(index) {
-            indexes.push(Change::CreateIndex {
-                table: name.clone(),
-                index: index.clone(),
-            });
-        }
-    }
+    let (mut removed, indexes) = index_changes(name, &from.indexes, &to.indexes);
 
     let (lost, new) = constraint_changes(from, to, gone);
     removed.extend(lost.into_iter().map(|constraint| Change::DropConstraint {

@@ -141,15 +141,20 @@ impl Renderer<'_> {
         }
     }
 
-    /// Whether `table` exists before the changes and is not created again by them: online forms matter only
-    /// on a table that may hold rows and be in use.
+    /// Whether `table` (a table or a materialized view) exists before the changes and is not created again
+    /// by them: online forms matter only on a relation that may hold rows and be in use.
     fn existing(&self, table: &ObjectName) -> bool {
-        self.cx.current.table(table).is_some()
-            && !self
-                .cx
-                .changes
-                .iter()
-                .any(|c| matches!(c, Change::CreateTable(t) if t.name == *table))
+        let stored = match self.cx.current.relation(table) {
+            Some(Relation::Table(_)) => true,
+            Some(Relation::View(v)) => v.materialized,
+            _ => false,
+        };
+        stored
+            && !self.cx.changes.iter().any(|c| match c {
+                Change::CreateTable(t) => t.name == *table,
+                Change::CreateView(v) => v.name == *table,
+                _ => false,
+            })
     }
 
     /// Whether the changes drop `table` for good (not renaming it).

@@ -1292,6 +1292,28 @@ fn a_materialized_view_s_indexes_follow_it_and_change_on_their_own() {
             "CREATE UNIQUE INDEX totals_n ON public.totals (n)",
         ]
     );
+    // Online, an index on a view that stays is built without blocking its readers; one on a view made
+    // again is built with it, as the view is not in use yet.
+    let timeout = "SET lock_timeout = '5s'";
+    let p = planned(&plain, &indexed, &Renames::default(), true);
+    assert_eq!(
+        autocommit_and_statements(&p.up),
+        [
+            (
+                true,
+                vec![
+                    timeout,
+                    "CREATE UNIQUE INDEX CONCURRENTLY totals_n ON public.totals (n)"
+                ]
+            ),
+            (false, vec!["RESET lock_timeout"]),
+        ]
+    );
+    let p = planned(&indexed, &other, &Renames::default(), true);
+    assert!(p.up.iter().all(|s| !s.autocommit), "{:?}", p.up);
+    assert!(statements(&p.up)
+        .iter()
+        .all(|s| !s.contains("CONCURRENTLY")));
 }
 
 #[test]
@@ -1351,7 +1373,7 @@ fn comments_on_constraints_triggers_functions_and_sequences() {
             "COMMENT ON SEQUENCE public.counter IS NULL",
         ]
     );
-    // A trigger made again gets its comment again; one that goes takes it along.
+    // A trigger made again gets its comment again.
     let key = TriggerName {
         on: n("users"),
         name: "users_touch".into(),
@@ -1373,11 +1395,20 @@ fn comments_on_constraints_triggers_functions_and_sequences() {
         up.last().map(String::as_str),
         Some("COMMENT ON TRIGGER users_touch ON public.users IS 'keeps time'")
     );
+    // A trigger or a sequence that goes takes its comment along: no `COMMENT ... IS NULL` after the drop.
     let mut gone = with.clone();
+    gone.triggers.remove(&key);
+    gone.comments.remove(&CommentOn::Trigger(key));
     gone.sequences.clear();
     gone.comments.remove(&CommentOn::Sequence(n("counter")));
     let (up, _) = up_down(&with, &gone);
-    assert_eq!(up, ["DROP SEQUENCE public.counter"]);
+    assert_eq!(
+        up,
+        [
+            "DROP TRIGGER users_touch ON public.users",
+            "DROP SEQUENCE public.counter"
+        ]
+    );
 }
 
 fn posint(checks: &[(&str, &str, bool)]) -> Domain {
