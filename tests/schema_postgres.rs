@@ -495,6 +495,16 @@ fn online_writes_the_forms_that_keep_a_live_table_usable() {
     assert_eq!(fx.query("SELECT count(*) FROM events"), [["1"]]);
 }
 
+/// The revisions give the declared schema, and the database upgraded by them has it too.
+fn upgrades_clean(fx: &Fixture) {
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["upgrade"]);
+    assert_eq!(
+        fx.ok(&["schema", "diff", "--from-db"]).stdout,
+        NO_DB_CHANGES
+    );
+}
+
 /// Declares `declared` over the revision `r1` that makes `base`: the revision written for it holds each of
 /// `expected`, and checks clean, upgrades, downgrades and upgrades again; the dump of the result (proven by
 /// dbkit on an empty database) holds them too. Then the schema file goes back to `base`: the revision that
@@ -508,12 +518,7 @@ fn round_trip(fx: &Fixture, base: &str, declared: &str, expected: &[&str]) {
     for e in expected {
         assert!(up_section(&text).contains(e), "{e} missing from:\n{text}");
     }
-    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
-    fx.ok(&["upgrade"]);
-    assert_eq!(
-        fx.ok(&["schema", "diff", "--from-db"]).stdout,
-        NO_DB_CHANGES
-    );
+    upgrades_clean(fx);
     let dump = fx.ok(&["schema", "dump", "--from-db"]).stdout;
     for e in expected {
         assert!(dump.contains(e), "{e} missing from the dump:\n{dump}");
@@ -529,12 +534,7 @@ fn round_trip(fx: &Fixture, base: &str, declared: &str, expected: &[&str]) {
         "drop",
         "--allow-data-loss",
     ]);
-    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
-    fx.ok(&["upgrade"]);
-    assert_eq!(
-        fx.ok(&["schema", "diff", "--from-db"]).stdout,
-        NO_DB_CHANGES
-    );
+    upgrades_clean(fx);
     fx.ok(&["downgrade", "-1"]);
     assert_ne!(
         fx.run(&["schema", "diff", "--from-db"]).stdout,
@@ -741,12 +741,7 @@ fn domains_round_trip_and_change_in_place() {
     ] {
         assert!(up_section(&text).contains(e), "{e} missing from:\n{text}");
     }
-    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
-    fx.ok(&["upgrade"]);
-    assert_eq!(
-        fx.ok(&["schema", "diff", "--from-db"]).stdout,
-        NO_DB_CHANGES
-    );
+    upgrades_clean(&fx);
 
     // A new base type for a domain a column uses cannot be written: the proof fails, naming the domain.
     declare(
@@ -819,11 +814,6 @@ fn row_level_security_and_policies_round_trip() {
         up_section(&text).contains("ALTER POLICY own ON public.docs USING"),
         "{text}"
     );
-    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
-    fx.ok(&["upgrade"]);
-    assert_eq!(
-        fx.ok(&["schema", "diff", "--from-db"]).stdout,
-        NO_DB_CHANGES
-    );
+    upgrades_clean(&fx);
     assert_eq!(fx.query("SELECT id FROM docs"), [["2"]]);
 }
