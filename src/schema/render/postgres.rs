@@ -288,7 +288,7 @@ impl Renderer<'_> {
                         name(table),
                         column_definition(column)
                     )],
-                    add_column_hazards(table, column),
+                    add_column_hazards(table, column, self.cx.desired),
                 )]
             }
             Change::DropColumn { table, column } => match self.cx.renamed_to(table, &column.name) {
@@ -836,15 +836,19 @@ fn constraint_hazard(table: &ObjectName, constraint: &Constraint) -> Hazard {
 }
 
 /// What adding `column` to a table with rows risks: NOT NULL with nothing to fill it fails, and a value
-/// computed per row (identity, stored expression, volatile default) rewrites the table.
-fn add_column_hazards(table: &ObjectName, column: &Column) -> Vec<Hazard> {
-    let rewrites = match &column.value {
-        ColumnValue::None => false,
-        ColumnValue::Identity(_) | ColumnValue::Generated { .. } => true,
-        ColumnValue::Default(d) => rewrite::default_is_volatile(d.tokens()),
-    };
+/// computed per row (identity, stored expression, volatile default) rewrites the table, as does a column of
+/// a domain with constraints, which PostgreSQL checks row by row. `schema` holds the column's domain, if any.
+fn add_column_hazards(table: &ObjectName, column: &Column, schema: &Schema) -> Vec<Hazard> {
+    let domain = DomainTraits::of(schema, column.data_type.as_deref().unwrap_or(""));
+    let rewrites = domain.constrained
+        || match &column.value {
+            ColumnValue::None => false,
+            ColumnValue::Identity(_) | ColumnValue::Generated { .. } => true,
+            ColumnValue::Default(d) => rewrite::default_is_volatile(d.tokens()),
+        };
     let mut hazards = Vec::new();
-    if !column.nullable && column.value == ColumnValue::None {
+    let not_null = !column.nullable || domain.not_null;
+    if not_null && column.value == ColumnValue::None && !domain.default {
         hazards.push(Hazard::NotNullWithoutDefault {
             table: table.clone(),
             column: column.name.clone(),
@@ -856,6 +860,38 @@ fn add_column_hazards(table: &ObjectName, column: &Column) -> Vec<Hazard> {
         });
     }
     hazards
+}
+
+/// What a column of a type gets from the domain the type names and the domains that one is based on
+/// (nothing for a type that is no domain of `schema`).
+#[derive(Debug, Default)]
+struct DomainTraits {
+    /// A NOT NULL or a CHECK somewhere in the chain.
+    constrained: bool,
+    not_null: bool,
+    default: bool,
+}
+
+impl DomainTraits {
+    fn of(schema: &Schema, data_type: &str) -> DomainTraits {
+        let mut traits = DomainTraits::default();
+        let mut data_type = data_type.to_string();
+        // Bounded by the number of domains, so a cycle (which PostgreSQL refuses anyway) cannot loop.
+        for _ in 0..schema.domains.len() {
+            let Some(d) = schema
+                .domains
+                .values()
+                .find(|d| is_type(&data_type, &d.name))
+            else {
+                break;
+            };
+            traits.constrained |= d.not_null || !d.checks.is_empty();
+            traits.not_null |= d.not_null;
+            traits.default |= d.default.is_some();
+            data_type.clone_from(&d.base);
+        }
+        traits
+    }
 }
 
 /// A name as PostgreSQL writes it: bare when it is a lower-case identifier and no keyword that needs

@@ -1677,3 +1677,38 @@ fn row_level_security_and_policies_come_after_their_table_and_go_before_it() {
         ]
     );
 }
+
+#[test]
+fn a_new_column_of_a_constrained_domain_rewrites_its_table_and_a_not_null_one_needs_a_default() {
+    let t = n("t");
+    let with_column = |domain: Domain, of: &str| {
+        let before = with_domains(
+            vec![domain.clone()],
+            vec![table("t", &[("id", "integer")]).into()],
+        );
+        let after = with_domains(
+            vec![domain],
+            vec![table("t", &[("id", "integer"), ("k", of)]).into()],
+        );
+        hazards(&planned(&before, &after, &Renames::default(), false).up)
+    };
+    let rewrites = Hazard::RewritesTable { table: t.clone() };
+    let no_default = Hazard::NotNullWithoutDefault {
+        table: t.clone(),
+        column: "k".into(),
+    };
+    // A plain domain is its base type: nothing to check row by row.
+    assert_eq!(with_column(posint(&[]), "posint"), []);
+    // A CHECK: every row's value is checked, so the table is written again.
+    let checked = posint(&[("positive", "CHECK (VALUE > 0)", false)]);
+    assert_eq!(with_column(checked, "posint"), [rewrites.clone()]);
+    // NOT NULL with no default anywhere fails on a table with rows; the domain's default fills it.
+    let mut not_null = posint(&[]);
+    not_null.not_null = true;
+    assert_eq!(
+        with_column(not_null.clone(), "posint"),
+        [no_default, rewrites.clone()]
+    );
+    not_null.default = Some(sql("0"));
+    assert_eq!(with_column(not_null, "posint"), [rewrites]);
+}
