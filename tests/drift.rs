@@ -64,4 +64,33 @@ both!(drift_finds_what_was_done_by_hand_and_nothing_else, |fx| {
         fx.ok(&["drift"]).stdout,
         "No drift: the database is what its revisions give (r2)\n"
     );
+
+    if fx.kind == Kind::Postgres {
+        // An extension installed outside the revisions (as db-init installs uuid-ossp and pgcrypto) is no
+        // drift, nor a difference from a schema file that does not declare it.
+        fx.connect()
+            .batch("CREATE EXTENSION IF NOT EXISTS pgcrypto")
+            .unwrap();
+        fx.ok(&["drift"]);
+        crate::schema::declare(
+            fx,
+            "CREATE TABLE users (id integer PRIMARY KEY, email text, name text);\n\
+             CREATE INDEX ix_users_email ON users (email);\n",
+        );
+        assert_eq!(
+            fx.ok(&["check", "--from-db"]).stdout,
+            "No changes: the database has the declared schema\n"
+        );
+        // One the schema file declares and the database lacks is still a change.
+        fx.connect().batch("DROP EXTENSION pgcrypto").unwrap();
+        crate::schema::declare(
+            fx,
+            "CREATE EXTENSION pgcrypto;\n\
+             CREATE TABLE users (id integer PRIMARY KEY, email text, name text);\n\
+             CREATE INDEX ix_users_email ON users (email);\n",
+        );
+        let r = fx.run(&["check", "--from-db"]);
+        assert_eq!(r.code, 5, "{}", r.stderr);
+        assert!(r.stdout.contains("CREATE EXTENSION"), "{}", r.stdout);
+    }
 });

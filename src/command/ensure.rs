@@ -18,7 +18,9 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::migrate::{check_applied, nothing_to_upgrade};
-use super::schema::{creation, live_schema, schema_files, scratch_server, SchemaChanges};
+use super::schema::{
+    comparable, creation, live_schema, schema_files, scratch_server, SchemaChanges,
+};
 use super::take_lock;
 use crate::dburl::{DatabaseUrl, SqliteTarget};
 use crate::dialect::scratch::{upgrade_steps, Scratch, ScratchError};
@@ -291,15 +293,6 @@ fn matching(p: &Project, scripts: &Scripts, live: &Schema) -> Result<Vec<String>
 fn replay_one(db: &mut Scratch, scripts: &Scripts, step: Step) -> Result<Schema, ScratchError> {
     db.replay_steps(scripts, vec![step])?;
     db.inspect()
-}
-
-/// The live schema as a revision's is compared with it: extensions the revisions did not create by then are
-/// left out, as `db-init` or an administrator installs them outside the revisions.
-fn comparable(live: &Schema, replayed: &Schema) -> Schema {
-    let mut live = live.clone();
-    live.extensions
-        .retain(|name, _| replayed.extensions.contains_key(name));
-    live
 }
 
 /// The project's scripts and bookkeeping tables, for the runs `ensure` makes on one connection.

@@ -469,11 +469,28 @@ pub fn drift(p: &Project) -> Result<Drift> {
         db.inspect()
     })()
     .map_err(SchemaError::from)?;
-    let steps = creation(&replayed, &live);
+    let steps = creation(&replayed, &comparable(&live, &replayed));
     Ok(Drift {
         revisions,
         changes: SchemaChanges::new(server.engine(), &steps),
     })
+}
+
+/// A live database's schema as another (what its revisions give, or the declared one) is compared with it:
+/// extensions the other does not hold are left out, as `db-init` or an administrator installs them outside
+/// the revisions and the schema file.
+pub(super) fn comparable(live: &Schema, other: &Schema) -> Schema {
+    let mut live = live.clone();
+    live.extensions
+        .retain(|name, _| other.extensions.contains_key(name));
+    live
+}
+
+/// The schema a plan starts from, before it is on a scratch database: the revisions' (replayed, with that
+/// database) or the live database's (built on one once the declared schema is known).
+enum Current {
+    Replayed(Scratch, Schema),
+    Live(Schema),
 }
 
 /// Where the configured database's engine makes its scratch databases.
@@ -609,10 +626,12 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
                 }
                 Ok(Some(db))
             });
+            // The live schema is read now and built on a scratch database once the declared one says which
+            // of its extensions count.
             let current = if planning.from_db {
-                live_schema(p).and_then(|live| Ok((built(server, &live)?.0, live)))
+                live_schema(p).map(Current::Live)
             } else {
-                replayed(p, server)
+                replayed(p, server).map(|(db, schema)| Current::Replayed(db, schema))
             };
             let Ok(declared) = received.recv() else {
                 // The thread ended without a word: it panicked, and so does this one.
@@ -620,7 +639,13 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
                 std::panic::resume_unwind(panic.unwrap_or_else(|| Box::new("no declared schema")))
             };
             let (desired, mut renames) = declared?;
-            let (mut db, current) = current?;
+            let (mut db, current) = match current? {
+                Current::Replayed(db, schema) => (db, schema),
+                Current::Live(live) => {
+                    let live = comparable(&live, &desired);
+                    (built(server, &live)?.0, live)
+                }
+            };
             // One diff serves the renames' checks and the upgrade it plans.
             let changes = diff(&current, &desired);
             for (value, rename) in &flags {
