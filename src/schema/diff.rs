@@ -24,7 +24,9 @@
 //!
 //! What only PostgreSQL needs: a view that reads a column whose type changes or that is dropped is dropped
 //! and created again around the change (PostgreSQL refuses `ALTER COLUMN … TYPE` and `DROP COLUMN` under a
-//! view; SQLite's table rebuild recreates its views itself); a table whose partitioning changes is dropped
+//! view; SQLite's table rebuild recreates its views itself); checks, exclusions and indexes whose
+//! expressions read a column of an enum type that is replaced (or cast to it) are dropped and created again
+//! around the replacement, which cannot convert them; a table whose partitioning changes is dropped
 //! and created again (with its partitions); a sequence owned by a column goes with its table or column, and
 //! a new one is created unowned before its table and owned by the column after it.
 
@@ -36,11 +38,12 @@ use super::domain::Domain;
 use super::enum_type::EnumType;
 use super::extension::Extension;
 use super::function::Function;
-use super::index::Index;
+use super::index::{Index, IndexKey};
 use super::name::ObjectName;
 use super::policy::{Policy, RowSecurity};
 use super::sequence::Sequence;
 use super::table::{Column, ColumnValue, Table, TableOptions};
+use super::tokens::Sql;
 use super::trigger::Trigger;
 use super::view::View;
 use super::virtual_table::VirtualTable;
@@ -287,10 +290,11 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         .collect();
 
     // Tables on both sides (and not created again): their parts.
+    let retyped = retyped_enums(current, desired);
     let mut indexes_added = Vec::new();
     for from in current.tables().filter(|t| !gone.contains(&t.name)) {
         if let Some(to) = desired.table(&from.name) {
-            let (r, a, i) = table_changes(from, to, &gone);
+            let (r, a, i) = table_changes(from, to, &gone, &retyped);
             removed.extend(r);
             added.extend(a);
             indexes_added.extend(i);
@@ -449,6 +453,20 @@ fn retyped_enums<'a>(current: &'a Schema, desired: &Schema) -> Vec<&'a ObjectNam
         })
         .map(|e| &e.name)
         .collect()
+}
+
+/// Whether expression `e` on table `table` reads a column of an enum type in `retyped` or names such a type
+/// (a cast): PostgreSQL cannot convert it when the type is replaced (`ALTER COLUMN … TYPE` finds no operator
+/// between the new type and the old one's constants, and the old type cannot be dropped while the
+/// expression uses it), so it is dropped before and created again after.
+fn uses_retyped(table: &Table, e: &Sql, retyped: &[&ObjectName]) -> bool {
+    retyped.iter().any(|t| e.mentions(&t.name))
+        || table.columns.iter().any(|c| {
+            c.data_type
+                .as_deref()
+                .is_some_and(|d| retyped.iter().any(|t| is_type(d, t)))
+                && e.mentions(&c.name)
+        })
 }
 
 /// The policies of `current` whose expressions mention a column that is dropped or changes type (as far as
@@ -782,17 +800,54 @@ fn index_changes(
 
 /// A table on both sides: what it loses (indexes, constraints, then columns), what it gains (columns, then
 /// constraints and options), and the indexes it gains, which wait until every table exists. Its foreign keys
-/// to a table created again go and come back with it.
+/// to a table created again go and come back with it, and so do its checks, exclusions and indexes over an
+/// enum type in `retyped` (see [`uses_retyped`]).
 fn table_changes(
     from: &Table,
     to: &Table,
     gone: &BTreeSet<ObjectName>,
+    retyped: &[&ObjectName],
 ) -> (Vec<Change>, Vec<Change>, Vec<Change>) {
     let name = &from.name;
     let mut added = Vec::new();
-    let (mut removed, indexes) = index_changes(name, &from.indexes, &to.indexes);
+    let (mut removed, mut indexes) = index_changes(name, &from.indexes, &to.indexes);
+    let uses = |e: &Sql| uses_retyped(from, e, retyped);
+    for (key, index) in &from.indexes {
+        let over_enum = index.predicate.iter().any(uses)
+            || index.parts.iter().any(|p| match &p.key {
+                IndexKey::Expression(e) => uses(e),
+                IndexKey::Column(_) => false,
+            });
+        if over_enum && to.indexes.get(key) == Some(index) {
+            removed.push(Change::DropIndex {
+                table: name.clone(),
+                index: index.clone(),
+            });
+            indexes.push(Change::CreateIndex {
+                table: name.clone(),
+                index: index.clone(),
+            });
+        }
+    }
 
-    let (lost, new) = constraint_changes(from, to, gone);
+    let (mut lost, mut new) = constraint_changes(from, to, gone);
+    let over_enum = from
+        .checks
+        .intersection(&to.checks)
+        .filter(|c| uses(&c.expression))
+        .cloned()
+        .map(Constraint::Check)
+        .chain(
+            from.exclusions
+                .intersection(&to.exclusions)
+                .filter(|x| uses(&x.definition))
+                .cloned()
+                .map(Constraint::Exclusion),
+        );
+    for constraint in over_enum {
+        lost.push(constraint.clone());
+        new.push(constraint);
+    }
     removed.extend(lost.into_iter().map(|constraint| Change::DropConstraint {
         table: name.clone(),
         constraint,

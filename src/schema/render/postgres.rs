@@ -6,7 +6,9 @@
 //!   can be created), and tables that reference each other have those keys dropped before either table is;
 //! - a new enum label is `ALTER TYPE … ADD VALUE`, in a step of its own that commits before anything uses
 //!   the label; a label removed or moved replaces the type: a new type under a temporary name, every column
-//!   converted through `text`, the old type dropped and the new one renamed;
+//!   converted through `text` (its default dropped before and set again after), the old type dropped and the
+//!   new one renamed (the checks and indexes that read such a column are the diff's to drop and recreate
+//!   around it);
 //! - a column changes in the order PostgreSQL accepts: its default or identity dropped, its type, its
 //!   nullability, then its new default or identity; a generated column whose expression changes is dropped
 //!   and added again, since PostgreSQL 15 cannot alter the expression.

@@ -502,6 +502,88 @@ fn a_swapped_enum_recreates_the_views_over_its_columns() {
 }
 
 #[test]
+fn a_swapped_enum_recreates_the_checks_and_indexes_over_it_around_the_swap() {
+    let index = |name: &str, key: IndexKey, predicate: Option<&str>| Index {
+        name: name.into(),
+        unique: false,
+        parts: vec![IndexPart {
+            key,
+            collation: None,
+            opclass: None,
+            descending: false,
+        }],
+        predicate: predicate.map(sql),
+        method: Some("btree".into()),
+        include: vec![],
+        nulls_not_distinct: false,
+    };
+    let check = |name: &str, expression: &str| Check {
+        expression: sql(expression),
+        not_valid: false,
+        name: Some(name.into()),
+    };
+    let with = |labels: &[&str]| {
+        let mut t = table("t", &[("id", "integer"), ("m", "mood")]);
+        let mut cols: Vec<Column> = t.columns.iter().cloned().collect();
+        cols[1].value = ColumnValue::Default(sql("'ok'::mood"));
+        t.columns = Columns::new(cols).unwrap();
+        t.checks.insert(check("t_m_check", "(m <> 'sad'::mood)"));
+        t.checks.insert(check("t_id_check", "(id > 0)"));
+        t.exclusions.insert(Exclusion {
+            definition: sql("EXCLUDE USING btree (id WITH =) WHERE ((m = 'ok'::mood))"),
+            name: "t_one_ok".into(),
+        });
+        for i in [
+            index(
+                "t_ok",
+                IndexKey::Column("id".into()),
+                Some("(m = 'ok'::mood)"),
+            ),
+            index(
+                "t_sad",
+                IndexKey::Expression(sql("(m = 'sad'::mood)")),
+                None,
+            ),
+            // Neither reads the enum: PostgreSQL rebuilds the first itself, the second is untouched.
+            index("t_m", IndexKey::Column("m".into()), None),
+            index(
+                "t_positive",
+                IndexKey::Column("id".into()),
+                Some("(id > 0)"),
+            ),
+        ] {
+            t.indexes.insert(i.name.clone(), i);
+        }
+        let mut s = schema(vec![t.into()]);
+        s.enums.insert(n("mood"), mood(labels));
+        s
+    };
+    let swap = |labels: &str| {
+        vec![
+            "DROP INDEX public.t_ok".to_string(),
+            "DROP INDEX public.t_sad".into(),
+            "ALTER TABLE public.t DROP CONSTRAINT t_m_check".into(),
+            "ALTER TABLE public.t DROP CONSTRAINT t_one_ok".into(),
+            format!("CREATE TYPE public.mood__new AS ENUM ({labels})"),
+            "ALTER TABLE public.t ALTER COLUMN m DROP DEFAULT".into(),
+            "ALTER TABLE public.t ALTER COLUMN m TYPE public.mood__new USING m::text::public.mood__new"
+                .into(),
+            "DROP TYPE public.mood".into(),
+            "ALTER TYPE public.mood__new RENAME TO mood".into(),
+            "ALTER TABLE public.t ALTER COLUMN m SET DEFAULT 'ok'::mood".into(),
+            "ALTER TABLE public.t ADD CONSTRAINT t_m_check CHECK (m <> 'sad'::mood)".into(),
+            "ALTER TABLE public.t ADD CONSTRAINT t_one_ok EXCLUDE USING btree (id WITH =) WHERE ((m = 'ok'::mood))"
+                .into(),
+            "CREATE INDEX t_ok ON public.t (id) WHERE (m = 'ok'::mood)".into(),
+            "CREATE INDEX t_sad ON public.t ((m = 'sad'::mood))".into(),
+        ]
+    };
+    let (up, down) = up_down(&with(&["sad", "ok"]), &with(&["ok", "sad"]));
+    assert_eq!(up, swap("'ok', 'sad'"));
+    assert_eq!(down, swap("'sad', 'ok'"));
+}
+
+#[test]
 fn declared_renames_rename_tables_and_columns() {
     let from = schema(vec![table(
         "users",
