@@ -270,6 +270,97 @@ fn an_enum_value_added_and_one_removed() {
 }
 
 #[test]
+fn an_enum_reordered_under_a_check_a_partial_index_a_default_and_a_view() {
+    let Some(fx) = pg() else { return };
+    let table =
+        "CREATE TABLE tickets (id integer PRIMARY KEY, state status NOT NULL DEFAULT 'new',\n\
+                     CONSTRAINT tickets_state_known CHECK (state <> 'old' OR id < 100));\n\
+                 CREATE INDEX tickets_open ON tickets (id) WHERE state = 'open';\n\
+                 CREATE INDEX tickets_is_new ON tickets ((state = 'new'::status));\n\
+                 CREATE VIEW open_tickets AS SELECT id, state FROM tickets WHERE state = 'open';\n";
+    fx.revision(
+        "r1",
+        &[],
+        &format!("CREATE TYPE status AS ENUM ('new', 'open', 'old');\n{table}"),
+        Some("DROP VIEW open_tickets; DROP TABLE tickets; DROP TYPE status;"),
+    );
+    fx.ok(&["upgrade"]);
+    fx.connect()
+        .batch("INSERT INTO tickets VALUES (1, 'new'), (2, 'open'), (3, 'old')")
+        .unwrap();
+    declare(
+        &fx,
+        &format!("CREATE TYPE status AS ENUM ('open', 'new', 'old');\n{table}"),
+    );
+    fx.ok(&["revision", "--autogenerate", "-m", "open first"]);
+    let text = written(&fx, &["r1"]).remove(0);
+    let up = up_section(&text);
+    let at = |s: &str| {
+        up.find(s)
+            .unwrap_or_else(|| panic!("{s} missing from:\n{text}"))
+    };
+    let swap = at("TYPE public.status__new USING");
+    for before in [
+        "DROP VIEW",
+        "DROP INDEX public.tickets_open",
+        "DROP INDEX public.tickets_is_new",
+        "DROP CONSTRAINT tickets_state_known",
+        "DROP DEFAULT",
+    ] {
+        assert!(at(before) < swap, "{before} after the swap:\n{text}");
+    }
+    for after in [
+        "SET DEFAULT",
+        "ADD CONSTRAINT tickets_state_known",
+        "CREATE INDEX tickets_open",
+        "CREATE INDEX tickets_is_new",
+        "CREATE VIEW",
+    ] {
+        assert!(at(after) > swap, "{after} before the swap:\n{text}");
+    }
+    let labels = "SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum";
+    let rows = "SELECT id || ':' || state FROM tickets ORDER BY state, id";
+    fx.ok(&["upgrade"]);
+    assert_eq!(fx.query(labels), [["open,new,old"]]);
+    assert_eq!(fx.query(rows), [["2:open"], ["1:new"], ["3:old"]]);
+    assert_eq!(fx.query("SELECT id FROM open_tickets"), [["2"]]);
+    fx.connect()
+        .batch("INSERT INTO tickets (id) VALUES (4)")
+        .unwrap();
+    assert!(fx
+        .connect()
+        .batch("INSERT INTO tickets VALUES (100, 'old')")
+        .is_err());
+    assert_eq!(fx.ok(&["check"]).stdout, NO_CHANGES);
+    fx.ok(&["downgrade", "r1"]);
+    assert_eq!(fx.query(labels), [["new,open,old"]]);
+    assert_eq!(
+        fx.query(rows),
+        [["1:new"], ["4:new"], ["2:open"], ["3:old"]]
+    );
+    assert_eq!(fx.query("SELECT id FROM open_tickets"), [["2"]]);
+}
+
+#[test]
+fn an_enum_a_function_signature_uses_is_not_replaced() {
+    let Some(fx) = pg() else { return };
+    let function = "CREATE FUNCTION is_open(s status) RETURNS boolean LANGUAGE sql AS $$ SELECT s = 'open' $$;\n";
+    fx.revision(
+        "r1",
+        &[],
+        &format!("CREATE TYPE status AS ENUM ('new', 'open');\n{function}"),
+        Some("DROP FUNCTION is_open(status); DROP TYPE status;"),
+    );
+    declare(
+        &fx,
+        &format!("CREATE TYPE status AS ENUM ('open', 'new');\n{function}"),
+    );
+    let r = fx.fails(&["revision", "--autogenerate", "-m", "open first"]);
+    assert!(r.stderr.contains("is_open"), "{}", r.stderr);
+    assert!(written(&fx, &["r1"]).is_empty());
+}
+
+#[test]
 fn a_rename_needs_its_directive_and_keeps_the_values() {
     let Some(fx) = pg() else { return };
     fx.revision(
