@@ -349,21 +349,29 @@ fn parenthesised(tokens: &[Token]) -> Option<&[Token]> {
     None
 }
 
+/// The tokens outside parentheses and brackets, with their positions; the brackets count as inside.
+fn top_level(tokens: &[Token]) -> impl Iterator<Item = (usize, &Token)> {
+    let mut depth = 0usize;
+    tokens.iter().enumerate().filter(move |(_, t)| match t {
+        Token::Punct("(" | "[") => {
+            depth += 1;
+            false
+        }
+        Token::Punct(")" | "]") => {
+            depth = depth.saturating_sub(1);
+            false
+        }
+        _ => depth == 0,
+    })
+}
+
 /// Splits tokens at the commas outside parentheses and brackets.
 fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
     let mut parts = Vec::new();
-    let mut depth = 0usize;
     let mut start = 0;
-    for (i, t) in tokens.iter().enumerate() {
-        match t {
-            Token::Punct("(" | "[") => depth += 1,
-            Token::Punct(")" | "]") => depth = depth.saturating_sub(1),
-            Token::Punct(",") if depth == 0 => {
-                parts.push(&tokens[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
+    for (i, _) in top_level(tokens).filter(|(_, t)| punct(Some(t), ",")) {
+        parts.push(&tokens[start..i]);
+        start = i + 1;
     }
     parts.push(&tokens[start..]);
     parts
@@ -371,20 +379,8 @@ fn split_top_level(tokens: &[Token]) -> Vec<&[Token]> {
 
 /// Whether `first second` occur next to each other outside parentheses.
 fn has_pair(tokens: &[Token], first: &str, second: &str) -> bool {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        match t {
-            Token::Punct("(" | "[") => depth += 1,
-            Token::Punct(")" | "]") => depth = depth.saturating_sub(1),
-            Token::Word(w)
-                if depth == 0 && w == first && word(tokens.get(i + 1)) == Some(second) =>
-            {
-                return true;
-            }
-            _ => {}
-        }
-    }
-    false
+    top_level(tokens)
+        .any(|(i, t)| word(Some(t)) == Some(first) && word(tokens.get(i + 1)) == Some(second))
 }
 
 fn has_word(tokens: &[Token], keyword: &str) -> bool {
@@ -551,32 +547,21 @@ fn type_text(tokens: &[Token]) -> String {
 
 /// A DEFAULT's expression: up to the next column constraint outside parentheses.
 fn default_expression(tokens: &[Token]) -> &[Token] {
-    let mut depth = 0usize;
-    for (i, t) in tokens.iter().enumerate() {
-        match t {
-            Token::Punct("(" | "[") => depth += 1,
-            Token::Punct(")" | "]") => depth = depth.saturating_sub(1),
-            Token::Word(w)
-                if depth == 0
-                    && matches!(
-                        w.as_str(),
-                        "not"
-                            | "null"
-                            | "constraint"
-                            | "check"
-                            | "references"
-                            | "unique"
-                            | "primary"
-                            | "generated"
-                            | "collate"
-                    ) =>
-            {
-                return &tokens[..i];
-            }
-            _ => {}
-        }
-    }
-    tokens
+    const CONSTRAINTS: [&str; 9] = [
+        "not",
+        "null",
+        "constraint",
+        "check",
+        "references",
+        "unique",
+        "primary",
+        "generated",
+        "collate",
+    ];
+    let end = top_level(tokens)
+        .find(|(_, t)| word(Some(t)).is_some_and(|w| CONSTRAINTS.contains(&w)))
+        .map_or(tokens.len(), |(i, _)| i);
+    &tokens[..end]
 }
 
 /// The column of a `CHECK (col IS NOT NULL)`, the check that lets PostgreSQL 12+ set NOT NULL without a scan.
