@@ -459,11 +459,7 @@ fn the_example_project_checks_clean_on_postgresql() {
 fn a_project_for_both_engines_gets_a_section_for_each_proven_on_its_own_engine() {
     let Some(pg) = pg() else { return };
     let fx = Fixture::new(Kind::Sqlite).unwrap();
-    std::fs::write(
-        fx.path().join("alembic.ini"),
-        "[alembic]\nscript_location = %(here)s/alembic\ndialects = sqlite, postgresql\n",
-    )
-    .unwrap();
+    fx.target_both_engines();
     fx.revision(
         "r1",
         &[],

@@ -359,11 +359,7 @@ fn both_engines_are_verified_when_the_project_targets_both_and_dialect_picks_one
     let Some(fx) = Fixture::new(Kind::Postgres) else {
         return;
     };
-    std::fs::write(
-        fx.path().join("alembic.ini"),
-        "[alembic]\nscript_location = %(here)s/alembic\ndialects = sqlite, postgresql\n",
-    )
-    .unwrap();
+    fx.target_both_engines();
     fx.revision(
         "r1",
         &[],

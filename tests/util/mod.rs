@@ -143,6 +143,15 @@ impl Fixture {
         self.path().join("alembic/versions")
     }
 
+    /// Makes the project's revisions target both engines (the ini file's `dialects`).
+    pub fn target_both_engines(&self) {
+        std::fs::write(
+            self.path().join("alembic.ini"),
+            "[alembic]\nscript_location = %(here)s/alembic\ndialects = sqlite, postgresql\n",
+        )
+        .unwrap();
+    }
+
     /// Writes a revision file; `up`/`down` are whole section bodies (None leaves the section out).
     pub fn revision(&self, id: &str, revises: &[&str], up: &str, down: Option<&str>) -> PathBuf {
         self.revision_with(id, revises, "", up, down)
