@@ -22,11 +22,15 @@ impl Engine {
         }
     }
 
-    /// The engine [`Engine::name`] names, as ini files, flags and manifests write it.
+    /// The engine [`Engine::name`] names, as ini files, flags and manifests write it; `postgres`, the URL
+    /// scheme's short form, names PostgreSQL too. Spaces around the name do not count.
     pub fn from_name(name: &str) -> Option<Engine> {
-        [Engine::Sqlite, Engine::Postgresql]
-            .into_iter()
-            .find(|e| e.name() == name)
+        match name.trim() {
+            "postgres" => Some(Engine::Postgresql),
+            name => [Engine::Sqlite, Engine::Postgresql]
+                .into_iter()
+                .find(|e| e.name() == name),
+        }
     }
 }
 
@@ -58,5 +62,13 @@ mod tests {
         }
         let e = serde_json::from_str::<Engine>("\"mysql\"").unwrap_err();
         assert!(e.to_string().starts_with("unknown dialect 'mysql'"), "{e}");
+    }
+
+    #[test]
+    fn a_name_is_read_as_flags_and_ini_files_write_it() {
+        assert_eq!(Engine::from_name(" postgres "), Some(Engine::Postgresql));
+        assert_eq!(Engine::from_name("postgresql"), Some(Engine::Postgresql));
+        assert_eq!(Engine::from_name("sqlite"), Some(Engine::Sqlite));
+        assert_eq!(Engine::from_name("mysql"), None);
     }
 }

@@ -239,6 +239,33 @@ both!(
     }
 );
 
+both!(
+    from_schema_refuses_a_schema_file_that_ends_its_transaction,
+    |fx| {
+        fx.chain(2);
+        std::fs::write(
+            fx.path().join("alembic/schema.sql"),
+            "CREATE TABLE t1 (id INTEGER);\nBEGIN;\nCREATE TABLE t2 (id INTEGER);\nCOMMIT;\n",
+        )
+        .unwrap();
+        // The revisions give this schema, so check agrees; applying it with the stamp in one transaction
+        // cannot.
+        fx.ok(&["check"]);
+        fx.connect();
+        let run = fx.fails(&["ensure", "--from-schema"]);
+        assert!(
+            run.stderr.contains("schema.sql:2: `BEGIN`: --from-schema applies the schema file and the stamp in one transaction"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !fx.table_exists("t1") && !fx.table_exists("t2"),
+            "nothing was applied"
+        );
+        assert!(fx.heads().is_empty(), "nothing was stamped");
+    }
+);
+
 // Replicas starting at once: one does the work under the migration lock, the others find it done.
 both!(eight_replicas_at_once_apply_every_revision_once, |fx| {
     for missing in [true, false] {

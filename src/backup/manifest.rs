@@ -81,6 +81,13 @@ impl Manifest {
                 manifest.file
             )));
         }
+        // Checked here, where every reader passes, so what prints or compares it may take it as hex.
+        if manifest.sha256.len() != 64 || !manifest.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad(format!(
+                "sha256 '{}' is not a SHA-256 in hex",
+                manifest.sha256
+            )));
+        }
         if manifest.created().is_none() {
             return Err(bad(format!(
                 "created_at '{}' is not an RFC 3339 time",
@@ -265,6 +272,18 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("unknown variant `tar`"), "{e}");
+    }
+
+    #[test]
+    fn a_manifest_whose_sha256_is_no_hex_digest_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.db.json");
+        let m = sample("app.db");
+        for bad in ["abc", "é", &"z".repeat(64)] {
+            std::fs::write(&path, m.to_json().replace(&m.sha256, bad)).unwrap();
+            let e = Manifest::read(&path).unwrap_err();
+            assert!(e.to_string().contains("is not a SHA-256 in hex"), "{e}");
+        }
     }
 
     #[test]

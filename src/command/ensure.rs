@@ -33,7 +33,7 @@ use crate::project::Project;
 use crate::runner::{self, Runner, Scope};
 use crate::schema::diff::diff;
 use crate::schema::source;
-use crate::schema::Schema;
+use crate::schema::{CommentOn, Schema};
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
 
@@ -109,6 +109,13 @@ pub enum EnsureError {
         line: usize,
         statement: String,
         cause: DbError,
+    },
+    /// A statement of the schema file that would end the transaction the file and the stamp share.
+    #[error("{}:{line}: `{statement}`: --from-schema applies the schema file and the stamp in one transaction, which this statement would end; nothing was applied (run every revision instead, without --from-schema)", .path.display())]
+    SchemaControlsTransaction {
+        path: PathBuf,
+        line: usize,
+        statement: String,
     },
 }
 
@@ -231,11 +238,13 @@ fn connect_creating(
 /// Extensions and namespaces do not count: `db-init`, or the server's administrator, install them in a new
 /// database.
 fn holds_nothing(schema: &Schema) -> bool {
-    schema.relations().next().is_none()
-        && schema.triggers().is_empty()
-        && schema.enums.is_empty()
-        && schema.sequences.is_empty()
-        && schema.functions.is_empty()
+    // Everything else is compared with the empty schema, so a kind of object the model gains counts too.
+    let mut rest = schema.clone();
+    rest.schemas.clear();
+    rest.extensions.clear();
+    rest.comments
+        .retain(|on, _| !matches!(on, CommentOn::Schema(_)));
+    rest == Schema::new(schema.engine)
 }
 
 /// Every head, as the schema file's schema is the one at the heads.
@@ -385,6 +394,17 @@ fn run_schema_text(conn: &mut dyn Connection, file: &std::path::Path, text: &str
             source,
         }))
     })?;
+    if let Some(st) = statements
+        .iter()
+        .find(|st| runner::controls_transaction(st.sql))
+    {
+        return Err(EnsureError::SchemaControlsTransaction {
+            path: file.to_path_buf(),
+            line: st.line,
+            statement: crate::dialect::scratch::first_line(st.sql),
+        }
+        .into());
+    }
     for st in &statements {
         let ran = match st.copy_data {
             Some(data) => conn.copy_in(st.sql, data).map(drop),
