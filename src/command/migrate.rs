@@ -234,22 +234,13 @@ fn online(
     let history = p.history_table();
     version.ensure(conn)?;
     history.ensure(conn)?;
-    // An upgrade lints the plan it is about to run: the runner starts from that plan while the heads it reads
-    // are the ones it was made from (they are, under the lock), so the plan is made once.
-    let first = if upgrade {
+    // An upgrade lints what it is about to run. Planning is a walk of the graph in memory, so the runner
+    // plans again from the heads it reads rather than carry this plan over.
+    if upgrade {
         let heads = version.read(conn)?;
         check_applied(p, conn, &heads, true)?;
-        let planned = planner(&heads)?;
-        warn_lint(p, &planned, conn.dialect().engine, events)?;
-        Some((heads, planned))
-    } else {
-        None
-    };
-    let first = std::cell::RefCell::new(first);
-    let planner = |heads: &[String]| match first.borrow_mut().take() {
-        Some((from, planned)) if from == heads => Ok(planned),
-        _ => planner(heads),
-    };
+        warn_lint(p, &planner(&heads)?, conn.dialect().engine, events)?;
+    }
     let user_versions = user_versions(p, scripts, conn.dialect().engine);
     let mut runner = Runner {
         conn,

@@ -165,9 +165,8 @@ impl Scratch {
         })
     }
 
-    /// Proves one direction of a migration: `steps` run here must give exactly `wanted`. Half of
-    /// [`Scratch::verify`], for proving the two directions at once on two databases that hold the schemas
-    /// each starts from.
+    /// Proves one direction of a migration: `steps` run here must give exactly `wanted`. The two directions
+    /// are proven apart, each on a database that holds the schema it starts from, so both can run at once.
     pub fn prove(
         &mut self,
         steps: &[Step],

@@ -200,7 +200,8 @@ pub fn is_type(data_type: &str, name: &ObjectName) -> bool {
 /// The changes that turn `current` into `desired`, in the order described in the module's documentation.
 /// Two equal schemas give none.
 pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
-    let gone = relations_gone(current, desired);
+    let retyped = retyped_enums(current, desired);
+    let gone = relations_gone(current, desired, &retyped);
     let mut removed = Vec::new();
     let mut added = Vec::new();
 
@@ -223,7 +224,7 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
 
     // Policies, as triggers; one `ALTER POLICY` can change stays in place. PostgreSQL refuses to drop or
     // retype a column a policy reads, so such a policy goes before the column changes and comes back after.
-    let broken = policies_over_changed_columns(current, desired);
+    let broken = policies_over_changed_columns(current, desired, &retyped);
     let alter = |p: &Policy| match desired.policies().get(&p.name) {
         Some(d)
             if d != p
@@ -290,7 +291,6 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
         .collect();
 
     // Tables on both sides (and not created again): their parts.
-    let retyped = retyped_enums(current, desired);
     let mut indexes_added = Vec::new();
     for from in current.tables().filter(|t| !gone.contains(&t.name)) {
         if let Some(to) = desired.table(&from.name) {
@@ -363,14 +363,11 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
     changes.extend(views_added);
     changes.extend(triggers_added);
     changes.extend(policies_added);
-    // The objects dropped last take their comments with them too.
-    let comments = comment_changes(
-        current,
-        desired,
-        &[&changes[..], &objects.last[..]].concat(),
-    );
-    changes.extend(comments);
+    // The objects dropped last take their comments with them too; the comments go before those drops.
+    let before_last = changes.len();
     changes.extend(objects.last);
+    let comments = comment_changes(current, desired, &changes);
+    changes.splice(before_last..before_last, comments);
     changes
 }
 
@@ -379,7 +376,11 @@ pub fn diff(current: &Schema, desired: &Schema) -> Vec<Change> {
 /// and every view that reads one of those (as far as its query mentions the name), since a view cannot outlive
 /// what it reads on PostgreSQL and breaks on SQLite. On PostgreSQL, a view that reads a column that is
 /// dropped or changes type goes too. Other tables that stay are changed in place, never dropped here.
-fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
+fn relations_gone(
+    current: &Schema,
+    desired: &Schema,
+    retyped: &[&ObjectName],
+) -> BTreeSet<ObjectName> {
     let mut gone: BTreeSet<ObjectName> = current
         .relations()
         .filter(|r| match (r, desired.relation(r.name())) {
@@ -393,16 +394,11 @@ fn relations_gone(current: &Schema, desired: &Schema) -> BTreeSet<ObjectName> {
         .map(|r| r.name().clone())
         .collect();
     if current.engine == Engine::Postgresql {
-        let retyped = retyped_enums(current, desired);
         for from in current.tables() {
             let Some(to) = desired.table(&from.name) else {
                 continue;
             };
-            let columns: Vec<&Column> = from
-                .columns
-                .iter()
-                .filter(|c| column_breaks_views(c, to.columns.get(&c.name), &retyped))
-                .collect();
+            let columns: Vec<&Column> = breaking_columns(from, to, retyped).collect();
             gone.extend(
                 current
                     .views()
@@ -470,12 +466,12 @@ fn uses_retyped(table: &Table, e: &Sql, retyped: &[&ObjectName]) -> bool {
 }
 
 /// The policies of `current` whose expressions mention a column that is dropped or changes type (as far as
-/// the text tells).
+/// the text tells), or name an enum type that is replaced.
 fn policies_over_changed_columns<'a>(
     current: &'a Schema,
     desired: &Schema,
+    retyped: &[&ObjectName],
 ) -> BTreeSet<&'a super::policy::PolicyName> {
-    let retyped = retyped_enums(current, desired);
     current
         .policies()
         .values()
@@ -484,18 +480,25 @@ fn policies_over_changed_columns<'a>(
             else {
                 return false;
             };
-            from.columns
-                .iter()
-                .filter(|c| column_breaks_views(c, to.columns.get(&c.name), &retyped))
-                .any(|c| {
-                    [&p.using, &p.with_check]
-                        .into_iter()
-                        .flatten()
-                        .any(|e| e.mentions(&c.name))
-                })
+            let columns: Vec<&Column> = breaking_columns(from, to, retyped).collect();
+            [&p.using, &p.with_check].into_iter().flatten().any(|e| {
+                retyped.iter().any(|t| e.mentions(&t.name))
+                    || columns.iter().any(|c| e.mentions(&c.name))
+            })
         })
         .map(|p| &p.name)
         .collect()
+}
+
+/// The columns of `from` that its table `to` drops or changes in a way that breaks what reads them.
+fn breaking_columns<'a>(
+    from: &'a Table,
+    to: &'a Table,
+    retyped: &'a [&ObjectName],
+) -> impl Iterator<Item = &'a Column> + 'a {
+    from.columns
+        .iter()
+        .filter(move |c| column_breaks_views(c, to.columns.get(&c.name), retyped))
 }
 
 /// Whether PostgreSQL refuses to change column `from` into `to` (`None`: dropped) under a view that reads

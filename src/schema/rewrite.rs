@@ -60,6 +60,8 @@ pub fn default_is_volatile(tokens: &[Token]) -> bool {
     while i < tokens.len() {
         match &tokens[i] {
             Token::Punct("::") => i = after_cast_type(tokens, i + 1),
+            // `CAST(x AS numeric(10, 2))`: the type after AS is no call either.
+            Token::Word(w) if w.eq_ignore_ascii_case("as") => i = after_cast_type(tokens, i + 1),
             Token::Word(f) | Token::Quoted(f) => {
                 if matches!(tokens.get(i + 1), Some(Token::Punct("(")))
                     && STABLE_FUNCTIONS.binary_search(&f.as_str()).is_err()
@@ -142,22 +144,27 @@ fn wider(base: &str, from: &[i64], to: &[i64]) -> bool {
 }
 
 /// A type as `format_type` (or a person) writes it, as its canonical base name and its modifiers:
-/// `character varying(10)` is `("varchar", [10])`.
+/// `character varying(10)` is `("varchar", [10])`, `timestamp(3) with time zone[]` is `("timestamptz[]", [3])`.
 fn parse_type(t: &str) -> (String, Vec<i64>) {
-    let t = t.trim().to_ascii_lowercase();
-    let (base, rest) = match t.find('(') {
-        Some(i) => (t[..i].trim().to_string(), &t[i..]),
-        None => (t.clone(), ""),
+    let mut t = t.trim().to_ascii_lowercase();
+    let mut array = String::new();
+    while let Some(element) = t.strip_suffix("[]") {
+        t = element.trim_end().to_string();
+        array.push_str("[]");
+    }
+    // The modifier may sit inside the name (`timestamp(3) with time zone`): the name is what is around it.
+    let (name, args) = match (t.find('('), t.find(')')) {
+        (Some(open), Some(close)) if open < close => (
+            format!("{} {}", &t[..open], &t[close + 1..]),
+            t[open + 1..close]
+                .split(',')
+                .filter_map(|a| a.trim().parse().ok())
+                .collect(),
+        ),
+        _ => (t.clone(), Vec::new()),
     };
-    let close = rest.find(')').unwrap_or(rest.len());
-    let args: Vec<i64> = rest
-        .get(1..close)
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|a| a.trim().parse().ok())
-        .collect();
-    let suffix = &rest[close.min(rest.len())..].trim_start_matches(')');
-    let base = match base.as_str() {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let base = match name.as_str() {
         "character varying" | "varchar" => "varchar",
         "character" | "char" | "bpchar" => "bpchar",
         "integer" | "int" | "int4" => "int4",
@@ -170,7 +177,7 @@ fn parse_type(t: &str) -> (String, Vec<i64>) {
         "timestamp without time zone" | "timestamp" => "timestamp",
         other => other,
     };
-    (format!("{base}{}", suffix.trim()), args)
+    (format!("{base}{array}"), args)
 }
 
 #[cfg(test)]
@@ -196,6 +203,7 @@ mod tests {
             "(random() * 10)::int",
             "coalesce('a'::varchar(20), my_next())",
             "'a'::character varying(20) || \"Gen\"()",
+            "CAST(my_next() AS integer)",
         ] {
             assert!(volatile(default), "{default}");
         }
@@ -210,6 +218,8 @@ mod tests {
             "'{}'::int[]",
             "tstzrange(now(), (now() + '7 days'::interval))",
             "CURRENT_TIMESTAMP",
+            "CAST(0 AS numeric(10, 2))",
+            "CAST('a' AS character varying(20))",
         ] {
             assert!(!volatile(default), "{default}");
         }
@@ -245,6 +255,11 @@ mod tests {
             ("text", "integer", (true, false)),
             ("character(5)", "text", (true, false)),
             ("text[]", "character varying(5)[]", (true, true)),
+            ("bigint[]", "integer[]", (true, true)),
+            ("int[]", "integer[]", (false, false)),
+            ("character varying[]", "text[]", (false, false)),
+            ("timestamp(3) with time zone", "date", (true, true)),
+            ("timestamp(3) with time zone", "timestamptz", (false, false)),
         ] {
             assert_eq!(type_change(from, to), expected, "{from} -> {to}");
         }

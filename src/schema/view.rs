@@ -23,9 +23,17 @@ pub struct View {
 impl View {
     /// Whether `other` is this view but for its indexes, which change without making the view again.
     pub fn same_but_indexes(&self, other: &View) -> bool {
-        self.name == other.name
-            && self.columns == other.columns
-            && self.query == other.query
-            && self.materialized == other.materialized
+        // Every field named, so a field added to views has to be placed here or the build fails.
+        let View {
+            name,
+            columns,
+            query,
+            materialized,
+            indexes: _,
+        } = self;
+        *name == other.name
+            && *columns == other.columns
+            && *query == other.query
+            && *materialized == other.materialized
     }
 }

@@ -1797,3 +1797,21 @@ fn a_new_column_of_a_constrained_domain_rewrites_its_table_and_a_not_null_one_ne
     not_null.default = Some(sql("0"));
     assert_eq!(with_column(not_null, "posint"), [rewrites]);
 }
+
+#[test]
+fn a_policy_that_casts_to_a_replaced_enum_goes_before_the_swap_and_comes_back_after() {
+    let with_mood = |labels: &[&str]| {
+        let mut s = with_policies(
+            schema(vec![
+                table("t", &[("id", "integer"), ("label", "text")]).into()
+            ]),
+            vec![policy("t", "happy", Some("label::mood = 'a'::mood"))],
+        );
+        s.enums.insert(n("mood"), mood(labels));
+        s
+    };
+    let (up, _) = up_down(&with_mood(&["a", "b"]), &with_mood(&["b", "a"]));
+    let at = |prefix: &str| up.iter().position(|s| s.starts_with(prefix)).unwrap();
+    assert!(at("DROP POLICY happy") < at("CREATE TYPE"), "{up:#?}");
+    assert!(at("CREATE POLICY happy") > at("DROP TYPE"), "{up:#?}");
+}
