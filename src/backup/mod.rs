@@ -262,7 +262,7 @@ pub fn create(
     let name = short_name(&url)?;
     let table = p.version_table();
     let created = Utc::now();
-    let (tmp, snapshot, ext) = match &url {
+    let (tmp, snapshot, ext, dump_format) = match &url {
         DatabaseUrl::Sqlite(SqliteTarget::Memory) => return Err(BackupError::InMemory.into()),
         DatabaseUrl::Sqlite(SqliteTarget::File(path)) => {
             if let Some(format) = o.format {
@@ -274,11 +274,11 @@ pub fn create(
             let tmp = store.temp_file("backup")?;
             let snapshot = sqlite::backup(path, &tmp, p.settings.busy_timeout, &table, o.progress)?;
             match o.compression {
-                None => (tmp, snapshot, "sqlite"),
+                None => (tmp, snapshot, "sqlite", None),
                 Some(Compression::Zstd) => {
                     let packed = store.temp_file("backup")?;
                     sqlite::compress(&tmp, &packed)?;
-                    (packed, snapshot, "sqlite.zst")
+                    (packed, snapshot, "sqlite.zst", None)
                 }
             }
         }
@@ -292,12 +292,8 @@ pub fn create(
                 DumpFormat::Custom => "dump",
                 DumpFormat::Plain => "sql",
             };
-            (tmp, snapshot, ext)
+            (tmp, snapshot, ext, Some(format))
         }
-    };
-    let dump_format = match url.engine() {
-        Engine::Sqlite => None,
-        Engine::Postgresql => Some(o.format.unwrap_or_default()),
     };
     let m = Manifest {
         format: manifest::FORMAT,

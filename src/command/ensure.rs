@@ -19,7 +19,7 @@ use thiserror::Error;
 
 use super::migrate::{check_applied, nothing_to_upgrade};
 use super::schema::{
-    comparable, creation, live_schema, schema_files, scratch_server, SchemaChanges,
+    comparable, creation, live_schema, schema_texts, scratch_server, SchemaChanges,
 };
 use super::take_lock;
 use crate::dburl::{DatabaseUrl, SqliteTarget};
@@ -32,7 +32,6 @@ use crate::progress::Event;
 use crate::project::Project;
 use crate::runner::{self, Runner, Scope};
 use crate::schema::diff::diff;
-use crate::schema::source;
 use crate::schema::{CommentOn, Schema};
 use crate::scripts::Scripts;
 use crate::version::VersionTable;
@@ -337,17 +336,7 @@ fn apply_schema_file(
 ) -> Result<()> {
     let dialect = conn.dialect();
     let engine = dialect.engine;
-    let mut texts = Vec::new();
-    for file in schema_files(&p.settings.schema_file)? {
-        let text = std::fs::read_to_string(&file).map_err(Error::io(&file))?;
-        let text = source::for_engine(&text, engine).map_err(|source| {
-            Error::from(super::SchemaError::Source {
-                path: file.clone(),
-                source,
-            })
-        })?;
-        texts.push((file, text));
-    }
+    let texts = schema_texts(&p.settings.schema_file, engine)?;
     let steps = runner::prepare(
         tables.scripts,
         &dialect,

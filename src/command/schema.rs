@@ -693,24 +693,36 @@ fn plans(p: &Project, planning: Planning<'_>) -> Result<Vec<(Engine, Plan)>> {
 /// The declared schema, applied to a scratch database and read back, the renames the file declares (names
 /// without a schema are in `public` on PostgreSQL), and that database.
 fn declared(path: &Path, server: &ScratchServer) -> Result<(Schema, Renames, Scratch)> {
-    let files = schema_files(path)?;
     let engine = server.engine();
+    let texts = schema_texts(path, engine)?;
     let mut db = Scratch::open(server).map_err(SchemaError::from)?;
     let mut renames = Renames::default();
-    for file in &files {
-        let text = std::fs::read_to_string(file).map_err(Error::io(file))?;
-        let source = |source| SchemaError::Source {
+    for (file, text) in &texts {
+        let declared = source::renames(text).map_err(|source| SchemaError::Source {
             path: file.clone(),
             source,
-        };
-        let text = source::for_engine(&text, engine).map_err(source)?;
-        let declared = source::renames(&text).map_err(source)?;
+        })?;
         renames.tables.extend(declared.tables);
         renames.columns.extend(declared.columns);
-        db.apply_schema(file, &text).map_err(SchemaError::from)?;
+        db.apply_schema(file, text).map_err(SchemaError::from)?;
     }
     let schema = db.inspect().map_err(SchemaError::from)?;
     Ok((schema, renames.in_default_schema(engine), db))
+}
+
+/// Each file of the schema file or directory ([`schema_files`]) with its text for `engine`: the shared parts
+/// and the engine's own.
+pub(super) fn schema_texts(path: &Path, engine: Engine) -> Result<Vec<(PathBuf, String)>> {
+    schema_files(path)?
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).map_err(Error::io(&file))?;
+            match source::for_engine(&text, engine) {
+                Ok(text) => Ok((file, text)),
+                Err(source) => Err(SchemaError::Source { path: file, source }.into()),
+            }
+        })
+        .collect()
 }
 
 /// The schema file, or the `.sql` files of a schema directory in name order.

@@ -200,7 +200,8 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
         verification: Vec::new(),
     };
     // Each file with whether it replaces a dbkit revision already there.
-    let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
+    // Each new file's text, in the order of `report.revisions`, which says where it goes.
+    let mut texts: Vec<String> = Vec::new();
     let mut new_scripts: Vec<Script> = Vec::new();
     for revision in history {
         let per_dialect: Vec<(Engine, &python::Rendered)> = dialects
@@ -253,7 +254,7 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
             replaced: replaced.is_some(),
             path: path.clone(),
         });
-        files.push((path, built.text, replaced.is_some()));
+        texts.push(built.text);
     }
 
     // The new files with the dbkit files already there: one history, checked before anything is written.
@@ -277,11 +278,11 @@ pub fn import_alembic(p: &Project, args: &ImportArgs) -> Result<Imported> {
             )?);
         }
     }
-    for (path, text, replaced) in &files {
-        match replaced {
-            true => crate::command::write_atomically(path, text)?,
+    for (r, text) in report.revisions.iter().zip(&texts) {
+        match r.replaced {
+            true => crate::command::write_atomically(&r.path, text)?,
             // A file that appeared while the history was verified is not overwritten.
-            false => crate::command::write_new_file(path, text)?,
+            false => crate::command::write_new_file(&r.path, text)?,
         }
     }
     Ok(report)
