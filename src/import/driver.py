@@ -173,17 +173,31 @@ def revision_ids(ini, section):
     return {"revisions": [sc.revision for sc in script.walk_revisions("base", "heads")]}
 
 
+def guard_configure(check):
+    """Makes EnvironmentContext.configure call check(connection, url, dialect_name, options) first and raise the
+    exception it returns, if any, instead of configuring."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    configure = EnvironmentContext.configure
+
+    def checked(self, connection=None, url=None, dialect_name=None, **kw):
+        refusal = check(connection, url, dialect_name, kw)
+        if refusal is not None:
+            raise refusal
+        return configure(self, connection=connection, url=url, dialect_name=dialect_name, **kw)
+
+    EnvironmentContext.configure = checked
+
+
 def offline_guard(given, env_py):
     """Refuses, before any revision renders, an env.py whose offline branch does not render with the URL it was
     given (one read from some other setting or variable, a fixed dialect_name, a connection, its own output
     file): the SQL would be for another dialect, or taken from a real database, or would not reach dbkit."""
-    from alembic.runtime.environment import EnvironmentContext
     from sqlalchemy.engine import make_url
 
     expected = make_url(given)
-    configure = EnvironmentContext.configure
 
-    def checked(self, connection=None, url=None, dialect_name=None, **kw):
+    def check(connection, url, dialect_name, kw):
         if connection is not None:
             used = "a connection to " + connection.engine.url.render_as_string(hide_password=True)
         elif url is not None:
@@ -195,15 +209,15 @@ def offline_guard(given, env_py):
             used = None  # Alembic itself refuses a configure() with neither
         if used is None and kw.get("output_buffer") is not None:
             used = "an output_buffer of its own"
-        if used is not None:
-            raise Refusal(
-                f"{env_py} renders the offline SQL with {used}, not with the URL it was given ({given}); "
-                "make its offline branch pass config.get_main_option(\"sqlalchemy.url\") to "
-                "context.configure(url=...), with no connection or output_buffer"
-            )
-        return configure(self, connection=connection, url=url, dialect_name=dialect_name, **kw)
+        if used is None:
+            return None
+        return Refusal(
+            f"{env_py} renders the offline SQL with {used}, not with the URL it was given ({given}); "
+            "make its offline branch pass config.get_main_option(\"sqlalchemy.url\") to "
+            "context.configure(url=...), with no connection or output_buffer"
+        )
 
-    EnvironmentContext.configure = checked
+    guard_configure(check)
 
 
 def with_driver(url):
@@ -229,28 +243,26 @@ def same_database(a, b):
 def guard(url):
     """Refuses, before anything runs, an env.py that connects elsewhere than the scratch database it was given
     (a URL read from some other setting): the verification must never migrate a real database."""
-    from alembic.runtime.environment import EnvironmentContext
     from sqlalchemy.engine import make_url
 
     expected = make_url(url)
-    configure = EnvironmentContext.configure
 
-    def checked(self, connection=None, url=None, **kw):
+    def check(connection, url, dialect_name, kw):
         if connection is not None:
             got = connection.engine.url
         elif url is not None:
             got = make_url(url)
         else:
             got = None
-        if got is None or not same_database(got, expected):
-            shown = got.render_as_string(hide_password=True) if got is not None else "no URL"
-            raise RuntimeError(
-                f"env.py connects to {shown}, not to the scratch database it was given; nothing was run there. "
-                "Make env.py take its URL from sqlalchemy.url or DATABASE_URL, or import with --no-verify"
-            )
-        return configure(self, connection=connection, url=url, **kw)
+        if got is not None and same_database(got, expected):
+            return None
+        shown = got.render_as_string(hide_password=True) if got is not None else "no URL"
+        return RuntimeError(
+            f"env.py connects to {shown}, not to the scratch database it was given; nothing was run there. "
+            "Make env.py take its URL from sqlalchemy.url or DATABASE_URL, or import with --no-verify"
+        )
 
-    EnvironmentContext.configure = checked
+    guard_configure(check)
 
 
 def online(ini, section):
