@@ -60,6 +60,7 @@ enum Definition<'a> {
     Index(&'a Index),
     Trigger(&'a Trigger),
     Policy(&'a Policy),
+    Constraint(&'a Constraint),
     /// Objects that the diff never drops and creates again for a dependency's sake.
     Other,
 }
@@ -175,12 +176,12 @@ fn describe(change: &Change) -> (Deviation, String, Definition<'_>) {
         Change::AddConstraint { table, constraint } => (
             Leaves,
             format!("{} on {table}", constraint_name(constraint)),
-            Other,
+            Definition::Constraint(constraint),
         ),
         Change::DropConstraint { table, constraint } => (
             Lacks,
             format!("{} on {table}", constraint_name(constraint)),
-            Other,
+            Definition::Constraint(constraint),
         ),
         Change::SetTableOptions { table, .. } => {
             (Changes, format!("options of table {table}"), Other)
@@ -421,5 +422,47 @@ mod tests {
         let ordered = schema(users(&["id", "email"]), Vec::new(), Vec::new());
         assert_ne!(reordered, ordered);
         assert!(differences(&ordered, &reordered).is_empty());
+    }
+
+    #[test]
+    fn a_constraint_recreated_around_an_enum_swap_is_no_difference() {
+        use crate::schema::{Check, EnumType};
+        let with = |labels: &[&str], extra: bool| {
+            let mut columns = vec![Column::new("m", Some("mood"))];
+            if extra {
+                columns.push(Column::new("note", Some("text")));
+            }
+            let public = |name: &str| ObjectName {
+                schema: Some("public".into()),
+                name: name.into(),
+            };
+            let mut t = Table::new(
+                public("t"),
+                Columns::new(columns).unwrap(),
+                TableOptions::Postgres { unlogged: false },
+            );
+            t.checks.insert(Check {
+                expression: Sql::postgres("(m <> 'a'::mood)").unwrap(),
+                not_valid: false,
+                name: Some("t_m_check".into()),
+            });
+            let mut s = Schema::new(Engine::Postgresql);
+            s.add(t).unwrap();
+            let name = public("mood");
+            s.enums.insert(
+                name.clone(),
+                EnumType {
+                    name,
+                    labels: labels.iter().map(|l| l.to_string()).collect(),
+                },
+            );
+            s
+        };
+        let d = said(&with(&["a", "b"], false), &with(&["b", "a"], true));
+        assert!(
+            d.contains(&"leaves column public.t.note".to_string()),
+            "{d:?}"
+        );
+        assert!(!d.iter().any(|d| d.contains("t_m_check")), "{d:?}");
     }
 }
