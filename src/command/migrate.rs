@@ -193,19 +193,26 @@ fn online(
     let version = p.version_table();
     // A dry run changes nothing, not even by creating the file: a database that is not there yet is planned as
     // the empty one the run would create.
+    // What a dry run from `heads` prints: the plan (linted when it upgrades) as its log lines and SQL.
+    let dry = |dialect: Dialect,
+               heads: &[String],
+               create: bool,
+               events: &mut dyn FnMut(Event<'_>)|
+     -> Result<Migration> {
+        let planned = planner(heads)?;
+        if upgrade {
+            warn_lint(p, &planned, dialect.engine, events)?;
+        }
+        let steps = runner::prepare(scripts, &dialect, planned)?;
+        let values = user_versions(p, scripts, dialect.engine);
+        let track = values.as_ref().map(|v| (v, heads));
+        Ok(dry_run(&steps, &version, create, single(p, o), track))
+    };
     let opened = p.open(if o.dry_run { Access::MustExist } else { access });
     let mut conn = match opened {
         Err(Error::NoDatabase { .. }) if o.dry_run && access == Access::CreateIfMissing => {
             let url = p.settings.database_url()?;
-            let dialect = Dialect::for_url(&url);
-            let planned = planner(&[])?;
-            if upgrade {
-                warn_lint(p, &planned, dialect.engine, events)?;
-            }
-            let steps = runner::prepare(scripts, &dialect, planned)?;
-            let values = user_versions(p, scripts, dialect.engine);
-            let track = values.as_ref().map(|v| (v, &[][..]));
-            return Ok(dry_run(&steps, &version, true, single(p, o), track));
+            return dry(Dialect::for_url(&url), &[], true, events);
         }
         other => other?,
     };
@@ -220,15 +227,7 @@ fn online(
         if upgrade {
             check_applied(p, conn, &heads, false)?;
         }
-        let dialect = conn.dialect();
-        let planned = planner(&heads)?;
-        if upgrade {
-            warn_lint(p, &planned, dialect.engine, events)?;
-        }
-        let steps = runner::prepare(scripts, &dialect, planned)?;
-        let values = user_versions(p, scripts, dialect.engine);
-        let track = values.as_ref().map(|v| (v, heads.as_slice()));
-        return Ok(dry_run(&steps, &version, !exists, single(p, o), track));
+        return dry(conn.dialect(), &heads, !exists, events);
     }
     let guard = take_lock(p, conn, events)?;
     let history = p.history_table();
