@@ -85,8 +85,7 @@ impl Lint {
 /// (SQLite's indexes), but only those in it are reported.
 pub fn lint(p: &Project, range: Option<&str>, dialect: Option<Engine>) -> Result<Lint> {
     let scripts = p.scripts()?;
-    let mut order = scripts.map.walk();
-    order.reverse();
+    let order = oldest_first(scripts);
     let in_range: Option<HashSet<&str>> = match range {
         Some(r) => Some(scripts.map.history_range(r, &[])?.into_iter().collect()),
         None => None,
@@ -116,12 +115,18 @@ pub(crate) fn before_upgrade(
         return Ok(Vec::new());
     }
     let scripts = p.scripts()?;
-    let mut order = scripts.map.walk();
-    order.reverse();
+    let mut order = oldest_first(scripts);
     if let Some(last) = order.iter().rposition(|id| pending.contains(id)) {
         order.truncate(last + 1);
     }
     Ok(run(p, scripts, &order, &|id| pending.contains(id), &[engine])?.findings)
+}
+
+/// Every revision, each after those it revises.
+fn oldest_first(scripts: &Scripts) -> Vec<&str> {
+    let mut order = scripts.map.walk();
+    order.reverse();
+    order
 }
 
 /// The dialects to lint: the configured database's (when its URL reads), the ini file's `dialects`, and any
